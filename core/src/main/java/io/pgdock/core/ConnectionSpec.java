@@ -1,0 +1,910 @@
+package io.pgdock.core;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Where and how to connect to PostgreSQL: host(s), port, database, user, password, schema, TLS mode, application name,
+ * timeouts, read-only, target server type and an allow-listed set of extra pgjdbc options.
+ *
+ * <p>Three ways to make one, all validating as they go and failing with an {@link InvalidConnectionSpecException} whose
+ * message names the builder field, URL part or environment variable and shows the bad value (never a password):
+ * <pre>{@code
+ * ConnectionSpec a = ConnectionSpec.builder().host("db").database("app").user("app_rw").schema("ingest").build();
+ * ConnectionSpec b = ConnectionSpec.parse("postgresql://reader@warehouse:5432/sales?currentSchema=mart&sslmode=require");
+ * ConnectionSpec c = ConnectionSpec.fromEnvironment(System.getenv());   // PGDOCK_URL, PGDOCK_*, then libpq's PG*
+ * }</pre>
+ *
+ * <p><b>Equality.</b> Two specs are equal when every setting that changes the session is equal, so a spec can key a cache
+ * of pools. The password takes part through a SHA-256 fingerprint only: specs that differ only by password are not equal
+ * (a rotated password gets a new pool), and the password itself is kept out of {@link #hashCode()} and {@link #toString()}.
+ *
+ * <p><b>Secrets.</b> {@link #password()} is the only way to read the password. {@link #toString()} masks it, and no
+ * exception message built by this class contains it.
+ *
+ * <p>Instances are immutable and thread-safe. Builders are not thread-safe.
+ */
+public final class ConnectionSpec {
+    /**
+     * The pgjdbc properties that may be passed through {@link Builder#option(String, String)} or a URL. Settings this class
+     * models itself (user, password, sslmode, ApplicationName, timeouts, readOnly, targetServerType, currentSchema) are not
+     * in this list; neither are options that load classes or rewrite the session (sslfactory, socketFactory, options).
+     */
+    public static final Set<String> ALLOWED_OPTIONS = Set.of(
+            "sslrootcert", "sslcert", "sslkey", "sslNegotiation", "gssEncMode", "channelBinding",
+            "tcpKeepAlive", "tcpNoDelay", "loginTimeout", "cancelSignalTimeout", "receiveBufferSize", "sendBufferSize",
+            "prepareThreshold", "preparedStatementCacheQueries", "preparedStatementCacheSizeMiB", "preferQueryMode",
+            "defaultRowFetchSize", "reWriteBatchedInserts", "binaryTransfer", "stringtype", "autosave",
+            "cleanupSavepoints", "loadBalanceHosts", "hostRecheckSeconds", "assumeMinServerVersion",
+            "readOnlyMode", "maxResultBuffer", "adaptiveFetch", "logUnclosedConnections", "quoteReturningIdentifiers");
+
+    private final List<Endpoint> endpoints;
+    private final String database;
+    private final String user;
+    private final String password;
+    private final String schema;
+    private final SslMode sslMode;
+    private final String applicationName;
+    private final Duration connectTimeout;
+    private final Duration socketTimeout;
+    private final Duration statementTimeout;
+    private final Duration lockTimeout;
+    private final Duration idleInTransactionSessionTimeout;
+    private final boolean readOnly;
+    private final TargetServerType targetServerType;
+    private final SortedMap<String, String> options;
+    private final byte[] passwordFingerprint;
+
+    private ConnectionSpec(Builder b, List<Endpoint> endpoints) {
+        this.endpoints = List.copyOf(endpoints);
+        this.database = b.database;
+        this.user = b.user;
+        this.password = b.password;
+        this.schema = b.schema;
+        this.sslMode = b.sslMode;
+        this.applicationName = b.applicationName;
+        this.connectTimeout = b.connectTimeout;
+        this.socketTimeout = b.socketTimeout;
+        this.statementTimeout = b.statementTimeout;
+        this.lockTimeout = b.lockTimeout;
+        this.idleInTransactionSessionTimeout = b.idleInTransactionSessionTimeout;
+        this.readOnly = b.readOnly;
+        this.targetServerType = b.targetServerType;
+        this.options = Collections.unmodifiableSortedMap(new TreeMap<>(b.options));
+        this.passwordFingerprint = password == null ? new byte[0] : sha256(password);
+    }
+
+    /**
+     * A builder with nothing set. {@link Builder#build()} needs at least a host, a database and a user.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder holding every setting of this spec, to derive a changed copy.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        for (Endpoint e : endpoints) {
+            b.hosts.add(e.host());
+            b.hostPorts.add(e.port());
+        }
+        b.database = database;
+        b.user = user;
+        b.password = password;
+        b.schema = schema;
+        b.sslMode = sslMode;
+        b.applicationName = applicationName;
+        b.connectTimeout = connectTimeout;
+        b.socketTimeout = socketTimeout;
+        b.statementTimeout = statementTimeout;
+        b.lockTimeout = lockTimeout;
+        b.idleInTransactionSessionTimeout = idleInTransactionSessionTimeout;
+        b.readOnly = readOnly;
+        b.targetServerType = targetServerType;
+        b.options.putAll(options);
+        return b;
+    }
+
+    /**
+     * Parses a connection URL in libpq's form ({@code postgresql://} or {@code postgres://}) or pgjdbc's
+     * ({@code jdbc:postgresql://}):
+     * <pre>{@code
+     * postgresql://user:password@host1:5432,host2:5433/database?currentSchema=s&sslmode=require&ApplicationName=etl
+     * }</pre>
+     * User, password and database are percent-decoded ({@code +} stays a plus). Query parameters use pgjdbc's names for
+     * the settings this class models: {@code user}, {@code password}, {@code currentSchema}, {@code sslmode},
+     * {@code ApplicationName} (or libpq's {@code application_name}), {@code connectTimeout} (or {@code connect_timeout};
+     * whole seconds), {@code socketTimeout} (seconds), {@code targetServerType}, {@code readOnly}; pgdock's
+     * {@code statementTimeout}, {@code lockTimeout} and {@code idleInTransactionSessionTimeout} (milliseconds); and any
+     * name in {@link #ALLOWED_OPTIONS}. Unknown and repeated parameters are refused.
+     *
+     * @param url the URL
+     * @return the spec
+     * @throws InvalidConnectionSpecException if the URL is malformed or a setting is missing or invalid
+     */
+    public static ConnectionSpec parse(String url) {
+        Objects.requireNonNull(url, "url");
+        Builder b = UrlParser.parse(url, "url");
+        b.requireComplete("url", "host", "database", "user");
+        return b.build();
+    }
+
+    /**
+     * Reads a spec from environment variables with the {@link EnvironmentNames#standard() standard names}:
+     * {@code PGDOCK_URL}; then {@code PGDOCK_HOST}, {@code PGDOCK_PORT}, {@code PGDOCK_DATABASE}, {@code PGDOCK_USER},
+     * {@code PGDOCK_PASSWORD}, {@code PGDOCK_SCHEMA}, {@code PGDOCK_SSLMODE}; then libpq's {@code PGHOST},
+     * {@code PGPORT}, {@code PGDATABASE}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGSSLMODE}.
+     *
+     * @param env the environment, usually {@code System.getenv()}; never read from anywhere else
+     * @return the spec
+     * @throws InvalidConnectionSpecException naming the variable, if a variable is invalid or a required one is unset
+     * @see #fromEnvironment(Map, EnvironmentNames)
+     */
+    public static ConnectionSpec fromEnvironment(Map<String, String> env) {
+        return fromEnvironment(env, EnvironmentNames.standard());
+    }
+
+    /**
+     * Reads a spec from environment variables. The URL variable, if set, is parsed first; then each field the URL left
+     * unset is taken from the first of its variables that is set. A variable that is set but empty is an error (it is
+     * almost always a deployment mistake), as is an unknown value; the message names the variable.
+     *
+     * @param env the environment, usually {@code System.getenv()}
+     * @param names which variables to read, for example {@link EnvironmentNames#dagster()}
+     * @return the spec
+     * @throws InvalidConnectionSpecException naming the variable, if a variable is invalid or a required one is unset
+     */
+    public static ConnectionSpec fromEnvironment(Map<String, String> env, EnvironmentNames names) {
+        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(names, "names");
+        String urlVariable = firstSet(env, names.url());
+        Builder b = urlVariable == null ? new Builder() : UrlParser.parse(env.get(urlVariable), urlVariable);
+
+        String v;
+        if (b.hosts.isEmpty() && (v = firstSet(env, names.host())) != null) {
+            b.setHost(env.get(v), v);
+        }
+        if (b.port == null && (v = firstSet(env, names.port())) != null) {
+            b.setPort(Endpoint.parsePort(v, env.get(v)), v);
+        }
+        if (b.database == null && (v = firstSet(env, names.database())) != null) {
+            b.setDatabase(env.get(v), v);
+        }
+        if (b.user == null && (v = firstSet(env, names.user())) != null) {
+            b.setUser(env.get(v), v);
+        }
+        if (b.password == null && (v = firstSet(env, names.password())) != null) {
+            b.setPassword(env.get(v), v);
+        }
+        if (b.schema == null && (v = firstSet(env, names.schema())) != null) {
+            b.setSchema(env.get(v), v);
+        }
+        if (b.sslMode == null && (v = firstSet(env, names.sslmode())) != null) {
+            b.sslMode = SslMode.parse(v, env.get(v));
+        }
+        requireSet(b.hosts.isEmpty(), "host", names.url(), names.host());
+        requireSet(b.database == null, "database", names.url(), names.database());
+        requireSet(b.user == null, "user", names.url(), names.user());
+        return b.build();
+    }
+
+    private static String firstSet(Map<String, String> env, List<String> variables) {
+        for (String name : variables) {
+            if (env.get(name) != null) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static void requireSet(boolean missing, String field, List<String> urlVariables, List<String> variables) {
+        if (missing) {
+            List<String> all = new ArrayList<>(urlVariables);
+            all.addAll(variables);
+            String source = all.isEmpty() ? field : String.join(" or ", all);
+            throw new InvalidConnectionSpecException(source, field + " is not set; set "
+                    + (all.isEmpty() ? "it" : String.join(", ", all)));
+        }
+    }
+
+    /**
+     * The servers to try, in order; never empty.
+     *
+     * @return the endpoints
+     */
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * The first server's host.
+     *
+     * @return a host name or address
+     */
+    public String host() {
+        return endpoints.get(0).host();
+    }
+
+    /**
+     * The first server's port.
+     *
+     * @return the port
+     */
+    public int port() {
+        return endpoints.get(0).port();
+    }
+
+    /**
+     * The database name.
+     *
+     * @return the database
+     */
+    public String database() {
+        return database;
+    }
+
+    /**
+     * The role to log in as.
+     *
+     * @return the user name
+     */
+    public String user() {
+        return user;
+    }
+
+    /**
+     * The password, if one is set. This is the only accessor that reveals it; do not log what it returns.
+     *
+     * @return the password, or empty
+     */
+    public Optional<String> password() {
+        return Optional.ofNullable(password);
+    }
+
+    /**
+     * The schema sessions work in: it is first on the {@code search_path} of every connection.
+     *
+     * @return the schema, or empty to leave the server's {@code search_path} alone
+     */
+    public Optional<String> schema() {
+        return Optional.ofNullable(schema);
+    }
+
+    /**
+     * The TLS mode, if set; pgjdbc's default ({@code prefer}) applies otherwise.
+     *
+     * @return the TLS mode, or empty
+     */
+    public Optional<SslMode> sslMode() {
+        return Optional.ofNullable(sslMode);
+    }
+
+    /**
+     * The {@code application_name} the server shows in {@code pg_stat_activity}.
+     *
+     * @return the application name, or empty
+     */
+    public Optional<String> applicationName() {
+        return Optional.ofNullable(applicationName);
+    }
+
+    /**
+     * How long to wait for the TCP connection and start-up; pgjdbc's default (10 s) applies if empty.
+     *
+     * @return the connect timeout, or empty
+     */
+    public Optional<Duration> connectTimeout() {
+        return Optional.ofNullable(connectTimeout);
+    }
+
+    /**
+     * How long a read from the server may block; no limit if empty.
+     *
+     * @return the socket timeout, or empty
+     */
+    public Optional<Duration> socketTimeout() {
+        return Optional.ofNullable(socketTimeout);
+    }
+
+    /**
+     * The server-side {@code statement_timeout} set on every session.
+     *
+     * @return the statement timeout, or empty to keep the server's
+     */
+    public Optional<Duration> statementTimeout() {
+        return Optional.ofNullable(statementTimeout);
+    }
+
+    /**
+     * The server-side {@code lock_timeout} set on every session.
+     *
+     * @return the lock timeout, or empty to keep the server's
+     */
+    public Optional<Duration> lockTimeout() {
+        return Optional.ofNullable(lockTimeout);
+    }
+
+    /**
+     * The server-side {@code idle_in_transaction_session_timeout} set on every session.
+     *
+     * @return the timeout, or empty to keep the server's
+     */
+    public Optional<Duration> idleInTransactionSessionTimeout() {
+        return Optional.ofNullable(idleInTransactionSessionTimeout);
+    }
+
+    /**
+     * Whether connections are opened read-only.
+     *
+     * @return true for read-only connections
+     */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /**
+     * Which server of several to use.
+     *
+     * @return the target server type; {@link TargetServerType#ANY} unless set
+     */
+    public TargetServerType targetServerType() {
+        return targetServerType;
+    }
+
+    /**
+     * Extra pgjdbc options, by name, from {@link #ALLOWED_OPTIONS}.
+     *
+     * @return an unmodifiable sorted map
+     */
+    public SortedMap<String, String> options() {
+        return options;
+    }
+
+    /**
+     * The pgjdbc URL of the servers and database, without credentials or other settings; pair it with
+     * {@link #driverProperties()}.
+     *
+     * @return for example {@code jdbc:postgresql://db:5432/app}
+     */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + endpoints.stream().map(Endpoint::toString).collect(Collectors.joining(","))
+                + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The pgjdbc properties for this spec: user, password (if set), and every other driver-level setting.
+     * Session settings ({@code search_path} and the server-side timeouts) are in {@link #sessionInitSql()} instead.
+     * The result contains the password: pass it to the driver, never to a log.
+     *
+     * @return a new, modifiable {@code Properties}
+     */
+    public Properties driverProperties() {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        if (sslMode != null) {
+            p.setProperty("sslmode", sslMode.value());
+        }
+        if (applicationName != null) {
+            p.setProperty("ApplicationName", applicationName);
+        }
+        if (connectTimeout != null) {
+            p.setProperty("connectTimeout", Long.toString(connectTimeout.toSeconds()));
+        }
+        if (socketTimeout != null) {
+            p.setProperty("socketTimeout", Long.toString(socketTimeout.toSeconds()));
+        }
+        if (targetServerType != TargetServerType.ANY) {
+            p.setProperty("targetServerType", targetServerType.value());
+        }
+        if (readOnly) {
+            p.setProperty("readOnly", "true");
+        }
+        options.forEach(p::setProperty);
+        return p;
+    }
+
+    /**
+     * The statements to run once on every new connection: {@code SET search_path TO "<schema>", pg_catalog} when a
+     * schema is set (the identifier is quoted, so no schema name can inject SQL), and the server-side timeouts when set.
+     *
+     * @return semicolon-separated statements, or an empty string when there is nothing to set
+     */
+    public String sessionInitSql() {
+        List<String> statements = new ArrayList<>(4);
+        if (schema != null) {
+            statements.add("SET search_path TO " + Values.quoteIdentifier(schema) + ", pg_catalog");
+        }
+        if (statementTimeout != null) {
+            statements.add("SET statement_timeout = " + statementTimeout.toMillis());
+        }
+        if (lockTimeout != null) {
+            statements.add("SET lock_timeout = " + lockTimeout.toMillis());
+        }
+        if (idleInTransactionSessionTimeout != null) {
+            statements.add("SET idle_in_transaction_session_timeout = " + idleInTransactionSessionTimeout.toMillis());
+        }
+        return String.join("; ", statements);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ConnectionSpec)) {
+            return false;
+        }
+        ConnectionSpec that = (ConnectionSpec) o;
+        return readOnly == that.readOnly
+                && endpoints.equals(that.endpoints)
+                && database.equals(that.database)
+                && user.equals(that.user)
+                && MessageDigest.isEqual(passwordFingerprint, that.passwordFingerprint)
+                && Objects.equals(schema, that.schema)
+                && sslMode == that.sslMode
+                && Objects.equals(applicationName, that.applicationName)
+                && Objects.equals(connectTimeout, that.connectTimeout)
+                && Objects.equals(socketTimeout, that.socketTimeout)
+                && Objects.equals(statementTimeout, that.statementTimeout)
+                && Objects.equals(lockTimeout, that.lockTimeout)
+                && Objects.equals(idleInTransactionSessionTimeout, that.idleInTransactionSessionTimeout)
+                && targetServerType == that.targetServerType
+                && options.equals(that.options);
+    }
+
+    /** Consistent with {@link #equals(Object)}; the password does not contribute. */
+    @Override
+    public int hashCode() {
+        return Objects.hash(endpoints, database, user, schema, sslMode, applicationName, connectTimeout, socketTimeout,
+                statementTimeout, lockTimeout, idleInTransactionSessionTimeout, readOnly, targetServerType, options);
+    }
+
+    /**
+     * The spec as a URL with the password masked, for logs and messages, for example
+     * {@code postgresql://app:***@db:5432/app?currentSchema=ingest}.
+     */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("postgresql://").append(UrlParser.encode(user));
+        if (password != null) {
+            s.append(":***");
+        }
+        s.append('@').append(endpoints.stream().map(Endpoint::toString).collect(Collectors.joining(",")))
+                .append('/').append(UrlParser.encode(database));
+        List<String> params = new ArrayList<>();
+        if (schema != null) {
+            params.add("currentSchema=" + UrlParser.encode(schema));
+        }
+        if (sslMode != null) {
+            params.add("sslmode=" + sslMode.value());
+        }
+        if (applicationName != null) {
+            params.add("ApplicationName=" + UrlParser.encode(applicationName));
+        }
+        addSeconds(params, "connectTimeout", connectTimeout);
+        addSeconds(params, "socketTimeout", socketTimeout);
+        addMillis(params, "statementTimeout", statementTimeout);
+        addMillis(params, "lockTimeout", lockTimeout);
+        addMillis(params, "idleInTransactionSessionTimeout", idleInTransactionSessionTimeout);
+        if (readOnly) {
+            params.add("readOnly=true");
+        }
+        if (targetServerType != TargetServerType.ANY) {
+            params.add("targetServerType=" + targetServerType.value());
+        }
+        options.forEach((k, v) -> params.add(k + "=" + UrlParser.encode(v)));
+        if (!params.isEmpty()) {
+            s.append('?').append(String.join("&", params));
+        }
+        return s.toString();
+    }
+
+    private static void addSeconds(List<String> params, String name, Duration d) {
+        if (d != null) {
+            params.add(name + "=" + d.toSeconds());
+        }
+    }
+
+    private static void addMillis(List<String> params, String name, Duration d) {
+        if (d != null) {
+            params.add(name + "=" + d.toMillis());
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    /**
+     * Builds a {@link ConnectionSpec}. Each setter validates its value at once and throws an
+     * {@link InvalidConnectionSpecException} naming the field; {@link #build()} checks that host, database and user are
+     * set. Not thread-safe.
+     */
+    public static final class Builder {
+        private final List<String> hosts = new ArrayList<>(1);
+        private final List<Integer> hostPorts = new ArrayList<>(1);
+        private Integer port;
+        private String database;
+        private String user;
+        private String password;
+        private String schema;
+        private SslMode sslMode;
+        private String applicationName;
+        private Duration connectTimeout;
+        private Duration socketTimeout;
+        private Duration statementTimeout;
+        private Duration lockTimeout;
+        private Duration idleInTransactionSessionTimeout;
+        private boolean readOnly;
+        private TargetServerType targetServerType = TargetServerType.ANY;
+        private final SortedMap<String, String> options = new TreeMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets a single server host (replacing any hosts set before); its port is {@link #port(int)} or 5432.
+         *
+         * @param host a host name or IP address
+         * @return this builder
+         */
+        public Builder host(String host) {
+            return setHost(host, "host");
+        }
+
+        Builder setHost(String host, String source) {
+            Endpoint.checkHost(source, host);
+            hosts.clear();
+            hostPorts.clear();
+            hosts.add(host);
+            hostPorts.add(null);
+            return this;
+        }
+
+        /**
+         * Sets several servers, tried in order (see {@link #targetServerType(TargetServerType)}), replacing any hosts
+         * set before.
+         *
+         * @param endpoints one or more servers
+         * @return this builder
+         */
+        public Builder endpoints(List<Endpoint> endpoints) {
+            Objects.requireNonNull(endpoints, "endpoints");
+            if (endpoints.isEmpty()) {
+                throw new InvalidConnectionSpecException("endpoints", "must not be empty");
+            }
+            hosts.clear();
+            hostPorts.clear();
+            for (Endpoint e : endpoints) {
+                hosts.add(Objects.requireNonNull(e, "endpoint").host());
+                hostPorts.add(e.port());
+            }
+            return this;
+        }
+
+        void addEndpoint(String host, Integer hostPort, String source) {
+            Endpoint.checkHost(source, host);
+            hosts.add(host);
+            hostPorts.add(hostPort);
+        }
+
+        /**
+         * Sets the port of hosts that have none of their own. Default 5432.
+         *
+         * @param port 1 to 65535
+         * @return this builder
+         */
+        public Builder port(int port) {
+            return setPort(port, "port");
+        }
+
+        Builder setPort(int port, String source) {
+            this.port = Endpoint.checkPort(source, port);
+            return this;
+        }
+
+        /**
+         * Sets the database name.
+         *
+         * @param database not empty, at most 63 bytes in UTF-8
+         * @return this builder
+         */
+        public Builder database(String database) {
+            return setDatabase(database, "database");
+        }
+
+        Builder setDatabase(String database, String source) {
+            this.database = Values.checkIdentifier(source, database);
+            return this;
+        }
+
+        /**
+         * Sets the role to log in as.
+         *
+         * @param user not empty, at most 63 bytes in UTF-8
+         * @return this builder
+         */
+        public Builder user(String user) {
+            return setUser(user, "user");
+        }
+
+        Builder setUser(String user, String source) {
+            this.user = Values.checkIdentifier(source, user);
+            return this;
+        }
+
+        /**
+         * Sets the password; {@code null} removes it (for trust, peer or certificate authentication).
+         *
+         * @param password the password; not empty
+         * @return this builder
+         */
+        public Builder password(String password) {
+            return setPassword(password, "password");
+        }
+
+        Builder setPassword(String password, String source) {
+            if (password != null && password.isEmpty()) {
+                throw new InvalidConnectionSpecException(source, "must not be empty (leave it unset for no password)");
+            }
+            if (password != null && password.indexOf('\0') >= 0) {
+                throw new InvalidConnectionSpecException(source, "must not contain a NUL character");
+            }
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * Sets the schema sessions work in; {@code null} removes it. Any name is allowed except one with a double
+         * quote or a NUL character, or one longer than 63 bytes in UTF-8.
+         *
+         * @param schema the schema name
+         * @return this builder
+         */
+        public Builder schema(String schema) {
+            return setSchema(schema, "schema");
+        }
+
+        Builder setSchema(String schema, String source) {
+            if (schema != null) {
+                Values.checkIdentifier(source, schema);
+                if (schema.indexOf('"') >= 0) {
+                    throw new InvalidConnectionSpecException(source,
+                            "must not contain a double quote, but was " + Values.show(schema));
+                }
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        /**
+         * Sets the TLS mode; {@code null} leaves pgjdbc's default ({@code prefer}).
+         *
+         * @param sslMode the mode
+         * @return this builder
+         */
+        public Builder sslMode(SslMode sslMode) {
+            this.sslMode = sslMode;
+            return this;
+        }
+
+        /**
+         * Sets the {@code application_name}; {@code null} removes it.
+         *
+         * @param applicationName printable ASCII, at most 63 characters (what the server keeps)
+         * @return this builder
+         */
+        public Builder applicationName(String applicationName) {
+            return setApplicationName(applicationName, "applicationName");
+        }
+
+        Builder setApplicationName(String name, String source) {
+            if (name != null) {
+                if (name.length() > Values.MAX_IDENTIFIER_BYTES) {
+                    throw new InvalidConnectionSpecException(source, "must be at most 63 characters, but was "
+                            + name.length() + ": " + Values.show(name));
+                }
+                for (int i = 0; i < name.length(); i++) {
+                    char c = name.charAt(i);
+                    if (c < 0x20 || c > 0x7e) {
+                        throw new InvalidConnectionSpecException(source,
+                                "must be printable ASCII (the server replaces anything else with '?'), but was "
+                                        + Values.show(name));
+                    }
+                }
+            }
+            this.applicationName = name;
+            return this;
+        }
+
+        /**
+         * Sets how long to wait for a connection to open; whole seconds (pgjdbc's unit), zero for no limit,
+         * {@code null} for pgjdbc's default of 10 s.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = wholeSeconds("connectTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets how long a read from the server may block; whole seconds, zero or {@code null} for no limit.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder socketTimeout(Duration timeout) {
+            this.socketTimeout = wholeSeconds("socketTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets the server-side {@code statement_timeout} of every session; whole milliseconds, zero for none,
+         * {@code null} to keep the server's setting.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder statementTimeout(Duration timeout) {
+            this.statementTimeout = wholeMillis("statementTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets the server-side {@code lock_timeout} of every session; whole milliseconds, zero for none, {@code null}
+         * to keep the server's setting.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder lockTimeout(Duration timeout) {
+            this.lockTimeout = wholeMillis("lockTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets the server-side {@code idle_in_transaction_session_timeout}; whole milliseconds, zero for none,
+         * {@code null} to keep the server's setting.
+         *
+         * @param timeout the timeout
+         * @return this builder
+         */
+        public Builder idleInTransactionSessionTimeout(Duration timeout) {
+            this.idleInTransactionSessionTimeout = wholeMillis("idleInTransactionSessionTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Sets whether connections are read-only. Default false.
+         *
+         * @param readOnly true for read-only connections
+         * @return this builder
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * Sets which of several servers to use. Default {@link TargetServerType#ANY}.
+         *
+         * @param type the target server type
+         * @return this builder
+         */
+        public Builder targetServerType(TargetServerType type) {
+            this.targetServerType = Objects.requireNonNull(type, "targetServerType");
+            return this;
+        }
+
+        /**
+         * Sets an extra pgjdbc option; the name must be in {@link ConnectionSpec#ALLOWED_OPTIONS}.
+         *
+         * @param name the pgjdbc property name, for example {@code "tcpKeepAlive"}
+         * @param value its value; {@code null} removes the option
+         * @return this builder
+         */
+        public Builder option(String name, String value) {
+            return setOption(name, value, "option " + name);
+        }
+
+        Builder setOption(String name, String value, String source) {
+            Objects.requireNonNull(name, "name");
+            if (!ALLOWED_OPTIONS.contains(name)) {
+                throw new InvalidConnectionSpecException(source, "unknown option " + Values.show(name)
+                        + "; allowed options are " + new TreeSet<>(ALLOWED_OPTIONS));
+            }
+            if (value == null) {
+                options.remove(name);
+            } else {
+                if (value.isEmpty() || value.indexOf('\0') >= 0) {
+                    throw new InvalidConnectionSpecException(source, "must be non-empty text without NUL, but was "
+                            + Values.show(value));
+                }
+                options.put(name, value);
+            }
+            return this;
+        }
+
+        private static Duration wholeSeconds(String field, Duration d) {
+            if (d != null && (d.isNegative() || d.getNano() != 0)) {
+                throw new InvalidConnectionSpecException(field,
+                        "must be zero or a positive whole number of seconds, but was " + d);
+            }
+            return d;
+        }
+
+        private static Duration wholeMillis(String field, Duration d) {
+            if (d != null && (d.isNegative() || d.getNano() % 1_000_000 != 0)) {
+                throw new InvalidConnectionSpecException(field,
+                        "must be zero or a positive whole number of milliseconds, but was " + d);
+            }
+            if (d != null && d.toMillis() > Integer.MAX_VALUE) {
+                throw new InvalidConnectionSpecException(field,
+                        "must be at most " + Integer.MAX_VALUE + " ms (the server's limit), but was " + d);
+            }
+            return d;
+        }
+
+        void requireComplete(String source, String... fields) {
+            for (String field : fields) {
+                boolean missing = switch (field) {
+                    case "host" -> hosts.isEmpty();
+                    case "database" -> database == null;
+                    case "user" -> user == null;
+                    default -> throw new AssertionError(field);
+                };
+                if (missing) {
+                    throw new InvalidConnectionSpecException(source, field + " is not set");
+                }
+            }
+        }
+
+        /**
+         * Builds the spec.
+         *
+         * @return an immutable spec
+         * @throws InvalidConnectionSpecException if host, database or user is not set
+         */
+        public ConnectionSpec build() {
+            requireComplete("ConnectionSpec", "host", "database", "user");
+            int defaultPort = port == null ? Endpoint.DEFAULT_PORT : port;
+            Endpoint[] endpoints = new Endpoint[hosts.size()];
+            for (int i = 0; i < endpoints.length; i++) {
+                Integer p = hostPorts.get(i);
+                endpoints[i] = new Endpoint(hosts.get(i), p == null ? defaultPort : p);
+            }
+            return new ConnectionSpec(this, Arrays.asList(endpoints));
+        }
+    }
+}

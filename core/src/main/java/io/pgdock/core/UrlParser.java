@@ -1,0 +1,238 @@
+package io.pgdock.core;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Parses {@code postgresql://}, {@code postgres://} and {@code jdbc:postgresql://} URLs into a
+ * {@link ConnectionSpec.Builder}. Every error names the URL part ({@code "<source> parameter sslmode"}) and shows the bad
+ * value; the password is never shown, and a URL shown whole has its password masked.
+ */
+final class UrlParser {
+    private static final String[] SCHEMES = {"jdbc:postgresql://", "postgresql://", "postgres://"};
+
+    private UrlParser() {
+    }
+
+    static ConnectionSpec.Builder parse(String url, String source) {
+        String rest = null;
+        for (String scheme : SCHEMES) {
+            if (url.regionMatches(true, 0, scheme, 0, scheme.length())) {
+                rest = url.substring(scheme.length());
+                break;
+            }
+        }
+        if (rest == null) {
+            throw new InvalidConnectionSpecException(source,
+                    "must start with postgresql://, postgres:// or jdbc:postgresql://, but was " + Values.show(mask(url)));
+        }
+        if (rest.indexOf('#') >= 0) {
+            throw new InvalidConnectionSpecException(source, "must not have a #fragment, but was " + Values.show(mask(url)));
+        }
+        int authorityEnd = indexOfAny(rest, "/?");
+        if (authorityEnd >= 0 && rest.indexOf('@') > authorityEnd) {
+            // Either the password holds an unencoded '/', '?' or '#', or a later part holds a raw '@'. Showing any part
+            // could show a piece of the password, so show nothing.
+            throw new InvalidConnectionSpecException(source, "has an '@' after the host; percent-encode '@' as %40, and "
+                    + "'/', '?', '#' in the user or password as %2F, %3F, %23 (value not shown, it may hold a password)");
+        }
+        String query = null;
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            query = rest.substring(q + 1);
+            rest = rest.substring(0, q);
+        }
+        String path = "";
+        int slash = rest.indexOf('/');
+        if (slash >= 0) {
+            path = rest.substring(slash + 1);
+            rest = rest.substring(0, slash);
+        }
+
+        ConnectionSpec.Builder b = ConnectionSpec.builder();
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String userInfo = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = userInfo.indexOf(':');
+            String user = colon >= 0 ? userInfo.substring(0, colon) : userInfo;
+            if (!user.isEmpty()) {
+                b.setUser(decode(user, source + " user", true), source + " user");
+            }
+            if (colon >= 0) {
+                b.setPassword(decode(userInfo.substring(colon + 1), source + " password", false), source + " password");
+            }
+        }
+        parseHosts(b, rest, source);
+        if (!path.isEmpty()) {
+            if (path.indexOf('/') >= 0) {
+                throw new InvalidConnectionSpecException(source + " database",
+                        "must be a single path segment, but was " + Values.show(path));
+            }
+            b.setDatabase(decode(path, source + " database", true), source + " database");
+        }
+        if (query != null && !query.isEmpty()) {
+            parseQuery(b, query, source);
+        }
+        return b;
+    }
+
+    private static void parseHosts(ConnectionSpec.Builder b, String hostList, String source) {
+        if (hostList.isEmpty()) {
+            throw new InvalidConnectionSpecException(source + " host", "host is not set");
+        }
+        for (String part : hostList.split(",", -1)) {
+            String host;
+            String port = null;
+            if (part.startsWith("[")) {
+                int close = part.indexOf(']');
+                if (close < 0) {
+                    throw new InvalidConnectionSpecException(source + " host",
+                            "IPv6 address has no closing ']': " + Values.show(part));
+                }
+                host = part.substring(1, close);
+                String after = part.substring(close + 1);
+                if (!after.isEmpty()) {
+                    if (!after.startsWith(":")) {
+                        throw new InvalidConnectionSpecException(source + " host",
+                                "expected ':port' after ']', but was " + Values.show(part));
+                    }
+                    port = after.substring(1);
+                }
+            } else {
+                int colon = part.lastIndexOf(':');
+                host = colon >= 0 ? part.substring(0, colon) : part;
+                port = colon >= 0 ? part.substring(colon + 1) : null;
+            }
+            if (host.isEmpty()) {
+                throw new InvalidConnectionSpecException(source + " host", "host is not set in " + Values.show(part));
+            }
+            Integer p = port == null ? null : Endpoint.parsePort(source + " port", port);
+            b.addEndpoint(host, p, source + " host");
+        }
+    }
+
+    private static void parseQuery(ConnectionSpec.Builder b, String query, String source) {
+        Set<String> seen = new HashSet<>();
+        for (String pair : query.split("&", -1)) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decode(eq >= 0 ? pair.substring(0, eq) : pair, source + " parameter name", true);
+            String at = source + " parameter " + name;
+            boolean secret = name.equals("password");
+            String value = eq >= 0 ? decode(pair.substring(eq + 1), at, !secret) : "";
+            String canonical = canonicalName(name);
+            if (!seen.add(canonical)) {
+                throw new InvalidConnectionSpecException(at, "is given more than once");
+            }
+            switch (canonical) {
+                case "user" -> b.setUser(value, at);
+                case "password" -> b.setPassword(value, at);
+                case "currentSchema" -> b.setSchema(value, at);
+                case "sslmode" -> b.sslMode(SslMode.parse(at, value));
+                case "ApplicationName" -> b.setApplicationName(value, at);
+                case "connectTimeout" -> b.connectTimeout(Duration.ofSeconds(parseNonNegative(at, value, "seconds")));
+                case "socketTimeout" -> b.socketTimeout(Duration.ofSeconds(parseNonNegative(at, value, "seconds")));
+                case "statementTimeout" -> b.statementTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
+                case "lockTimeout" -> b.lockTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
+                case "idleInTransactionSessionTimeout" ->
+                        b.idleInTransactionSessionTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
+                case "targetServerType" -> b.targetServerType(TargetServerType.parse(at, value));
+                case "readOnly" -> b.readOnly(parseBoolean(at, value));
+                default -> b.setOption(name, value, at);
+            }
+        }
+    }
+
+    /** Maps libpq's spellings of the settings we model to pgjdbc's, so a duplicate under two spellings is caught. */
+    private static String canonicalName(String name) {
+        return switch (name) {
+            case "application_name" -> "ApplicationName";
+            case "connect_timeout" -> "connectTimeout";
+            default -> name;
+        };
+    }
+
+    private static long parseNonNegative(String source, String value, String unit) {
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0 && n <= Integer.MAX_VALUE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidConnectionSpecException(source,
+                "must be a whole number of " + unit + " from 0 to " + Integer.MAX_VALUE + ", but was " + Values.show(value));
+    }
+
+    private static boolean parseBoolean(String source, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidConnectionSpecException(source, "must be true or false, but was " + Values.show(value));
+        };
+    }
+
+    private static int indexOfAny(String s, String chars) {
+        for (int i = 0; i < s.length(); i++) {
+            if (chars.indexOf(s.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Percent-decodes as UTF-8; a plus stays a plus. */
+    private static String decode(String s, String source, boolean showValue) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
+                int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
+                if (hi < 0 || lo < 0) {
+                    throw new InvalidConnectionSpecException(source, "has a bad percent-escape"
+                            + (showValue ? " in " + Values.show(s) : " (value not shown)"));
+                }
+                out.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(bytes, 0, bytes.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Percent-encodes everything but unreserved characters, for URLs we print. */
+    static String encode(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~') {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    /** The URL with any password (in the user info or a password parameter) replaced by {@code ***}. */
+    static String mask(String url) {
+        return url.replaceAll("(//[^/:@]*:).*@", "$1***@")
+                .replaceAll("(?i)([?&]password=)[^&#]*", "$1***");
+    }
+}

@@ -1,0 +1,78 @@
+package io.pgdock.core;
+
+import java.nio.charset.StandardCharsets;
+
+/** Small helpers for validating settings and showing bad values in messages. Not API. */
+final class Values {
+    /** PostgreSQL's NAMEDATALEN - 1: the longest identifier the server keeps without truncating it. */
+    static final int MAX_IDENTIFIER_BYTES = 63;
+
+    private static final int MAX_SHOWN = 80;
+
+    private Values() {
+    }
+
+    /**
+     * A value as it should appear in an error message: quoted, control characters escaped, long values cut.
+     */
+    static String show(String value) {
+        if (value == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_SHOWN) + 16).append('"');
+        int shown = 0;
+        for (int i = 0; i < value.length() && shown < MAX_SHOWN; i++, shown++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+        if (value.length() > MAX_SHOWN) {
+            out.append("... (").append(value.length()).append(" characters)");
+        }
+        return out.toString();
+    }
+
+    static int utf8Length(String value) {
+        return value.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /**
+     * Checks a name the server stores as an identifier (database, role, schema): not empty, no NUL, at most 63 bytes in
+     * UTF-8, so the server never silently truncates it.
+     */
+    static String checkIdentifier(String source, String value) {
+        if (value == null) {
+            throw new NullPointerException(source);
+        }
+        if (value.isEmpty()) {
+            throw new InvalidConnectionSpecException(source, "must not be empty");
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw new InvalidConnectionSpecException(source, "must not contain a NUL character, but was " + show(value));
+        }
+        int bytes = utf8Length(value);
+        if (bytes > MAX_IDENTIFIER_BYTES) {
+            throw new InvalidConnectionSpecException(source, "must be at most " + MAX_IDENTIFIER_BYTES
+                    + " bytes in UTF-8 (PostgreSQL would truncate it), but was " + bytes + " bytes: " + show(value));
+        }
+        return value;
+    }
+
+    /** Quotes an identifier for SQL: {@code a"b} becomes {@code "a""b"}. */
+    static String quoteIdentifier(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,268 @@
+package io.pgdock.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.testing.PgdockExtension;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class StorageTest {
+    @RegisterExtension
+    static final PgdockExtension PG = PgdockExtension.create();
+
+    private final TestRoles roles = new TestRoles(PG);
+
+    @AfterEach
+    void dropRoles() {
+        roles.dropAll();
+    }
+
+    private ConnectionSpec runtimeSpec(String schema) {
+        ConnectionSpec spec = roles.runtimeSpec(schema);
+        Provisioning.forRuntime(spec).apply(PG.adminDataSource());
+        return spec;
+    }
+
+    private static StorageOptions noDiscovery() {
+        return StorageOptions.builder().discoverMigrations(false).build();
+    }
+
+    @Test
+    void pinsSearchPathApplicationNameAndTimeouts() {
+        ConnectionSpec spec = runtimeSpec("ingest")
+                .toBuilder().statementTimeout(Duration.ofSeconds(7)).lockTimeout(Duration.ofMillis(1500)).build();
+        try (Storage storage = Storage.open(spec, noDiscovery())) {
+            Map<String, Object> settings = storage.jdbi().withHandle(h -> h.createQuery(
+                    "select current_setting('search_path') as search_path, "
+                            + "current_setting('application_name') as application_name, "
+                            + "current_setting('statement_timeout') as statement_timeout, "
+                            + "current_setting('lock_timeout') as lock_timeout, current_user as who")
+                    .mapToMap().one());
+            assertThat(settings).containsEntry("search_path", "ingest, pg_catalog")
+                    .containsEntry("application_name", "pgdock")
+                    .containsEntry("statement_timeout", "7s")
+                    .containsEntry("lock_timeout", "1500ms")
+                    .containsEntry("who", spec.user());
+            assertThat(storage.schema()).isEqualTo("ingest");
+        }
+    }
+
+    @Test
+    void unqualifiedTablesLandInTheStorageSchema() {
+        try (Storage storage = Storage.open(runtimeSpec("work"), noDiscovery())) {
+            storage.jdbi().useHandle(h -> {
+                h.execute("create table runs (id int primary key, name text)");
+                h.execute("insert into runs values (?, ?)", 1, "nightly");
+            });
+            String schema = PG.jdbi().withHandle(h -> h.createQuery(
+                    "select table_schema from information_schema.tables where table_name = 'runs'").mapTo(String.class).one());
+            assertThat(schema).isEqualTo("work");
+            assertThat(storage.jdbi().withHandle(h -> h.createQuery("select name from runs where id = 1")
+                    .mapTo(String.class).one())).isEqualTo("nightly");
+        }
+    }
+
+    @Test
+    void anOddSchemaNameIsQuotedNotExecuted() {
+        String odd = "Odd name; drop table x --";
+        try (Storage storage = Storage.open(runtimeSpec(odd), noDiscovery())) {
+            String path = storage.jdbi().withHandle(h -> h.createQuery("select current_setting('search_path')")
+                    .mapTo(String.class).one());
+            assertThat(path).isEqualTo("\"" + odd + "\", pg_catalog");
+        }
+    }
+
+    @Test
+    void specWithoutSchemaIsRefused() {
+        ConnectionSpec spec = PG.spec().toBuilder().schema(null).build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOf(InvalidConnectionSpecException.class)
+                .hasMessageContaining("schema: Storage needs a dedicated schema");
+    }
+
+    @Test
+    void unreachableServer() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();   // free now, and nothing listens once closed
+        }
+        ConnectionSpec spec = ConnectionSpec.builder().host("127.0.0.1").port(port).database("d").user("u")
+                .schema("s").connectTimeout(Duration.ofSeconds(2)).build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
+                .hasMessageContaining("cannot connect to postgresql://u@127.0.0.1:" + port + "/d")
+                .hasMessageContaining("no server answered");
+    }
+
+    @Test
+    void unknownRoleIsAnAuthenticationFailure() {
+        ConnectionSpec spec = PG.spec().toBuilder().user("no_such_role_" + System.nanoTime()).password("not-shown-9")
+                .schema("s").build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.AUTHENTICATION))
+                .hasMessageContaining("authentication failed")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-shown-9"));
+    }
+
+    @Test
+    void roleThatMayNotLogInIsAnAuthenticationFailure() {
+        String role = roles.create("NOLOGIN");
+        ConnectionSpec spec = PG.spec().toBuilder().user(role).password(TestRoles.PASSWORD).schema("s").build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.AUTHENTICATION));
+    }
+
+    @Test
+    void missingDatabase() {
+        ConnectionSpec spec = PG.spec().toBuilder().database("no_such_db_" + System.nanoTime()).schema("s").build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.DATABASE_MISSING))
+                .hasMessageContaining("the database does not exist");
+    }
+
+    @Test
+    void tlsThatCannotBeVerified() {
+        ConnectionSpec spec = PG.spec().toBuilder().sslMode(SslMode.VERIFY_FULL).schema("s")
+                .option("sslrootcert", "/nonexistent/root.crt").build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS));
+    }
+
+    @Test
+    void missingSchemaIsRefusedUnlessCreationIsAllowed() {
+        ConnectionSpec spec = PG.spec().toBuilder().schema("not_there").build();
+        assertThatThrownBy(() -> Storage.open(spec, noDiscovery()))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.SCHEMA_MISSING))
+                .hasMessageContaining("schema \"not_there\" does not exist")
+                .hasMessageContaining("createSchema(true)");
+
+        StorageOptions create = StorageOptions.builder().discoverMigrations(false).createSchema(true).build();
+        try (Storage storage = Storage.open(spec, create)) {
+            assertThat(storage.health().isUp()).isTrue();
+        }
+        assertThat(PG.jdbi().withHandle(h -> h.createQuery(
+                "select count(*) from pg_namespace where nspname = 'not_there'").mapTo(Integer.class).one())).isEqualTo(1);
+    }
+
+    @Test
+    void roleThatMayNotCreateTheMissingSchema() {
+        String role = roles.create("LOGIN");
+        ConnectionSpec spec = PG.spec().toBuilder().user(role).password(TestRoles.PASSWORD).schema("forbidden_create").build();
+        StorageOptions create = StorageOptions.builder().discoverMigrations(false).createSchema(true).build();
+        assertThatThrownBy(() -> Storage.open(spec, create))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.PRIVILEGE_MISSING))
+                .hasMessageContaining("may not create it");
+    }
+
+    @Test
+    void schemaWithoutUsagePrivilege() {
+        String role = roles.create("LOGIN");
+        PG.jdbi().useHandle(h -> h.execute("create schema someone_elses"));
+        ConnectionSpec spec = PG.spec().toBuilder().user(role).password(TestRoles.PASSWORD).schema("someone_elses").build();
+        assertThatThrownBy(() -> Storage.open(spec, noDiscovery()))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.PRIVILEGE_MISSING))
+                .hasMessageContaining("has no USAGE privilege on schema \"someone_elses\"");
+    }
+
+    @Test
+    void databaseWithoutConnectPrivilege() {
+        String role = roles.create("LOGIN");
+        String db = PG.databaseName();
+        PG.jdbi().useHandle(h -> h.execute("revoke connect on database \"" + db + "\" from public"));
+        try {
+            ConnectionSpec spec = PG.spec().toBuilder().user(role).password(TestRoles.PASSWORD).schema("s").build();
+            assertThatThrownBy(() -> Storage.open(spec, noDiscovery()))
+                    .isInstanceOfSatisfying(ConnectionFailedException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.PRIVILEGE_MISSING));
+        } finally {
+            PG.jdbi().useHandle(h -> h.execute("grant connect on database \"" + db + "\" to public"));
+        }
+    }
+
+    @Test
+    void pendingMigrationsWithoutCreatePrivilege() {
+        String role = roles.create("LOGIN");
+        PG.jdbi().useHandle(h -> {
+            h.execute("create schema read_only_schema");
+            h.execute("grant usage on schema read_only_schema to " + role);
+        });
+        ConnectionSpec spec = PG.spec().toBuilder().user(role).password(TestRoles.PASSWORD).schema("read_only_schema").build();
+        MigrationSet set = new MigrationSet("demo", List.of(new Migration(1, "create t", "create table t (id int)")));
+        StorageOptions options = StorageOptions.builder().discoverMigrations(false).migrations(set).build();
+        assertThatThrownBy(() -> Storage.open(spec, options))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.PRIVILEGE_MISSING))
+                .hasMessageContaining("may not create objects in schema \"read_only_schema\"");
+        // Nothing pending: opening is fine.
+        try (Storage storage = Storage.open(spec, noDiscovery())) {
+            assertThat(storage.health().isUp()).isTrue();
+        }
+    }
+
+    @Test
+    void healthReportsUpWithVersionAndPool() {
+        try (Storage storage = Storage.open(runtimeSpec("h"), noDiscovery())) {
+            Health health = storage.health();
+            assertThat(health.status()).isEqualTo(Health.Status.UP);
+            assertThat(health.serverVersion()).hasValueSatisfying(v -> assertThat(v).matches("\\d+(\\.\\d+)?.*"));
+            assertThat(health.error()).isEmpty();
+            assertThat(health.pool().maximum()).isEqualTo(10);
+            assertThat(health.pool().total()).isGreaterThanOrEqualTo(1);
+            assertThat(health.toString()).startsWith("UP in ").contains("PostgreSQL ");
+        }
+    }
+
+    @Test
+    void healthGivesUpWhenNoConnectionCanBeHadAndNeverThrows() throws Exception {
+        StorageOptions options = StorageOptions.builder().discoverMigrations(false).maximumPoolSize(1)
+                .healthTimeout(Duration.ofMillis(300)).connectionTimeout(Duration.ofSeconds(2)).build();
+        try (Storage storage = Storage.open(runtimeSpec("busy"), options);
+                Connection held = storage.dataSource().getConnection()) {
+            assertThat(held.isValid(1)).isTrue();
+            Health health = storage.health();
+            assertThat(health.status()).isEqualTo(Health.Status.DOWN);
+            assertThat(health.error()).hasValue("no answer within PT0.3S");
+            assertThat(health.pool().active()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void healthAfterCloseIsDown() {
+        Storage storage = Storage.open(runtimeSpec("closed"), noDiscovery());
+        storage.close();
+        storage.close();   // idempotent
+        assertThat(storage.health().status()).isEqualTo(Health.Status.DOWN);
+        assertThat(storage.health().error()).hasValue("storage is closed");
+    }
+
+    @Test
+    void jdbiHasThePostgresAndJacksonPlugins() {
+        try (Storage storage = Storage.open(runtimeSpec("plugins"), noDiscovery())) {
+            Jdbi jdbi = storage.jdbi();
+            java.util.UUID id = java.util.UUID.randomUUID();
+            assertThat(jdbi.withHandle(h -> h.createQuery("select cast(:id as uuid)").bind("id", id)
+                    .mapTo(java.util.UUID.class).one())).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void passwordNeverAppearsInToString() {
+        ConnectionSpec spec = runtimeSpec("tostring").toBuilder().password("Sup3rSecret!").build();
+        assertThat(spec.toString()).doesNotContain("Sup3rSecret!");
+    }
+}

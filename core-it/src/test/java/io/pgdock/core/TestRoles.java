@@ -1,0 +1,54 @@
+package io.pgdock.core;
+
+import io.pgdock.testing.PgdockExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Creates uniquely named roles for a test and drops them after it. Roles are cluster-wide, so names must not collide
+ * with other test classes running against the same external server.
+ */
+final class TestRoles {
+    /** Every test role's password, so the tests also pass on servers that require passwords. */
+    static final String PASSWORD = "test-role-pw-7f3a";
+
+    private final PgdockExtension pg;
+    private final List<String> created = new ArrayList<>();
+
+    TestRoles(PgdockExtension pg) {
+        this.pg = pg;
+    }
+
+    String newName() {
+        String name = "pgdock_r_" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        created.add(name);
+        return name;
+    }
+
+    /** Creates a role with the given attributes, for example {@code "LOGIN"}. */
+    String create(String attributes) {
+        String name = newName();
+        pg.jdbi().useHandle(h -> h.execute("create role " + name + " " + attributes + " password '" + PASSWORD + "'"));
+        return name;
+    }
+
+    /** A spec for a new (not yet provisioned) runtime role on the test database. */
+    ConnectionSpec runtimeSpec(String schema) {
+        return pg.spec().toBuilder().user(newName()).password(PASSWORD).schema(schema).build();
+    }
+
+    void dropAll() {
+        for (String role : created) {
+            pg.jdbi().useHandle(h -> {
+                boolean exists = h.createQuery("select count(*) > 0 from pg_roles where rolname = :r")
+                        .bind("r", role).mapTo(Boolean.class).one();
+                if (exists) {
+                    h.execute("drop owned by \"" + role + "\" cascade");
+                    h.execute("drop role \"" + role + "\"");
+                }
+            });
+        }
+        created.clear();
+    }
+}

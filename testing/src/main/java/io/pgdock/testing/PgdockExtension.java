@@ -266,11 +266,16 @@ public final class PgdockExtension
      * and stored in this context if there is none.
      */
     private TestDatabase databaseFor(ExtensionContext context) {
-        return context.getStore(NAMESPACE).getOrComputeIfAbsent(storeKey, key -> create(context), TestDatabase.class);
+        return context.getStore(NAMESPACE).getOrComputeIfAbsent(storeKey, key -> create(context), Entry.class).get();
     }
 
-    private TestDatabase create(ExtensionContext context) {
-        TestDatabase database = TestPostgres.get().createDatabase();
+    private Entry create(ExtensionContext context) {
+        TestDatabase database;
+        try {
+            database = TestPostgres.get().createDatabase();
+        } catch (RuntimeException e) {
+            return new Entry(null, e);
+        }
         try {
             for (Consumer<? super TestDatabase> initializer : initializers) {
                 initializer.accept(database);
@@ -281,18 +286,51 @@ public final class PgdockExtension
             } catch (RuntimeException dropFailure) {
                 e.addSuppressed(dropFailure);
             }
-            throw e;
+            return new Entry(null, e);
         }
         active.put(context.getUniqueId(), database);
-        return database;
+        return new Entry(database, null);
     }
 
     private void drop(ExtensionContext context) {
         // remove() looks only at this context's own store, so only the context that created the database drops it.
-        TestDatabase database = context.getStore(NAMESPACE).remove(storeKey, TestDatabase.class);
-        if (database != null) {
+        Entry entry = context.getStore(NAMESPACE).remove(storeKey, Entry.class);
+        if (entry != null && entry.database != null) {
             active.remove(context.getUniqueId());
-            database.close();
+            entry.database.close();
+        }
+    }
+
+    /**
+     * What the store holds for one context: its database, or why it could not be made. A failure is kept as a value
+     * rather than thrown from the store's creator, because the store would remember the exception and throw it again from
+     * {@code remove} in {@code afterAll}, on top of reporting it once from {@code beforeAll}. AutoCloseable, so that
+     * JUnit (5.13+) drops the database when the context ends even if {@code afterAll} is somehow skipped.
+     */
+    private static final class Entry implements AutoCloseable {
+        private final TestDatabase database;
+        private final Throwable failure;
+
+        Entry(TestDatabase database, Throwable failure) {
+            this.database = database;
+            this.failure = failure;
+        }
+
+        TestDatabase get() {
+            if (failure instanceof RuntimeException runtimeException) {
+                throw runtimeException;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            return database;
+        }
+
+        @Override
+        public void close() {
+            if (database != null) {
+                database.close();
+            }
         }
     }
 }

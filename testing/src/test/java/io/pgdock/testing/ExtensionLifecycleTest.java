@@ -16,6 +16,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
@@ -71,6 +72,10 @@ class ExtensionLifecycleTest {
         results.testEvents().assertStatistics(stats -> stats.started(0));
         results.containerEvents().assertThatEvents()
                 .haveExactly(1, event(finishedWithFailure(message("no schema for you"))));
+        Throwable failure = results.containerEvents().failed().stream()
+                .map(e -> e.getRequiredPayload(TestExecutionResult.class).getThrowable().orElseThrow())
+                .findFirst().orElseThrow();
+        assertThat(failure.getSuppressed()).as("reported once, not again from afterAll").isEmpty();
         assertThat(SEEN.get("failing-initializer")).hasSize(1);
         assertThat(Sql.databaseExists(SEEN.get("failing-initializer").get(0))).isFalse();
     }

@@ -6,7 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgdock.core.ConnectionSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The per-JVM server and the databases it makes, used without the JUnit extension. */
@@ -118,6 +125,39 @@ class TestPostgresTest {
             assertThat(Sql.queryString(first.dataSource(), "select to_regclass('only_in_first')")).isNotNull();
             assertThat(Sql.queryString(second.dataSource(), "select to_regclass('only_in_first')")).isNull();
             assertThat(Sql.queryString(second.adminDataSource(), "select to_regclass('only_in_first')")).isNull();
+        }
+    }
+
+    @Test
+    void databasesCanBeCreatedConcurrently() throws Exception {
+        int threads = 4;
+        ExecutorService executor = Executors.newFixedThreadPool(threads);
+        List<TestDatabase> databases = new ArrayList<>();
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<TestDatabase>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                futures.add(executor.submit(() -> {
+                    start.await();
+                    return server.createDatabase();
+                }));
+            }
+            start.countDown();
+            for (Future<TestDatabase> f : futures) {
+                databases.add(f.get(2, TimeUnit.MINUTES));
+            }
+            assertThat(databases).extracting(TestDatabase::name).doesNotHaveDuplicates();
+            for (TestDatabase db : databases) {
+                assertThat(Sql.queryString(db.dataSource(), "select current_database()")).isEqualTo(db.name());
+            }
+        } finally {
+            executor.shutdownNow();
+            for (TestDatabase db : databases) {
+                db.close();
+            }
+        }
+        for (TestDatabase db : databases) {
+            assertThat(Sql.databaseExists(db.name())).isFalse();
         }
     }
 

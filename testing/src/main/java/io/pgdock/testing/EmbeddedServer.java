@@ -3,12 +3,16 @@ package io.pgdock.testing;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +64,11 @@ final class EmbeddedServer implements AutoCloseable {
      *     output and names {@value TestPostgres#URL_VARIABLE} as the way out
      */
     static EmbeddedServer start() {
+        return start(builder -> { });
+    }
+
+    /** As {@link #start()}, with a last say over zonky's builder; tests use it to make the start fail. */
+    static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer) {
         Path workingDirectory = workingDirectory();
         String id = "pgdock-" + UUID.randomUUID();
         Path dataDirectory = workingDirectory.resolve(id);
@@ -67,23 +76,27 @@ final class EmbeddedServer implements AutoCloseable {
         try {
             // Zonky writes into java.io.tmpdir before it creates its own directories; surefire does not create it.
             Files.createDirectories(workingDirectory);
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory.toFile())
                     .setCleanDataDirectory(true)
                     // TestPostgres owns the one shutdown hook, so the order of "drop databases, then stop" is ours.
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(STARTUP_WAIT)
+                    // English messages and byte-order collation on every machine, whatever its LANG.
                     .setLocaleConfig("locale", "C")
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .start();
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            customizer.accept(builder);
+            EmbeddedPostgres postgres = builder.start();
             LOG.info("Embedded PostgreSQL is running on port {} with data in {} (server log: {})",
                     postgres.getPort(), dataDirectory, logFile);
             return new EmbeddedServer(postgres, logFile);
         } catch (IOException | RuntimeException | ExceptionInInitializerError e) {
             // Zonky reports a failed initdb as IllegalStateException("Process [...] failed") and a failed unpack as
             // ExceptionInInitializerError; neither says why, the process output does.
-            throw new TestPostgresException(describeFailure(e, logFile), e);
+            TestPostgresException failure = new TestPostgresException(describeFailure(e, logFile), e);
+            deleteUnlessServerRuns(dataDirectory, failure);
+            throw failure;
         }
     }
 
@@ -114,12 +127,13 @@ final class EmbeddedServer implements AutoCloseable {
         for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
             message.append("; caused by ").append(cause);
         }
-        if (runningAsRoot()) {
-            message.append(". This JVM runs as root, where initdb and postgres only run inside a user namespace made by"
-                    + " 'unshare -U' (zonky ").append(LinuxUtils.isUnshareAvailable() ? "found" : "did NOT find")
-                    .append(" a working 'unshare -U'); check that util-linux's unshare is installed and that user"
-                    + " namespaces are allowed (sysctl user.max_user_namespaces > 0; kernel.unprivileged_userns_clone = 1"
-                    + " where it exists; containers may need --privileged or a seccomp profile that allows unshare)");
+        if (runningAsRoot() && !LinuxUtils.isUnshareAvailable()) {
+            message.append(". This JVM runs as root, and zonky found no working 'unshare -U', so initdb and postgres ran"
+                    + " as root, which they refuse. Install util-linux's unshare and allow user namespaces (sysctl"
+                    + " user.max_user_namespaces > 0; kernel.unprivileged_userns_clone = 1 where it exists; a container"
+                    + " may need a seccomp profile that allows unshare), or run the build as another user");
+        } else if (runningAsRoot()) {
+            message.append(" (this JVM runs as root; zonky ran initdb and postgres in a user namespace, 'unshare -U')");
         }
         message.append(". To use an existing server instead, set ").append(TestPostgres.URL_VARIABLE)
                 .append(" (environment variable or system property) to an admin account's URL, for example ")
@@ -129,6 +143,24 @@ final class EmbeddedServer implements AutoCloseable {
             message.append("\nLast lines of the server output (").append(logFile).append("):\n").append(output);
         }
         return message.toString();
+    }
+
+    /**
+     * Deletes what a failed initdb left. A directory with a {@code postmaster.pid} may have a server running (a start
+     * that timed out); it is left for zonky, which stops and deletes stale directories on a later start. The log file
+     * stays, since the failure message names it.
+     */
+    private static void deleteUnlessServerRuns(Path dataDirectory, TestPostgresException failure) {
+        if (!Files.isDirectory(dataDirectory) || Files.exists(dataDirectory.resolve("postmaster.pid"))) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dataDirectory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Whether the process's effective uid is 0; false where that cannot be told (not Linux). */

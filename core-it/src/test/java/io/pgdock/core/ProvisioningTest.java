@@ -61,7 +61,7 @@ class ProvisioningTest {
     @Test
     void setsThePasswordAsAScramVerifier() {
         plan.apply(PG.adminDataSource());
-        String stored = PG.jdbi().withHandle(h -> h.createQuery("select rolpassword from pg_authid where rolname = :r")
+        String stored = roles.admin().withHandle(h -> h.createQuery("select rolpassword from pg_authid where rolname = :r")
                 .bind("r", runtime.user()).mapTo(String.class).one());
         assertThat(stored).startsWith("SCRAM-SHA-256$").doesNotContain(TestRoles.PASSWORD);
     }
@@ -76,7 +76,7 @@ class ProvisioningTest {
 
     @Test
     void existingRoleWithTooManyRightsIsTrimmed() {
-        PG.jdbi().useHandle(h -> h.execute("create role \"" + runtime.user() + "\" login createdb createrole"));
+        roles.admin().useHandle(h -> h.execute("create role \"" + runtime.user() + "\" login createdb createrole"));
         plan.apply(PG.adminDataSource());
         Map<String, Object> role = PG.jdbi().withHandle(h -> h.createQuery(
                 "select rolcreatedb, rolcreaterole from pg_roles where rolname = :r")
@@ -140,7 +140,7 @@ class ProvisioningTest {
     }
 
     private Map<String, Object> catalogSnapshot() {
-        return PG.jdbi().withHandle(h -> Map.of(
+        return roles.admin().withHandle(h -> Map.of(
                 "role", h.createQuery("select rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, "
                         + "rolbypassrls, rolpassword from pg_authid where rolname = :r")
                         .bind("r", runtime.user()).mapToMap().list(),

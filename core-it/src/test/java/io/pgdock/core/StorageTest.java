@@ -38,8 +38,8 @@ class StorageTest {
 
     @Test
     void pinsSearchPathApplicationNameAndTimeouts() {
-        ConnectionSpec spec = runtimeSpec("ingest")
-                .toBuilder().statementTimeout(Duration.ofSeconds(7)).lockTimeout(Duration.ofMillis(1500)).build();
+        ConnectionSpec spec = runtimeSpec("ingest").toBuilder().applicationName(null)
+                .statementTimeout(Duration.ofSeconds(7)).lockTimeout(Duration.ofMillis(1500)).build();
         try (Storage storage = Storage.open(spec, noDiscovery())) {
             Map<String, Object> settings = storage.jdbi().withHandle(h -> h.createQuery(
                     "select current_setting('search_path') as search_path, "
@@ -57,17 +57,28 @@ class StorageTest {
     }
 
     @Test
+    void usesTheSpecsApplicationName() {
+        ConnectionSpec spec = runtimeSpec("named").toBuilder().applicationName("nightly-etl").build();
+        try (Storage storage = Storage.open(spec, noDiscovery())) {
+            String name = storage.jdbi().withHandle(h -> h.createQuery("select current_setting('application_name')")
+                    .mapTo(String.class).one());
+            assertThat(name).isEqualTo("nightly-etl");
+        }
+    }
+
+    @Test
     void unqualifiedTablesLandInTheStorageSchema() {
         try (Storage storage = Storage.open(runtimeSpec("work"), noDiscovery())) {
             storage.jdbi().useHandle(h -> {
                 h.execute("create table runs (id int primary key, name text)");
                 h.execute("insert into runs values (?, ?)", 1, "nightly");
             });
-            String schema = PG.jdbi().withHandle(h -> h.createQuery(
+            String schema = roles.admin().withHandle(h -> h.createQuery(
                     "select table_schema from information_schema.tables where table_name = 'runs'").mapTo(String.class).one());
             assertThat(schema).isEqualTo("work");
-            assertThat(storage.jdbi().withHandle(h -> h.createQuery("select name from runs where id = 1")
-                    .mapTo(String.class).one())).isEqualTo("nightly");
+            String name = storage.jdbi().withHandle(h -> h.createQuery("select name from runs where id = 1")
+                    .mapTo(String.class).one());
+            assertThat(name).isEqualTo("nightly");
         }
     }
 
@@ -153,8 +164,9 @@ class StorageTest {
         try (Storage storage = Storage.open(spec, create)) {
             assertThat(storage.health().isUp()).isTrue();
         }
-        assertThat(PG.jdbi().withHandle(h -> h.createQuery(
-                "select count(*) from pg_namespace where nspname = 'not_there'").mapTo(Integer.class).one())).isEqualTo(1);
+        int schemas = PG.jdbi().withHandle(h -> h.createQuery(
+                "select count(*) from pg_namespace where nspname = 'not_there'").mapTo(Integer.class).one());
+        assertThat(schemas).isEqualTo(1);
     }
 
     @Test
@@ -255,8 +267,9 @@ class StorageTest {
         try (Storage storage = Storage.open(runtimeSpec("plugins"), noDiscovery())) {
             Jdbi jdbi = storage.jdbi();
             java.util.UUID id = java.util.UUID.randomUUID();
-            assertThat(jdbi.withHandle(h -> h.createQuery("select cast(:id as uuid)").bind("id", id)
-                    .mapTo(java.util.UUID.class).one())).isEqualTo(id);
+            java.util.UUID back = jdbi.withHandle(h -> h.createQuery("select cast(:id as uuid)").bind("id", id)
+                    .mapTo(java.util.UUID.class).one());
+            assertThat(back).isEqualTo(id);
         }
     }
 

@@ -4,6 +4,7 @@ import io.pgdock.testing.PgdockExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Creates uniquely named roles for a test and drops them after it. Roles are cluster-wide, so names must not collide
@@ -20,6 +21,11 @@ final class TestRoles {
         this.pg = pg;
     }
 
+    /** Superuser (or CREATEROLE) access to the test database, for creating and dropping roles. */
+    Jdbi admin() {
+        return Jdbi.create(pg.adminDataSource());
+    }
+
     String newName() {
         String name = "pgdock_r_" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
         created.add(name);
@@ -29,7 +35,7 @@ final class TestRoles {
     /** Creates a role with the given attributes, for example {@code "LOGIN"}. */
     String create(String attributes) {
         String name = newName();
-        pg.jdbi().useHandle(h -> h.execute("create role " + name + " " + attributes + " password '" + PASSWORD + "'"));
+        admin().useHandle(h -> h.execute("create role " + name + " " + attributes + " password '" + PASSWORD + "'"));
         return name;
     }
 
@@ -40,7 +46,7 @@ final class TestRoles {
 
     void dropAll() {
         for (String role : created) {
-            pg.jdbi().useHandle(h -> {
+            admin().useHandle(h -> {
                 boolean exists = h.createQuery("select count(*) > 0 from pg_roles where rolname = :r")
                         .bind("r", role).mapTo(Boolean.class).one();
                 if (exists) {

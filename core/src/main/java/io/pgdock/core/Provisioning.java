@@ -1,6 +1,7 @@
 package io.pgdock.core;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -162,7 +163,7 @@ public final class Provisioning {
                 for (String statement : statements()) {
                     st.execute(statement);
                 }
-                if (password != null) {
+                if (password != null && !ScramVerifier.matches(storedVerifier(c), password)) {
                     c.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
                 }
                 c.commit();
@@ -177,6 +178,25 @@ public final class Provisioning {
         } catch (SQLException e) {
             throw io.pgdock.core.internal.SqlFailures.connectFailure(e,
                     "database " + Values.show(database) + " (provisioning role " + Values.show(role) + ")");
+        }
+    }
+
+    /**
+     * The role's stored SCRAM verifier, so that re-applying with the same password changes nothing (a new verifier would
+     * have a new salt). Null when it cannot be read: only superusers may read {@code pg_authid}.
+     */
+    private String storedVerifier(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = ? "
+                + "AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)")) {
+            s.setString(1, role);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                return null;
+            }
+            throw e;
         }
     }
 

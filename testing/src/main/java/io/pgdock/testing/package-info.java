@@ -1,4 +1,17 @@
 /**
- * A real PostgreSQL for every test: a JUnit 5 extension that gives each test class a fresh database on one server per JVM.
+ * A real PostgreSQL for every test: one server per JVM, a fresh database per test class.
+ *
+ * <ul>
+ *   <li>{@link io.pgdock.testing.PgdockExtension}: the JUnit 5 extension; a database per test class, injected as a
+ *       {@link io.pgdock.core.ConnectionSpec}, {@link javax.sql.DataSource}, {@link org.jdbi.v3.core.Jdbi} or
+ *       {@link io.pgdock.testing.TestDatabase}.
+ *   <li>{@link io.pgdock.testing.TestPostgres}: the server itself, for code that JUnit does not run (benchmarks, demo
+ *       mains); {@link io.pgdock.testing.TestPostgres#createDatabase()} makes a {@link io.pgdock.testing.TestDatabase}
+ *       that is dropped on close.
+ * </ul>
+ *
+ * <p>The server is the one named by {@code PGDOCK_TEST_URL} (system property or environment variable, an admin URL such
+ * as {@code postgresql://postgres@127.0.0.1:5432/postgres}), or else an embedded PostgreSQL 17 that also starts when
+ * the build runs as root.
  */
 package io.pgdock.testing;

@@ -1,0 +1,20 @@
+package io.pgdock.testing;
+
+import io.pgdock.core.PgdockException;
+
+/**
+ * The test server could not be used: the embedded PostgreSQL did not start, the server named by
+ * {@value TestPostgres#URL_VARIABLE} could not be reached or is unsuitable, or a test database could not be created or
+ * dropped. The message says what failed and what to do; the cause is the underlying failure (often a
+ * {@link java.sql.SQLException}). Messages never contain a password.
+ *
+ * <p>A malformed {@value TestPostgres#URL_VARIABLE} is a configuration mistake and is reported as an
+ * {@link IllegalArgumentException} instead.
+ */
+public final class TestPostgresException extends PgdockException {
+    private static final long serialVersionUID = 1L;
+
+    TestPostgresException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

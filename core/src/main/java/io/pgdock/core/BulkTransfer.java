@@ -490,12 +490,23 @@ public final class BulkTransfer {
         try {
             return c.unwrap(PGConnection.class);
         } catch (SQLException e) {
+            if (isClosed(c)) {
+                throw new IllegalStateException(what + " failed: the connection is closed", e);
+            }
             String state = e.getSQLState();
             if (state != null && state.startsWith("08")) {
-                throw failure(what + " failed", e);  // connection exception class, e.g. 08003 connection closed
+                throw failure(what + " failed", e);  // connection exception class: the connection broke
             }
             throw new IllegalArgumentException("connection is not a pgjdbc (PostgreSQL) connection and does not wrap "
                     + "one: " + c.getClass().getName(), e);
+        }
+    }
+
+    private static boolean isClosed(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return false;
         }
     }
 

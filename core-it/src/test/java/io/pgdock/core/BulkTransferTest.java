@@ -85,7 +85,8 @@ class BulkTransferTest {
 
     /** A plain SELECT through JDBC, every value as the server's text (getString), NULL as null. */
     private static List<List<String>> select(DataSource dataSource, String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             ResultSetMetaData meta = r.getMetaData();
             List<List<String>> rows = new ArrayList<>();
             while (r.next()) {
@@ -196,7 +197,8 @@ class BulkTransferTest {
                 assertThat(r.next()).isFalse();
             }
             List<List<String>> special = select(pg.dataSource(),
-                    "select t, d::text, ts::text, tz = '1999-12-31 23:59:59-03:30', f::text from tricky where id >= 100 order by id");
+                    "select t, d::text, ts::text, tz = '1999-12-31 23:59:59-03:30', f::text from tricky"
+                            + " where id >= 100 order by id");
             assertThat(special).containsExactly(
                     Arrays.asList(null, null, null, null, null),
                     List.of("", "0044-03-15 BC", "12345-01-01 00:00:00", "t", "NaN"));
@@ -217,6 +219,16 @@ class BulkTransferTest {
             }
             assertThat(copyOutRows("select * from items order by id")).containsExactly(
                     List.of("1", "item 1", "10"), List.of("2", "item 2", "20"), List.of("3", "item 3", "30"));
+        }
+
+        @Test
+        void anUnpooledDataSourceAndNoRowsWork() throws SQLException {
+            BulkTransfer unpooled = BulkTransfer.of(pg.dataSource());
+
+            assertThat(unpooled.copyIn(ITEMS, ITEM_COLUMNS, List.of())).isZero();
+            assertThat(unpooled.copyIn(ITEMS, ITEM_COLUMNS, List.of(List.of(1, "one", 1)))).isEqualTo(1);
+            assertThat(unpooled.copyOut("select name from items where false", row -> { })).isZero();
+            assertThat(count(pg.dataSource(), "items")).isEqualTo(1);
         }
 
         @Test
@@ -252,8 +264,9 @@ class BulkTransferTest {
 
             assertThat(bulk.copyIn(ITEMS, ITEM_COLUMNS, rows)).isEqualTo(100_000);
 
-            assertThat(select(pg.dataSource(), "select count(*), sum(id), sum(qty), count(*) filter (where name = 'name' || chr(9) || id)"
-                    + " from items")).containsExactly(List.of("100000", "5000050000", "49950000", "100000"));
+            assertThat(select(pg.dataSource(), "select count(*), sum(id), sum(qty),"
+                    + " count(*) filter (where name = 'name' || chr(9) || id) from items"))
+                    .containsExactly(List.of("100000", "5000050000", "49950000", "100000"));
             AtomicLong rowsSeen = new AtomicLong();
             AtomicLong idSum = new AtomicLong();
             long n = bulk.copyOut("select id, name from items", row -> {

@@ -385,8 +385,7 @@ public final class BulkTransfer {
     }
 
     private long copyInRows(TableName table, List<String> columns, Iterator<? extends List<?>> rows) {
-        String sql = "COPY " + table.toSql() + ' ' + columnList(columns) + " FROM STDIN WITH "
-                + CopyFormat.TEXT.toSqlOptions();
+        String sql = copyInStatement(table, columns, CopyFormat.TEXT);
         String what = "COPY into " + table;
         return this.<Long, RuntimeException>withConnection(what, pg -> {
             CopyIn op = startCopyIn(what, pg, sql);
@@ -583,7 +582,12 @@ public final class BulkTransfer {
         Objects.requireNonNull(table, "table");
         List<String> names = checkColumns(columns);
         Objects.requireNonNull(format, "format");
-        return "COPY " + table.toSql() + ' ' + columnList(names) + " FROM STDIN WITH " + format.toSqlOptions();
+        return copyInStatement(table, names, format);
+    }
+
+    /** {@code COPY "s"."t" ("a", "b") FROM STDIN WITH (FORMAT ...)}, from checked arguments. */
+    private static String copyInStatement(TableName table, List<String> checkedColumns, CopyFormat format) {
+        return "COPY " + table.toSql() + ' ' + columnList(checkedColumns) + " FROM STDIN WITH " + format.toSqlOptions();
     }
 
     private static String copyOutSql(String selectQuery, CopyFormat format) {

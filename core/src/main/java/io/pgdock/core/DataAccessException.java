@@ -13,6 +13,7 @@ package io.pgdock.core;
 public final class DataAccessException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
+    /** The SQLSTATE of the failure, or null when it did not come from the database; part of the serialized form. */
     private final String sqlState;
 
     DataAccessException(String message, String sqlState, Throwable cause) {

@@ -278,7 +278,8 @@ class CopyTextCodecTest {
                 encoder.writeRow(List.of(i, "row"));
             }
             encoder.flush();
-            assertThat(chunkSizes.subList(0, chunkSizes.size() - 1)).allSatisfy(size -> assertThat(size).isBetween(960, 1024));
+            assertThat(chunkSizes.subList(0, chunkSizes.size() - 1))
+                    .allSatisfy(size -> assertThat(size).isBetween(960, 1024));
         }
 
         @Test

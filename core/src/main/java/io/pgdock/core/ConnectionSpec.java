@@ -695,14 +695,7 @@ public final class ConnectionSpec {
         }
 
         Builder setSchema(String schema, String source) {
-            if (schema != null) {
-                Values.checkIdentifier(source, schema);
-                if (schema.indexOf('"') >= 0) {
-                    throw new InvalidConnectionSpecException(source,
-                            "must not contain a double quote, but was " + Values.show(schema));
-                }
-            }
-            this.schema = schema;
+            this.schema = schema == null ? null : Values.checkSchema(source, schema);
             return this;
         }
 

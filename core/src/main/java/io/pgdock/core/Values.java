@@ -71,6 +71,18 @@ final class Values {
         return value;
     }
 
+    /**
+     * Checks a schema name: an identifier (see {@link #checkIdentifier}) without a double quote, so that quoting it can
+     * never be got wrong.
+     */
+    static String checkSchema(String source, String value) {
+        checkIdentifier(source, value);
+        if (value.indexOf('"') >= 0) {
+            throw new InvalidConnectionSpecException(source, "must not contain a double quote, but was " + show(value));
+        }
+        return value;
+    }
+
     /** Quotes an identifier for SQL: {@code a"b} becomes {@code "a""b"}. */
     static String quoteIdentifier(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';

@@ -15,6 +15,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
@@ -22,8 +26,9 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
- * Runs small test classes (the static nested {@code ...Case} classes, which Surefire does not run by itself) through
- * JUnit's engine, to check what happens around them: which database each class gets, and that it is gone afterwards.
+ * Runs small test classes (the static nested {@code ...Case} classes) through JUnit's engine, to check what happens
+ * around them: which database each class gets, and that it is gone afterwards. Some cases fail on purpose, so they are
+ * disabled unless run from here (Surefire skips nested classes by default, but not when {@code -Dtest} names them).
  */
 class ExtensionLifecycleTest {
 
@@ -93,7 +98,7 @@ class ExtensionLifecycleTest {
     }
 
     private static EngineExecutionResults execute(Class<?>... classes) {
-        var request = EngineTestKit.engine("junit-jupiter");
+        var request = EngineTestKit.engine("junit-jupiter").configurationParameter(OnlyFromLifecycleTest.KEY, "true");
         for (Class<?> c : classes) {
             request.selectors(selectClass(c));
         }
@@ -110,6 +115,7 @@ class ExtensionLifecycleTest {
         });
     }
 
+    @ExtendWith(OnlyFromLifecycleTest.class)
     static class FirstCase {
         @RegisterExtension
         static final PgdockExtension pg = PgdockExtension.create();
@@ -120,6 +126,7 @@ class ExtensionLifecycleTest {
         }
     }
 
+    @ExtendWith(OnlyFromLifecycleTest.class)
     static class SecondCase {
         @RegisterExtension
         static final PgdockExtension pg = PgdockExtension.create();
@@ -130,6 +137,7 @@ class ExtensionLifecycleTest {
         }
     }
 
+    @ExtendWith(OnlyFromLifecycleTest.class)
     static class PerMethodCase {
         @RegisterExtension
         final PgdockExtension pg = PgdockExtension.create();
@@ -145,6 +153,7 @@ class ExtensionLifecycleTest {
         }
     }
 
+    @ExtendWith(OnlyFromLifecycleTest.class)
     static class FailingInitializerCase {
         @RegisterExtension
         static final PgdockExtension pg = PgdockExtension.create().withInitializer(db -> {
@@ -158,6 +167,7 @@ class ExtensionLifecycleTest {
         }
     }
 
+    @ExtendWith(OnlyFromLifecycleTest.class)
     static class FailingTestCase {
         @RegisterExtension
         static final PgdockExtension pg = PgdockExtension.create();
@@ -166,6 +176,18 @@ class ExtensionLifecycleTest {
         void fails() {
             SEEN.computeIfAbsent("failing-test", k -> new CopyOnWriteArrayList<>()).add(pg.databaseName());
             throw new AssertionError("on purpose");
+        }
+    }
+
+    /** Enables the cases only when {@link #execute} runs them. */
+    static final class OnlyFromLifecycleTest implements ExecutionCondition {
+        static final String KEY = "io.pgdock.testing.lifecycle-case";
+
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            return context.getConfigurationParameter(KEY).isPresent()
+                    ? ConditionEvaluationResult.enabled("run by ExtensionLifecycleTest")
+                    : ConditionEvaluationResult.disabled("a case that ExtensionLifecycleTest runs; some fail on purpose");
         }
     }
 }

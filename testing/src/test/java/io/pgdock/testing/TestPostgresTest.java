@@ -2,6 +2,7 @@ package io.pgdock.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgdock.core.ConnectionSpec;
 import java.sql.Connection;
@@ -158,6 +159,34 @@ class TestPostgresTest {
         }
         for (TestDatabase db : databases) {
             assertThat(Sql.databaseExists(db.name())).isFalse();
+        }
+    }
+
+    @Test
+    void anAdminWithCreatedbAndCreateroleIsEnough() throws SQLException {
+        var admin = DataSources.unpooled(server.adminSpec());
+        assumeTrue("t".equals(Sql.queryString(admin, "select rolsuper from pg_roles where rolname = current_user")),
+                "needs a superuser to create the lesser admin");
+        String role = TestPostgres.NAME_PREFIX + "lesser_admin_" + ProcessHandle.current().pid();
+        Sql.execute(admin, "create role " + role + " login createdb createrole password 'lesser-pw'");
+        try {
+            String url = "postgresql://" + role + ":lesser-pw@" + server.adminSpec().endpoints().get(0) + "/"
+                    + server.adminSpec().database();
+            TestPostgres lesser = TestPostgres.start(name -> null, Map.of(TestPostgres.URL_VARIABLE, url));
+            String name;
+            try (TestDatabase db = lesser.createDatabase()) {
+                name = db.name();
+                Sql.execute(db.dataSource(), "create table t (id int)");
+                assertThat(Sql.queryString(db.adminDataSource(), "select current_user")).isEqualTo(role);
+                // Provisioning as the lesser admin: a role, and a grant on the database.
+                Sql.execute(db.adminDataSource(), "create role " + name + "_app; grant connect on database " + name
+                        + " to " + name + "_app; revoke connect on database " + name + " from " + name + "_app; drop role "
+                        + name + "_app");
+            }
+            assertThat(Sql.databaseExists(name)).isFalse();
+            assertThat(Sql.roleExists(name)).isFalse();
+        } finally {
+            Sql.execute(admin, "drop role " + role);
         }
     }
 

@@ -1,0 +1,67 @@
+package io.pgdock.core;
+
+import java.util.Objects;
+
+/**
+ * A connection to PostgreSQL could not be opened or used as configured. {@link #reason()} says which of the usual causes
+ * it was, so callers can react (retry an unreachable server, alert on a wrong password) without parsing messages.
+ *
+ * <p>The message names the target as {@link ConnectionSpec#toString()} shows it (password masked) and says what to
+ * check.
+ */
+public final class ConnectionFailedException extends PgdockException {
+    private static final long serialVersionUID = 1L;
+
+    /** Why a connection failed. */
+    public enum Reason {
+        /** No server answered: refused, unknown host, timed out, or the connection broke. */
+        UNREACHABLE,
+        /** TLS could not be negotiated as the spec's {@code sslmode} requires. */
+        TLS,
+        /** The server refused the credentials, or has no such role, or no {@code pg_hba.conf} entry allows it. */
+        AUTHENTICATION,
+        /** The server has no such database. */
+        DATABASE_MISSING,
+        /** The database has no such schema. */
+        SCHEMA_MISSING,
+        /** The role may not do what is needed: connect to the database, use or create in the schema. */
+        PRIVILEGE_MISSING,
+        /** The server is at its connection limit. */
+        TOO_MANY_CONNECTIONS,
+        /** Anything else; see the cause. */
+        OTHER
+    }
+
+    private final Reason reason;
+    private final String sqlState;
+
+    /**
+     * @param reason why it failed
+     * @param message what failed and what to check; must not contain a password
+     * @param sqlState the SQLSTATE the server or driver reported, or null
+     * @param cause the underlying failure, or null
+     */
+    public ConnectionFailedException(Reason reason, String message, String sqlState, Throwable cause) {
+        super(message, cause);
+        this.reason = Objects.requireNonNull(reason, "reason");
+        this.sqlState = sqlState;
+    }
+
+    /**
+     * Why the connection failed.
+     *
+     * @return the reason
+     */
+    public Reason reason() {
+        return reason;
+    }
+
+    /**
+     * The SQLSTATE the server or driver reported, for example {@code "28P01"} for a wrong password.
+     *
+     * @return the SQLSTATE, or null if there was none
+     */
+    public String sqlState() {
+        return sqlState;
+    }
+}

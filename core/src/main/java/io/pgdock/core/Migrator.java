@@ -1,0 +1,267 @@
+package io.pgdock.core;
+
+import io.pgdock.core.internal.SqlFailures;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies modules' {@link MigrationSet}s to one schema, each migration exactly once, however many processes try at the
+ * same time.
+ *
+ * <p><b>Concurrency.</b> {@link #apply} runs in one transaction that first takes a transaction-scoped PostgreSQL advisory
+ * lock keyed by the schema name, then creates the history table if needed, reads what is applied, runs what is pending
+ * and records it in {@code <schema>.pgdock_schema_history}. A second process blocks on the lock until the first commits,
+ * then finds nothing pending. If any migration fails, the whole transaction rolls back: the schema is as it was.
+ *
+ * <p><b>Refusals.</b> Before running anything, the recorded history is checked against the sets: a module recorded at a
+ * version newer than this library knows (the database was migrated by a newer pgdock), an applied migration whose SQL has
+ * changed, or a pending migration older than an applied one, each fail with a {@link MigrationException} and change
+ * nothing.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class Migrator {
+    /** The table, in the migrated schema, that records applied migrations. */
+    public static final String HISTORY_TABLE = "pgdock_schema_history";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
+    private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext('pgdock.migrate'), hashtext(?))";
+
+    private final DataSource dataSource;
+    private final String schema;
+    private final String quotedSchema;
+
+    private Migrator(DataSource dataSource, String schema) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.schema = Values.checkSchema("schema", Objects.requireNonNull(schema, "schema"));
+        this.quotedSchema = Values.quoteIdentifier(schema);
+    }
+
+    /**
+     * A migrator for {@code schema}, using connections from {@code dataSource}. The schema must exist; its role needs
+     * USAGE and CREATE on it.
+     *
+     * @param dataSource where to get a connection
+     * @param schema the schema to migrate
+     * @return the migrator
+     */
+    public static Migrator of(DataSource dataSource, String schema) {
+        return new Migrator(dataSource, schema);
+    }
+
+    /**
+     * The migrations not yet applied, by module, in the order {@link #apply} would run them. Validates the history as
+     * {@link #apply} does.
+     *
+     * @param sets the modules' migrations
+     * @return module name to pending migrations; modules with none pending are left out
+     * @throws MigrationException if the history is refused (see the class comment)
+     * @throws ConnectionFailedException if no connection can be had
+     */
+    public Map<String, List<Migration>> pending(Collection<MigrationSet> sets) {
+        try (Connection c = connect()) {
+            return plan(sets, readHistory(c, historyExists(c)));
+        } catch (SQLException e) {
+            throw new MigrationException("cannot read migration history of schema " + quotedSchema + ": "
+                    + SqlFailures.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * The SQL that {@link #apply} would run now, as a script a DBA can review and run with {@code psql} (it takes the
+     * same lock and records the same history rows).
+     *
+     * @param sets the modules' migrations
+     * @return the script; a comment saying nothing is pending when nothing is
+     */
+    public String pendingSql(Collection<MigrationSet> sets) {
+        Map<String, List<Migration>> pending = pending(sets);
+        StringBuilder sql = new StringBuilder();
+        sql.append("-- pgdock migrations pending for schema ").append(quotedSchema).append('\n');
+        if (pending.isEmpty()) {
+            return sql.append("-- nothing is pending\n").toString();
+        }
+        sql.append("BEGIN;\n")
+                .append("SELECT pg_advisory_xact_lock(hashtext('pgdock.migrate'), hashtext(")
+                .append(literal(schema)).append("));\n")
+                .append("SET LOCAL search_path TO ").append(quotedSchema).append(", pg_catalog;\n")
+                .append(createHistorySql()).append(";\n");
+        pending.forEach((module, migrations) -> {
+            for (Migration m : migrations) {
+                sql.append("\n-- ").append(module).append(' ').append(m).append('\n')
+                        .append(m.sql().strip()).append('\n')
+                        .append("INSERT INTO ").append(quotedSchema).append('.').append(HISTORY_TABLE)
+                        .append(" (module, version, description, checksum) VALUES (")
+                        .append(literal(module)).append(", ").append(m.version()).append(", ")
+                        .append(literal(m.description())).append(", ").append(literal(m.checksum())).append(");\n");
+            }
+        });
+        return sql.append("COMMIT;\n").toString();
+    }
+
+    /**
+     * Applies every pending migration of {@code sets} in one transaction under the schema's advisory lock.
+     *
+     * @param sets the modules' migrations
+     * @return what this call applied, by module (empty when everything was already applied, possibly by another process)
+     * @throws MigrationException if the history is refused or a migration fails; nothing is applied then
+     * @throws ConnectionFailedException if no connection can be had
+     */
+    public Map<String, List<Migration>> apply(Collection<MigrationSet> sets) {
+        Objects.requireNonNull(sets, "sets");
+        try (Connection c = connect()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    // Waiting for another migrator must not trip the session's timeouts, nor may a long migration.
+                    s.execute("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; "
+                            + "SET LOCAL search_path TO " + quotedSchema + ", pg_catalog");
+                }
+                try (PreparedStatement lock = c.prepareStatement(LOCK)) {
+                    lock.setString(1, schema);
+                    lock.execute();
+                }
+                try (Statement s = c.createStatement()) {
+                    s.execute(createHistorySql());
+                }
+                Map<String, List<Migration>> pending = plan(sets, readHistory(c, true));
+                for (Map.Entry<String, List<Migration>> entry : pending.entrySet()) {
+                    for (Migration m : entry.getValue()) {
+                        run(c, entry.getKey(), m);
+                    }
+                }
+                c.commit();
+                pending.forEach((module, list) -> list.forEach(m ->
+                        LOG.info("Applied migration {} {} to schema {}", module, m, quotedSchema)));
+                return pending;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw new MigrationException("migrating schema " + quotedSchema + " failed: "
+                    + SqlFailures.firstLine(e.getMessage()), e);
+        }
+    }
+
+    private Connection connect() {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw SqlFailures.connectFailure(e, "the database of schema " + quotedSchema);
+        }
+    }
+
+    private void run(Connection c, String module, Migration m) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(m.sql());
+        } catch (SQLException e) {
+            throw new MigrationException("migration " + module + " " + m + " failed in schema " + quotedSchema
+                    + " (SQLSTATE " + e.getSQLState() + "): " + SqlFailures.firstLine(e.getMessage())
+                    + "; nothing was applied", e);
+        }
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + quotedSchema + "." + HISTORY_TABLE
+                + " (module, version, description, checksum) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, module);
+            insert.setInt(2, m.version());
+            insert.setString(3, m.description());
+            insert.setString(4, m.checksum());
+            insert.executeUpdate();
+        }
+    }
+
+    private String createHistorySql() {
+        return "CREATE TABLE IF NOT EXISTS " + quotedSchema + "." + HISTORY_TABLE + " ("
+                + "module text NOT NULL, "
+                + "version integer NOT NULL, "
+                + "description text NOT NULL, "
+                + "checksum text NOT NULL, "
+                + "applied_at timestamptz NOT NULL DEFAULT now(), "
+                + "applied_by text NOT NULL DEFAULT current_user, "
+                + "PRIMARY KEY (module, version))";
+    }
+
+    private boolean historyExists(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            s.setString(1, quotedSchema + "." + HISTORY_TABLE);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** module -> version -> checksum, as recorded. */
+    private Map<String, Map<Integer, String>> readHistory(Connection c, boolean exists) throws SQLException {
+        Map<String, Map<Integer, String>> history = new HashMap<>();
+        if (!exists) {
+            return history;
+        }
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT module, version, checksum FROM " + quotedSchema + "." + HISTORY_TABLE)) {
+            while (rs.next()) {
+                history.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getInt(2), rs.getString(3));
+            }
+        }
+        return history;
+    }
+
+    private Map<String, List<Migration>> plan(Collection<MigrationSet> sets, Map<String, Map<Integer, String>> history) {
+        Map<String, List<Migration>> pending = new LinkedHashMap<>();
+        for (MigrationSet set : sets) {
+            Map<Integer, String> applied = history.getOrDefault(set.module(), Map.of());
+            int newestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (newestApplied > set.latestVersion()) {
+                throw new MigrationException("schema " + quotedSchema + " has module " + set.module() + " at version "
+                        + newestApplied + ", but this pgdock knows versions up to " + set.latestVersion()
+                        + " only: the database was migrated by a newer pgdock; upgrade pgdock to use it", null);
+            }
+            List<Migration> todo = new ArrayList<>();
+            for (Migration m : set.migrations()) {
+                String checksum = applied.get(m.version());
+                if (checksum == null) {
+                    if (m.version() < newestApplied) {
+                        throw new MigrationException("module " + set.module() + " migration " + m + " is not applied in "
+                                + "schema " + quotedSchema + ", but the later version " + newestApplied + " is; "
+                                + "migrations must be added after the newest applied one", null);
+                    }
+                    todo.add(m);
+                } else if (!checksum.equals(m.checksum())) {
+                    throw new MigrationException("module " + set.module() + " migration " + m + " was changed after it "
+                            + "was applied to schema " + quotedSchema + " (checksum " + checksum + " recorded, "
+                            + m.checksum() + " now); add a new migration instead of editing an applied one", null);
+                }
+            }
+            for (Integer version : applied.keySet()) {
+                if (set.migrations().stream().noneMatch(m -> m.version() == version)) {
+                    throw new MigrationException("schema " + quotedSchema + " records module " + set.module()
+                            + " migration V" + version + ", which this pgdock does not know", null);
+                }
+            }
+            if (!todo.isEmpty()) {
+                pending.put(set.module(), List.copyOf(todo));
+            }
+        }
+        return pending;
+    }
+
+    private static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+}

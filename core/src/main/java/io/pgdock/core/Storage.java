@@ -1,0 +1,103 @@
+package io.pgdock.core;
+
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The deployment's default storage: its main PostgreSQL, reached through a pool, as a dedicated role, working in a
+ * dedicated schema.
+ *
+ * <pre>{@code
+ * try (Storage storage = Storage.open(ConnectionSpec.fromEnvironment(System.getenv()))) {
+ *     storage.jdbi().useHandle(h -> h.execute("insert into runs(name) values (?)", "nightly"));
+ *     DataSource ds = storage.dataSource();   // for code that wants plain JDBC
+ *     Health health = storage.health();       // never throws
+ * }
+ * }</pre>
+ *
+ * <p>Every connection's {@code search_path} is {@code "<schema>", pg_catalog}, its {@code application_name} is the
+ * spec's (or {@code pgdock}), and the spec's statement, lock and idle-in-transaction timeouts are set on it.
+ *
+ * <p>Instances are thread-safe; share one per process. {@link #close()} closes the pool; calls after it fail.
+ */
+public interface Storage extends AutoCloseable {
+    /**
+     * Opens storage with {@link StorageOptions#defaults() default options}.
+     *
+     * @param spec where to connect; must name a schema
+     * @return open storage
+     * @throws ConnectionFailedException if the server is unreachable, refuses the credentials, lacks the database or the
+     *     schema, or the role lacks a privilege; {@link ConnectionFailedException#reason()} says which
+     * @throws MigrationException if pending migrations cannot be applied
+     * @throws InvalidConnectionSpecException if the spec names no schema
+     * @see #open(ConnectionSpec, StorageOptions)
+     */
+    static Storage open(ConnectionSpec spec) {
+        return open(spec, StorageOptions.defaults());
+    }
+
+    /**
+     * Opens storage: starts the pool (one connection is opened at once, so a bad target fails here, fast), checks the
+     * schema and the role's privileges on it, creates the schema if it is missing and {@link
+     * StorageOptions#createSchema()} allows it, and applies pending migrations unless {@link
+     * StorageOptions#autoMigrate()} is off.
+     *
+     * @param spec where to connect; must name a schema
+     * @param options pool and open-time options
+     * @return open storage
+     * @throws ConnectionFailedException if the server is unreachable, refuses the credentials, lacks the database or the
+     *     schema, or the role lacks a privilege; {@link ConnectionFailedException#reason()} says which
+     * @throws MigrationException if pending migrations cannot be applied
+     * @throws InvalidConnectionSpecException if the spec names no schema
+     */
+    static Storage open(ConnectionSpec spec, StorageOptions options) {
+        return PostgresStorage.open(spec, options);
+    }
+
+    /**
+     * The spec this storage was opened with.
+     *
+     * @return the spec
+     */
+    ConnectionSpec spec();
+
+    /**
+     * The storage schema: first on every connection's {@code search_path}, and where migrations put their tables.
+     *
+     * @return the schema name (unquoted)
+     */
+    String schema();
+
+    /**
+     * The pool, for code that wants plain JDBC. Close what you borrow; do not close the pool itself.
+     *
+     * @return the pooled data source
+     */
+    DataSource dataSource();
+
+    /**
+     * A Jdbi on the pool, with the PostgreSQL and Jackson 2 plugins installed.
+     *
+     * @return the Jdbi
+     */
+    Jdbi jdbi();
+
+    /**
+     * A migrator for the storage schema, for example to print pending SQL when automatic migration is off.
+     *
+     * @return the migrator
+     */
+    Migrator migrator();
+
+    /**
+     * Checks the server like {@code pg_isready} and reports pool counts. Takes at most
+     * {@link StorageOptions#healthTimeout()} and never throws: failures are reported as {@link Health.Status#DOWN}.
+     *
+     * @return the result
+     */
+    Health health();
+
+    /** Closes the pool, waiting for borrowed connections to be returned. Idempotent. */
+    @Override
+    void close();
+}

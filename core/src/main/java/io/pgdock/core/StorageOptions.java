@@ -1,0 +1,290 @@
+package io.pgdock.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How {@link Storage#open(ConnectionSpec, StorageOptions)} opens the default storage: pool sizes and timeouts, whether
+ * a missing schema may be created, and which migrations run at open.
+ *
+ * <table>
+ * <caption>Options and defaults</caption>
+ * <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code maximumPoolSize}</td><td>10</td><td>most connections the pool opens</td></tr>
+ * <tr><td>{@code minimumIdle}</td><td>1</td><td>idle connections the pool keeps open</td></tr>
+ * <tr><td>{@code connectionTimeout}</td><td>10 s</td><td>longest wait to borrow a connection before an error</td></tr>
+ * <tr><td>{@code idleTimeout}</td><td>10 min</td><td>an idle connection above {@code minimumIdle} is closed after it</td></tr>
+ * <tr><td>{@code maxLifetime}</td><td>30 min</td><td>a connection is retired after it</td></tr>
+ * <tr><td>{@code healthTimeout}</td><td>5 s</td><td>longest {@link Storage#health()} takes</td></tr>
+ * <tr><td>{@code createSchema}</td><td>false</td><td>create the schema at open if it is missing</td></tr>
+ * <tr><td>{@code autoMigrate}</td><td>true</td><td>apply pending migrations at open</td></tr>
+ * <tr><td>{@code discoverMigrations}</td><td>true</td><td>include {@link MigrationProvider}s found on the class path</td></tr>
+ * <tr><td>{@code migrations}</td><td>none</td><td>further migration sets to apply</td></tr>
+ * <tr><td>{@code poolName}</td><td>{@code pgdock-storage}</td><td>the pool's name in logs and thread names</td></tr>
+ * </table>
+ *
+ * <p>Immutable and thread-safe; the builder is not.
+ */
+public final class StorageOptions {
+    private static final StorageOptions DEFAULTS = builder().build();
+
+    private final int maximumPoolSize;
+    private final int minimumIdle;
+    private final Duration connectionTimeout;
+    private final Duration idleTimeout;
+    private final Duration maxLifetime;
+    private final Duration healthTimeout;
+    private final boolean createSchema;
+    private final boolean autoMigrate;
+    private final boolean discoverMigrations;
+    private final List<MigrationSet> migrations;
+    private final String poolName;
+
+    private StorageOptions(Builder b) {
+        this.maximumPoolSize = b.maximumPoolSize;
+        this.minimumIdle = b.minimumIdle;
+        this.connectionTimeout = b.connectionTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.maxLifetime = b.maxLifetime;
+        this.healthTimeout = b.healthTimeout;
+        this.createSchema = b.createSchema;
+        this.autoMigrate = b.autoMigrate;
+        this.discoverMigrations = b.discoverMigrations;
+        this.migrations = List.copyOf(b.migrations);
+        this.poolName = b.poolName;
+    }
+
+    /**
+     * The defaults in the table above.
+     *
+     * @return the default options
+     */
+    public static StorageOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * A builder starting from the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return most connections the pool opens */
+    public int maximumPoolSize() {
+        return maximumPoolSize;
+    }
+
+    /** @return idle connections the pool keeps open */
+    public int minimumIdle() {
+        return minimumIdle;
+    }
+
+    /** @return longest wait to borrow a connection */
+    public Duration connectionTimeout() {
+        return connectionTimeout;
+    }
+
+    /** @return idle time after which a connection above the minimum is closed */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** @return age at which a connection is retired */
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    /** @return longest time a health check takes */
+    public Duration healthTimeout() {
+        return healthTimeout;
+    }
+
+    /** @return whether a missing schema is created at open */
+    public boolean createSchema() {
+        return createSchema;
+    }
+
+    /** @return whether pending migrations are applied at open */
+    public boolean autoMigrate() {
+        return autoMigrate;
+    }
+
+    /** @return whether migrations of {@link MigrationProvider}s on the class path are included */
+    public boolean discoverMigrations() {
+        return discoverMigrations;
+    }
+
+    /** @return migration sets given explicitly */
+    public List<MigrationSet> migrations() {
+        return migrations;
+    }
+
+    /** @return the pool's name */
+    public String poolName() {
+        return poolName;
+    }
+
+    /** Builds {@link StorageOptions}; each setter validates at once. Not thread-safe. */
+    public static final class Builder {
+        private int maximumPoolSize = 10;
+        private int minimumIdle = 1;
+        private Duration connectionTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofMinutes(10);
+        private Duration maxLifetime = Duration.ofMinutes(30);
+        private Duration healthTimeout = Duration.ofSeconds(5);
+        private boolean createSchema;
+        private boolean autoMigrate = true;
+        private boolean discoverMigrations = true;
+        private final List<MigrationSet> migrations = new ArrayList<>();
+        private String poolName = "pgdock-storage";
+
+        private Builder() {
+        }
+
+        /**
+         * @param size 1 or more
+         * @return this builder
+         */
+        public Builder maximumPoolSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("maximumPoolSize: must be at least 1, but was " + size);
+            }
+            this.maximumPoolSize = size;
+            return this;
+        }
+
+        /**
+         * @param idle 0 or more, at most {@code maximumPoolSize} (checked in {@link #build()})
+         * @return this builder
+         */
+        public Builder minimumIdle(int idle) {
+            if (idle < 0) {
+                throw new IllegalArgumentException("minimumIdle: must be 0 or more, but was " + idle);
+            }
+            this.minimumIdle = idle;
+            return this;
+        }
+
+        /**
+         * @param timeout at least 250 ms (HikariCP's floor)
+         * @return this builder
+         */
+        public Builder connectionTimeout(Duration timeout) {
+            this.connectionTimeout = atLeast("connectionTimeout", timeout, Duration.ofMillis(250));
+            return this;
+        }
+
+        /**
+         * @param timeout at least 10 s (HikariCP's floor), or zero to never close idle connections
+         * @return this builder
+         */
+        public Builder idleTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "idleTimeout");
+            this.idleTimeout = timeout.isZero() ? timeout : atLeast("idleTimeout", timeout, Duration.ofSeconds(10));
+            return this;
+        }
+
+        /**
+         * @param lifetime at least 30 s (HikariCP's floor), or zero for no limit
+         * @return this builder
+         */
+        public Builder maxLifetime(Duration lifetime) {
+            Objects.requireNonNull(lifetime, "maxLifetime");
+            this.maxLifetime = lifetime.isZero() ? lifetime : atLeast("maxLifetime", lifetime, Duration.ofSeconds(30));
+            return this;
+        }
+
+        /**
+         * @param timeout longer than zero
+         * @return this builder
+         */
+        public Builder healthTimeout(Duration timeout) {
+            this.healthTimeout = atLeast("healthTimeout", timeout, Duration.ofMillis(1));
+            return this;
+        }
+
+        /**
+         * @param create true to create a missing schema at open (the role then needs CREATE on the database)
+         * @return this builder
+         */
+        public Builder createSchema(boolean create) {
+            this.createSchema = create;
+            return this;
+        }
+
+        /**
+         * @param migrate false to leave pending migrations alone at open; print them with
+         *     {@code Migrator.pendingSql} and apply them with {@link Migrator#apply} instead
+         * @return this builder
+         */
+        public Builder autoMigrate(boolean migrate) {
+            this.autoMigrate = migrate;
+            return this;
+        }
+
+        /**
+         * @param discover false to ignore {@link MigrationProvider}s on the class path
+         * @return this builder
+         */
+        public Builder discoverMigrations(boolean discover) {
+            this.discoverMigrations = discover;
+            return this;
+        }
+
+        /**
+         * Adds a migration set to apply at open, besides discovered ones.
+         *
+         * @param set the set
+         * @return this builder
+         */
+        public Builder migrations(MigrationSet set) {
+            migrations.add(Objects.requireNonNull(set, "set"));
+            return this;
+        }
+
+        /**
+         * @param name the pool's name: letters, digits, {@code - _ .}, at most 63 characters
+         * @return this builder
+         */
+        public Builder poolName(String name) {
+            Objects.requireNonNull(name, "poolName");
+            if (!name.matches("[A-Za-z0-9._-]{1,63}")) {
+                throw new IllegalArgumentException("poolName: must be 1-63 of letters, digits, '.', '_', '-', but was "
+                        + Values.show(name));
+            }
+            this.poolName = name;
+            return this;
+        }
+
+        private static Duration atLeast(String field, Duration value, Duration floor) {
+            Objects.requireNonNull(value, field);
+            if (value.compareTo(floor) < 0) {
+                throw new IllegalArgumentException(field + ": must be at least " + floor + ", but was " + value);
+            }
+            return value;
+        }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException if {@code minimumIdle} exceeds {@code maximumPoolSize}, or two migration sets
+         *     share a module name
+         */
+        public StorageOptions build() {
+            if (minimumIdle > maximumPoolSize) {
+                throw new IllegalArgumentException("minimumIdle: must be at most maximumPoolSize (" + maximumPoolSize
+                        + "), but was " + minimumIdle);
+            }
+            long modules = migrations.stream().map(MigrationSet::module).distinct().count();
+            if (modules != migrations.size()) {
+                throw new IllegalArgumentException("migrations: two sets have the same module name: "
+                        + migrations.stream().map(MigrationSet::module).toList());
+            }
+            return new StorageOptions(this);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package io.pgdock.core;
 
+import io.pgdock.core.internal.SqlFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,7 +57,8 @@ import org.postgresql.util.ServerErrorMessage;
  * transaction. Connections from a pool such as HikariCP are unwrapped to pgjdbc's {@link PGConnection}.
  *
  * <h2>Failures</h2>
- * A COPY is one statement and therefore atomic: when it fails, no row of it is stored. A failure reported by the server
+ * A COPY is one statement and therefore atomic: when it fails, no row of it is stored. If {@link #of(DataSource)} cannot
+ * get a connection, a {@link ConnectionFailedException} says why. A failure reported by the server
  * (a value the column type does not accept, a constraint violation, a missing table) or by the connection is thrown as a
  * {@link DataAccessException} whose message names the table or query and carries the server's message (which for a bad
  * value includes the line and column, counting rows from 1). If a row cannot be encoded, the input or output stream
@@ -445,7 +447,7 @@ public final class BulkTransfer {
         try {
             return dataSource.getConnection();
         } catch (SQLException e) {
-            throw failure(what + " failed: could not get a connection", e);
+            throw SqlFailures.connectFailure(e, "the data source for " + what);
         }
     }
 

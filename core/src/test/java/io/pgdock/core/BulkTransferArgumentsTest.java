@@ -82,10 +82,11 @@ class BulkTransferArgumentsTest {
     }
 
     @Test
-    void aConnectionFailureIsADataAccessExceptionNamingTheTarget() {
+    void aConnectionFailureIsAConnectionFailedExceptionNamingTheOperation() {
         assertThatThrownBy(() -> bulk.copyIn(TABLE, List.of("a"), List.of(List.of(1))))
-                .isInstanceOf(DataAccessException.class)
-                .hasMessageStartingWith("COPY into \"t\" failed: could not get a connection: ")
-                .extracting(e -> ((DataAccessException) e).sqlState()).isEqualTo("08001");
+                .isInstanceOf(ConnectionFailedException.class)
+                .hasMessageStartingWith("cannot connect to the data source for COPY into \"t\": no server answered")
+                .extracting(e -> ((ConnectionFailedException) e).reason())
+                .isEqualTo(ConnectionFailedException.Reason.UNREACHABLE);
     }
 }

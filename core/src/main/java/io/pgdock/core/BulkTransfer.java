@@ -532,7 +532,7 @@ public final class BulkTransfer {
      * {@code failure} for throwing. Copy-in is failed with a CopyFail message (the server discards everything it
      * received). pgjdbc's own cancel of a copy-out only sends a cancel request and leaves the rest of the output unread
      * on the wire, which breaks the next statement; here the rest is read and discarded, up to the server's
-     * "canceling statement" error or the end of the data if the cancel came too late to matter.
+     * "canceling statement" error or the end of the data if the cancel came too late to matter (or could not be sent).
      */
     private static <T extends Throwable> T abort(CopyOperation op, PGConnection pg, T failure) {
         if (!op.isActive()) {
@@ -540,7 +540,12 @@ public final class BulkTransfer {
         }
         try {
             if (op instanceof CopyOut out) {
-                pg.cancelQuery();
+                try {
+                    pg.cancelQuery();
+                } catch (SQLException e) {
+                    // The cancel request could not be delivered: still drain, reading the rest of the output.
+                    failure.addSuppressed(e);
+                }
                 try {
                     while (out.isActive() && out.readFromCopy() != null) {
                         // discard

@@ -49,6 +49,7 @@ final class PostgresStorage implements Storage {
     private final HikariDataSource pool;
     private final Jdbi jdbi;
     private final Migrator migrator;
+    private final BulkTransfer bulk;
 
     private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool) {
         this.spec = spec;
@@ -56,6 +57,7 @@ final class PostgresStorage implements Storage {
         this.pool = pool;
         this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
         this.migrator = Migrator.of(pool, schema());
+        this.bulk = BulkTransfer.of(pool);
     }
 
     static Storage open(ConnectionSpec spec, StorageOptions options) {
@@ -213,6 +215,11 @@ final class PostgresStorage implements Storage {
     @Override
     public Jdbi jdbi() {
         return jdbi;
+    }
+
+    @Override
+    public BulkTransfer bulk() {
+        return bulk;
     }
 
     @Override

@@ -83,6 +83,14 @@ public interface Storage extends AutoCloseable {
     Jdbi jdbi();
 
     /**
+     * Bulk transfer with PostgreSQL COPY on the pool: each call borrows a connection and returns it. For COPY inside
+     * your own transaction use {@link BulkTransfer#on(java.sql.Connection)} with that transaction's connection.
+     *
+     * @return the bulk transfer
+     */
+    BulkTransfer bulk();
+
+    /**
      * A migrator for the storage schema, for example to print pending SQL when automatic migration is off.
      *
      * @return the migrator

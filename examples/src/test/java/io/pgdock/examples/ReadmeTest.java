@@ -1,0 +1,53 @@
+package io.pgdock.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Keeps the README's example identical to the code the build compiles and {@link ReadmeExampleTest} runs. */
+class ReadmeTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @Test
+    void readmeShowsExactlyTheCompiledExample() throws IOException {
+        String source = Files.readString(ROOT.resolve("examples/src/main/java/io/pgdock/examples/ReadmeExample.java"));
+        String readme = Files.readString(ROOT.resolve("README.md"));
+
+        String compiled = dedent(between(source, "// readme-example: begin\n", "        // readme-example: end"));
+        String shown = between(readme, "<!-- readme-example: begin", "<!-- readme-example: end -->");
+        shown = between(shown, "```java\n", "```");
+
+        assertThat(shown).isEqualTo(compiled);
+    }
+
+    @Test
+    void readmeNamesTheTwoCommandsThatCiRuns() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String ci = Files.readString(ROOT.resolve(".ci/run"));
+        assertThat(readme).contains("./mvnw -q -DskipTests -Pexample package").contains("./mvnw verify");
+        assertThat(ci).contains("-DskipTests -Pexample package").contains("verify");
+    }
+
+    private static String between(String text, String start, String end) {
+        int from = text.indexOf(start);
+        assertThat(from).as("marker %s", start).isNotNegative();
+        from += start.length();
+        int to = text.indexOf(end, from);
+        assertThat(to).as("marker %s", end).isNotNegative();
+        return text.substring(from, to);
+    }
+
+    private static String dedent(String block) {
+        List<String> lines = Arrays.asList(block.split("\n", -1));
+        int indent = lines.stream().filter(l -> !l.isBlank())
+                .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        return lines.stream().map(l -> l.length() >= indent ? l.substring(indent) : l.strip())
+                .collect(Collectors.joining("\n"));
+    }
+}

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,7 +21,11 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A primary-key SELECT through {@link Storage#jdbi()} against the same SELECT in raw JDBC on the same HikariCP pool.
- * Each operation borrows a connection, runs one prepared query and returns the connection, in both variants.
+ *
+ * <p>{@code jdbi} and {@code rawJdbc} borrow a connection, run one prepared query and return the connection: the
+ * comparison the storage issue asks for. {@code jdbiWithoutPlugins} shows what the PostgreSQL and Jackson plugins cost.
+ * {@code jdbiOnOpenHandle} and {@code rawJdbcOnOpenConnection} run the query on a handle or connection held for the whole
+ * trial, separating Jdbi's per-statement cost from its per-handle cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,8 +37,12 @@ public class PrimaryKeySelectBenchmark {
     private BenchDatabase database;
     private Storage storage;
     private Jdbi jdbi;
+    private Jdbi bareJdbi;
     private DataSource pool;
     private int next;
+    private Handle heldHandle;
+    private Connection heldConnection;
+    private PreparedStatement heldStatement;
 
     /** Creates and fills the table. */
     @Setup(Level.Trial)
@@ -41,17 +50,28 @@ public class PrimaryKeySelectBenchmark {
         database = new BenchDatabase();
         storage = database.openStorage(4);
         jdbi = storage.jdbi();
+        bareJdbi = Jdbi.create(storage.dataSource());
         pool = storage.dataSource();
         jdbi.useHandle(h -> {
             h.execute("create table items (id int primary key, name text not null, amount numeric not null)");
             h.execute("insert into items select g, 'item-' || g, g * 1.5 from generate_series(1, " + ROWS + ") g");
             h.execute("analyze items");
         });
+        heldHandle = jdbi.open();
+        try {
+            heldConnection = pool.getConnection();
+            heldStatement = heldConnection.prepareStatement(SQL);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Closes the pool and drops the database. */
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws SQLException {
+        heldHandle.close();
+        heldStatement.close();
+        heldConnection.close();
         storage.close();
         database.close();
     }
@@ -71,6 +91,44 @@ public class PrimaryKeySelectBenchmark {
         int id = nextId();
         return jdbi.withHandle(h -> h.createQuery("select name from items where id = :id").bind("id", id)
                 .mapTo(String.class).one());
+    }
+
+    /**
+     * For diagnosis: a Jdbi with no plugins on the same pool, to show what the plugins cost.
+     *
+     * @return the name, so JMH consumes it
+     */
+    @Benchmark
+    public String jdbiWithoutPlugins() {
+        int id = nextId();
+        return bareJdbi.withHandle(h -> h.createQuery("select name from items where id = :id").bind("id", id)
+                .mapTo(String.class).one());
+    }
+
+    /**
+     * Jdbi's per-statement cost: the query on a handle held open for the trial.
+     *
+     * @return the name, so JMH consumes it
+     */
+    @Benchmark
+    public String jdbiOnOpenHandle() {
+        return heldHandle.createQuery("select name from items where id = :id").bind("id", nextId())
+                .mapTo(String.class).one();
+    }
+
+    /**
+     * The baseline for {@link #jdbiOnOpenHandle()}: a prepared statement held open for the trial.
+     *
+     * @return the name, so JMH consumes it
+     * @throws SQLException never, in a healthy run
+     */
+    @Benchmark
+    public String rawJdbcOnOpenConnection() throws SQLException {
+        heldStatement.setInt(1, nextId());
+        try (ResultSet rs = heldStatement.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /**

@@ -92,7 +92,7 @@ class MigratorTest {
         assertThatThrownBy(() -> migrator().apply(List.of(DEMO)))
                 .isInstanceOf(MigrationException.class)
                 .hasMessageContaining("has module demo at version 7, but this pgdock knows versions up to 2 only");
-        StorageOptions options = StorageOptions.builder().discoverMigrations(false).migrations(DEMO).build();
+        StorageOptions options = StorageOptions.builder().discoverMigrations(false).addMigrations(DEMO).build();
         assertThatThrownBy(() -> Storage.open(PG.spec().toBuilder().schema(schema).build(), options))
                 .isInstanceOf(MigrationException.class)
                 .hasMessageContaining("upgrade pgdock");
@@ -122,7 +122,7 @@ class MigratorTest {
 
     @Test
     void autoMigrationOffLeavesPendingSqlToPrintAndRun() throws Exception {
-        StorageOptions off = StorageOptions.builder().discoverMigrations(false).migrations(DEMO).autoMigrate(false).build();
+        StorageOptions off = StorageOptions.builder().discoverMigrations(false).addMigrations(DEMO).autoMigrate(false).build();
         try (Storage storage = Storage.open(PG.spec().toBuilder().schema(schema).build(), off)) {
             assertThat(storage.migrator().pending(List.of(DEMO)).get("demo")).hasSize(2);
             String sql = storage.migrator().pendingSql(List.of(DEMO));
@@ -138,6 +138,21 @@ class MigratorTest {
             assertThat(storage.migrator().pendingSql(List.of(DEMO))).contains("nothing is pending");
             assertThat(count("select count(*) from " + schema + ".effects")).isEqualTo(2);
         }
+    }
+
+    @Test
+    void printedSqlRunsEvenWhenAMigrationHasNoTrailingSemicolon() throws Exception {
+        MigrationSet bare = new MigrationSet("bare", List.of(
+                new Migration(1, "no semicolon", "create table bare_t (id int)"),
+                new Migration(2, "comment at end", "insert into bare_t values (1) -- done")));
+        Migrator migrator = migrator().withOwner(PG.spec().user());
+        String sql = migrator.pendingSql(List.of(bare));
+        assertThat(sql).contains("SET LOCAL ROLE \"" + PG.spec().user() + "\";");
+        try (Connection c = PG.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+        assertThat(migrator.pending(List.of(bare))).isEmpty();
+        assertThat(count("select count(*) from " + schema + ".bare_t")).isEqualTo(1);
     }
 
     @Test
@@ -162,7 +177,7 @@ class MigratorTest {
             List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < threads; i++) {
                 Callable<Integer> open = () -> {
-                    StorageOptions options = StorageOptions.builder().discoverMigrations(false).migrations(gated)
+                    StorageOptions options = StorageOptions.builder().discoverMigrations(false).addMigrations(gated)
                             .maximumPoolSize(1).build();
                     try (Storage storage = Storage.open(spec, options)) {
                         return storage.migrator().pending(List.of(gated)).size();
@@ -177,7 +192,7 @@ class MigratorTest {
             // Every contender but the one inside migration V1 waits on the schema lock; that one waits on the gate.
             waitUntil(() -> count("select count(*) from pg_locks l join pg_database d on d.oid = l.database "
                     + "where d.datname = current_database() and l.locktype = 'advisory' and not l.granted")
-                    == threads + jvms, Duration.ofSeconds(120), processes);
+                    == threads + jvms, Duration.ofSeconds(120), processes, results);
             g.execute("select pg_advisory_unlock(" + MigrationWorker.GATE + ")");
 
             for (Future<Integer> r : results) {
@@ -196,9 +211,16 @@ class MigratorTest {
         assertThat(count("select count(*) from " + schema + ".pgdock_schema_history")).isEqualTo(2);
     }
 
-    private static void waitUntil(Callable<Boolean> condition, Duration deadline, List<Process> processes) throws Exception {
+    private static void waitUntil(Callable<Boolean> condition, Duration deadline, List<Process> processes,
+            List<Future<Integer>> threads) throws Exception {
         Instant end = Instant.now().plus(deadline);
         while (!condition.call()) {
+            for (Future<Integer> f : threads) {
+                if (f.isDone()) {
+                    f.get();   // an open that failed early: throws its exception now instead of waiting out the deadline
+                    throw new AssertionError("a thread finished opening storage while the gate was still closed");
+                }
+            }
             for (Process p : processes) {
                 if (!p.isAlive()) {
                     throw new AssertionError("a worker JVM exited early with " + p.exitValue()
@@ -226,7 +248,7 @@ class MigratorTest {
         }
 
         public static void main(String[] args) {
-            StorageOptions options = StorageOptions.builder().discoverMigrations(false).migrations(demoSet(true))
+            StorageOptions options = StorageOptions.builder().discoverMigrations(false).addMigrations(demoSet(true))
                     .maximumPoolSize(1).build();
             try (Storage storage = Storage.open(ConnectionSpec.parse(args[0]), options)) {
                 int pending = storage.migrator().pending(List.of(demoSet(true))).size();

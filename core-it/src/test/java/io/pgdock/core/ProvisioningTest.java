@@ -36,7 +36,7 @@ class ProvisioningTest {
         String script = plan.script();
         assertThat(script)
                 .contains("CREATE ROLE \"" + runtime.user() + "\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
-                .contains("CREATE SCHEMA IF NOT EXISTS \"pipeline_data\" AUTHORIZATION \"" + runtime.user() + "\"")
+                .contains("CREATE SCHEMA \"pipeline_data\" AUTHORIZATION \"" + runtime.user() + "\"")
                 .contains("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
                 .contains("\\password")
                 .doesNotContain(TestRoles.PASSWORD);
@@ -126,10 +126,74 @@ class ProvisioningTest {
     }
 
     @Test
-    void aRoleNameCannotBreakOutOfTheDoBlock() {
-        Provisioning odd = Provisioning.of("r$pgdock$; drop", "s", "d");
-        String doStatement = odd.statements().get(0);
-        assertThat(doStatement).startsWith("DO $pgdock1$").endsWith("$pgdock1$");
+    void aRoleNameCannotBreakOutOfTheQuoting() {
+        String odd = roles.track("pgdock_r_odd$pgdock$ 'q\" --" + System.nanoTime() % 1000);
+        Provisioning plan = Provisioning.of(odd, "odd_schema", PG.databaseName());
+        assertThat(plan.statements().get(0)).startsWith("DO $pgdock1$").endsWith("$pgdock1$");
+        plan.apply(PG.adminDataSource());
+        String owner = PG.jdbi().withHandle(h -> h.createQuery(
+                "select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'odd_schema'")
+                .mapTo(String.class).one());
+        assertThat(owner).isEqualTo(odd);
+    }
+
+    @Test
+    void refusesToDemoteAnExistingSuperuser() {
+        String superuser = roles.create("LOGIN SUPERUSER");
+        Provisioning plan = Provisioning.of(superuser, "s_super", PG.databaseName());
+        assertThatThrownBy(() -> plan.apply(PG.adminDataSource()))
+                .isInstanceOf(DataAccessException.class)
+                .hasMessageContaining("is a superuser; pgdock will not demote it")
+                .hasMessageContaining("nothing was changed");
+        boolean stillSuper = roles.admin().withHandle(h -> h.createQuery(
+                "select rolsuper from pg_roles where rolname = :r").bind("r", superuser).mapTo(Boolean.class).one());
+        assertThat(stillSuper).isTrue();
+    }
+
+    @Test
+    void worksForTheDatabaseOwnerWithCreateroleAndStaysIdempotent() {
+        String dba = roles.create("LOGIN CREATEROLE");
+        roles.admin().useHandle(h -> h.execute("grant \"" + PG.spec().user() + "\" to " + dba));
+        ConnectionSpec dbaSpec = PG.spec().toBuilder().user(dba).password(TestRoles.PASSWORD).build();
+
+        plan.apply(dbaSpec);
+        Map<String, Object> role = roles.admin().withHandle(h -> h.createQuery(
+                "select rolcanlogin, rolsuper, rolcreatedb, rolcreaterole from pg_roles where rolname = :r")
+                .bind("r", runtime.user()).mapToMap().one());
+        assertThat(role).containsEntry("rolcanlogin", true).containsEntry("rolsuper", false)
+                .containsEntry("rolcreaterole", false);
+
+        // A second run changes nothing but the password's salt: only superusers may read the stored verifier.
+        Map<String, Object> before = withoutPassword(catalogSnapshot());
+        plan.apply(dbaSpec);
+        assertThat(withoutPassword(catalogSnapshot())).isEqualTo(before);
+
+        try (Storage storage = Storage.open(runtime, StorageOptions.builder().discoverMigrations(false).build())) {
+            assertThat(storage.health().isUp()).isTrue();
+        }
+    }
+
+    @Test
+    void anAdminWithoutEnoughRightsGetsAClearErrorAndChangesNothing() {
+        String weak = roles.create("LOGIN CREATEROLE");   // may create roles, but owns nothing in this database
+        ConnectionSpec weakSpec = PG.spec().toBuilder().user(weak).password(TestRoles.PASSWORD).build();
+        assertThatThrownBy(() -> plan.apply(weakSpec))
+                .satisfies(e -> assertThat(e.getMessage()).contains("nothing was changed")
+                        .doesNotContain(TestRoles.PASSWORD));
+        int created = roles.admin().withHandle(h -> h.createQuery("select count(*) from pg_roles where rolname = :r")
+                .bind("r", runtime.user()).mapTo(Integer.class).one());
+        assertThat(created).isZero();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutPassword(Map<String, Object> snapshot) {
+        Map<String, Object> copy = new java.util.HashMap<>(snapshot);
+        copy.put("role", ((java.util.List<Map<String, Object>>) snapshot.get("role")).stream().map(r -> {
+            Map<String, Object> row = new java.util.HashMap<>(r);
+            row.remove("rolpassword");
+            return row;
+        }).toList());
+        return copy;
     }
 
     private static void assertPermissionDenied(Handle h, String sql) {

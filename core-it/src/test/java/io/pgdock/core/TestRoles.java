@@ -32,6 +32,12 @@ final class TestRoles {
         return name;
     }
 
+    /** Registers a role made elsewhere, so it is dropped after the test. */
+    String track(String name) {
+        created.add(name);
+        return name;
+    }
+
     /** Creates a role with the given attributes, for example {@code "LOGIN"}. */
     String create(String attributes) {
         String name = newName();
@@ -50,8 +56,9 @@ final class TestRoles {
                 boolean exists = h.createQuery("select count(*) > 0 from pg_roles where rolname = :r")
                         .bind("r", role).mapTo(Boolean.class).one();
                 if (exists) {
-                    h.execute("drop owned by \"" + role + "\" cascade");
-                    h.execute("drop role \"" + role + "\"");
+                    String quoted = "\"" + role.replace("\"", "\"\"") + "\"";
+                    h.execute("drop owned by " + quoted + " cascade");
+                    h.execute("drop role " + quoted);
                 }
             });
         }

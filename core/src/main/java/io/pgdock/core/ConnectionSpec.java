@@ -3,7 +3,6 @@ package io.pgdock.core;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,7 +86,7 @@ public final class ConnectionSpec {
         this.readOnly = b.readOnly;
         this.targetServerType = b.targetServerType;
         this.options = Collections.unmodifiableSortedMap(new TreeMap<>(b.options));
-        this.passwordFingerprint = password == null ? new byte[0] : sha256(password);
+        this.passwordFingerprint = password == null ? new byte[0] : Values.sha256(password);
     }
 
     /**
@@ -533,14 +532,6 @@ public final class ConnectionSpec {
     private static void addMillis(List<String> params, String name, Duration d) {
         if (d != null) {
             params.add(name + "=" + d.toMillis());
-        }
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
         }
     }
 

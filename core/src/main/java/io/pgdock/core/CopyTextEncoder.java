@@ -9,6 +9,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Iterator;
@@ -157,8 +158,13 @@ final class CopyTextEncoder {
             writeOffset(t.getOffset());
         } else if (value instanceof CharSequence s) {
             writeText(s.toString(), column);
+        } else if (value instanceof java.sql.Timestamp ts) {
+            // As pgjdbc's setTimestamp does: the JVM zone's wall time with its offset, so a timestamptz column gets the
+            // same instant whatever the session's TimeZone, and a timestamp column gets the wall time.
+            LocalDateTime local = ts.toLocalDateTime();
+            writeDateTime(local, local.atZone(ZoneId.systemDefault()).getOffset());
         } else if (value.getClass() == java.util.Date.class) {
-            // java.sql.Date, Time and Timestamp are subclasses whose toString() is already what PostgreSQL reads.
+            // java.sql.Date and Time are subclasses whose toString() (a local date or time) is what PostgreSQL reads.
             Instant t = ((java.util.Date) value).toInstant();
             writeDateTime(LocalDateTime.ofEpochSecond(t.getEpochSecond(), t.getNano(), ZoneOffset.UTC), ZoneOffset.UTC);
         } else if (value.getClass().isArray()) {

@@ -98,8 +98,8 @@ public final class Health {
     }
 
     /**
-     * The round-trip time of the check when up (borrowing a connection included); the time spent before giving up when
-     * down.
+     * When up, the round trip of the check query on its fresh connection (connecting excluded); when down, the time
+     * spent before giving up.
      *
      * @return the latency
      */

@@ -1,8 +1,5 @@
 package io.pgdock.core;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 
@@ -42,11 +39,7 @@ public record Migration(int version, String description, String sql) {
      * @return the checksum as lower-case hex
      */
     public String checksum() {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(sql.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+        return HexFormat.of().formatHex(Values.sha256(sql));
     }
 
     /** {@code V<version> <description>}; the SQL is left out. */

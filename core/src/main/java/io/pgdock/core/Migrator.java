@@ -39,15 +39,18 @@ public final class Migrator {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
     private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext('pgdock.migrate'), hashtext(?))";
+    private static final String RECORD_COLUMNS = " (module, version, description, checksum) VALUES ";
 
     private final DataSource dataSource;
     private final String schema;
     private final String quotedSchema;
+    private final String owner;
 
-    private Migrator(DataSource dataSource, String schema) {
+    private Migrator(DataSource dataSource, String schema, String owner) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.schema = Values.checkSchema("schema", Objects.requireNonNull(schema, "schema"));
         this.quotedSchema = Values.quoteIdentifier(schema);
+        this.owner = owner == null ? null : Values.checkIdentifier("owner", owner);
     }
 
     /**
@@ -59,7 +62,18 @@ public final class Migrator {
      * @return the migrator
      */
     public static Migrator of(DataSource dataSource, String schema) {
-        return new Migrator(dataSource, schema);
+        return new Migrator(dataSource, schema, null);
+    }
+
+    /**
+     * The same migrator, whose {@link #pendingSql printed script} switches to {@code role} first, so that tables a DBA
+     * creates by running it are owned by the role that will use them. {@link Storage#migrator()} sets the storage's role.
+     *
+     * @param role the role that owns the migrated objects
+     * @return a new migrator
+     */
+    public Migrator withOwner(String role) {
+        return new Migrator(dataSource, schema, Objects.requireNonNull(role, "role"));
     }
 
     /**
@@ -94,19 +108,23 @@ public final class Migrator {
         if (pending.isEmpty()) {
             return sql.append("-- nothing is pending\n").toString();
         }
-        sql.append("BEGIN;\n")
-                .append("SELECT pg_advisory_xact_lock(hashtext('pgdock.migrate'), hashtext(")
-                .append(literal(schema)).append("));\n")
+        sql.append("BEGIN;\n");
+        if (owner != null) {
+            sql.append("SET LOCAL ROLE ").append(Values.quoteIdentifier(owner)).append(";\n");
+        }
+        sql.append(LOCK.replace("?", Values.literal(schema))).append(";\n")
                 .append("SET LOCAL search_path TO ").append(quotedSchema).append(", pg_catalog;\n")
                 .append(createHistorySql()).append(";\n");
         pending.forEach((module, migrations) -> {
             for (Migration m : migrations) {
+                String body = m.sql().strip();
                 sql.append("\n-- ").append(module).append(' ').append(m).append('\n')
-                        .append(m.sql().strip()).append('\n')
-                        .append("INSERT INTO ").append(quotedSchema).append('.').append(HISTORY_TABLE)
-                        .append(" (module, version, description, checksum) VALUES (")
-                        .append(literal(module)).append(", ").append(m.version()).append(", ")
-                        .append(literal(m.description())).append(", ").append(literal(m.checksum())).append(");\n");
+                        // On its own line, so a trailing "-- comment" cannot swallow it.
+                        .append(body).append(body.endsWith(";") ? "\n" : "\n;\n")
+                        .append(recordPrefix()).append('(').append(Values.literal(module)).append(", ")
+                        .append(m.version()).append(", ").append(Values.literal(m.description())).append(", ")
+                        .append(Values.literal(m.checksum())).append(')')
+                        .append(";\n");
             }
         });
         return sql.append("COMMIT;\n").toString();
@@ -176,14 +194,17 @@ public final class Migrator {
                     + " (SQLSTATE " + e.getSQLState() + "): " + SqlFailures.firstLine(e.getMessage())
                     + "; nothing was applied", e);
         }
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + quotedSchema + "." + HISTORY_TABLE
-                + " (module, version, description, checksum) VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement insert = c.prepareStatement(recordPrefix() + "(?, ?, ?, ?)")) {
             insert.setString(1, module);
             insert.setInt(2, m.version());
             insert.setString(3, m.description());
             insert.setString(4, m.checksum());
             insert.executeUpdate();
         }
+    }
+
+    private String recordPrefix() {
+        return "INSERT INTO " + quotedSchema + "." + HISTORY_TABLE + RECORD_COLUMNS;
     }
 
     private String createHistorySql() {
@@ -261,7 +282,4 @@ public final class Migrator {
         return pending;
     }
 
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
 }

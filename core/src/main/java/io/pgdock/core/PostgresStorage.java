@@ -16,19 +16,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.ServiceLoader;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +32,7 @@ final class PostgresStorage implements Storage {
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
 
-    /**
-     * Runs health checks so that a check can give up after its timeout even while the pool blocks. Daemon threads that
-     * end after a minute idle; shared by every storage in the process.
-     */
-    private static final ExecutorService HEALTH_CHECKS = Executors.newCachedThreadPool(new DaemonThreads("pgdock-health-"));
+    private static final Driver DRIVER = new Driver();
 
     private final ConnectionSpec spec;
     private final StorageOptions options;
@@ -50,13 +40,15 @@ final class PostgresStorage implements Storage {
     private final Jdbi jdbi;
     private final Migrator migrator;
     private final BulkTransfer bulk;
+    private final HealthProbe healthProbe;
 
-    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool) {
+    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool, Properties properties) {
         this.spec = spec;
         this.options = options;
         this.pool = pool;
+        this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
         this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
-        this.migrator = Migrator.of(pool, schema());
+        this.migrator = Migrator.of(pool, schema()).withOwner(spec.user());
         this.bulk = BulkTransfer.of(pool);
     }
 
@@ -66,11 +58,24 @@ final class PostgresStorage implements Storage {
         String schema = spec.schema().orElseThrow(() -> new InvalidConnectionSpecException("schema",
                 "Storage needs a dedicated schema, but the spec names none; set PGDOCK_SCHEMA, currentSchema in the URL, "
                         + "or the builder's schema()"));
-        HikariDataSource pool = startPool(spec, options);
+        Properties properties = spec.driverProperties();
+        if (spec.applicationName().isEmpty()) {
+            properties.setProperty("ApplicationName", DEFAULT_APPLICATION_NAME);
+        }
+        // One plain connection first: a bad target fails here with the driver's own error, at once, and the schema is
+        // checked before any pool exists.
+        boolean canCreate;
+        try (Connection probe = connect(spec, properties)) {
+            canCreate = checkSchema(probe, spec, schema, options.createSchema());
+        } catch (SQLException e) {
+            throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
+                    + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
+        }
+        HikariDataSource pool = startPool(spec, properties, options);
+        boolean opened = false;
         try {
-            boolean canCreate = checkSchema(pool, spec, schema, options.createSchema());
+            PostgresStorage storage = new PostgresStorage(spec, options, pool, properties);
             List<MigrationSet> sets = migrationSets(options);
-            PostgresStorage storage = new PostgresStorage(spec, options, pool);
             if (options.autoMigrate() && !sets.isEmpty()) {
                 if (!canCreate && !storage.migrator.pending(sets).isEmpty()) {
                     throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(spec.user())
@@ -81,21 +86,27 @@ final class PostgresStorage implements Storage {
                 storage.migrator.apply(sets);
             }
             LOG.info("Opened storage {} in schema {}", spec, Values.quoteIdentifier(schema));
+            opened = true;
             return storage;
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
+        } finally {
+            if (!opened) {
+                pool.close();
+            }
         }
     }
 
-    private static HikariDataSource startPool(ConnectionSpec spec, StorageOptions options) {
+    private static Connection connect(ConnectionSpec spec, Properties properties) {
+        try {
+            return DRIVER.connect(spec.jdbcUrl(), properties);
+        } catch (SQLException e) {
+            throw SqlFailures.connectFailure(e, spec.toString());
+        }
+    }
+
+    private static HikariDataSource startPool(ConnectionSpec spec, Properties properties, StorageOptions options) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(options.poolName());
         config.setJdbcUrl(spec.jdbcUrl());
-        var properties = spec.driverProperties();
-        if (spec.applicationName().isEmpty()) {
-            properties.setProperty("ApplicationName", DEFAULT_APPLICATION_NAME);
-        }
         config.setDataSourceProperties(properties);
         String initSql = spec.sessionInitSql();
         if (!initSql.isEmpty()) {
@@ -107,7 +118,7 @@ final class PostgresStorage implements Storage {
         config.setConnectionTimeout(options.connectionTimeout().toMillis());
         config.setIdleTimeout(options.idleTimeout().toMillis());
         config.setMaxLifetime(options.maxLifetime().toMillis());
-        // Try one connection now, once: a bad target fails in open(), not on first use.
+        // The probe connection has just succeeded; open the first pooled one now too, so the first query is not slowed.
         config.setInitializationFailTimeout(1);
         try {
             return new HikariDataSource(config);
@@ -135,39 +146,39 @@ final class PostgresStorage implements Storage {
      *
      * @return whether the role may create objects in the schema
      */
-    private static boolean checkSchema(DataSource pool, ConnectionSpec spec, String schema, boolean create) {
+    private static boolean checkSchema(Connection c, ConnectionSpec spec, String schema, boolean create)
+            throws SQLException {
         String quoted = Values.quoteIdentifier(schema);
-        try (Connection c = pool.getConnection()) {
-            boolean[] state = schemaState(c, schema);
-            if (!state[0]) {
-                if (!create) {
-                    throw new ConnectionFailedException(Reason.SCHEMA_MISSING, "schema " + quoted + " does not exist in "
-                            + "database " + Values.show(spec.database()) + " (" + spec + "); create it with the "
-                            + "provisioning SQL (Provisioning.forRuntime(spec).script()), or allow "
-                            + "StorageOptions.createSchema(true)", "3F000", null);
+        boolean[] state = schemaState(c, schema);
+        if (!state[0]) {
+            if (!create) {
+                throw new ConnectionFailedException(Reason.SCHEMA_MISSING, "schema " + quoted + " does not exist in "
+                        + "database " + Values.show(spec.database()) + " (" + spec + "); create it with the "
+                        + "provisioning SQL (Provisioning.forRuntime(spec).script()), or allow "
+                        + "StorageOptions.createSchema(true)", "3F000", null);
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA IF NOT EXISTS " + quoted);
+                LOG.info("Created schema {} in database {}", quoted, spec.database());
+            } catch (SQLException e) {
+                if ("42501".equals(e.getSQLState())) {
+                    throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "schema " + quoted + " does not "
+                            + "exist and role " + Values.show(spec.user()) + " may not create it in database "
+                            + Values.show(spec.database()) + "; have a DBA run the provisioning SQL", "42501", e);
                 }
-                try (Statement s = c.createStatement()) {
-                    s.execute("CREATE SCHEMA IF NOT EXISTS " + quoted);
-                } catch (SQLException e) {
-                    if ("42501".equals(e.getSQLState())) {
-                        throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "schema " + quoted + " does not "
-                                + "exist and role " + Values.show(spec.user()) + " may not create it in database "
-                                + Values.show(spec.database()) + "; have a DBA run the provisioning SQL", "42501", e);
-                    }
+                // 23505/42P06: another process created it at the same moment, which is what we wanted.
+                if (!"23505".equals(e.getSQLState()) && !"42P06".equals(e.getSQLState())) {
                     throw e;
                 }
-                LOG.info("Created schema {} in database {}", quoted, spec.database());
-                state = schemaState(c, schema);
             }
-            if (!state[1]) {
-                throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(spec.user())
-                        + " has no USAGE privilege on schema " + quoted + "; grant it, or make the role the schema's "
-                        + "owner with the provisioning SQL", "42501", null);
-            }
-            return state[2];
-        } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, spec.toString());
+            state = schemaState(c, schema);
         }
+        if (!state[1]) {
+            throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(spec.user())
+                    + " has no USAGE privilege on schema " + quoted + "; grant it, or make the role the schema's "
+                    + "owner with the provisioning SQL", "42501", null);
+        }
+        return state[2];
     }
 
     /** {exists, usage, create}. */
@@ -229,46 +240,10 @@ final class PostgresStorage implements Storage {
 
     @Override
     public Health health() {
-        Instant checkedAt = Instant.now();
-        long start = System.nanoTime();
-        Duration timeout = options.healthTimeout();
         if (pool.isClosed()) {
-            return Health.down(Duration.ZERO, "storage is closed", poolStats(), checkedAt);
+            return Health.down(Duration.ZERO, "storage is closed", poolStats(), Instant.now());
         }
-        Future<String> check;
-        try {
-            check = HEALTH_CHECKS.submit(() -> serverVersion(timeout));
-        } catch (RejectedExecutionException e) {
-            return Health.down(Duration.ZERO, "cannot start a health check: " + e, poolStats(), checkedAt);
-        }
-        try {
-            String version = check.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return Health.up(Duration.ofNanos(System.nanoTime() - start), version, poolStats(), checkedAt);
-        } catch (TimeoutException e) {
-            check.cancel(true);
-            return Health.down(Duration.ofNanos(System.nanoTime() - start), "no answer within " + timeout, poolStats(),
-                    checkedAt);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            String error = cause instanceof SQLException
-                    ? SqlFailures.connectFailure((SQLException) cause, spec.toString()).getMessage()
-                    : String.valueOf(cause);
-            return Health.down(Duration.ofNanos(System.nanoTime() - start), error, poolStats(), checkedAt);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            check.cancel(true);
-            return Health.down(Duration.ofNanos(System.nanoTime() - start), "interrupted", poolStats(), checkedAt);
-        }
-    }
-
-    private String serverVersion(Duration timeout) throws SQLException {
-        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-            s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
-            try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version')")) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
+        return healthProbe.check();
     }
 
     private Health.PoolStats poolStats() {
@@ -292,22 +267,5 @@ final class PostgresStorage implements Storage {
     @Override
     public String toString() {
         return "Storage[" + spec + "]";
-    }
-
-    /** Names threads with a prefix and a counter, and makes them daemons. */
-    static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
-        private final String prefix;
-        private final AtomicInteger count = new AtomicInteger();
-
-        DaemonThreads(String prefix) {
-            this.prefix = prefix;
-        }
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, prefix + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
     }
 }

@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
+import io.pgdock.core.internal.SqlFailures;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,19 +100,48 @@ public final class Provisioning {
     public List<String> statements() {
         String r = Values.quoteIdentifier(role);
         String s = Values.quoteIdentifier(schema);
-        String attributes = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS";
-        String body = "\nBEGIN\n"
-                + "  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = " + literal(role) + ") THEN\n"
-                + "    CREATE ROLE " + r + " " + attributes + ";\n"
+        String roleLiteral = Values.literal(role);
+        // Only what is wrong is changed, so a second run changes nothing and a CREATEROLE admin (who may not touch
+        // superuser-only attributes) can run it again. An existing superuser is refused, never demoted.
+        String roleBlock = "\nDECLARE\n"
+                + "  existing pg_catalog.pg_roles%ROWTYPE;\n"
+                + "  fixes text := '';\n"
+                + "BEGIN\n"
+                + "  SELECT * INTO existing FROM pg_catalog.pg_roles WHERE rolname = " + roleLiteral + ";\n"
+                + "  IF NOT FOUND THEN\n"
+                + "    CREATE ROLE " + r + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
+                + "  ELSIF existing.rolsuper THEN\n"
+                + "    RAISE EXCEPTION 'role % is a superuser; pgdock will not demote it, choose another runtime role', "
+                + roleLiteral + ";\n"
                 + "  ELSE\n"
-                + "    ALTER ROLE " + r + " " + attributes + ";\n"
+                + "    IF NOT existing.rolcanlogin THEN fixes := fixes || ' LOGIN'; END IF;\n"
+                + "    IF existing.rolcreatedb THEN fixes := fixes || ' NOCREATEDB'; END IF;\n"
+                + "    IF existing.rolcreaterole THEN fixes := fixes || ' NOCREATEROLE'; END IF;\n"
+                + "    IF existing.rolreplication THEN fixes := fixes || ' NOREPLICATION'; END IF;\n"
+                + "    IF existing.rolbypassrls THEN fixes := fixes || ' NOBYPASSRLS'; END IF;\n"
+                + "    IF fixes <> '' THEN EXECUTE 'ALTER ROLE " + r.replace("'", "''") + "' || fixes; END IF;\n"
+                + "  END IF;\n"
+                // A non-superuser admin must be able to SET ROLE to the role to create a schema it owns. On 16+ a
+                // CREATEROLE admin is a member of roles it created, but without SET; before 16, membership is enough.
+                + "  IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AND NOT (\n"
+                + "      CASE WHEN current_setting('server_version_num')::int >= 160000\n"
+                + "        THEN pg_catalog.pg_has_role(current_user, " + roleLiteral + ", 'SET')\n"
+                + "        ELSE pg_catalog.pg_has_role(current_user, " + roleLiteral + ", 'MEMBER') END) THEN\n"
+                + "    EXECUTE 'GRANT " + r.replace("'", "''") + " TO CURRENT_USER';\n"
+                + "  END IF;\n"
+                + "END\n";
+        String schemaBlock = "\nBEGIN\n"
+                + "  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = " + Values.literal(schema) + ") THEN\n"
+                + "    CREATE SCHEMA " + s + " AUTHORIZATION " + r + ";\n"
+                + "  ELSIF (SELECT pg_catalog.pg_get_userbyid(nspowner) FROM pg_catalog.pg_namespace WHERE nspname = "
+                + Values.literal(schema) + ") <> " + roleLiteral + " THEN\n"
+                + "    ALTER SCHEMA " + s + " OWNER TO " + r + ";\n"
                 + "  END IF;\n"
                 + "END\n";
         return List.of(
-                "DO " + dollarQuote(body),
+                "DO " + dollarQuote(roleBlock),
                 "GRANT CONNECT ON DATABASE " + Values.quoteIdentifier(database) + " TO " + r,
-                "CREATE SCHEMA IF NOT EXISTS " + s + " AUTHORIZATION " + r,
-                "ALTER SCHEMA " + s + " OWNER TO " + r,
+                "DO " + dollarQuote(schemaBlock),
                 "ALTER ROLE " + r + " IN DATABASE " + Values.quoteIdentifier(database)
                         + " SET search_path = " + s + ", pg_catalog",
                 "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
@@ -119,7 +149,7 @@ public final class Provisioning {
 
     /**
      * The statements as a script for a DBA, with comments, to run with {@code psql} connected to the database as a
-     * role that may create roles. The password is not in it; the script says how to set it.
+     * superuser, or as the database's owner with CREATEROLE. The password is not in it; the script says how to set it.
      *
      * @return the script
      */
@@ -129,7 +159,7 @@ public final class Provisioning {
                 .append(", schema ").append(Values.quoteIdentifier(schema))
                 .append(", database ").append(Values.quoteIdentifier(database)).append('\n')
                 .append("-- Run connected to database ").append(Values.quoteIdentifier(database))
-                .append(" as a superuser or a role with CREATEROLE. Safe to run again.\n")
+                .append(" as a superuser, or as its owner with CREATEROLE. Safe to run again.\n")
                 .append("BEGIN;\n");
         for (String statement : statements()) {
             out.append(statement).append(";\n");
@@ -150,7 +180,29 @@ public final class Provisioning {
      */
     public void apply(DataSource admin) {
         Objects.requireNonNull(admin, "admin");
-        try (Connection c = admin.getConnection()) {
+        apply(admin::getConnection);
+    }
+
+    /**
+     * Applies the plan as {@link #apply(DataSource)} does, through one plain (unpooled) connection opened with every
+     * setting of {@code admin}, TLS included.
+     *
+     * @param admin a superuser, or the database's owner with CREATEROLE, on the plan's database
+     * @throws ConnectionFailedException if the admin connection fails or lacks privileges
+     * @throws IllegalArgumentException if {@code admin} names another database
+     */
+    public void apply(ConnectionSpec admin) {
+        Objects.requireNonNull(admin, "admin");
+        apply(() -> new org.postgresql.Driver().connect(admin.jdbcUrl(), admin.driverProperties()));
+    }
+
+    @FunctionalInterface
+    private interface ConnectionSource {
+        Connection get() throws SQLException;
+    }
+
+    private void apply(ConnectionSource admin) {
+        try (Connection c = admin.get()) {
             String current = currentDatabase(c);
             if (!current.equals(database)) {
                 throw new IllegalArgumentException("admin: must be connected to database " + Values.show(database)
@@ -166,6 +218,7 @@ public final class Provisioning {
                 if (password != null && !ScramVerifier.matches(storedVerifier(c), password)) {
                     c.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
                 }
+                checkResult(c);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -176,8 +229,50 @@ public final class Provisioning {
             LOG.info("Provisioned role {} and schema {} in database {}", Values.quoteIdentifier(role),
                     Values.quoteIdentifier(schema), Values.quoteIdentifier(database));
         } catch (SQLException e) {
-            throw io.pgdock.core.internal.SqlFailures.connectFailure(e,
+            if (e.getSQLState() != null && !e.getSQLState().startsWith("08") && !e.getSQLState().startsWith("28")
+                    && !"3D000".equals(e.getSQLState())) {
+                throw new DataAccessException("provisioning role " + Values.show(role) + " and schema "
+                        + Values.quoteIdentifier(schema) + " in database " + Values.show(database) + " failed: "
+                        + SqlFailures.firstLine(e.getMessage()) + "; nothing was changed", e.getSQLState(), e);
+            }
+            throw SqlFailures.connectFailure(e,
                     "database " + Values.show(database) + " (provisioning role " + Values.show(role) + ")");
+        }
+    }
+
+    /**
+     * Checks that the statements took effect. GRANT and REVOKE by a role without the right only warn, so a run by an
+     * admin with too few rights would otherwise look successful.
+     */
+    private void checkResult(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT "
+                + "(SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls) "
+                + "   FROM pg_catalog.pg_roles WHERE rolname = ?), "
+                + "(SELECT pg_catalog.pg_get_userbyid(nspowner) = ? FROM pg_catalog.pg_namespace WHERE nspname = ?), "
+                + "pg_catalog.has_database_privilege(?, current_database(), 'CONNECT'), "
+                + "NOT EXISTS (SELECT FROM pg_catalog.pg_namespace n, "
+                + "   aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a "
+                + "   WHERE n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'CREATE')")) {
+            s.setString(1, role);
+            s.setString(2, role);
+            s.setString(3, schema);
+            s.setString(4, role);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                String[] problems = {
+                    rs.getBoolean(1) ? null : "the role is missing or has elevated rights",
+                    rs.getBoolean(2) ? null : "the schema is missing or owned by another role",
+                    rs.getBoolean(3) ? null : "the role may not connect to the database",
+                    rs.getBoolean(4) ? null : "PUBLIC may still create objects in schema public"};
+                String found = java.util.Arrays.stream(problems).filter(Objects::nonNull)
+                        .collect(java.util.stream.Collectors.joining("; "));
+                if (!found.isEmpty()) {
+                    throw new ConnectionFailedException(ConnectionFailedException.Reason.PRIVILEGE_MISSING,
+                            "provisioning did not take effect (" + found + "): run it as a superuser, or as the owner "
+                                    + "of database " + Values.show(database) + " with CREATEROLE; nothing was changed",
+                            "42501", null);
+                }
+            }
         }
     }
 
@@ -186,17 +281,18 @@ public final class Provisioning {
      * have a new salt). Null when it cannot be read: only superusers may read {@code pg_authid}.
      */
     private String storedVerifier(Connection c) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = ? "
-                + "AND (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)")) {
+        // Asked first, because a denied SELECT on pg_authid would abort the transaction.
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                return null;
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = ?")) {
             s.setString(1, role);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
             }
-        } catch (SQLException e) {
-            if ("42501".equals(e.getSQLState())) {
-                return null;
-            }
-            throw e;
         }
     }
 
@@ -205,10 +301,6 @@ public final class Provisioning {
             rs.next();
             return rs.getString(1);
         }
-    }
-
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
     }
 
     /** Dollar-quotes a body with a tag that does not occur in it, so no name can end the quote early. */

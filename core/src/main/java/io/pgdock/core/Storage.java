@@ -18,7 +18,8 @@ import org.jdbi.v3.core.Jdbi;
  * <p>Every connection's {@code search_path} is {@code "<schema>", pg_catalog}, its {@code application_name} is the
  * spec's (or {@code pgdock}), and the spec's statement, lock and idle-in-transaction timeouts are set on it.
  *
- * <p>Instances are thread-safe; share one per process. {@link #close()} closes the pool; calls after it fail.
+ * <p>Instances are thread-safe; share one per process. After {@link #close()}, borrowing a connection fails and
+ * {@link #health()} reports DOWN.
  */
 public interface Storage extends AutoCloseable {
     /**
@@ -98,14 +99,20 @@ public interface Storage extends AutoCloseable {
     Migrator migrator();
 
     /**
-     * Checks the server like {@code pg_isready} and reports pool counts. Takes at most
-     * {@link StorageOptions#healthTimeout()} and never throws: failures are reported as {@link Health.Status#DOWN}.
+     * Checks the server like {@code pg_isready}, on a fresh connection rather than a pooled one (so a busy pool is not
+     * mistaken for a dead server), and reports the pool's counts. Returns within {@link StorageOptions#healthTimeout()}
+     * and never throws: failures are reported as {@link Health.Status#DOWN}. A check that gives up keeps trying in the
+     * background until its connect and socket timeouts end; until then, further checks wait for that attempt instead of
+     * starting more.
      *
      * @return the result
      */
     Health health();
 
-    /** Closes the pool, waiting for borrowed connections to be returned. Idempotent. */
+    /**
+     * Closes the pool: idle connections are closed at once; connections still borrowed are closed by HikariCP after a
+     * short grace period, which fails whatever their borrowers are doing. Idempotent.
+     */
     @Override
     void close();
 }

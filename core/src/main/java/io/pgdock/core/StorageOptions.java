@@ -242,7 +242,7 @@ public final class StorageOptions {
          * @param set the set
          * @return this builder
          */
-        public Builder migrations(MigrationSet set) {
+        public Builder addMigrations(MigrationSet set) {
             migrations.add(Objects.requireNonNull(set, "set"));
             return this;
         }

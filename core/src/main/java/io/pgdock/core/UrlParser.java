@@ -27,11 +27,14 @@ final class UrlParser {
             }
         }
         if (rest == null) {
+            // Show only the start: the rest of a URL in an unknown form may hold a password anywhere.
             throw new InvalidConnectionSpecException(source,
-                    "must start with postgresql://, postgres:// or jdbc:postgresql://, but was " + Values.show(mask(url)));
+                    "must start with postgresql://, postgres:// or jdbc:postgresql://, but starts with "
+                            + Values.show(schemeOf(url)));
         }
         if (rest.indexOf('#') >= 0) {
-            throw new InvalidConnectionSpecException(source, "must not have a #fragment, but was " + Values.show(mask(url)));
+            throw new InvalidConnectionSpecException(source, "must not contain '#'; percent-encode it as %23 "
+                    + "(value not shown, it may hold a password)");
         }
         int authorityEnd = indexOfAny(rest, "/?");
         if (authorityEnd >= 0 && rest.indexOf('@') > authorityEnd) {
@@ -54,6 +57,7 @@ final class UrlParser {
         }
 
         ConnectionSpec.Builder b = ConnectionSpec.builder();
+        Set<String> seen = new HashSet<>();
         int at = rest.lastIndexOf('@');
         if (at >= 0) {
             String userInfo = rest.substring(0, at);
@@ -62,9 +66,11 @@ final class UrlParser {
             String user = colon >= 0 ? userInfo.substring(0, colon) : userInfo;
             if (!user.isEmpty()) {
                 b.setUser(decode(user, source + " user", true), source + " user");
+                seen.add("user");
             }
             if (colon >= 0) {
                 b.setPassword(decode(userInfo.substring(colon + 1), source + " password", false), source + " password");
+                seen.add("password");
             }
         }
         parseHosts(b, rest, source);
@@ -76,7 +82,7 @@ final class UrlParser {
             b.setDatabase(decode(path, source + " database", true), source + " database");
         }
         if (query != null && !query.isEmpty()) {
-            parseQuery(b, query, source);
+            parseQuery(b, query, source, seen);
         }
         return b;
     }
@@ -116,8 +122,9 @@ final class UrlParser {
         }
     }
 
-    private static void parseQuery(ConnectionSpec.Builder b, String query, String source) {
-        Set<String> seen = new HashSet<>();
+    private static void parseQuery(ConnectionSpec.Builder b, String query, String source, Set<String> seen) {
+        // A raw '&' inside a password value splits it, and its tail would then be reported as an unknown parameter.
+        boolean hasPassword = ("&" + query).contains("&password=");
         for (String pair : query.split("&", -1)) {
             if (pair.isEmpty()) {
                 continue;
@@ -129,7 +136,11 @@ final class UrlParser {
             String value = eq >= 0 ? decode(pair.substring(eq + 1), at, !secret) : "";
             String canonical = canonicalName(name);
             if (!seen.add(canonical)) {
-                throw new InvalidConnectionSpecException(at, "is given more than once");
+                throw new InvalidConnectionSpecException(at, "is given more than once (in the query or also before the '@')");
+            }
+            if (eq < 0 && hasPassword) {
+                throw new InvalidConnectionSpecException(source + " parameter", "has a parameter without '=' (not shown: "
+                        + "it may be part of the password; percent-encode '&' in values as %26)");
             }
             switch (canonical) {
                 case "user" -> b.setUser(value, at);
@@ -145,7 +156,14 @@ final class UrlParser {
                         b.idleInTransactionSessionTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
                 case "targetServerType" -> b.targetServerType(TargetServerType.parse(at, value));
                 case "readOnly" -> b.readOnly(parseBoolean(at, value));
-                default -> b.setOption(name, value, at);
+                default -> {
+                    if (hasPassword && !ConnectionSpec.ALLOWED_OPTIONS.contains(name)) {
+                        throw new InvalidConnectionSpecException(source + " parameter", "has an unknown parameter (not "
+                                + "shown: it may be part of the password; percent-encode '&' in values as %26); allowed "
+                                + "options are " + new java.util.TreeSet<>(ConnectionSpec.ALLOWED_OPTIONS));
+                    }
+                    b.setOption(name, value, at);
+                }
             }
         }
     }
@@ -178,6 +196,13 @@ final class UrlParser {
             case "false" -> false;
             default -> throw new InvalidConnectionSpecException(source, "must be true or false, but was " + Values.show(value));
         };
+    }
+
+    /** The text before the first character that could start credentials or options, at most 20 characters. */
+    private static String schemeOf(String url) {
+        int end = indexOfAny(url, ":/@=? ");
+        String head = end < 0 ? url : url.substring(0, end + (end < url.length() && url.charAt(end) == ':' ? 1 : 0));
+        return head.length() > 20 ? head.substring(0, 20) : head;
     }
 
     private static int indexOfAny(String s, String chars) {
@@ -228,11 +253,5 @@ final class UrlParser {
             }
         }
         return out.toString();
-    }
-
-    /** The URL with any password (in the user info or a password parameter) replaced by {@code ***}. */
-    static String mask(String url) {
-        return url.replaceAll("(//[^/:@]*:).*@", "$1***@")
-                .replaceAll("(?i)([?&]password=)[^&#]*", "$1***");
     }
 }

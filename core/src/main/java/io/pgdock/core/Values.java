@@ -45,6 +45,15 @@ final class Values {
         return out.toString();
     }
 
+    /** SHA-256 of the UTF-8 bytes. */
+    static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
     static int utf8Length(String value) {
         return value.getBytes(StandardCharsets.UTF_8).length;
     }
@@ -81,6 +90,14 @@ final class Values {
             throw new InvalidConnectionSpecException(source, "must not contain a double quote, but was " + show(value));
         }
         return value;
+    }
+
+    /** Quotes a string literal for SQL (standard_conforming_strings on, PostgreSQL's default): {@code it's} becomes
+     * {@code 'it''s'}. */
+    static String literal(String s) {
+        String quoted = "'" + s.replace("'", "''") + "'";
+        // An escape-string literal means the same whatever standard_conforming_strings is set to.
+        return s.indexOf('\\') < 0 ? quoted : "E" + quoted.replace("\\", "\\\\");
     }
 
     /** Quotes an identifier for SQL: {@code a"b} becomes {@code "a""b"}. */

@@ -1,6 +1,7 @@
 package io.pgdock.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -76,7 +77,7 @@ class ConnectionSpecTest {
                     .hasMessageContaining("64 bytes")
                     .hasMessageContaining(name);
             // 63 bytes is fine, and multi-byte characters count as bytes: 32 x 2-byte 'é' = 64 bytes
-            assertThat(ConnectionSpec.builder().schema("s".repeat(63))).isNotNull();
+            assertThatCode(() -> ConnectionSpec.builder().schema("s".repeat(63))).doesNotThrowAnyException();
             assertThatThrownBy(() -> ConnectionSpec.builder().schema("é".repeat(32)))
                     .hasMessageContaining("64 bytes");
         }
@@ -174,6 +175,8 @@ class ConnectionSpecTest {
             "postgresql://u@h/d?frobnicate=1          | url parameter frobnicate: unknown option \"frobnicate\"",
             "postgresql://u@h/d?sslmode=require&sslmode=disable | url parameter sslmode: is given more than once",
             "postgresql://u@h/d?connect_timeout=1&connectTimeout=2 | url parameter connectTimeout: is given more than once",
+            "postgresql://a@h/d?user=b                | url parameter user: is given more than once",
+            "postgresql://a:x@h/d?password=y          | url parameter password: is given more than once",
             "postgresql://u@h/d?currentSchema=a%22b   | url parameter currentSchema: must not contain a double quote",
             "postgresql://u@h/d?readOnly=yes          | url parameter readOnly: must be true or false, but was \"yes\"",
             "postgresql://u@h/d?connectTimeout=-1     | url parameter connectTimeout: must be a whole number of seconds",
@@ -198,6 +201,13 @@ class ConnectionSpecTest {
             "postgresql://u@h/d?password=" + SECRET + "&sslmode=bad",
             "postgresql://u@h/d?password=" + SECRET + "&password=" + SECRET,
             "postgresql://u:%zz" + SECRET + "@h/d",
+            "app:" + SECRET + "@db/app",
+            "postgresql:/u:" + SECRET + "@h/d",
+            "mysql://us/er:" + SECRET + "@h/d",
+            "host=db password=" + SECRET,
+            "postgresql://u@h/d?password=ab&" + SECRET,
+            "postgresql://u@h/d?password=ab&" + SECRET + "=x",
+            "postgresql://u@h/d?password=ab#" + SECRET,
         })
         void neverShowsThePasswordInErrors(String url) {
             assertThatThrownBy(() -> ConnectionSpec.parse(url))

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The README's first command: a small pipeline on pgdock's default storage.
@@ -78,11 +77,11 @@ public final class ExamplePipeline {
                 .applicationName("pgdock-example").build();
         Provisioning provisioning = Provisioning.forRuntime(runtime);
         out.println("\nProvisioning (idempotent):\n" + provisioning.script());
-        provisioning.apply(dataSource(admin));
+        provisioning.apply(admin);
 
         // 3. Storage as that role. Opening it applies the example's migration once.
         MigrationSet migrations = MigrationSet.fromResources("example", ExamplePipeline.class, "V1__create_events.sql");
-        StorageOptions options = StorageOptions.builder().migrations(migrations).build();
+        StorageOptions options = StorageOptions.builder().addMigrations(migrations).build();
         try (Storage storage = Storage.open(runtime, options)) {
             out.println("Opened " + storage + "\n");
 
@@ -125,13 +124,5 @@ public final class ExamplePipeline {
         byte[] bytes = new byte[18];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
-    private static PGSimpleDataSource dataSource(ConnectionSpec spec) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(spec.jdbcUrl());
-        ds.setUser(spec.user());
-        spec.password().ifPresent(ds::setPassword);
-        return ds;
     }
 }

@@ -21,8 +21,12 @@ class ReadmeExampleTest {
     @AfterEach
     void dropRole() {
         Jdbi.create(PG.adminDataSource()).useHandle(h -> {
-            h.execute("drop owned by " + ROLE + " cascade");
-            h.execute("drop role " + ROLE);
+            // Only if the test got as far as creating it, so a failure earlier is not hidden by this one.
+            if (h.createQuery("select count(*) > 0 from pg_roles where rolname = :r").bind("r", ROLE)
+                    .mapTo(Boolean.class).one()) {
+                h.execute("drop owned by " + ROLE + " cascade");
+                h.execute("drop role " + ROLE);
+            }
         });
     }
 

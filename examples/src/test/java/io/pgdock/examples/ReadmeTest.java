@@ -31,7 +31,8 @@ class ReadmeTest {
         String readme = Files.readString(ROOT.resolve("README.md"));
         String ci = Files.readString(ROOT.resolve(".ci/run"));
         assertThat(readme).contains("./mvnw -q -DskipTests -Pexample package").contains("./mvnw verify");
-        assertThat(ci).contains("-DskipTests -Pexample package").contains("verify");
+        assertThat(ci).contains("./mvnw \"${mvn_flags[@]}\" verify")
+                .contains("./mvnw \"${mvn_flags[@]}\" -q -DskipTests -Pexample package");
     }
 
     private static String between(String text, String start, String end) {

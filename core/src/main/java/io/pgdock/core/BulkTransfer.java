@@ -206,25 +206,7 @@ public final class BulkTransfer {
      */
     public long copyIn(TableName table, List<String> columns, Reader data, CopyFormat format) {
         Objects.requireNonNull(data, "data");
-        String sql = copyInSql(table, columns, format);
-        String what = "COPY into " + table;
-        return this.<Long, RuntimeException>withConnection(what, pg -> {
-            CopyIn op = startCopyIn(what, pg, sql);
-            try {
-                sendChars(data, op);
-                return op.endCopy();
-            } catch (CharacterCodingException e) {
-                throw abort(op, pg, new DataAccessException(what + " failed: the input is not valid UTF-16 text ("
-                        + e + ")", null, e));
-            } catch (IOException e) {
-                throw abort(op, pg, new DataAccessException(what + " failed: could not read the input: " + e, null, e));
-            } catch (SQLException e) {
-                throw abort(op, pg, failure(what + " failed", e));
-            } catch (Throwable t) {
-                abort(op, pg, t);
-                throw t;
-            }
-        });
+        return rawCopyIn(table, columns, format, op -> sendChars(data, op));
     }
 
     /**
@@ -242,17 +224,32 @@ public final class BulkTransfer {
      */
     public long copyIn(TableName table, List<String> columns, InputStream data, CopyFormat format) {
         Objects.requireNonNull(data, "data");
+        return rawCopyIn(table, columns, format, op -> {
+            byte[] chunk = new byte[CHUNK_SIZE];
+            int n;
+            while ((n = data.readNBytes(chunk, 0, chunk.length)) > 0) {
+                op.writeToCopy(chunk, 0, n);
+            }
+        });
+    }
+
+    /** Sends raw COPY data: what the two raw {@code copyIn} forms share. */
+    @FunctionalInterface
+    private interface RawSender {
+        void send(CopyIn op) throws IOException, SQLException;
+    }
+
+    private long rawCopyIn(TableName table, List<String> columns, CopyFormat format, RawSender sender) {
         String sql = copyInSql(table, columns, format);
         String what = "COPY into " + table;
         return this.<Long, RuntimeException>withConnection(what, pg -> {
             CopyIn op = startCopyIn(what, pg, sql);
             try {
-                byte[] chunk = new byte[CHUNK_SIZE];
-                int n;
-                while ((n = data.readNBytes(chunk, 0, chunk.length)) > 0) {
-                    op.writeToCopy(chunk, 0, n);
-                }
+                sender.send(op);
                 return op.endCopy();
+            } catch (CharacterCodingException e) {
+                throw abort(op, pg, new DataAccessException(what + " failed: the input is not valid UTF-16 text ("
+                        + e + ")", null, e));
             } catch (IOException e) {
                 throw abort(op, pg, new DataAccessException(what + " failed: could not read the input: " + e, null, e));
             } catch (SQLException e) {
@@ -278,28 +275,8 @@ public final class BulkTransfer {
      */
     public long copyOut(String selectQuery, Writer out, CopyFormat format) {
         Objects.requireNonNull(out, "out");
-        String sql = copyOutSql(selectQuery, format);
-        String what = "COPY out of " + Values.show(selectQuery);
-        return this.<Long, RuntimeException>withConnection(what, pg -> {
-            CopyOut op = startCopyOut(what, pg, sql);
-            try {
-                Utf8Writer text = new Utf8Writer(out);
-                byte[] data;
-                while ((data = op.readFromCopy()) != null) {
-                    text.write(data);
-                }
-                text.finish();
-                return op.getHandledRowCount();
-            } catch (IOException e) {
-                throw abort(op, pg, new DataAccessException(what + " failed: could not write the output: " + e, null,
-                        e));
-            } catch (SQLException e) {
-                throw abort(op, pg, failure(what + " failed", e));
-            } catch (Throwable t) {
-                abort(op, pg, t);
-                throw t;
-            }
-        });
+        Utf8Writer text = new Utf8Writer(out);
+        return rawCopyOut(selectQuery, format, text::write, text::finish);
     }
 
     /**
@@ -316,6 +293,22 @@ public final class BulkTransfer {
      */
     public long copyOut(String selectQuery, OutputStream out, CopyFormat format) {
         Objects.requireNonNull(out, "out");
+        return rawCopyOut(selectQuery, format, out::write, out::flush);
+    }
+
+    /** Receives raw COPY output: what the two raw {@code copyOut} forms share. */
+    @FunctionalInterface
+    private interface RawSink {
+        void accept(byte[] chunk) throws IOException;
+    }
+
+    /** Ends raw COPY output, for example by flushing. */
+    @FunctionalInterface
+    private interface RawFinish {
+        void finish() throws IOException;
+    }
+
+    private long rawCopyOut(String selectQuery, CopyFormat format, RawSink sink, RawFinish finish) {
         String sql = copyOutSql(selectQuery, format);
         String what = "COPY out of " + Values.show(selectQuery);
         return this.<Long, RuntimeException>withConnection(what, pg -> {
@@ -323,9 +316,9 @@ public final class BulkTransfer {
             try {
                 byte[] data;
                 while ((data = op.readFromCopy()) != null) {
-                    out.write(data);
+                    sink.accept(data);
                 }
-                out.flush();
+                finish.finish();
                 return op.getHandledRowCount();
             } catch (IOException e) {
                 throw abort(op, pg, new DataAccessException(what + " failed: could not write the output: " + e, null,

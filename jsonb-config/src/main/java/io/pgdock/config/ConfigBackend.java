@@ -1,0 +1,46 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * Where a {@link DefaultConfigStore} keeps its data: PostgreSQL or memory. Everything above this line (validation,
+ * normalisation, size and schema checks, binding, views) is shared, so both stores behave alike; a backend only stores.
+ * Keys, scopes and values reaching a backend are already valid and normalised. Implementations are thread-safe.
+ */
+interface ConfigBackend {
+    /**
+     * The entries of {@code key} in any of {@code scopes}, at most one per scope, in no particular order.
+     */
+    List<ConfigEntry> read(List<String> scopes, String key);
+
+    /**
+     * Writes the next version of {@code key} in {@code scope}, atomically with its history row.
+     *
+     * @param expectedVersion {@link ConfigStore#ANY_VERSION}, 0 (must not exist) or the current version
+     * @throws ConfigConflictException if the key is at another version
+     */
+    ConfigEntry write(String scope, String key, JsonNode value, long expectedVersion, WriteContext context);
+
+    /**
+     * Deletes {@code key} from {@code scope}, atomically with its history row.
+     *
+     * @param expectedVersion {@link ConfigStore#ANY_VERSION} or the current version
+     * @return whether the key existed
+     * @throws ConfigConflictException if the key is at another version, or absent while a version was expected
+     */
+    boolean delete(String scope, String key, long expectedVersion, WriteContext context);
+
+    /**
+     * Up to {@code limit} effective entries whose keys start with {@code prefix} and sort after {@code afterKey} (null:
+     * from the start), in key order (by Java {@code String.compareTo}, which for the key character set equals
+     * PostgreSQL's {@code COLLATE "C"}). For each key, the entry of the first scope in {@code scopes} that has it.
+     */
+    List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit);
+
+    /** The recorded changes of {@code key} in {@code scope}, newest first. */
+    List<ConfigChange> history(String scope, String key);
+
+    /** The actor recorded when the caller names none. */
+    String defaultActor();
+}

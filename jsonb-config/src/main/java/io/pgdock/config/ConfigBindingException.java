@@ -1,0 +1,47 @@
+package io.pgdock.config;
+
+import io.pgdock.core.PgdockException;
+import java.lang.reflect.Type;
+
+/**
+ * A stored value does not bind to the type the caller asked for. The message names the key, the type and the JSON path
+ * where binding failed, for example {@code config key "ingest.limits" does not bind to Limits at /max: ...}.
+ */
+public final class ConfigBindingException extends PgdockException {
+    private static final long serialVersionUID = 1L;
+
+    private final String key;
+    private final String type;
+    private final String path;
+
+    /**
+     * @param scope the scope that held the value
+     * @param key the key
+     * @param type the requested type
+     * @param path the JSON Pointer of the failing part ({@code ""} for the whole value)
+     * @param problem what did not fit
+     * @param cause the binding failure
+     */
+    public ConfigBindingException(String scope, String key, Type type, String path, String problem, Throwable cause) {
+        super("config key " + ConfigKeys.describe(scope, key) + " does not bind to " + type.getTypeName() + " at "
+                + (path.isEmpty() ? "the root" : path) + ": " + problem, cause);
+        this.key = key;
+        this.type = type.getTypeName();
+        this.path = path;
+    }
+
+    /** @return the key */
+    public String key() {
+        return key;
+    }
+
+    /** @return the requested type's name */
+    public String type() {
+        return type;
+    }
+
+    /** @return the JSON Pointer of the part that failed, {@code ""} for the whole value */
+    public String path() {
+        return path;
+    }
+}

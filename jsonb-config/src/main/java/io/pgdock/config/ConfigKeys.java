@@ -1,0 +1,118 @@
+package io.pgdock.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Validation of keys, prefixes and scopes, and how they appear in messages. Not API. */
+final class ConfigKeys {
+    static final int MAX_KEY_LENGTH = 256;
+    static final int MAX_SCOPE_LENGTH = 256;
+    private static final String CHARSET = "letters, digits, '.', '_', '-', '/', ':'";
+
+    private ConfigKeys() {
+    }
+
+    private static boolean keyChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == '-' || c == '/' || c == ':';
+    }
+
+    static String checkKey(String key) {
+        if (key == null) {
+            throw new NullPointerException("key");
+        }
+        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+            throw new InvalidConfigException(null, "config key must be 1 to " + MAX_KEY_LENGTH + " characters, but was "
+                    + key.length() + ": " + show(key), null);
+        }
+        for (int i = 0; i < key.length(); i++) {
+            if (!keyChar(key.charAt(i))) {
+                throw new InvalidConfigException(null, "config key " + show(key) + " has a character outside "
+                        + CHARSET + " at index " + i, null);
+            }
+        }
+        return key;
+    }
+
+    static String checkPrefix(String prefix) {
+        if (prefix == null) {
+            throw new NullPointerException("prefix");
+        }
+        if (prefix.length() > MAX_KEY_LENGTH) {
+            throw new InvalidConfigException(null, "key prefix must be at most " + MAX_KEY_LENGTH
+                    + " characters, but was " + prefix.length() + ": " + show(prefix), null);
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (!keyChar(prefix.charAt(i))) {
+                throw new InvalidConfigException(null, "key prefix " + show(prefix) + " has a character outside "
+                        + CHARSET + " at index " + i, null);
+            }
+        }
+        return prefix;
+    }
+
+    static String checkScope(String scope) {
+        if (scope == null) {
+            throw new NullPointerException("scope");
+        }
+        if (scope.isEmpty()) {
+            return scope;
+        }
+        if (scope.length() > MAX_SCOPE_LENGTH) {
+            throw new InvalidConfigException(null, "scope must be at most " + MAX_SCOPE_LENGTH + " characters, but was "
+                    + scope.length() + ": " + show(scope), null);
+        }
+        for (String segment : scope.split("/", -1)) {
+            if (segment.isEmpty()) {
+                throw new InvalidConfigException(null, "scope " + show(scope)
+                        + " has an empty segment; write segments separated by single '/', with none at either end", null);
+            }
+        }
+        for (int i = 0; i < scope.length(); i++) {
+            if (!keyChar(scope.charAt(i))) {
+                throw new InvalidConfigException(null, "scope " + show(scope) + " has a character outside " + CHARSET
+                        + " at index " + i, null);
+            }
+        }
+        return scope;
+    }
+
+    /** The scopes a read in {@code scope} consults, most specific first: "a/b" gives "a/b", "a", "". */
+    static List<String> layers(String scope) {
+        List<String> layers = new ArrayList<>();
+        String s = scope;
+        while (!s.isEmpty()) {
+            layers.add(s);
+            int slash = s.lastIndexOf('/');
+            s = slash < 0 ? "" : s.substring(0, slash);
+        }
+        layers.add("");
+        return List.copyOf(layers);
+    }
+
+    /** How a key appears in messages: quoted, with its scope unless it is the root. */
+    static String describe(String scope, String key) {
+        return show(key) + (scope == null || scope.isEmpty() ? "" : " in scope " + show(scope));
+    }
+
+    /** A value as it appears in messages: quoted, control characters escaped, long values cut. */
+    static String show(String value) {
+        StringBuilder out = new StringBuilder("\"");
+        int max = Math.min(value.length(), 100);
+        for (int i = 0; i < max; i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        out.append('"');
+        if (value.length() > max) {
+            out.append("... (").append(value.length()).append(" characters)");
+        }
+        return out.toString();
+    }
+}

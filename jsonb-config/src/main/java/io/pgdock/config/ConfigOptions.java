@@ -1,0 +1,151 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Options of a {@link ConfigStore}, the same for the PostgreSQL store and the in-memory fake.
+ *
+ * <table>
+ * <caption>Options and defaults</caption>
+ * <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code maxValueBytes}</td><td>1 MiB</td><td>largest value, as compact JSON in UTF-8</td></tr>
+ * <tr><td>{@code retention}</td><td>{@link HistoryRetention#all()}</td><td>how much history to keep per key</td></tr>
+ * <tr><td>{@code schema(prefix, schema)}</td><td>none</td><td>a JSON Schema every value under the key prefix must
+ *     satisfy; the longest matching prefix applies</td></tr>
+ * <tr><td>{@code clock}</td><td>system UTC</td><td>time of the in-memory store's timestamps and of retention by age</td></tr>
+ * </table>
+ *
+ * <p>Immutable and thread-safe; the builder is not.
+ */
+public final class ConfigOptions {
+    /** The default largest value: 1 MiB. */
+    public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
+
+    private static final ConfigOptions DEFAULTS = builder().build();
+
+    private final int maxValueBytes;
+    private final HistoryRetention retention;
+    private final Map<String, JsonNode> schemas;
+    private final Clock clock;
+
+    private ConfigOptions(Builder b) {
+        this.maxValueBytes = b.maxValueBytes;
+        this.retention = b.retention;
+        this.schemas = Collections.unmodifiableMap(new TreeMap<>(b.schemas));
+        this.clock = b.clock;
+    }
+
+    /** @return the defaults in the table above */
+    public static ConfigOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** @return a builder starting from the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return largest value in bytes of compact UTF-8 JSON */
+    public int maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    /** @return how much history is kept */
+    public HistoryRetention retention() {
+        return retention;
+    }
+
+    /** @return JSON Schemas by key prefix, sorted by prefix */
+    public Map<String, JsonNode> schemas() {
+        return schemas;
+    }
+
+    /** @return the clock */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Builds {@link ConfigOptions}; setters validate at once. Not thread-safe. */
+    public static final class Builder {
+        private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+        private HistoryRetention retention = HistoryRetention.all();
+        private final Map<String, JsonNode> schemas = new TreeMap<>();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * @param bytes the largest value, at least 16 bytes and at most 256 MiB (jsonb's own limit)
+         * @return this builder
+         */
+        public Builder maxValueBytes(int bytes) {
+            if (bytes < 16 || bytes > (1 << 28)) {
+                throw new IllegalArgumentException("maxValueBytes: must be between 16 and 268435456, but was " + bytes);
+            }
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param retention how much history to keep
+         * @return this builder
+         */
+        public Builder retention(HistoryRetention retention) {
+            this.retention = Objects.requireNonNull(retention, "retention");
+            return this;
+        }
+
+        /**
+         * Requires every value whose key starts with {@code prefix} to satisfy a JSON Schema (draft 2020-12 unless the
+         * schema says otherwise in {@code $schema}). Where prefixes overlap, the longest one applies.
+         *
+         * @param prefix a key prefix, for example {@code "ingest."}; may be empty for all keys
+         * @param schemaJson the schema, as JSON text
+         * @return this builder
+         * @throws IllegalArgumentException if the text is not JSON, or the prefix has a character keys cannot have
+         */
+        public Builder schema(String prefix, String schemaJson) {
+            Objects.requireNonNull(schemaJson, "schemaJson");
+            try {
+                return schema(prefix, new ObjectMapper().readTree(schemaJson));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("schema for prefix \"" + prefix + "\": not valid JSON: "
+                        + e.getOriginalMessage(), e);
+            }
+        }
+
+        /**
+         * @param prefix a key prefix; may be empty for all keys
+         * @param schema the schema
+         * @return this builder
+         * @see #schema(String, String)
+         */
+        public Builder schema(String prefix, JsonNode schema) {
+            ConfigKeys.checkPrefix(Objects.requireNonNull(prefix, "prefix"));
+            schemas.put(prefix, Objects.requireNonNull(schema, "schema").deepCopy());
+            return this;
+        }
+
+        /**
+         * @param clock the clock for timestamps of the in-memory store and for retention by age
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** @return the options */
+        public ConfigOptions build() {
+            return new ConfigOptions(this);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.type.TypeFactory;
+import io.pgdock.core.Storage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Per-deployment user configuration kept as JSON: typed reads, versioned writes with compare-and-set, a history of every
+ * change (who, when, why, before and after), rollback, and scopes that fall back to their parents.
+ *
+ * <pre>{@code
+ * ConfigStore configs = ConfigStore.postgres(storage);           // tables live in storage.schema()
+ * int batch = configs.getOrDefault("ingest.batch_size", Integer.class, 1000);
+ * ConfigEntry e = configs.as("ops-oncall").because("raise batch size").put("ingest.batch_size", 5000);
+ * configs.put("ingest.batch_size", 6000, e.version());           // compare-and-set; conflict -> ConfigConflictException
+ * ConfigStore prod = configs.inScope("prod/ingest");             // reads fall back to "prod", then the root scope
+ * ConfigStore fake = ConfigStore.inMemory();                     // the same contract, for pipeline tests
+ * }</pre>
+ *
+ * <p><b>Keys</b> are 1 to 256 characters from {@code A-Z a-z 0-9 . _ - / :}. <b>Scopes</b> are {@code /}-separated
+ * paths of segments from the same set without {@code /}, at most 256 characters; {@code ""} is the root scope.
+ *
+ * <p><b>Values</b> are anything Jackson maps to JSON, JSON null included. They are stored with PostgreSQL {@code jsonb}'s
+ * rules, which the in-memory store follows too: object keys are reordered (shorter keys first), a duplicated object
+ * key keeps its last value, numbers keep their full precision but not their spelling ({@code 1.0e2} reads back as
+ * {@code 100}), and the character U+0000, unpaired surrogates, {@code NaN} and infinities cannot be stored.
+ *
+ * <p><b>Versions</b> start at 1 and grow by one per write; a delete removes the key and a later write starts again at
+ * 1. Where a method takes an {@code expectedVersion}, {@link #ANY_VERSION} means "whatever it is" and 0 means "the key
+ * must not exist"; any other mismatch throws {@link ConfigConflictException} and changes nothing.
+ *
+ * <p><b>Views.</b> {@link #as}, {@link #because} and {@link #inScope} return views of the same store with another
+ * actor, reason or scope; the store itself is not changed.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface ConfigStore {
+    /** For {@code expectedVersion}: write or delete whatever the current version is. */
+    long ANY_VERSION = -1;
+
+    /**
+     * The PostgreSQL store with {@link ConfigOptions#defaults() default options}. Its tables are created in
+     * {@code storage.schema()} by pgdock's migrations (applied here if {@code Storage.open} did not already).
+     *
+     * @param storage the default storage
+     * @return the store
+     */
+    static ConfigStore postgres(Storage storage) {
+        return postgres(storage, ConfigOptions.defaults());
+    }
+
+    /**
+     * The PostgreSQL store.
+     *
+     * @param storage the default storage
+     * @param options the options
+     * @return the store
+     */
+    static ConfigStore postgres(Storage storage, ConfigOptions options) {
+        return new DefaultConfigStore(PostgresConfigBackend.create(storage), options);
+    }
+
+    /**
+     * An in-memory store with the same behaviour as the PostgreSQL store, for pipeline tests; no database needed.
+     *
+     * @return an empty store
+     */
+    static ConfigStore inMemory() {
+        return inMemory(ConfigOptions.defaults());
+    }
+
+    /**
+     * An in-memory store.
+     *
+     * @param options the options
+     * @return an empty store
+     */
+    static ConfigStore inMemory(ConfigOptions options) {
+        return new DefaultConfigStore(new MemoryConfigBackend(options.clock()), options);
+    }
+
+    /**
+     * The scope this view reads from first and writes to.
+     *
+     * @return the scope; {@code ""} for the root scope
+     */
+    String scope();
+
+    /**
+     * The entry that answers for {@code key}: from this view's scope, else from the nearest parent scope that has it.
+     *
+     * @param key the key
+     * @return the entry, or empty if no scope on the way to the root has the key
+     * @throws InvalidConfigException if the key is not valid
+     */
+    Optional<ConfigEntry> entry(String key);
+
+    /**
+     * The value of {@code key}.
+     *
+     * @param key the key
+     * @return the value (a {@code NullNode} for JSON null), or empty if the key is not set
+     * @throws InvalidConfigException if the key is not valid
+     */
+    default Optional<JsonNode> get(String key) {
+        return entry(key).map(ConfigEntry::value);
+    }
+
+    /**
+     * The value of {@code key}, bound to {@code type} with Jackson.
+     *
+     * @param key the key
+     * @param type the type to bind to
+     * @param <T> the type
+     * @return the bound value, or empty if the key is not set or holds JSON null
+     * @throws ConfigBindingException naming the key, the type and the JSON path, if the value does not bind
+     */
+    <T> Optional<T> get(String key, JavaType type);
+
+    /**
+     * The value of {@code key}, bound to a class.
+     *
+     * @param key the key
+     * @param type the class
+     * @param <T> the type
+     * @return the bound value, or empty if the key is not set or holds JSON null
+     * @throws ConfigBindingException naming the key, the type and the JSON path, if the value does not bind
+     */
+    default <T> Optional<T> get(String key, Class<T> type) {
+        return get(key, TypeFactory.defaultInstance().constructType(Objects.requireNonNull(type, "type")));
+    }
+
+    /**
+     * The value of {@code key}, bound to a generic type such as {@code new TypeReference<List<String>>() {}}.
+     *
+     * @param key the key
+     * @param type the type
+     * @param <T> the type
+     * @return the bound value, or empty if the key is not set or holds JSON null
+     * @throws ConfigBindingException naming the key, the type and the JSON path, if the value does not bind
+     */
+    default <T> Optional<T> get(String key, TypeReference<T> type) {
+        return get(key, TypeFactory.defaultInstance().constructType(Objects.requireNonNull(type, "type")));
+    }
+
+    /**
+     * The value of {@code key} bound to {@code type}, or {@code defaultValue} if the key is not set.
+     *
+     * @param key the key
+     * @param type the class
+     * @param defaultValue what to return when the key is not set or holds JSON null
+     * @param <T> the type
+     * @return the value or the default
+     * @throws ConfigBindingException if the value does not bind
+     */
+    default <T> T getOrDefault(String key, Class<T> type, T defaultValue) {
+        return get(key, type).orElse(defaultValue);
+    }
+
+    /**
+     * Writes {@code value} (anything Jackson maps to JSON) as the next version of {@code key} in this view's scope.
+     *
+     * @param key the key
+     * @param value the value; Java {@code null} stores JSON null
+     * @return the new entry
+     * @throws InvalidConfigException if the key or value is refused; nothing is written
+     */
+    default ConfigEntry put(String key, Object value) {
+        return put(key, value, ANY_VERSION);
+    }
+
+    /**
+     * Compare-and-set: writes only if the key is at {@code expectedVersion}.
+     *
+     * @param key the key
+     * @param value the value
+     * @param expectedVersion the version the key must be at; 0 if it must not exist; {@link #ANY_VERSION} for any
+     * @return the new entry
+     * @throws ConfigConflictException if the key is at another version; nothing is written
+     * @throws InvalidConfigException if the key or value is refused; nothing is written
+     */
+    ConfigEntry put(String key, Object value, long expectedVersion);
+
+    /**
+     * Writes a value given as raw JSON text, parsed strictly (RFC 8259: no comments, no trailing commas, nothing after
+     * the value).
+     *
+     * @param key the key
+     * @param json the value as JSON text
+     * @return the new entry
+     * @throws InvalidConfigException naming the key and the position of the error, if the text is not valid JSON or
+     *     the value is refused; nothing is written
+     */
+    default ConfigEntry putJson(String key, String json) {
+        return putJson(key, json, ANY_VERSION);
+    }
+
+    /**
+     * Compare-and-set form of {@link #putJson(String, String)}.
+     *
+     * @param key the key
+     * @param json the value as JSON text
+     * @param expectedVersion as for {@link #put(String, Object, long)}
+     * @return the new entry
+     * @throws ConfigConflictException if the key is at another version
+     * @throws InvalidConfigException if the text or key is refused
+     */
+    ConfigEntry putJson(String key, String json, long expectedVersion);
+
+    /**
+     * Deletes {@code key} from this view's scope (parents are not touched).
+     *
+     * @param key the key
+     * @return true if the key existed
+     */
+    default boolean delete(String key) {
+        return delete(key, ANY_VERSION);
+    }
+
+    /**
+     * Compare-and-delete: deletes only if the key is at {@code expectedVersion}.
+     *
+     * @param key the key
+     * @param expectedVersion the version the key must be at; {@link #ANY_VERSION} for any
+     * @return true if the key existed and was deleted
+     * @throws ConfigConflictException if the key is at another version (or absent, when a version was expected)
+     */
+    boolean delete(String key, long expectedVersion);
+
+    /**
+     * One page of the entries whose keys start with {@code prefix}, as reads see them (each key from the most specific
+     * scope that has it), in key order.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @param afterKey start after this key ({@code null} for the first page)
+     * @param limit the largest number of entries, 1 to 10,000
+     * @return the page
+     */
+    ConfigPage list(String prefix, String afterKey, int limit);
+
+    /**
+     * All entries whose keys start with {@code prefix}, in key order, read page by page.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @return the entries
+     */
+    default List<ConfigEntry> list(String prefix) {
+        List<ConfigEntry> all = new ArrayList<>();
+        String after = null;
+        do {
+            ConfigPage page = list(prefix, after, 1000);
+            all.addAll(page.entries());
+            after = page.nextAfter();
+        } while (after != null);
+        return all;
+    }
+
+    /**
+     * Every recorded change of {@code key} in this view's scope, newest first (within the store's retention).
+     *
+     * @param key the key
+     * @return the changes
+     */
+    List<ConfigChange> history(String key);
+
+    /**
+     * Writes the value {@code key} had at {@code version} as a new version.
+     *
+     * @param key the key
+     * @param version a version of the key that is still in its history
+     * @return the new entry
+     * @throws IllegalArgumentException if the history has no such version
+     */
+    ConfigEntry rollback(String key, long version);
+
+    /**
+     * Which scopes a read of {@code key} consults and which one answers.
+     *
+     * @param key the key
+     * @return the explanation
+     */
+    ConfigExplanation explain(String key);
+
+    /**
+     * A view that records {@code actor} as the author of its writes. The default actor is the database role and
+     * application name (PostgreSQL store) or {@code "in-memory"}.
+     *
+     * @param actor who is writing, 1 to 200 printable characters
+     * @return the view
+     */
+    ConfigStore as(String actor);
+
+    /**
+     * A view that records {@code reason} with its writes.
+     *
+     * @param reason why, 1 to 1000 characters
+     * @return the view
+     */
+    ConfigStore because(String reason);
+
+    /**
+     * A view bound to {@code scope}: reads fall back through its parents to the root scope, writes go to it alone.
+     *
+     * @param scope for example {@code "prod/ingest"}; {@code ""} for the root scope
+     * @return the view
+     */
+    ConfigStore inScope(String scope);
+}

@@ -1,0 +1,233 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON handling shared by both stores: one strict mapper, and normalisation of every value to exactly what PostgreSQL's
+ * {@code jsonb} stores, so the in-memory store gives back what the PostgreSQL store would, and a value PostgreSQL would
+ * refuse or alter silently is refused before anything is written. Not API.
+ *
+ * <p>jsonb's rules followed here (PostgreSQL manual, "JSON Types"): object keys are ordered by length, then by their
+ * UTF-8 bytes; a repeated key keeps its last value; numbers are {@code numeric}: exact, at most 131072 digits before the
+ * point and 16383 after, printed without exponent and with as many decimals as written ({@code 1.50} stays,
+ * {@code 1.5e1} becomes {@code 15}, {@code -0} becomes {@code 0}); U+0000 cannot be stored in text. Unpaired surrogates
+ * are refused too: the driver would send them as {@code ?}.
+ */
+final class JsonValues {
+    /** numeric's limits: digits before and after the decimal point. */
+    private static final int MAX_INTEGER_DIGITS = 131_072;
+    private static final int MAX_FRACTION_DIGITS = 16_383;
+
+    /** Since Jackson 2.15 the factory keeps BigDecimals as given; trailing zeros are kept by the mapper feature below. */
+    static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .nodeFactory(NODES)
+            .addModule(new JavaTimeModule())
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
+
+    /** jsonb's key order: shorter first, then by UTF-8 bytes (which for equal lengths is code point order). */
+    static final Comparator<String> JSONB_KEY_ORDER = Comparator
+            .comparingInt((String k) -> k.getBytes(StandardCharsets.UTF_8).length)
+            .thenComparing(JsonValues::compareUtf8);
+
+    private JsonValues() {
+    }
+
+    /** Parses JSON text strictly; errors name the key and the position. */
+    static JsonNode parse(String scope, String key, String json) {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
+                        + ": the JSON text is empty", null);
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
+                    + ": value is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Maps a Java value to JSON. */
+    static JsonNode toTree(String scope, String key, Object value) {
+        if (value instanceof JsonNode node) {
+            return node;
+        }
+        try {
+            return value == null ? NODES.nullNode() : MAPPER.valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
+                    + value.getClass().getName() + " cannot be mapped to JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The value as jsonb would store it, or an {@link InvalidConfigException} naming the key and the JSON Pointer of
+     * the part jsonb cannot store.
+     */
+    static JsonNode normalize(String scope, String key, JsonNode value) {
+        return normalize(scope, key, value, "");
+    }
+
+    private static JsonNode normalize(String scope, String key, JsonNode node, String path) {
+        switch (node.getNodeType()) {
+            case OBJECT: {
+                List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+                fields.addAll(node.properties());
+                fields.sort(Map.Entry.comparingByKey(JSONB_KEY_ORDER));
+                ObjectNode out = NODES.objectNode();
+                for (Map.Entry<String, JsonNode> field : fields) {
+                    String child = path + "/" + field.getKey().replace("~", "~0").replace("/", "~1");
+                    checkText(scope, key, field.getKey(), child + " (the member name)");
+                    out.set(field.getKey(), normalize(scope, key, field.getValue(), child));
+                }
+                return out;
+            }
+            case ARRAY: {
+                ArrayNode out = NODES.arrayNode(node.size());
+                int i = 0;
+                for (Iterator<JsonNode> it = node.elements(); it.hasNext(); i++) {
+                    out.add(normalize(scope, key, it.next(), path + "/" + i));
+                }
+                return out;
+            }
+            case STRING:
+                checkText(scope, key, node.textValue(), path);
+                return node;
+            case BINARY:
+                // jsonb has no binary type: Jackson writes byte[] as base64 text, which is what reads back.
+                return NODES.textNode(node.asText());
+            case NUMBER:
+                return number(scope, key, node, path);
+            case BOOLEAN:
+            case NULL:
+                return node;
+            default:
+                throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": "
+                        + node.getNodeType() + " at " + pointer(path) + " is not JSON", null);
+        }
+    }
+
+    private static JsonNode number(String scope, String key, JsonNode node, String path) {
+        if (node.isIntegralNumber()) {
+            return node.isBigInteger() ? number(scope, key, new BigDecimal(node.bigIntegerValue()), path) : node;
+        }
+        if (node.isDouble() || node.isFloat()) {
+            double d = node.doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": " + d
+                        + " at " + pointer(path) + " is not a JSON number", null);
+            }
+            return number(scope, key, new BigDecimal(node.isFloat() ? Float.toString(node.floatValue())
+                    : Double.toString(d)), path);
+        }
+        return number(scope, key, node.decimalValue(), path);
+    }
+
+    private static JsonNode number(String scope, String key, BigDecimal value, String path) {
+        BigDecimal n = value.scale() < 0 ? value.setScale(0) : value;
+        int integerDigits = n.precision() - n.scale();
+        if (integerDigits > MAX_INTEGER_DIGITS || n.scale() > MAX_FRACTION_DIGITS) {
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": the number at "
+                    + pointer(path) + " is outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS
+                    + " digits before the point and " + MAX_FRACTION_DIGITS + " after)", null);
+        }
+        if (n.signum() == 0) {
+            n = BigDecimal.ZERO.setScale(n.scale());   // -0 is 0
+        }
+        return DecimalNode.valueOf(n);
+    }
+
+    private static void checkText(String scope, String key, String text, String path) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
+                        + ": the text at " + pointer(path) + " contains U+0000, which PostgreSQL cannot store", null);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
+                        + ": the text at " + pointer(path) + " has an unpaired surrogate at index " + i
+                        + ", which is not valid Unicode", null);
+            }
+        }
+    }
+
+    /** Compact JSON text, UTF-8. */
+    static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+
+    /** Compact JSON text. */
+    static String text(JsonNode node) {
+        return new String(bytes(node), StandardCharsets.UTF_8);
+    }
+
+    /** The JSON Pointer of the part of a value where binding failed. */
+    static String pointer(JsonMappingException e) {
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            out.append('/');
+            if (ref.getFieldName() != null) {
+                out.append(ref.getFieldName().replace("~", "~0").replace("/", "~1"));
+            } else if (ref.getIndex() >= 0) {
+                out.append(ref.getIndex());
+            }
+        }
+        return out.toString();
+    }
+
+    private static String pointer(String path) {
+        return path.isEmpty() ? "the root" : ConfigKeys.show(path);
+    }
+
+    private static int compareUtf8(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+}

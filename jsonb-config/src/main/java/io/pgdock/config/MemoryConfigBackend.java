@@ -1,0 +1,167 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The in-memory fake's storage: maps guarded by one lock, which is all a test needs and makes every operation atomic,
+ * as a transaction is in PostgreSQL. Values are normalised before they get here and {@link JsonNode}s are copied on the
+ * way in and out, so callers cannot change stored values.
+ */
+final class MemoryConfigBackend implements ConfigBackend {
+    private static final String ACTOR = "in-memory";
+
+    private final Clock clock;
+    private final Object lock = new Object();
+    /** scope -> key -> entry; keys sorted as PostgreSQL's COLLATE "C" sorts them. */
+    private final Map<String, TreeMap<String, ConfigEntry>> entries = new HashMap<>();
+    /** (scope, key) -> changes, newest first. */
+    private final Map<List<String>, Deque<ConfigChange>> history = new HashMap<>();
+
+    MemoryConfigBackend(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public List<ConfigEntry> read(List<String> scopes, String key) {
+        synchronized (lock) {
+            List<ConfigEntry> found = new ArrayList<>();
+            for (String scope : scopes) {
+                TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+                ConfigEntry e = inScope == null ? null : inScope.get(key);
+                if (e != null) {
+                    found.add(copy(e));
+                }
+            }
+            return found;
+        }
+    }
+
+    @Override
+    public ConfigEntry write(String scope, String key, JsonNode value, long expectedVersion, WriteContext context) {
+        synchronized (lock) {
+            TreeMap<String, ConfigEntry> inScope = entries.computeIfAbsent(scope, s -> new TreeMap<>());
+            ConfigEntry current = inScope.get(key);
+            long currentVersion = current == null ? 0 : current.version();
+            if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
+                throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
+            }
+            Instant now = clock.instant();
+            String actor = context.actor() == null ? ACTOR : context.actor();
+            ConfigEntry next = new ConfigEntry(scope, key, value.deepCopy(), currentVersion + 1, now, actor);
+            inScope.put(key, next);
+            record(new ConfigChange(scope, key, next.version(),
+                    current == null ? ConfigChange.Kind.CREATE : ConfigChange.Kind.UPDATE,
+                    current == null ? null : current.value(), next.value(), actor, context.reason(), now),
+                    context.retention());
+            return copy(next);
+        }
+    }
+
+    @Override
+    public boolean delete(String scope, String key, long expectedVersion, WriteContext context) {
+        synchronized (lock) {
+            TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+            ConfigEntry current = inScope == null ? null : inScope.get(key);
+            long currentVersion = current == null ? 0 : current.version();
+            if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
+                throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
+            }
+            if (current == null) {
+                return false;
+            }
+            inScope.remove(key);
+            String actor = context.actor() == null ? ACTOR : context.actor();
+            record(new ConfigChange(scope, key, current.version(), ConfigChange.Kind.DELETE, current.value(), null,
+                    actor, context.reason(), clock.instant()), context.retention());
+            return true;
+        }
+    }
+
+    private void record(ConfigChange change, HistoryRetention retention) {
+        Deque<ConfigChange> changes = history.computeIfAbsent(List.of(change.scope(), change.key()),
+                k -> new ArrayDeque<>());
+        changes.addFirst(change);
+        if (retention.latestVersions() > 0) {
+            while (changes.size() > retention.latestVersions()) {
+                changes.removeLast();
+            }
+        }
+        if (retention.maxAge() != null) {
+            Instant oldest = change.changedAt().minus(retention.maxAge());
+            changes.removeIf(c -> c.changedAt().isBefore(oldest));
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
+        synchronized (lock) {
+            TreeSet<String> keys = new TreeSet<>();
+            for (String scope : scopes) {
+                TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+                if (inScope != null) {
+                    keys.addAll((afterKey == null ? inScope : inScope.tailMap(afterKey, false)).keySet());
+                }
+            }
+            List<ConfigEntry> page = new ArrayList<>();
+            for (String key : keys) {
+                if (page.size() == limit) {
+                    break;
+                }
+                if (!key.startsWith(prefix)) {
+                    continue;
+                }
+                for (String scope : scopes) {
+                    TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+                    ConfigEntry e = inScope == null ? null : inScope.get(key);
+                    if (e != null) {
+                        page.add(copy(e));
+                        break;
+                    }
+                }
+            }
+            return page;
+        }
+    }
+
+    @Override
+    public List<ConfigChange> history(String scope, String key) {
+        synchronized (lock) {
+            Deque<ConfigChange> changes = history.get(List.of(scope, key));
+            if (changes == null) {
+                return List.of();
+            }
+            List<ConfigChange> copies = new ArrayList<>(changes.size());
+            for (ConfigChange c : changes) {
+                copies.add(new ConfigChange(c.scope(), c.key(), c.version(), c.kind(),
+                        c.oldValue() == null ? null : c.oldValue().deepCopy(),
+                        c.newValue() == null ? null : c.newValue().deepCopy(), c.actor(), c.reason(), c.changedAt()));
+            }
+            return copies;
+        }
+    }
+
+    @Override
+    public String defaultActor() {
+        return ACTOR;
+    }
+
+    private static ConfigEntry copy(ConfigEntry e) {
+        return new ConfigEntry(e.scope(), e.key(), e.value().deepCopy(), e.version(), e.updatedAt(), e.updatedBy());
+    }
+
+    @Override
+    public String toString() {
+        return "in-memory";
+    }
+}

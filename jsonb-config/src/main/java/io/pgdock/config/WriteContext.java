@@ -1,0 +1,11 @@
+package io.pgdock.config;
+
+/**
+ * Who writes and why, and how much history to keep, passed to a {@link ConfigBackend} with each write.
+ *
+ * @param actor who is writing, or null for the backend's default
+ * @param reason why, or null
+ * @param retention how much history to keep
+ */
+record WriteContext(String actor, String reason, HistoryRetention retention) {
+}

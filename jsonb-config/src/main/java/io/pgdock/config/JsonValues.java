@@ -1,7 +1,9 @@
 package io.pgdock.config;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -11,11 +13,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,6 +39,10 @@ import java.util.Map;
  * point and 16383 after, printed without exponent and with as many decimals as written ({@code 1.50} stays,
  * {@code 1.5e1} becomes {@code 15}, {@code -0} becomes {@code 0}); U+0000 cannot be stored in text. Unpaired surrogates
  * are refused too: the driver would send them as {@code ?}.
+ *
+ * <p>A normalised value is also the very tree Jackson reads back from jsonb's text, so the two stores' values are
+ * {@code equals}: a number with a fraction is a {@link DecimalNode}, one without is an {@link IntNode}, {@link LongNode}
+ * or {@link BigIntegerNode} by size (so {@code 5L} reads back as an {@code IntNode}, {@code 1e2} as {@code IntNode} 100).
  */
 final class JsonValues {
     /** numeric's limits: digits before and after the decimal point. */
@@ -42,15 +52,36 @@ final class JsonValues {
     /** Since Jackson 2.15 the factory keeps BigDecimals as given; trailing zeros are kept by the mapper feature below. */
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    static final ObjectMapper MAPPER = JsonMapper.builder()
-            .nodeFactory(NODES)
-            .addModule(new JavaTimeModule())
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+    static final ObjectMapper MAPPER = configured(JsonMapper.builder())
             .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
+
+    /** The longest number jsonb prints (it never uses an exponent): sign, digits, point. */
+    private static final int MAX_NUMBER_TEXT = 1 + MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS;
+
+    /**
+     * Reads values back from PostgreSQL: {@link #MAPPER}'s configuration, but with limits wide enough for every value the
+     * stores accept (Jackson's defaults refuse numbers over 1000 characters, which {@code put(BigDecimal)} can store),
+     * and without the source text in error locations, since values may be secret.
+     */
+    private static final ObjectMapper STORED = configured(JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNumberLength(MAX_NUMBER_TEXT)
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .build())
+            .build()))
+            .build();
+
+    private static JsonMapper.Builder configured(JsonMapper.Builder builder) {
+        return builder
+                .nodeFactory(NODES)
+                .addModule(new JavaTimeModule())
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+    }
 
     /** jsonb's key order: shorter first, then by UTF-8 bytes (which for equal lengths is code point order). */
     static final Comparator<String> JSONB_KEY_ORDER = Comparator
@@ -75,6 +106,15 @@ final class JsonValues {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
                     + ": value is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
         }
+    }
+
+    /**
+     * Parses a value as PostgreSQL prints jsonb; the tree equals the normalised value that was written.
+     *
+     * @throws JsonProcessingException if the text is not JSON or exceeds a limit; its message may quote the text
+     */
+    static JsonNode readStored(String json) throws JsonProcessingException {
+        return STORED.readTree(json);
     }
 
     /** Maps a Java value to JSON. */
@@ -138,8 +178,11 @@ final class JsonValues {
     }
 
     private static JsonNode number(String scope, String key, JsonNode node, String path) {
+        if (node.isInt()) {
+            return node;
+        }
         if (node.isIntegralNumber()) {
-            return node.isBigInteger() ? number(scope, key, new BigDecimal(node.bigIntegerValue()), path) : node;
+            return number(scope, key, new BigDecimal(node.bigIntegerValue()), path);
         }
         if (node.isDouble() || node.isFloat()) {
             double d = node.doubleValue();
@@ -164,7 +207,15 @@ final class JsonValues {
         if (n.signum() == 0) {
             n = BigDecimal.ZERO.setScale(n.scale());   // -0 is 0
         }
-        return DecimalNode.valueOf(n);
+        if (n.scale() > 0) {
+            return DecimalNode.valueOf(n);
+        }
+        // jsonb prints a number without a fraction as an integer, which Jackson reads as the smallest integer node.
+        BigInteger i = n.toBigIntegerExact();
+        if (i.bitLength() < Integer.SIZE) {
+            return IntNode.valueOf(i.intValue());
+        }
+        return i.bitLength() < Long.SIZE ? LongNode.valueOf(i.longValue()) : BigIntegerNode.valueOf(i);
     }
 
     private static void checkText(String scope, String key, String text, String path) {

@@ -154,17 +154,18 @@ final class JsonValues {
     }
 
     private static JsonNode number(String scope, String key, BigDecimal value, String path) {
-        BigDecimal n = value.scale() < 0 ? value.setScale(0) : value;
-        int integerDigits = n.precision() - n.scale();
-        if (integerDigits > MAX_INTEGER_DIGITS || n.scale() > MAX_FRACTION_DIGITS) {
+        // Check the limits before writing the number out in full: "1e999999999" is 11 characters but a billion digits.
+        // Zero has no digits to count whatever its exponent (jsonb stores 0e200000 as 0); its scale still counts.
+        long integerDigits = value.signum() == 0 ? 1 : (long) value.precision() - value.scale();
+        if (integerDigits > MAX_INTEGER_DIGITS || value.scale() > MAX_FRACTION_DIGITS) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": the number at "
                     + pointer(path) + " is outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS
                     + " digits before the point and " + MAX_FRACTION_DIGITS + " after)", null);
         }
-        if (n.signum() == 0) {
-            n = BigDecimal.ZERO.setScale(n.scale());   // -0 is 0
+        if (value.signum() == 0) {
+            return DecimalNode.valueOf(BigDecimal.ZERO.setScale(Math.max(0, value.scale())));   // -0 is 0
         }
-        return DecimalNode.valueOf(n);
+        return DecimalNode.valueOf(value.scale() < 0 ? value.setScale(0) : value);
     }
 
     private static void checkText(String scope, String key, String text, String path) {

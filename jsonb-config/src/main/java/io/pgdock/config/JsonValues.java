@@ -11,11 +11,15 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,6 +37,10 @@ import java.util.Map;
  * point and 16383 after, printed without exponent and with as many decimals as written ({@code 1.50} stays,
  * {@code 1.5e1} becomes {@code 15}, {@code -0} becomes {@code 0}); U+0000 cannot be stored in text. Unpaired surrogates
  * are refused too: the driver would send them as {@code ?}.
+ *
+ * <p>A normalised tree is the tree that parsing jsonb's text of it with {@link #MAPPER} gives: numbers without decimals
+ * are {@code IntNode}, {@code LongNode} or {@code BigIntegerNode} by size, other numbers {@code DecimalNode}, so
+ * {@code JsonNode.equals} and {@code isInt()} answer alike for both stores.
  */
 final class JsonValues {
     /** numeric's limits: digits before and after the decimal point. */
@@ -138,8 +146,11 @@ final class JsonValues {
     }
 
     private static JsonNode number(String scope, String key, JsonNode node, String path) {
+        if (node.isInt()) {
+            return node;
+        }
         if (node.isIntegralNumber()) {
-            return node.isBigInteger() ? number(scope, key, new BigDecimal(node.bigIntegerValue()), path) : node;
+            return number(scope, key, new BigDecimal(node.bigIntegerValue()), path);
         }
         if (node.isDouble() || node.isFloat()) {
             double d = node.doubleValue();
@@ -163,9 +174,27 @@ final class JsonValues {
                     + " digits before the point and " + MAX_FRACTION_DIGITS + " after)", null);
         }
         if (value.signum() == 0) {
-            return DecimalNode.valueOf(BigDecimal.ZERO.setScale(Math.max(0, value.scale())));   // -0 is 0
+            return value.scale() > 0 ? DecimalNode.valueOf(BigDecimal.ZERO.setScale(value.scale())) : IntNode.valueOf(0);
         }
-        return DecimalNode.valueOf(value.scale() < 0 ? value.setScale(0) : value);
+        if (value.scale() > 0) {
+            return DecimalNode.valueOf(value);
+        }
+        return integer(value.setScale(0).unscaledValue());
+    }
+
+    /**
+     * An integer as a parser of jsonb's text gives it back (jsonb prints it without a point): an {@code IntNode} in int
+     * range, a {@code LongNode} in long range, else a {@code BigIntegerNode}. So {@code 5L}, {@code (short) 5},
+     * {@code 5e0} and {@code 0.5e1} all read back as the {@code IntNode} 5 from either store.
+     */
+    private static JsonNode integer(BigInteger value) {
+        if (value.bitLength() < Integer.SIZE) {
+            return IntNode.valueOf(value.intValue());
+        }
+        if (value.bitLength() < Long.SIZE) {
+            return LongNode.valueOf(value.longValue());
+        }
+        return BigIntegerNode.valueOf(value);
     }
 
     private static void checkText(String scope, String key, String text, String path) {

@@ -1,7 +1,9 @@
 package io.pgdock.config;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -21,8 +23,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +50,31 @@ final class JsonValues {
     /** numeric's limits: digits before and after the decimal point. */
     private static final int MAX_INTEGER_DIGITS = 131_072;
     private static final int MAX_FRACTION_DIGITS = 16_383;
+    /** The longest number jsonb stores, written out (sign, digits, point, digits), with room for an exponent. */
+    private static final int MAX_NUMBER_TEXT = 1 + MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS + 12;
+    /** No text can be longer than the largest value ConfigOptions allows. */
+    private static final int MAX_TEXT = 1 << 28;
+    /**
+     * How deep arrays and objects may nest: Jackson's default read limit. jsonb allows more, but a deeper value could
+     * not be read back by a parser with default limits, ours included, so it is refused on the way in.
+     */
+    static final int MAX_DEPTH = 1000;
 
     /** Since Jackson 2.15 the factory keeps BigDecimals as given; trailing zeros are kept by the mapper feature below. */
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * Jackson's default read limits (numbers of 1000 characters, names of 50,000) are below what jsonb stores, so the
+     * mapper would refuse, or fail to read back, values both stores accept; its limits here follow jsonb's instead.
+     */
+    static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNumberLength(MAX_NUMBER_TEXT)
+                            .maxStringLength(MAX_TEXT)
+                            .maxNameLength(MAX_TEXT)
+                            .maxNestingDepth(MAX_DEPTH)
+                            .build())
+                    .build())
             .nodeFactory(NODES)
             .addModule(new JavaTimeModule())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -103,31 +127,78 @@ final class JsonValues {
      * the part jsonb cannot store.
      */
     static JsonNode normalize(String scope, String key, JsonNode value) {
-        return normalize(scope, key, value, "");
+        if (!value.isContainerNode()) {
+            return scalar(scope, key, value, "");
+        }
+        // Iterative, not recursive: a value may nest MAX_DEPTH levels, and put() runs on the caller's thread, whose
+        // stack may be small. Each frame holds one container's remaining members and the copy being filled.
+        Deque<Container> open = new ArrayDeque<>();
+        JsonNode root = Container.open(value, "", open);
+        while (!open.isEmpty()) {
+            Container current = open.peek();
+            if (!current.members.hasNext()) {
+                open.pop();
+                continue;
+            }
+            Map.Entry<String, JsonNode> member = current.members.next();
+            String name = member.getKey();
+            String path = current.path + "/" + name.replace("~", "~0").replace("/", "~1");
+            if (current.out.isObject()) {
+                checkText(scope, key, name, path + " (the member name)");
+            }
+            JsonNode child = member.getValue();
+            JsonNode normalized;
+            if (child.isContainerNode()) {
+                if (open.size() == MAX_DEPTH) {
+                    throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
+                            + ": arrays and objects nest deeper than " + MAX_DEPTH + " levels at " + pointer(path),
+                            null);
+                }
+                normalized = Container.open(child, path, open);
+            } else {
+                normalized = scalar(scope, key, child, path);
+            }
+            if (current.out.isObject()) {
+                ((ObjectNode) current.out).set(name, normalized);
+            } else {
+                ((ArrayNode) current.out).add(normalized);
+            }
+        }
+        return root;
     }
 
-    private static JsonNode normalize(String scope, String key, JsonNode node, String path) {
-        switch (node.getNodeType()) {
-            case OBJECT: {
-                List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
-                fields.addAll(node.properties());
-                fields.sort(Map.Entry.comparingByKey(JSONB_KEY_ORDER));
-                ObjectNode out = NODES.objectNode();
-                for (Map.Entry<String, JsonNode> field : fields) {
-                    String child = path + "/" + field.getKey().replace("~", "~0").replace("/", "~1");
-                    checkText(scope, key, field.getKey(), child + " (the member name)");
-                    out.set(field.getKey(), normalize(scope, key, field.getValue(), child));
-                }
-                return out;
-            }
-            case ARRAY: {
-                ArrayNode out = NODES.arrayNode(node.size());
+    /** An array or object being normalised: its members still to copy (objects' in jsonb's order) and the copy. */
+    private static final class Container {
+        final Iterator<Map.Entry<String, JsonNode>> members;
+        final JsonNode out;
+        final String path;
+
+        private Container(Iterator<Map.Entry<String, JsonNode>> members, JsonNode out, String path) {
+            this.members = members;
+            this.out = out;
+            this.path = path;
+        }
+
+        /** Pushes a frame for {@code node} and returns its (still empty) copy. */
+        static JsonNode open(JsonNode node, String path, Deque<Container> open) {
+            List<Map.Entry<String, JsonNode>> members = new ArrayList<>(node.size());
+            if (node.isObject()) {
+                members.addAll(node.properties());
+                members.sort(Map.Entry.comparingByKey(JSONB_KEY_ORDER));
+            } else {
                 int i = 0;
                 for (Iterator<JsonNode> it = node.elements(); it.hasNext(); i++) {
-                    out.add(normalize(scope, key, it.next(), path + "/" + i));
+                    members.add(Map.entry(Integer.toString(i), it.next()));
                 }
-                return out;
             }
+            JsonNode out = node.isObject() ? NODES.objectNode() : NODES.arrayNode(node.size());
+            open.push(new Container(members.iterator(), out, path));
+            return out;
+        }
+    }
+
+    private static JsonNode scalar(String scope, String key, JsonNode node, String path) {
+        switch (node.getNodeType()) {
             case STRING:
                 checkText(scope, key, node.textValue(), path);
                 return node;

@@ -106,6 +106,12 @@ final class JsonValues {
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
                     + ": value is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+        } catch (NumberFormatException e) {
+            // Valid JSON, but Jackson cannot make a BigDecimal of it: its exponent does not fit in an int (say
+            // 0.4e0066999999999), so the number is far outside numeric's range. Jackson gives no position here.
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a number is"
+                    + " outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS + " digits before the point"
+                    + " and " + MAX_FRACTION_DIGITS + " after): " + ConfigKeys.show(String.valueOf(e.getMessage())), e);
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * <tr><td>{@code retention}</td><td>{@link HistoryRetention#all()}</td><td>how much history to keep per key</td></tr>
  * <tr><td>{@code schema(prefix, schema)}</td><td>none</td><td>a JSON Schema every value under the key prefix must
  *     satisfy; the longest matching prefix applies</td></tr>
- * <tr><td>{@code clock}</td><td>system UTC</td><td>time of the in-memory store's timestamps and of retention by age</td></tr>
+ * <tr><td>{@code clock}</td><td>system UTC</td><td>time of the in-memory store's timestamps and of its retention by age
+ *     (the PostgreSQL store uses the server's transaction time for both)</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -135,7 +136,8 @@ public final class ConfigOptions {
         }
 
         /**
-         * @param clock the clock for timestamps of the in-memory store and for retention by age
+         * @param clock the clock for timestamps of the in-memory store and for its retention by age; the PostgreSQL store
+         *     uses the server's {@code now()}
          * @return this builder
          */
         public Builder clock(Clock clock) {

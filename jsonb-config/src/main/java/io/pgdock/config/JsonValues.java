@@ -42,18 +42,16 @@ import java.util.Map;
  * {@code 1.5e1} becomes {@code 15}, {@code -0} becomes {@code 0}); U+0000 cannot be stored in text. Unpaired surrogates
  * are refused too: the driver would send them as {@code ?}.
  *
- * <p>A normalised tree is the tree that parsing jsonb's text of it with {@link #MAPPER} gives: numbers without decimals
- * are {@code IntNode}, {@code LongNode} or {@code BigIntegerNode} by size, other numbers {@code DecimalNode}, so
- * {@code JsonNode.equals} and {@code isInt()} answer alike for both stores.
+ * <p>A normalised value is also the very tree Jackson reads back from jsonb's text, so the two stores' values are
+ * {@code equals}: a number with a fraction is a {@link DecimalNode}, one without is an {@link IntNode}, {@link LongNode}
+ * or {@link BigIntegerNode} by size (so {@code 5L} reads back as an {@code IntNode}, {@code 1e2} as {@code IntNode} 100).
  */
 final class JsonValues {
     /** numeric's limits: digits before and after the decimal point. */
     private static final int MAX_INTEGER_DIGITS = 131_072;
     private static final int MAX_FRACTION_DIGITS = 16_383;
-    /** The longest number jsonb stores, written out (sign, digits, point, digits), with room for an exponent. */
-    private static final int MAX_NUMBER_TEXT = 1 + MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS + 12;
-    /** No text can be longer than the largest value ConfigOptions allows. */
-    private static final int MAX_TEXT = 1 << 28;
+    /** The longest number jsonb prints (it never uses an exponent): sign, digits, point. */
+    private static final int MAX_NUMBER_TEXT = 1 + MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS;
     /**
      * How deep arrays and objects may nest: Jackson's default read limit. jsonb allows more, but a deeper value could
      * not be read back by a parser with default limits, ours included, so it is refused on the way in.
@@ -64,25 +62,40 @@ final class JsonValues {
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /**
-     * Jackson's default read limits (numbers of 1000 characters, names of 50,000) are below what jsonb stores, so the
-     * mapper would refuse, or fail to read back, values both stores accept; its limits here follow jsonb's instead.
+     * Jackson's default read limits (numbers of 1000 characters, names of 50,000) are below what jsonb stores, so both
+     * mappers refused, or could not read back, values both stores accept: these follow jsonb instead. Numbers may be as
+     * long as jsonb prints them, plus an exponent in text a caller writes; strings and names any length (the value size
+     * limit is checked after parsing); nesting {@link #MAX_DEPTH} levels.
      */
-    static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNumberLength(MAX_NUMBER_TEXT)
-                            .maxStringLength(MAX_TEXT)
-                            .maxNameLength(MAX_TEXT)
-                            .maxNestingDepth(MAX_DEPTH)
-                            .build())
-                    .build())
-            .nodeFactory(NODES)
-            .addModule(new JavaTimeModule())
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+    private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+            .maxNumberLength(MAX_NUMBER_TEXT + 12)
+            .maxStringLength(Integer.MAX_VALUE)
+            .maxNameLength(Integer.MAX_VALUE)
+            .maxNestingDepth(MAX_DEPTH)
             .build();
+
+    static final ObjectMapper MAPPER = configured(JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(LIMITS).build()))
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+
+    /**
+     * Reads values back from PostgreSQL: {@link #MAPPER}'s configuration and limits, without the source text in error
+     * locations, since values may be secret.
+     */
+    private static final ObjectMapper STORED = configured(JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(LIMITS).build()))
+            .build();
+
+    private static JsonMapper.Builder configured(JsonMapper.Builder builder) {
+        return builder
+                .nodeFactory(NODES)
+                .addModule(new JavaTimeModule())
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+    }
 
     /** jsonb's key order: shorter first, then by UTF-8 bytes (which for equal lengths is code point order). */
     static final Comparator<String> JSONB_KEY_ORDER = Comparator
@@ -113,6 +126,15 @@ final class JsonValues {
                     + " outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS + " digits before the point"
                     + " and " + MAX_FRACTION_DIGITS + " after): " + ConfigKeys.show(String.valueOf(e.getMessage())), e);
         }
+    }
+
+    /**
+     * Parses a value as PostgreSQL prints jsonb; the tree equals the normalised value that was written.
+     *
+     * @throws JsonProcessingException if the text is not JSON or exceeds a limit; its message may quote the text
+     */
+    static JsonNode readStored(String json) throws JsonProcessingException {
+        return STORED.readTree(json);
     }
 
     /** Maps a Java value to JSON. */
@@ -256,22 +278,12 @@ final class JsonValues {
         if (value.scale() > 0) {
             return DecimalNode.valueOf(value);
         }
-        return integer(value.setScale(0).unscaledValue());
-    }
-
-    /**
-     * An integer as a parser of jsonb's text gives it back (jsonb prints it without a point): an {@code IntNode} in int
-     * range, a {@code LongNode} in long range, else a {@code BigIntegerNode}. So {@code 5L}, {@code (short) 5},
-     * {@code 5e0} and {@code 0.5e1} all read back as the {@code IntNode} 5 from either store.
-     */
-    private static JsonNode integer(BigInteger value) {
-        if (value.bitLength() < Integer.SIZE) {
-            return IntNode.valueOf(value.intValue());
+        // jsonb prints a number without a fraction as an integer, which Jackson reads as the smallest integer node.
+        BigInteger i = value.setScale(0).unscaledValue();
+        if (i.bitLength() < Integer.SIZE) {
+            return IntNode.valueOf(i.intValue());
         }
-        if (value.bitLength() < Long.SIZE) {
-            return LongNode.valueOf(value.longValue());
-        }
-        return BigIntegerNode.valueOf(value);
+        return i.bitLength() < Long.SIZE ? LongNode.valueOf(i.longValue()) : BigIntegerNode.valueOf(i);
     }
 
     private static void checkText(String scope, String key, String text, String path) {

@@ -1,13 +1,408 @@
 package io.pgdock.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.core.Storage;
+import io.pgdock.core.internal.SqlFailures;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
 
-/** PLACEHOLDER on the config branch: the PostgreSQL backend is being written. Never merged to main like this. */
-final class PostgresConfigBackend {
-    private PostgresConfigBackend() {
+/**
+ * The PostgreSQL store's storage: tables {@code config_entry} and {@code config_history} in the storage schema, created
+ * by the {@code config} migrations ({@code V1__config_tables.sql}).
+ *
+ * <p><b>Design.</b> Triggers, not this class, keep versions and history: a BEFORE trigger sets {@code version},
+ * {@code updated_at} and {@code updated_by}, an AFTER trigger appends the history row and applies retention. So an edit
+ * made with plain SQL is versioned and audited exactly like one made here. This class tells the triggers who writes,
+ * why, and how much history to keep through transaction-local settings ({@code pgdock_config.actor},
+ * {@code pgdock_config.reason}, {@code pgdock_config.keep_versions}, {@code pgdock_config.max_age_us}), set by
+ * {@code set_config(..., true)} in a sub-select of the write statement itself. Each write is therefore one statement,
+ * one round trip and (in auto-commit) one transaction; the settings end with it, so a pooled connection carries nothing
+ * over to its next borrower.
+ *
+ * <p><b>Statements.</b> read: one SELECT. write: one INSERT ... ON CONFLICT DO UPDATE (any version), INSERT ... ON
+ * CONFLICT DO NOTHING (must not exist) or UPDATE ... WHERE version = ? (compare-and-set); only when that changes no row
+ * does a second SELECT read the current version for the {@link ConfigConflictException}. delete: one DELETE, plus that
+ * SELECT on a conflict. list: one SELECT that walks the {@code (key, scope)} index in key order. history: one SELECT.
+ * All statement texts are constants, so the driver keeps them prepared on each pooled connection.
+ *
+ * <p><b>Concurrency.</b> Compare-and-set relies on the row: {@code UPDATE ... WHERE version = ?} rechecks the version
+ * on the newest row version after waiting for a concurrent writer (READ COMMITTED), and the primary key decides between
+ * concurrent creators. When the follow-up read finds the expected version after all (the key was deleted and written
+ * again in between), the statement is tried again, at most three times in all.
+ *
+ * <p>Immutable and thread-safe: every call borrows its own connection from the storage's pool.
+ */
+final class PostgresConfigBackend implements ConfigBackend {
+    /** How often a compare-and-set is tried when its follow-up read finds the expected version after all. */
+    private static final int ATTEMPTS = 3;
+
+    /** Sets the write's context for the triggers; one row, so joining it changes nothing else. Parameters 4. */
+    private static final String CONTEXT = "(SELECT set_config('pgdock_config.actor', ?, true) AS actor, "
+            + "set_config('pgdock_config.reason', ?, true) AS reason, "
+            + "set_config('pgdock_config.keep_versions', ?, true) AS keep_versions, "
+            + "set_config('pgdock_config.max_age_us', ?, true) AS max_age_us) ctx";
+
+    private static final String RETURNING = " RETURNING e.version, e.updated_at, e.updated_by";
+
+    private static final String READ = "SELECT scope, key, value, version, updated_at, updated_by FROM config_entry "
+            + "WHERE key = ? AND scope = ANY (?)";
+
+    /** scope, key, value, context. */
+    private static final String UPSERT = "INSERT INTO config_entry AS e (scope, key, value) SELECT ?, ?, ?::jsonb FROM "
+            + CONTEXT + " ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value" + RETURNING;
+
+    /** scope, key, value, context. */
+    private static final String CREATE = "INSERT INTO config_entry AS e (scope, key, value) SELECT ?, ?, ?::jsonb FROM "
+            + CONTEXT + " ON CONFLICT (scope, key) DO NOTHING" + RETURNING;
+
+    /** value, context, scope, key, version. */
+    private static final String REPLACE = "UPDATE config_entry AS e SET value = ?::jsonb FROM " + CONTEXT
+            + " WHERE e.scope = ? AND e.key = ? AND e.version = ?" + RETURNING;
+
+    /** context, scope, key. */
+    private static final String DELETE = "DELETE FROM config_entry AS e USING " + CONTEXT
+            + " WHERE e.scope = ? AND e.key = ? RETURNING e.version";
+
+    /** context, scope, key, version. */
+    private static final String DELETE_VERSION = "DELETE FROM config_entry AS e USING " + CONTEXT
+            + " WHERE e.scope = ? AND e.key = ? AND e.version = ? RETURNING e.version";
+
+    private static final String VERSION = "SELECT version FROM config_entry WHERE scope = ? AND key = ?";
+
+    /**
+     * Distinct keys in order from the (key, scope) index, stopping after a page; then, per key, the row of the first
+     * scope in the array. Keys are bounded by [prefix, upper), which is "starts with prefix" because the table's check
+     * constraint limits keys to characters below '{'. Parameters: scopes, afterKey, prefix, upper, limit, scopes, scopes.
+     */
+    private static final String LIST = "SELECT c.scope, c.key, c.value, c.version, c.updated_at, c.updated_by "
+            + "FROM (SELECT DISTINCT k.key FROM config_entry k "
+            + "      WHERE k.scope = ANY (?) AND k.key > ? AND k.key >= ? AND k.key < ? ORDER BY k.key LIMIT ?) page "
+            + "CROSS JOIN LATERAL (SELECT * FROM config_entry c WHERE c.key = page.key AND c.scope = ANY (?) "
+            + "      ORDER BY array_position(?::text[], c.scope) LIMIT 1) c "
+            + "ORDER BY page.key";
+
+    private static final String HISTORY = "SELECT version, kind, old_value, new_value, actor, reason, changed_at "
+            + "FROM config_history WHERE scope = ? AND key = ? ORDER BY id DESC";
+
+    private static final String DEFAULT_ACTOR = "SELECT pgdock_config_actor()";
+
+    /** Above every character keys may have (the check constraint allows A-Z a-z 0-9 . _ - / :, all below '{'). */
+    private static final String ABOVE_ALL_KEYS = "{";
+
+    private final Storage storage;
+    private final DataSource dataSource;
+    private final String defaultActor;
+
+    private PostgresConfigBackend(Storage storage, String defaultActor) {
+        this.storage = storage;
+        this.dataSource = storage.dataSource();
+        this.defaultActor = defaultActor;
     }
 
+    /**
+     * The backend on {@code storage}: applies the {@code config} migrations if they are pending (a no-op when
+     * {@code Storage.open} already did) and reads the default actor.
+     *
+     * @throws io.pgdock.core.MigrationException if the migrations cannot be applied
+     * @throws io.pgdock.core.ConnectionFailedException if no connection can be had
+     */
     static ConfigBackend create(Storage storage) {
-        throw new UnsupportedOperationException("the PostgreSQL config store is not built yet");
+        Objects.requireNonNull(storage, "storage");
+        storage.migrator().apply(List.of(ConfigMigrations.SET));
+        PostgresConfigBackend probe = new PostgresConfigBackend(storage, null);
+        String actor = probe.run("reading the default actor", null, null, c -> {
+            try (PreparedStatement s = c.prepareStatement(DEFAULT_ACTOR); ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+        return new PostgresConfigBackend(storage, actor);
+    }
+
+    @Override
+    public List<ConfigEntry> read(List<String> scopes, String key) {
+        return run("reading", null, key, c -> {
+            try (PreparedStatement s = c.prepareStatement(READ)) {
+                s.setString(1, key);
+                s.setArray(2, c.createArrayOf("text", scopes.toArray()));
+                try (ResultSet rs = s.executeQuery()) {
+                    List<ConfigEntry> found = new ArrayList<>(scopes.size());
+                    while (rs.next()) {
+                        found.add(entry(rs));
+                    }
+                    return found;
+                }
+            }
+        });
+    }
+
+    @Override
+    public ConfigEntry write(String scope, String key, JsonNode value, long expectedVersion, WriteContext context) {
+        String json = JsonValues.text(value);
+        return run("writing", scope, key, c -> {
+            for (int attempt = 1; ; attempt++) {
+                ConfigEntry written;
+                if (expectedVersion == ConfigStore.ANY_VERSION) {
+                    written = insert(c, UPSERT, scope, key, value, json, context);
+                } else if (expectedVersion == 0) {
+                    written = insert(c, CREATE, scope, key, value, json, context);
+                } else {
+                    written = replace(c, scope, key, value, json, expectedVersion, context);
+                }
+                if (written != null) {
+                    return written;
+                }
+                if (expectedVersion == ConfigStore.ANY_VERSION) {
+                    throw notApplied("write", scope, key, "any version");
+                }
+                long current = currentVersion(c, scope, key);
+                if (current != expectedVersion) {
+                    throw new ConfigConflictException(scope, key, expectedVersion, current);
+                }
+                if (attempt == ATTEMPTS) {
+                    throw notApplied("write", scope, key, "the expected version " + expectedVersion);
+                }
+            }
+        });
+    }
+
+    private ConfigEntry insert(Connection c, String sql, String scope, String key, JsonNode value, String json,
+            WriteContext context) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, scope);
+            s.setString(2, key);
+            s.setString(3, json);
+            setContext(s, 4, context);
+            return written(s, scope, key, value);
+        }
+    }
+
+    private ConfigEntry replace(Connection c, String scope, String key, JsonNode value, String json, long expected,
+            WriteContext context) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(REPLACE)) {
+            s.setString(1, json);
+            int i = setContext(s, 2, context);
+            s.setString(i, scope);
+            s.setString(i + 1, key);
+            s.setLong(i + 2, expected);
+            return written(s, scope, key, value);
+        }
+    }
+
+    /**
+     * The new entry, or null if the statement changed no row. Its value is the normalised value that was sent, which
+     * is what jsonb stored (see {@link JsonValues#normalize}); reading it back would only cost time.
+     */
+    private static ConfigEntry written(PreparedStatement s, String scope, String key, JsonNode value)
+            throws SQLException {
+        try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            return new ConfigEntry(scope, key, value, rs.getLong(1), instant(rs, 2), rs.getString(3));
+        }
+    }
+
+    @Override
+    public boolean delete(String scope, String key, long expectedVersion, WriteContext context) {
+        return run("deleting", scope, key, c -> {
+            boolean any = expectedVersion == ConfigStore.ANY_VERSION;
+            for (int attempt = 1; ; attempt++) {
+                try (PreparedStatement s = c.prepareStatement(any ? DELETE : DELETE_VERSION)) {
+                    int i = setContext(s, 1, context);
+                    s.setString(i, scope);
+                    s.setString(i + 1, key);
+                    if (!any) {
+                        s.setLong(i + 2, expectedVersion);
+                    }
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            return true;
+                        }
+                    }
+                }
+                if (any) {
+                    return false;
+                }
+                long current = currentVersion(c, scope, key);
+                if (current != expectedVersion) {
+                    throw new ConfigConflictException(scope, key, expectedVersion, current);
+                }
+                if (attempt == ATTEMPTS) {
+                    throw notApplied("delete", scope, key, "the expected version " + expectedVersion);
+                }
+            }
+        });
+    }
+
+    private static long currentVersion(Connection c, String scope, String key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(VERSION)) {
+            s.setString(1, scope);
+            s.setString(2, key);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** A write that changes no row although the key is at a version it accepts. */
+    private static ConfigAccessException notApplied(String what, String scope, String key, String version) {
+        return new ConfigAccessException("config key " + ConfigKeys.describe(scope, key) + ": the " + what
+                + " changed no row although the key is at " + version
+                + "; does another trigger on config_entry skip rows?", null, null);
+    }
+
+    /** Binds the four context parameters from {@code index}; returns the next index. */
+    private static int setContext(PreparedStatement s, int index, WriteContext context) throws SQLException {
+        HistoryRetention retention = context.retention();
+        s.setString(index, context.actor() == null ? "" : context.actor());
+        s.setString(index + 1, context.reason() == null ? "" : context.reason());
+        s.setString(index + 2, retention.latestVersions() == 0 ? "" : Integer.toString(retention.latestVersions()));
+        s.setString(index + 3, retention.maxAge() == null ? "" : Long.toString(micros(retention.maxAge())));
+        return index + 4;
+    }
+
+    /**
+     * A positive age in whole microseconds, PostgreSQL's resolution. Truncating is exact: with timestamps in whole
+     * microseconds, "older than age" is the same for an age and for the age cut to microseconds.
+     */
+    static long micros(Duration age) {
+        try {
+            return Math.addExact(Math.multiplyExact(age.getSeconds(), 1_000_000L), age.getNano() / 1000);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
+        return run("listing", null, null, c -> {
+            try (PreparedStatement s = c.prepareStatement(LIST)) {
+                Array layers = c.createArrayOf("text", scopes.toArray());
+                s.setArray(1, layers);
+                s.setString(2, afterKey == null ? "" : afterKey);
+                s.setString(3, prefix);
+                s.setString(4, prefix.isEmpty() ? ABOVE_ALL_KEYS : upperBound(prefix));
+                s.setInt(5, limit);
+                s.setArray(6, layers);
+                s.setArray(7, layers);
+                try (ResultSet rs = s.executeQuery()) {
+                    List<ConfigEntry> page = new ArrayList<>(Math.min(limit, 1024));
+                    while (rs.next()) {
+                        page.add(entry(rs));
+                    }
+                    return page;
+                }
+            }
+        });
+    }
+
+    /** The least string above every string that starts with {@code prefix}, for a non-empty ASCII prefix. */
+    static String upperBound(String prefix) {
+        char last = prefix.charAt(prefix.length() - 1);
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+    }
+
+    @Override
+    public List<ConfigChange> history(String scope, String key) {
+        return run("reading the history", scope, key, c -> {
+            try (PreparedStatement s = c.prepareStatement(HISTORY)) {
+                s.setString(1, scope);
+                s.setString(2, key);
+                try (ResultSet rs = s.executeQuery()) {
+                    List<ConfigChange> changes = new ArrayList<>();
+                    while (rs.next()) {
+                        changes.add(new ConfigChange(scope, key, rs.getLong(1), ConfigChange.Kind.valueOf(rs.getString(2)),
+                                json(rs.getString(3), scope, key), json(rs.getString(4), scope, key), rs.getString(5),
+                                rs.getString(6), instant(rs, 7)));
+                    }
+                    return changes;
+                }
+            }
+        });
+    }
+
+    @Override
+    public String defaultActor() {
+        return defaultActor;
+    }
+
+    /** scope, key, value, version, updated_at, updated_by. */
+    private static ConfigEntry entry(ResultSet rs) throws SQLException {
+        String scope = rs.getString(1);
+        String key = rs.getString(2);
+        return new ConfigEntry(scope, key, json(rs.getString(3), scope, key), rs.getLong(4), instant(rs, 5),
+                rs.getString(6));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        return rs.getObject(column, OffsetDateTime.class).toInstant();
+    }
+
+    /** Parses stored JSON; null stays null. A failure names the key but not the value, nor Jackson's message. */
+    private static JsonNode json(String text, String scope, String key) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JsonValues.readStored(text);
+        } catch (JsonProcessingException e) {
+            throw new ConfigAccessException("config key " + ConfigKeys.describe(scope, key) + ": the stored value "
+                    + "cannot be read (" + e.getClass().getSimpleName() + ": it is deeper, longer or otherwise beyond "
+                    + "what this store writes; was it written with plain SQL?)", null, null);
+        }
+    }
+
+    /** Work on a borrowed connection. */
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T run(String what, String scope, String key, SqlWork<T> work) {
+        Connection c;
+        try {
+            c = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw SqlFailures.connectFailure(e, storage.spec().toString());
+        }
+        try (c) {
+            return work.run(c);
+        } catch (SQLException e) {
+            String state = e.getSQLState();
+            if (state != null && state.startsWith("08")) {
+                throw SqlFailures.connectFailure(sanitized(e), storage.spec().toString());
+            }
+            String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
+                    : "config key " + ConfigKeys.describe(scope, key);
+            throw new ConfigAccessException(subject + ": " + what + " failed (SQLSTATE " + state + "): "
+                    + SqlFailures.firstLine(e.getMessage()), state, sanitized(e));
+        }
+    }
+
+    /**
+     * The failure without the server's detail lines, which can quote the row being written (for example "Failing row
+     * contains (...)"), that is, a value that may be secret: the first line and the SQLSTATE only.
+     */
+    private static SQLException sanitized(SQLException e) {
+        SQLException safe = new SQLException(SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e.getErrorCode());
+        safe.setStackTrace(e.getStackTrace());
+        return safe;
+    }
+
+    @Override
+    public String toString() {
+        return "PostgreSQL schema \"" + storage.schema() + "\"";
     }
 }

@@ -2,6 +2,9 @@
  * Per-deployment user configuration kept as JSONB in PostgreSQL: {@code ConfigStore}, its PostgreSQL implementation and an
  * in-memory fake that passes the same contract tests.
  *
- * <p>Not built yet: this package is reserved for the configuration-store issue. See {@code DESIGN.md}, "User configuration".
+ * <p>The PostgreSQL store keeps its data in two tables of the storage schema, {@code config_entry} and
+ * {@code config_history}, created by pgdock's migrations (module {@code config}, see {@link io.pgdock.config.ConfigMigrations});
+ * database triggers keep versions and history, so edits made with plain SQL are versioned and audited too. See
+ * {@code DESIGN.md}, "User configuration".
  */
 package io.pgdock.config;

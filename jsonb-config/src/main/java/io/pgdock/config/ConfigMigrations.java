@@ -1,0 +1,41 @@
+package io.pgdock.config;
+
+import io.pgdock.core.MigrationProvider;
+import io.pgdock.core.MigrationSet;
+
+/**
+ * Contributes the configuration store's tables (module {@code config}) to every {@link io.pgdock.core.Storage} opened
+ * with automatic migration; registered in {@code META-INF/services/io.pgdock.core.MigrationProvider}, so users do not
+ * call it. {@link ConfigStore#postgres(io.pgdock.core.Storage)} applies the same set itself when they are missing.
+ *
+ * <p>What the migrations create, in the storage schema: {@code config_entry} (one row per scope and key: the
+ * {@code jsonb} value, its version, when and by whom it was last written), {@code config_history} (one row per change),
+ * and triggers that keep versions and history, so edits made with plain SQL are versioned and recorded too. A plain-SQL
+ * writer can name itself and its reason for the transaction:
+ * <pre>{@code
+ * SELECT set_config('pgdock_config.actor', 'alice', true), set_config('pgdock_config.reason', 'raise the limit', true);
+ * UPDATE config_entry SET value = '5000' WHERE scope = '' AND key = 'ingest.batch_size';
+ * }</pre>
+ * Without that, the actor recorded is the role and the application name, for example {@code alice (psql)}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ConfigMigrations implements MigrationProvider {
+    /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
+    static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
+            "V1__config_tables.sql");
+
+    /** For {@link java.util.ServiceLoader}. */
+    public ConfigMigrations() {
+    }
+
+    /**
+     * The {@code config} module's migrations.
+     *
+     * @return the migration set, the same instance on every call
+     */
+    @Override
+    public MigrationSet migrations() {
+        return SET;
+    }
+}

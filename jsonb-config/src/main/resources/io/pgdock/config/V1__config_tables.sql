@@ -1,0 +1,149 @@
+-- pgdock JSONB configuration store, module "config", version 1.
+--
+-- Runs in the storage schema: the migrator sets search_path to it, so every name here is unqualified. Works on
+-- PostgreSQL 12 and later.
+--
+-- Versioning and the audit trail are done by triggers, so an edit made with plain SQL (INSERT, UPDATE or DELETE on
+-- config_entry) is versioned and recorded exactly like a write through ConfigStore. Who and why come from settings the
+-- writer makes in its transaction:
+--
+--   SELECT set_config('pgdock_config.actor', 'alice', true), set_config('pgdock_config.reason', 'raise limit', true);
+--
+-- Without them the actor is current_user plus the application_name, e.g. "alice (psql)", and the reason is null. The
+-- store also passes its history retention the same way (pgdock_config.keep_versions, pgdock_config.max_age_us); plain
+-- SQL edits keep all history unless they set those too.
+
+-- Keys and scopes are compared and sorted bytewise (COLLATE "C"), which for their character set is Java's
+-- String.compareTo order. The checks repeat the store's own validation, so rows written with plain SQL obey it too.
+CREATE TABLE config_entry (
+    scope      text COLLATE "C" NOT NULL
+               CONSTRAINT config_entry_scope_check
+               CHECK (length(scope) <= 256 AND scope ~ '^([A-Za-z0-9._:-]+(/[A-Za-z0-9._:-]+)*)?$'),
+    key        text COLLATE "C" NOT NULL
+               CONSTRAINT config_entry_key_check
+               CHECK (length(key) BETWEEN 1 AND 256 AND key ~ '^[A-Za-z0-9._:/-]+$'),
+    value      jsonb NOT NULL,
+    version    bigint NOT NULL,
+    updated_at timestamptz NOT NULL,
+    updated_by text NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+
+-- list() walks keys in order across scopes; with this index it reads one page, not every matching key.
+CREATE INDEX config_entry_key_scope_idx ON config_entry (key, scope);
+
+CREATE TABLE config_history (
+    id         bigserial PRIMARY KEY,
+    scope      text COLLATE "C" NOT NULL,
+    key        text COLLATE "C" NOT NULL,
+    version    bigint NOT NULL,
+    kind       text NOT NULL CONSTRAINT config_history_kind_check CHECK (kind IN ('CREATE', 'UPDATE', 'DELETE')),
+    old_value  jsonb,
+    new_value  jsonb,
+    actor      text NOT NULL,
+    reason     text,
+    changed_at timestamptz NOT NULL
+);
+
+CREATE INDEX config_history_key_idx ON config_history (scope, key, id DESC);
+
+-- Who is writing: the transaction's pgdock_config.actor, else current_user (application_name). current_setting(..., true)
+-- gives '' rather than null once the setting has been used in the session, so '' counts as unset.
+CREATE FUNCTION pgdock_config_actor() RETURNS text
+    LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(nullif(pg_catalog.current_setting('pgdock_config.actor', true), ''),
+                    current_user::text
+                    || coalesce(' (' || nullif(pg_catalog.current_setting('application_name'), '') || ')', ''))
+$$;
+
+-- BEFORE INSERT OR UPDATE: the version, time and author are the trigger's, whatever the statement set. A new key starts
+-- at 1; an update is the old version plus one. An update that moves a row to another scope or key is a new key there.
+CREATE FUNCTION pgdock_config_entry_stamp() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.version := 1;
+    ELSIF NEW.scope IS DISTINCT FROM OLD.scope OR NEW.key IS DISTINCT FROM OLD.key THEN
+        NEW.version := 1;
+    ELSE
+        NEW.version := OLD.version + 1;
+    END IF;
+    NEW.updated_at := now();
+    NEW.updated_by := pgdock_config_actor();
+    RETURN NEW;
+END
+$$;
+
+-- AFTER INSERT OR UPDATE OR DELETE: one history row per change (two when an update moves a row to another key: a
+-- DELETE of the old key and a CREATE of the new one), then the writer's retention for that key: keep the newest
+-- pgdock_config.keep_versions rows, drop rows older than pgdock_config.max_age_us microseconds.
+CREATE FUNCTION pgdock_config_entry_audit() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_actor  text := pgdock_config_actor();
+    v_reason text := nullif(current_setting('pgdock_config.reason', true), '');
+    v_keep   integer := nullif(current_setting('pgdock_config.keep_versions', true), '')::integer;
+    v_age_us bigint := nullif(current_setting('pgdock_config.max_age_us', true), '')::bigint;
+    v_scope  text;
+    v_key    text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        v_scope := OLD.scope;
+        v_key := OLD.key;
+        INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
+        VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, v_actor, v_reason, now());
+    ELSE
+        v_scope := NEW.scope;
+        v_key := NEW.key;
+        IF TG_OP = 'UPDATE' AND NEW.scope = OLD.scope AND NEW.key = OLD.key THEN
+            INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
+            VALUES (NEW.scope, NEW.key, NEW.version, 'UPDATE', OLD.value, NEW.value, v_actor, v_reason, now());
+        ELSE
+            IF TG_OP = 'UPDATE' THEN
+                INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
+                VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, v_actor, v_reason, now());
+            END IF;
+            INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
+            VALUES (NEW.scope, NEW.key, NEW.version, 'CREATE', NULL, NEW.value, v_actor, v_reason, now());
+        END IF;
+    END IF;
+
+    IF v_keep > 0 THEN
+        DELETE FROM config_history h
+        WHERE h.scope = v_scope AND h.key = v_key
+          AND h.id <= (SELECT n.id FROM config_history n WHERE n.scope = v_scope AND n.key = v_key
+                       ORDER BY n.id DESC OFFSET v_keep LIMIT 1);
+    END IF;
+    IF v_age_us IS NOT NULL THEN
+        -- Hours, then the remaining microseconds: exact (no float rounding, no calendar days), and never before
+        -- 4713 BC, where timestamptz ends (ages beyond 50,000,000 hours keep every row younger than ~3700 BC).
+        DELETE FROM config_history h
+        WHERE h.scope = v_scope AND h.key = v_key
+          AND h.changed_at < now() - make_interval(hours => least(v_age_us / 3600000000, 50000000)::integer)
+                                   - (v_age_us % 3600000000) * interval '1 microsecond';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- The trigger functions name tables; pin their search_path to this schema so that a plain-SQL edit from a session
+-- whose search_path does not include it (UPDATE "schema".config_entry ...) is still recorded here.
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION pgdock_config_entry_stamp() SET search_path = pg_catalog, %I, pg_temp',
+                   current_schema());
+    EXECUTE format('ALTER FUNCTION pgdock_config_entry_audit() SET search_path = pg_catalog, %I, pg_temp',
+                   current_schema());
+END
+$$;
+
+CREATE TRIGGER config_entry_stamp
+    BEFORE INSERT OR UPDATE ON config_entry
+    FOR EACH ROW EXECUTE FUNCTION pgdock_config_entry_stamp();
+
+CREATE TRIGGER config_entry_audit
+    AFTER INSERT OR UPDATE OR DELETE ON config_entry
+    FOR EACH ROW EXECUTE FUNCTION pgdock_config_entry_audit();

@@ -106,10 +106,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>A store that is <b>empty</b> and shares nothing with stores returned before: a test may call it several times
  *       (with different options) and expects each store to start blank.</li>
  *   <li>A store that honours <b>every option</b>: {@link ConfigOptions#maxValueBytes()},
- *       {@link ConfigOptions#retention()}, {@link ConfigOptions#schemas()}, and {@link ConfigOptions#clock()} for
- *       retention by age. The retention tests start the injected clock at the real current time and move it forward by
- *       hours and days, so a store that stamps its history with its own time (a database's {@code now()}) and asks the
- *       clock only for the retention cut-off passes too.</li>
+ *       {@link ConfigOptions#retention()}, {@link ConfigOptions#schemas()} and, if the store uses it,
+ *       {@link ConfigOptions#clock()}. Tests that need time to pass inject {@link #clock()} (which starts at the real
+ *       current time) and call {@link #elapse(Duration)}; a store that keeps its own time, as the PostgreSQL store
+ *       stamps its history with the server's {@code now()}, overrides {@code elapse} to move its recorded times back
+ *       instead.</li>
  *   <li>A store that can serve at least 8 threads at once (the concurrency test runs 8 writers).</li>
  * </ul>
  *
@@ -165,6 +166,8 @@ public abstract class ConfigStoreContract {
         return a.equals(b) ? 0 : 1;
     };
 
+    private final TestClock clock = new TestClock(Instant.now());
+
     /**
      * A new, empty store with {@code options}, sharing nothing with the stores returned before.
      *
@@ -180,6 +183,27 @@ public abstract class ConfigStoreContract {
      */
     protected ConfigStore newStore() {
         return newStore(ConfigOptions.defaults());
+    }
+
+    /**
+     * The clock that tests which need time to pass give their stores ({@link ConfigOptions.Builder#clock}). It starts
+     * at the real current time and moves only in {@link #elapse(Duration)}.
+     *
+     * @return this test's clock
+     */
+    protected final Clock clock() {
+        return clock;
+    }
+
+    /**
+     * Lets {@code duration} pass for the stores this test made, without waiting: a later write sees their history as
+     * that much older. This moves {@link #clock()}; a store that does not take its time from the clock overrides this
+     * to also move the times it has recorded back by {@code duration}.
+     *
+     * @param duration how much time passes, positive
+     */
+    protected void elapse(Duration duration) {
+        clock.advance(duration);
     }
 
     /** For typed reads. */
@@ -812,25 +836,24 @@ public abstract class ConfigStoreContract {
 
     @Test
     void retentionByAgeDropsOlderChangesWhenTheKeyIsWritten() {
-        TestClock clock = new TestClock(Instant.now());
-        ConfigStore store = newStore(ConfigOptions.builder().clock(clock)
+        ConfigStore store = newStore(ConfigOptions.builder().clock(clock())
                 .retention(HistoryRetention.within(Duration.ofHours(1))).build());
         store.put("ingest.batch_size", 1);
         store.put("ingest.batch_size", 2);
 
-        clock.advance(Duration.ofMinutes(30));
+        elapse(Duration.ofMinutes(30));
         store.put("ingest.batch_size", 3);
         assertThat(store.history("ingest.batch_size")).extracting(ConfigChange::version)
                 .as("changes younger than an hour").containsExactly(3L, 2L, 1L);
 
-        clock.advance(Duration.ofDays(2));
+        elapse(Duration.ofDays(2));
         assertThat(store.history("ingest.batch_size")).as("history is trimmed by writes, not by reads").hasSize(3);
         store.put("ingest.batch_size", 4);
         assertThat(store.history("ingest.batch_size")).extracting(ConfigChange::version)
                 .as("after two days and a write").containsExactly(4L);
         assertUnchanged(store, "ingest.batch_size", 4, "4");
 
-        clock.advance(Duration.ofDays(30));
+        elapse(Duration.ofDays(30));
         assertThat(store.get("ingest.batch_size", Integer.class)).as("the current value never expires").contains(4);
     }
 

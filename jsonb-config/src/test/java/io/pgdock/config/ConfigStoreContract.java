@@ -1567,13 +1567,19 @@ public abstract class ConfigStoreContract {
             try {
                 store.putJson(key, text);
             } catch (RuntimeException e) {
-                String message = String.valueOf(e.getMessage());
-                int newline = message.indexOf('\n');
-                return new Outcome(false, e.getClass().getSimpleName() + ": "
-                        + (newline < 0 ? message : message.substring(0, newline)));
+                return new Outcome(false, firstLine(e));
             }
-            JsonNode read = store.get(key).orElseThrow();
-            return new Outcome(true, describe(read));
+            try {
+                return new Outcome(true, describe(store.get(key).orElseThrow()));
+            } catch (RuntimeException e) {
+                return new Outcome(true, "but reading it back failed: " + firstLine(e));
+            }
+        }
+
+        private static String firstLine(RuntimeException e) {
+            String message = String.valueOf(e.getMessage());
+            int newline = message.indexOf('\n');
+            return e.getClass().getSimpleName() + ": " + (newline < 0 ? message : message.substring(0, newline));
         }
 
         private static String describe(JsonNode node) {

@@ -1,7 +1,7 @@
 -- pgdock JSONB configuration store, module "config", version 1.
 --
--- Runs in the storage schema: the migrator sets search_path to it, so every name here is unqualified. Works on
--- PostgreSQL 12 and later.
+-- Runs in the storage schema: the migrator sets search_path to it, so the names here are unqualified (the trigger
+-- functions alone name the schema in their bodies; see there). Works on PostgreSQL 12 and later.
 --
 -- Versioning and the audit trail are done by triggers, so an edit made with plain SQL (INSERT, UPDATE or DELETE on
 -- config_entry) is versioned and recorded exactly like a write through ConfigStore. Who and why come from settings the
@@ -57,8 +57,18 @@ AS $$
                     || coalesce(' (' || nullif(pg_catalog.current_setting('application_name'), '') || ')', ''))
 $$;
 
--- BEFORE INSERT OR UPDATE: the version, time and author are the trigger's, whatever the statement set. A new key starts
--- at 1; an update is the old version plus one. An update that moves a row to another scope or key is a new key there.
+-- The trigger functions. Their bodies name this schema (@schema@ below becomes it, quoted), so that a plain-SQL edit
+-- from a session whose search_path lacks the schema (UPDATE "schema".config_entry ...) is recorded here all the same,
+-- and cannot reach a config_history table elsewhere on that search_path. Baking the name in costs nothing per call,
+-- unlike pinning the functions' search_path with SET, which PostgreSQL applies and undoes around every call.
+DO $migration$
+DECLARE
+    v_schema text := quote_ident(current_schema());
+BEGIN
+    -- BEFORE INSERT OR UPDATE: the version, time and author are the trigger's, whatever the statement set. A new key
+    -- starts at 1; an update is the old version plus one. An update that moves a row to another scope or key is a new
+    -- key there.
+    EXECUTE replace($function$
 CREATE FUNCTION pgdock_config_entry_stamp() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
@@ -70,75 +80,77 @@ BEGIN
     ELSE
         NEW.version := OLD.version + 1;
     END IF;
-    NEW.updated_at := now();
-    NEW.updated_by := pgdock_config_actor();
+    NEW.updated_at := pg_catalog.now();
+    NEW.updated_by := @schema@.pgdock_config_actor();
     RETURN NEW;
 END
-$$;
+$$
+$function$, '@schema@', v_schema);
 
--- AFTER INSERT OR UPDATE OR DELETE: one history row per change (two when an update moves a row to another key: a
--- DELETE of the old key and a CREATE of the new one), then the writer's retention for that key: keep the newest
--- pgdock_config.keep_versions rows, drop rows older than pgdock_config.max_age_us microseconds.
+    -- AFTER INSERT OR UPDATE OR DELETE: one history row per change (two when an update moves a row to another key: a
+    -- DELETE of the old key and a CREATE of the new one), then the writer's retention for that key: keep the newest
+    -- pgdock_config.keep_versions rows, drop rows older than pgdock_config.max_age_us microseconds. The actor of an
+    -- insert or update is the one the BEFORE trigger stamped on the row.
+    EXECUTE replace($function$
 CREATE FUNCTION pgdock_config_entry_audit() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_actor  text := pgdock_config_actor();
-    v_reason text := nullif(current_setting('pgdock_config.reason', true), '');
-    v_keep   integer := nullif(current_setting('pgdock_config.keep_versions', true), '')::integer;
-    v_age_us bigint := nullif(current_setting('pgdock_config.max_age_us', true), '')::bigint;
+    v_reason text := nullif(pg_catalog.current_setting('pgdock_config.reason', true), '');
+    v_keep   integer := nullif(pg_catalog.current_setting('pgdock_config.keep_versions', true), '')::integer;
+    v_age_us bigint := nullif(pg_catalog.current_setting('pgdock_config.max_age_us', true), '')::bigint;
     v_scope  text;
     v_key    text;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         v_scope := OLD.scope;
         v_key := OLD.key;
-        INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
-        VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, v_actor, v_reason, now());
+        INSERT INTO @schema@.config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
+        VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, @schema@.pgdock_config_actor(), v_reason,
+                pg_catalog.now());
     ELSE
         v_scope := NEW.scope;
         v_key := NEW.key;
         IF TG_OP = 'UPDATE' AND NEW.scope = OLD.scope AND NEW.key = OLD.key THEN
-            INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
-            VALUES (NEW.scope, NEW.key, NEW.version, 'UPDATE', OLD.value, NEW.value, v_actor, v_reason, now());
+            INSERT INTO @schema@.config_history (scope, key, version, kind, old_value, new_value, actor, reason,
+                                                 changed_at)
+            VALUES (NEW.scope, NEW.key, NEW.version, 'UPDATE', OLD.value, NEW.value, NEW.updated_by, v_reason,
+                    NEW.updated_at);
         ELSE
             IF TG_OP = 'UPDATE' THEN
-                INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
-                VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, v_actor, v_reason, now());
+                INSERT INTO @schema@.config_history (scope, key, version, kind, old_value, new_value, actor, reason,
+                                                     changed_at)
+                VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, NEW.updated_by, v_reason,
+                        NEW.updated_at);
             END IF;
-            INSERT INTO config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
-            VALUES (NEW.scope, NEW.key, NEW.version, 'CREATE', NULL, NEW.value, v_actor, v_reason, now());
+            INSERT INTO @schema@.config_history (scope, key, version, kind, old_value, new_value, actor, reason,
+                                                 changed_at)
+            VALUES (NEW.scope, NEW.key, NEW.version, 'CREATE', NULL, NEW.value, NEW.updated_by, v_reason,
+                    NEW.updated_at);
         END IF;
     END IF;
 
     IF v_keep > 0 THEN
-        DELETE FROM config_history h
+        DELETE FROM @schema@.config_history h
         WHERE h.scope = v_scope AND h.key = v_key
-          AND h.id <= (SELECT n.id FROM config_history n WHERE n.scope = v_scope AND n.key = v_key
+          AND h.id <= (SELECT n.id FROM @schema@.config_history n WHERE n.scope = v_scope AND n.key = v_key
                        ORDER BY n.id DESC OFFSET v_keep LIMIT 1);
     END IF;
     IF v_age_us IS NOT NULL THEN
         -- Hours, then the remaining microseconds: exact (no float rounding, no calendar days), and never before
         -- 4713 BC, where timestamptz ends (ages beyond 50,000,000 hours keep every row younger than ~3700 BC).
-        DELETE FROM config_history h
+        DELETE FROM @schema@.config_history h
         WHERE h.scope = v_scope AND h.key = v_key
-          AND h.changed_at < now() - make_interval(hours => least(v_age_us / 3600000000, 50000000)::integer)
-                                   - (v_age_us % 3600000000) * interval '1 microsecond';
+          AND h.changed_at < pg_catalog.now()
+                             - pg_catalog.make_interval(hours => least(v_age_us / 3600000000, 50000000)::integer)
+                             - (v_age_us % 3600000000) * interval '1 microsecond';
     END IF;
     RETURN NULL;
 END
-$$;
-
--- The trigger functions name tables; pin their search_path to this schema so that a plain-SQL edit from a session
--- whose search_path does not include it (UPDATE "schema".config_entry ...) is still recorded here.
-DO $$
-BEGIN
-    EXECUTE format('ALTER FUNCTION pgdock_config_entry_stamp() SET search_path = pg_catalog, %I, pg_temp',
-                   current_schema());
-    EXECUTE format('ALTER FUNCTION pgdock_config_entry_audit() SET search_path = pg_catalog, %I, pg_temp',
-                   current_schema());
+$$
+$function$, '@schema@', v_schema);
 END
-$$;
+$migration$;
 
 CREATE TRIGGER config_entry_stamp
     BEFORE INSERT OR UPDATE ON config_entry

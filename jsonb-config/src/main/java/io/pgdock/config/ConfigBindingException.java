@@ -1,5 +1,6 @@
 package io.pgdock.config;
 
+import com.fasterxml.jackson.databind.JavaType;
 import io.pgdock.core.PgdockException;
 import java.lang.reflect.Type;
 
@@ -23,11 +24,16 @@ public final class ConfigBindingException extends PgdockException {
      * @param cause the binding failure
      */
     public ConfigBindingException(String scope, String key, Type type, String path, String problem, Throwable cause) {
-        super("config key " + ConfigKeys.describe(scope, key) + " does not bind to " + type.getTypeName() + " at "
+        super("config key " + ConfigKeys.describe(scope, key) + " does not bind to " + typeName(type) + " at "
                 + (path.isEmpty() ? "the root" : path) + ": " + problem, cause);
         this.key = key;
-        this.type = type.getTypeName();
+        this.type = typeName(type);
         this.path = path;
+    }
+
+    /** A Jackson {@code JavaType} names itself as "[collection type; class java.util.List, contains ...]". */
+    private static String typeName(Type type) {
+        return type instanceof JavaType javaType ? javaType.toCanonical() : type.getTypeName();
     }
 
     /** @return the key */

@@ -29,7 +29,10 @@ import java.util.Optional;
  * <p><b>Values</b> are anything Jackson maps to JSON, JSON null included. They are stored with PostgreSQL {@code jsonb}'s
  * rules, which the in-memory store follows too: object keys are reordered (shorter keys first), a duplicated object
  * key keeps its last value, numbers keep their full precision but not their spelling ({@code 1.0e2} reads back as
- * {@code 100}), and the character U+0000, unpaired surrogates, {@code NaN} and infinities cannot be stored.
+ * {@code 100}), and the character U+0000, unpaired surrogates, {@code NaN} and infinities cannot be stored. Numbers
+ * have at most 131072 digits before the point and 16383 after (jsonb's {@code numeric}), and arrays and objects nest
+ * at most 1000 levels deep (so that every stored value can be read back by a JSON parser with Jackson's default
+ * limits).
  *
  * <p><b>Versions</b> start at 1 and grow by one per write; a delete removes the key and a later write starts again at
  * 1. Where a method takes an {@code expectedVersion}, {@link #ANY_VERSION} means "whatever it is" and 0 means "the key

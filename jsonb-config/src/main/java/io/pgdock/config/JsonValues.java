@@ -23,8 +23,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -48,29 +50,41 @@ final class JsonValues {
     /** numeric's limits: digits before and after the decimal point. */
     private static final int MAX_INTEGER_DIGITS = 131_072;
     private static final int MAX_FRACTION_DIGITS = 16_383;
+    /** The longest number jsonb prints (it never uses an exponent): sign, digits, point. */
+    private static final int MAX_NUMBER_TEXT = 1 + MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS;
+    /**
+     * How deep arrays and objects may nest: Jackson's default read limit. jsonb allows more, but a deeper value could
+     * not be read back by a parser with default limits, ours included, so it is refused on the way in.
+     */
+    static final int MAX_DEPTH = 1000;
 
     /** Since Jackson 2.15 the factory keeps BigDecimals as given; trailing zeros are kept by the mapper feature below. */
     static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    static final ObjectMapper MAPPER = configured(JsonMapper.builder())
+    /**
+     * Jackson's default read limits (numbers of 1000 characters, names of 50,000) are below what jsonb stores, so both
+     * mappers refused, or could not read back, values both stores accept: these follow jsonb instead. Numbers may be as
+     * long as jsonb prints them, plus an exponent in text a caller writes; strings and names any length (the value size
+     * limit is checked after parsing); nesting {@link #MAX_DEPTH} levels.
+     */
+    private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+            .maxNumberLength(MAX_NUMBER_TEXT + 12)
+            .maxStringLength(Integer.MAX_VALUE)
+            .maxNameLength(Integer.MAX_VALUE)
+            .maxNestingDepth(MAX_DEPTH)
+            .build();
+
+    static final ObjectMapper MAPPER = configured(JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(LIMITS).build()))
             .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
 
-    /** The longest number jsonb prints (it never uses an exponent): sign, digits, point. */
-    private static final int MAX_NUMBER_TEXT = 1 + MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS;
-
     /**
-     * Reads values back from PostgreSQL: {@link #MAPPER}'s configuration, but with limits wide enough for every value the
-     * stores accept (Jackson's defaults refuse numbers over 1000 characters, which {@code put(BigDecimal)} can store),
-     * and without the source text in error locations, since values may be secret.
+     * Reads values back from PostgreSQL: {@link #MAPPER}'s configuration and limits, without the source text in error
+     * locations, since values may be secret.
      */
     private static final ObjectMapper STORED = configured(JsonMapper.builder(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNumberLength(MAX_NUMBER_TEXT)
-                    .maxStringLength(Integer.MAX_VALUE)
-                    .maxNameLength(Integer.MAX_VALUE)
-                    .build())
-            .build()))
+            .streamReadConstraints(LIMITS).build()))
             .build();
 
     private static JsonMapper.Builder configured(JsonMapper.Builder builder) {
@@ -105,6 +119,12 @@ final class JsonValues {
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
                     + ": value is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+        } catch (NumberFormatException e) {
+            // Valid JSON, but Jackson cannot make a BigDecimal of it: its exponent does not fit in an int (say
+            // 0.4e0066999999999), so the number is far outside numeric's range. Jackson gives no position here.
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a number is"
+                    + " outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS + " digits before the point"
+                    + " and " + MAX_FRACTION_DIGITS + " after): " + ConfigKeys.show(String.valueOf(e.getMessage())), e);
         }
     }
 
@@ -135,31 +155,78 @@ final class JsonValues {
      * the part jsonb cannot store.
      */
     static JsonNode normalize(String scope, String key, JsonNode value) {
-        return normalize(scope, key, value, "");
+        if (!value.isContainerNode()) {
+            return scalar(scope, key, value, "");
+        }
+        // Iterative, not recursive: a value may nest MAX_DEPTH levels, and put() runs on the caller's thread, whose
+        // stack may be small. Each frame holds one container's remaining members and the copy being filled.
+        Deque<Container> open = new ArrayDeque<>();
+        JsonNode root = Container.open(value, "", open);
+        while (!open.isEmpty()) {
+            Container current = open.peek();
+            if (!current.members.hasNext()) {
+                open.pop();
+                continue;
+            }
+            Map.Entry<String, JsonNode> member = current.members.next();
+            String name = member.getKey();
+            String path = current.path + "/" + name.replace("~", "~0").replace("/", "~1");
+            if (current.out.isObject()) {
+                checkText(scope, key, name, path + " (the member name)");
+            }
+            JsonNode child = member.getValue();
+            JsonNode normalized;
+            if (child.isContainerNode()) {
+                if (open.size() == MAX_DEPTH) {
+                    throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
+                            + ": arrays and objects nest deeper than " + MAX_DEPTH + " levels at " + pointer(path),
+                            null);
+                }
+                normalized = Container.open(child, path, open);
+            } else {
+                normalized = scalar(scope, key, child, path);
+            }
+            if (current.out.isObject()) {
+                ((ObjectNode) current.out).set(name, normalized);
+            } else {
+                ((ArrayNode) current.out).add(normalized);
+            }
+        }
+        return root;
     }
 
-    private static JsonNode normalize(String scope, String key, JsonNode node, String path) {
-        switch (node.getNodeType()) {
-            case OBJECT: {
-                List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
-                fields.addAll(node.properties());
-                fields.sort(Map.Entry.comparingByKey(JSONB_KEY_ORDER));
-                ObjectNode out = NODES.objectNode();
-                for (Map.Entry<String, JsonNode> field : fields) {
-                    String child = path + "/" + field.getKey().replace("~", "~0").replace("/", "~1");
-                    checkText(scope, key, field.getKey(), child + " (the member name)");
-                    out.set(field.getKey(), normalize(scope, key, field.getValue(), child));
-                }
-                return out;
-            }
-            case ARRAY: {
-                ArrayNode out = NODES.arrayNode(node.size());
+    /** An array or object being normalised: its members still to copy (objects' in jsonb's order) and the copy. */
+    private static final class Container {
+        final Iterator<Map.Entry<String, JsonNode>> members;
+        final JsonNode out;
+        final String path;
+
+        private Container(Iterator<Map.Entry<String, JsonNode>> members, JsonNode out, String path) {
+            this.members = members;
+            this.out = out;
+            this.path = path;
+        }
+
+        /** Pushes a frame for {@code node} and returns its (still empty) copy. */
+        static JsonNode open(JsonNode node, String path, Deque<Container> open) {
+            List<Map.Entry<String, JsonNode>> members = new ArrayList<>(node.size());
+            if (node.isObject()) {
+                members.addAll(node.properties());
+                members.sort(Map.Entry.comparingByKey(JSONB_KEY_ORDER));
+            } else {
                 int i = 0;
                 for (Iterator<JsonNode> it = node.elements(); it.hasNext(); i++) {
-                    out.add(normalize(scope, key, it.next(), path + "/" + i));
+                    members.add(Map.entry(Integer.toString(i), it.next()));
                 }
-                return out;
             }
+            JsonNode out = node.isObject() ? NODES.objectNode() : NODES.arrayNode(node.size());
+            open.push(new Container(members.iterator(), out, path));
+            return out;
+        }
+    }
+
+    private static JsonNode scalar(String scope, String key, JsonNode node, String path) {
+        switch (node.getNodeType()) {
             case STRING:
                 checkText(scope, key, node.textValue(), path);
                 return node;
@@ -197,21 +264,22 @@ final class JsonValues {
     }
 
     private static JsonNode number(String scope, String key, BigDecimal value, String path) {
-        BigDecimal n = value.scale() < 0 ? value.setScale(0) : value;
-        int integerDigits = n.precision() - n.scale();
-        if (integerDigits > MAX_INTEGER_DIGITS || n.scale() > MAX_FRACTION_DIGITS) {
+        // Check the limits before writing the number out in full: "1e999999999" is 11 characters but a billion digits.
+        // Zero has no digits to count whatever its exponent (jsonb stores 0e200000 as 0); its scale still counts.
+        long integerDigits = value.signum() == 0 ? 1 : (long) value.precision() - value.scale();
+        if (integerDigits > MAX_INTEGER_DIGITS || value.scale() > MAX_FRACTION_DIGITS) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": the number at "
                     + pointer(path) + " is outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS
                     + " digits before the point and " + MAX_FRACTION_DIGITS + " after)", null);
         }
-        if (n.signum() == 0) {
-            n = BigDecimal.ZERO.setScale(n.scale());   // -0 is 0
+        if (value.signum() == 0) {
+            return value.scale() > 0 ? DecimalNode.valueOf(BigDecimal.ZERO.setScale(value.scale())) : IntNode.valueOf(0);
         }
-        if (n.scale() > 0) {
-            return DecimalNode.valueOf(n);
+        if (value.scale() > 0) {
+            return DecimalNode.valueOf(value);
         }
         // jsonb prints a number without a fraction as an integer, which Jackson reads as the smallest integer node.
-        BigInteger i = n.toBigIntegerExact();
+        BigInteger i = value.setScale(0).unscaledValue();
         if (i.bitLength() < Integer.SIZE) {
             return IntNode.valueOf(i.intValue());
         }

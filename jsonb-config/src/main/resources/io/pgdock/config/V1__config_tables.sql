@@ -26,14 +26,13 @@ CREATE TABLE config_entry (
     version    bigint NOT NULL,
     updated_at timestamptz NOT NULL,
     updated_by text NOT NULL,
-    PRIMARY KEY (scope, key)
+    -- Key first: reads look a key up in a few scopes, and list() walks keys in order across scopes, so this one index
+    -- serves both (and a write maintains one index, not two).
+    PRIMARY KEY (key, scope)
 );
 
--- list() walks keys in order across scopes; with this index it reads one page, not every matching key.
-CREATE INDEX config_entry_key_scope_idx ON config_entry (key, scope);
-
 CREATE TABLE config_history (
-    id         bigserial PRIMARY KEY,
+    id         bigserial,
     scope      text COLLATE "C" NOT NULL,
     key        text COLLATE "C" NOT NULL,
     version    bigint NOT NULL,
@@ -42,10 +41,11 @@ CREATE TABLE config_history (
     new_value  jsonb,
     actor      text NOT NULL,
     reason     text,
-    changed_at timestamptz NOT NULL
+    changed_at timestamptz NOT NULL,
+    -- history() reads one key newest first and retention trims one key's oldest rows: both walk this index, the only
+    -- one, so the insert every write makes maintains a single index.
+    PRIMARY KEY (scope, key, id)
 );
-
-CREATE INDEX config_history_key_idx ON config_history (scope, key, id DESC);
 
 -- Who is writing: the transaction's pgdock_config.actor, else current_user (application_name). current_setting(..., true)
 -- gives '' rather than null once the setting has been used in the session, so '' counts as unset.
@@ -81,7 +81,10 @@ BEGIN
         NEW.version := OLD.version + 1;
     END IF;
     NEW.updated_at := pg_catalog.now();
-    NEW.updated_by := @schema@.pgdock_config_actor();
+    -- The same expression as pgdock_config_actor(), inline: calling a SQL function from PL/pgSQL costs a query.
+    NEW.updated_by := coalesce(nullif(pg_catalog.current_setting('pgdock_config.actor', true), ''),
+        current_user::text
+        || coalesce(' (' || nullif(pg_catalog.current_setting('application_name'), '') || ')', ''));
     RETURN NEW;
 END
 $$
@@ -106,7 +109,10 @@ BEGIN
         v_scope := OLD.scope;
         v_key := OLD.key;
         INSERT INTO @schema@.config_history (scope, key, version, kind, old_value, new_value, actor, reason, changed_at)
-        VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL, @schema@.pgdock_config_actor(), v_reason,
+        VALUES (OLD.scope, OLD.key, OLD.version, 'DELETE', OLD.value, NULL,
+                coalesce(nullif(pg_catalog.current_setting('pgdock_config.actor', true), ''),
+        current_user::text
+        || coalesce(' (' || nullif(pg_catalog.current_setting('application_name'), '') || ')', '')), v_reason,
                 pg_catalog.now());
     ELSE
         v_scope := NEW.scope;

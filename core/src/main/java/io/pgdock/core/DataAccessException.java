@@ -16,7 +16,14 @@ public final class DataAccessException extends PgdockException {
     /** The SQLSTATE of the failure, or null when it did not come from the database; part of the serialized form. */
     private final String sqlState;
 
-    DataAccessException(String message, String sqlState, Throwable cause) {
+    /**
+     * For pgdock's modules; callers rarely need to make one.
+     *
+     * @param message what failed; must not contain a password or secret value
+     * @param sqlState the SQLSTATE, or null when the failure did not come from the database
+     * @param cause the underlying failure
+     */
+    public DataAccessException(String message, String sqlState, Throwable cause) {
         super(message, cause);
         this.sqlState = sqlState;
     }

@@ -18,37 +18,28 @@ final class ConfigKeys {
     }
 
     static String checkKey(String key) {
-        if (key == null) {
-            throw new NullPointerException("key");
-        }
-        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
-            throw new InvalidConfigException(null, "config key must be 1 to " + MAX_KEY_LENGTH + " characters, but was "
-                    + key.length() + ": " + show(key), null);
-        }
-        for (int i = 0; i < key.length(); i++) {
-            if (!keyChar(key.charAt(i))) {
-                throw new InvalidConfigException(null, "config key " + show(key) + " has a character outside "
-                        + CHARSET + " at index " + i, null);
-            }
-        }
-        return key;
+        return checkChars("config key", key, 1);
     }
 
     static String checkPrefix(String prefix) {
-        if (prefix == null) {
-            throw new NullPointerException("prefix");
+        return checkChars("key prefix", prefix, 0);
+    }
+
+    private static String checkChars(String what, String text, int minLength) {
+        if (text == null) {
+            throw new NullPointerException(what.substring(what.indexOf(' ') + 1));
         }
-        if (prefix.length() > MAX_KEY_LENGTH) {
-            throw new InvalidConfigException(null, "key prefix must be at most " + MAX_KEY_LENGTH
-                    + " characters, but was " + prefix.length() + ": " + show(prefix), null);
+        if (text.length() < minLength || text.length() > MAX_KEY_LENGTH) {
+            throw new InvalidConfigException(null, what + " must be " + minLength + " to " + MAX_KEY_LENGTH
+                    + " characters, but was " + text.length() + ": " + show(text), null);
         }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (!keyChar(prefix.charAt(i))) {
-                throw new InvalidConfigException(null, "key prefix " + show(prefix) + " has a character outside "
+        for (int i = 0; i < text.length(); i++) {
+            if (!keyChar(text.charAt(i))) {
+                throw new InvalidConfigException(null, what + " " + show(text) + " has a character outside "
                         + CHARSET + " at index " + i, null);
             }
         }
-        return prefix;
+        return text;
     }
 
     static String checkScope(String scope) {

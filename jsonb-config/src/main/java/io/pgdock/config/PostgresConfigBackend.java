@@ -2,6 +2,7 @@ package io.pgdock.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Array;
@@ -269,8 +270,8 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** A write that changes no row although the key is at a version it accepts. */
-    private static ConfigAccessException notApplied(String what, String scope, String key, String version) {
-        return new ConfigAccessException("config key " + ConfigKeys.describe(scope, key) + ": the " + what
+    private static DataAccessException notApplied(String what, String scope, String key, String version) {
+        return new DataAccessException("config key " + ConfigKeys.describe(scope, key) + ": the " + what
                 + " changed no row although the key is at " + version
                 + "; does another trigger on config_entry skip rows?", null, null);
     }
@@ -373,7 +374,7 @@ final class PostgresConfigBackend implements ConfigBackend {
         try {
             return JsonValues.readStored(text);
         } catch (JsonProcessingException e) {
-            throw new ConfigAccessException("config key " + ConfigKeys.describe(scope, key) + ": the stored value "
+            throw new DataAccessException("config key " + ConfigKeys.describe(scope, key) + ": the stored value "
                     + "cannot be read (" + e.getClass().getSimpleName() + ": it is deeper, longer or otherwise beyond "
                     + "what this store writes; was it written with plain SQL?)", null, null);
         }
@@ -401,7 +402,7 @@ final class PostgresConfigBackend implements ConfigBackend {
             }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
                     : "config key " + ConfigKeys.describe(scope, key);
-            throw new ConfigAccessException(subject + ": " + what + " failed (SQLSTATE " + state + "): "
+            throw new DataAccessException(subject + ": " + what + " failed (SQLSTATE " + state + "): "
                     + SqlFailures.firstLine(e.getMessage()), state, sanitized(e));
         }
     }

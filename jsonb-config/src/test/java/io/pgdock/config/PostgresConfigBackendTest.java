@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.core.ConnectionFailedException;
+import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
@@ -399,7 +400,7 @@ class PostgresConfigBackendTest {
                 sql(c, "alter table guarded_cfg.config_entry add constraint no_plain_passwords "
                         + "check (value <> '\"" + secret + "\"')");
             }
-            ConfigAccessException e = catchThrowableOfType(ConfigAccessException.class, () -> s.put("db.password", secret));
+            DataAccessException e = catchThrowableOfType(DataAccessException.class, () -> s.put("db.password", secret));
             assertThat(e).as("failure").isNotNull();
             assertThat(e.sqlState()).isEqualTo("23514");
             assertThat(e).hasMessageContaining("\"db.password\"").hasMessageContaining("no_plain_passwords");

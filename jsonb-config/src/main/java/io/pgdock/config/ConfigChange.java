@@ -63,6 +63,13 @@ public record ConfigChange(String scope, String key, long version, Kind kind, Js
         return Optional.ofNullable(newValue);
     }
 
+    /** Names the change without its values, which may be secrets. */
+    @Override
+    public String toString() {
+        return "ConfigChange[scope=\"" + scope + "\", key=\"" + key + "\", version=" + version + ", kind=" + kind
+                + ", actor=" + actor + ", reason=" + reason + ", changedAt=" + changedAt + "]";
+    }
+
     /**
      * The writer's reason.
      *

@@ -31,4 +31,14 @@ public record ConfigEntry(String scope, String key, JsonNode value, long version
             throw new IllegalArgumentException("version: must be positive, but was " + version);
         }
     }
+
+    /**
+     * Names the entry without its value, which may be a secret: for example
+     * {@code ConfigEntry[scope="prod", key="db.password", version=3, updatedAt=..., updatedBy=ops, value=STRING]}.
+     */
+    @Override
+    public String toString() {
+        return "ConfigEntry[scope=\"" + scope + "\", key=\"" + key + "\", version=" + version + ", updatedAt=" + updatedAt
+                + ", updatedBy=" + updatedBy + ", value=" + value.getNodeType() + "]";
+    }
 }

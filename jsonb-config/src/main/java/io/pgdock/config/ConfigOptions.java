@@ -2,7 +2,6 @@ package io.pgdock.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
@@ -114,12 +113,13 @@ public final class ConfigOptions {
          * @throws IllegalArgumentException if the text is not JSON, or the prefix has a character keys cannot have
          */
         public Builder schema(String prefix, String schemaJson) {
+            ConfigKeys.checkPrefix(Objects.requireNonNull(prefix, "prefix"));
             Objects.requireNonNull(schemaJson, "schemaJson");
             try {
-                return schema(prefix, new ObjectMapper().readTree(schemaJson));
+                return schema(prefix, JsonValues.MAPPER.readTree(schemaJson));
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException("schema for prefix \"" + prefix + "\": not valid JSON: "
-                        + e.getOriginalMessage(), e);
+                throw new IllegalArgumentException("schema for prefix " + ConfigKeys.show(prefix) + ": not valid JSON: "
+                        + JsonValues.withoutQuotedText(e.getOriginalMessage()), null);
             }
         }
 
@@ -131,7 +131,15 @@ public final class ConfigOptions {
          */
         public Builder schema(String prefix, JsonNode schema) {
             ConfigKeys.checkPrefix(Objects.requireNonNull(prefix, "prefix"));
-            schemas.put(prefix, Objects.requireNonNull(schema, "schema").deepCopy());
+            Objects.requireNonNull(schema, "schema");
+            try {
+                // Compiled and tried once now, so a broken schema fails here, not on every later write.
+                DefaultConfigStore.compile(schema).validate(JsonValues.NODES.nullNode());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("schema for prefix " + ConfigKeys.show(prefix)
+                        + ": not a usable JSON Schema: " + e.getMessage(), e);
+            }
+            schemas.put(prefix, schema.deepCopy());
             return this;
         }
 

@@ -34,9 +34,10 @@ import java.util.Optional;
  * at most 1000 levels deep (so that every stored value can be read back by a JSON parser with Jackson's default
  * limits).
  *
- * <p><b>Versions</b> start at 1 and grow by one per write; a delete removes the key and a later write starts again at
- * 1. Where a method takes an {@code expectedVersion}, {@link #ANY_VERSION} means "whatever it is" and 0 means "the key
- * must not exist"; any other mismatch throws {@link ConfigConflictException} and changes nothing.
+ * <p><b>Versions</b> start at 1 and grow by one per write. A delete removes the key; a later write continues its
+ * numbering after the last version its history still holds, so a compare-and-set holding a version from before the
+ * delete cannot succeed. Where a method takes an {@code expectedVersion}, {@link #ANY_VERSION} means "whatever it is"
+ * and 0 means "the key must not exist"; any other mismatch throws {@link ConfigConflictException} and changes nothing.
  *
  * <p><b>Views.</b> {@link #as}, {@link #because} and {@link #inScope} return views of the same store with another
  * actor, reason or scope; the store itself is not changed.
@@ -273,12 +274,15 @@ public interface ConfigStore {
     List<ConfigChange> history(String key);
 
     /**
-     * Writes the value {@code key} had at {@code version} as a new version.
+     * Writes the value {@code key} had at {@code version} as a new version, with the reason "rollback to version N"
+     * unless this view has one. It is a compare-and-set against the key's state in its history, so a write that lands
+     * meanwhile is not overwritten.
      *
      * @param key the key
      * @param version a version of the key that is still in its history
      * @return the new entry
      * @throws IllegalArgumentException if the history has no such version
+     * @throws ConfigConflictException if the key was written after its history was read
      */
     ConfigEntry rollback(String key, long version);
 

@@ -37,7 +37,7 @@ final class DefaultConfigStore implements ConfigStore {
     private final String reason;
 
     DefaultConfigStore(ConfigBackend backend, ConfigOptions options) {
-        this(backend, options, compile(options), "", null, null);
+        this(backend, options, compileAll(options), "", null, null);
     }
 
     private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, Map<String, JsonSchema> schemas,
@@ -51,15 +51,21 @@ final class DefaultConfigStore implements ConfigStore {
         this.reason = reason;
     }
 
-    private static Map<String, JsonSchema> compile(ConfigOptions options) {
+    private static Map<String, JsonSchema> compileAll(ConfigOptions options) {
         Map<String, JsonSchema> compiled = new TreeMap<>(Comparator.comparingInt(String::length).reversed()
                 .thenComparing(Comparator.naturalOrder()));
-        options.schemas().forEach((prefix, schema) -> {
-            SpecVersion.VersionFlag version = schema.has("$schema")
-                    ? SpecVersionDetector.detect(schema) : SpecVersion.VersionFlag.V202012;
-            compiled.put(prefix, JsonSchemaFactory.getInstance(version).getSchema(schema));
-        });
+        options.schemas().forEach((prefix, schema) -> compiled.put(prefix, compile(schema)));
         return compiled;
+    }
+
+    /** Compiles a JSON Schema, draft 2020-12 unless its {@code $schema} names another. */
+    static JsonSchema compile(JsonNode schema) {
+        if (!schema.isObject() && !schema.isBoolean()) {
+            throw new IllegalArgumentException("a JSON Schema is an object or a boolean, but this is " + schema.getNodeType());
+        }
+        SpecVersion.VersionFlag version = schema.has("$schema")
+                ? SpecVersionDetector.detect(schema) : SpecVersion.VersionFlag.V202012;
+        return JsonSchemaFactory.getInstance(version).getSchema(schema);
     }
 
     @Override
@@ -95,9 +101,11 @@ final class DefaultConfigStore implements ConfigStore {
         try {
             return Optional.ofNullable(JsonValues.MAPPER.readerFor(type).readValue(e.value()));
         } catch (JsonMappingException ex) {
-            throw new ConfigBindingException(e.scope(), key, type, JsonValues.pointer(ex), ex.getOriginalMessage(), ex);
+            // Jackson's own message quotes the offending value, which may be a secret: describe it without the value,
+            // and keep Jackson's exception out of the chain for the same reason.
+            throw new ConfigBindingException(e.scope(), key, type, JsonValues.pointer(ex), JsonValues.describe(ex), null);
         } catch (java.io.IOException ex) {
-            throw new ConfigBindingException(e.scope(), key, type, "", ex.getMessage(), ex);
+            throw new ConfigBindingException(e.scope(), key, type, "", ex.getClass().getSimpleName(), null);
         }
     }
 
@@ -189,8 +197,9 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigEntry rollback(String key, long version) {
         ConfigKeys.checkKey(key);
+        List<ConfigChange> changes = backend.history(scope, key);
         JsonNode old = null;
-        for (ConfigChange change : backend.history(scope, key)) {
+        for (ConfigChange change : changes) {
             if (change.version() == version && change.newValue() != null) {
                 old = change.newValue();
                 break;
@@ -200,8 +209,11 @@ final class DefaultConfigStore implements ConfigStore {
             throw new IllegalArgumentException("config key " + ConfigKeys.describe(scope, key) + " has no version "
                     + version + " in its history (it never existed, or retention removed it)");
         }
+        // Compare-and-set against the state the history shows, so a write landing meanwhile is not overwritten.
+        ConfigChange newest = changes.get(0);
+        long expected = newest.kind() == ConfigChange.Kind.DELETE ? 0 : newest.version();
         DefaultConfigStore writer = reason != null ? this : (DefaultConfigStore) because("rollback to version " + version);
-        return writer.write(key, old, ANY_VERSION);
+        return writer.write(key, old, expected);
     }
 
     @Override
@@ -212,7 +224,8 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigStore as(String actor) {
         Objects.requireNonNull(actor, "actor");
-        if (actor.isBlank() || actor.length() > MAX_ACTOR || actor.chars().anyMatch(Character::isISOControl)) {
+        if (actor.isBlank() || actor.length() > MAX_ACTOR || actor.chars().anyMatch(Character::isISOControl)
+                || !wellFormed(actor)) {
             throw new IllegalArgumentException("actor: must be 1 to " + MAX_ACTOR + " printable characters, but was "
                     + ConfigKeys.show(actor));
         }
@@ -222,11 +235,25 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigStore because(String reason) {
         Objects.requireNonNull(reason, "reason");
-        if (reason.isBlank() || reason.length() > MAX_REASON || reason.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("reason: must be 1 to " + MAX_REASON + " characters without NUL, but was "
+        if (reason.isBlank() || reason.length() > MAX_REASON || reason.indexOf('\0') >= 0 || !wellFormed(reason)) {
+            throw new IllegalArgumentException("reason: must be 1 to " + MAX_REASON + " characters of Unicode text "
+                    + "without NUL, but was "
                     + ConfigKeys.show(reason));
         }
         return new DefaultConfigStore(backend, options, schemas, scope, actor, reason);
+    }
+
+    /** No unpaired surrogates: the driver would send them as '?', and the stores would record different text. */
+    private static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

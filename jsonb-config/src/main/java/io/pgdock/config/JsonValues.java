@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -76,7 +75,6 @@ final class JsonValues {
 
     static final ObjectMapper MAPPER = configured(JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(LIMITS).build()))
-            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
 
     /**
@@ -117,14 +115,16 @@ final class JsonValues {
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            // Jackson's message quotes the text it stopped at, which may be part of a secret: keep only its gist, and
+            // leave Jackson's exception (which carries the same text) out of the chain.
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
-                    + ": value is not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+                    + ": value is not valid JSON" + where + ": " + withoutQuotedText(e.getOriginalMessage()), null);
         } catch (NumberFormatException e) {
             // Valid JSON, but Jackson cannot make a BigDecimal of it: its exponent does not fit in an int (say
             // 0.4e0066999999999), so the number is far outside numeric's range. Jackson gives no position here.
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a number is"
                     + " outside PostgreSQL numeric's range (at most " + MAX_INTEGER_DIGITS + " digits before the point"
-                    + " and " + MAX_FRACTION_DIGITS + " after): " + ConfigKeys.show(String.valueOf(e.getMessage())), e);
+                    + " and " + MAX_FRACTION_DIGITS + " after)", null);
         }
     }
 
@@ -315,6 +315,27 @@ final class JsonValues {
     /** Compact JSON text. */
     static String text(JsonNode node) {
         return new String(bytes(node), StandardCharsets.UTF_8);
+    }
+
+    /** A message with every quoted span ('...', "...", `...` stays: those name types) replaced by an ellipsis. */
+    static String withoutQuotedText(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        String cut = message.replaceAll("'[^']*'", "'…'").replaceAll("\"[^\"]*\"", "\"…\"");
+        int nl = cut.indexOf('\n');
+        return nl < 0 ? cut : cut.substring(0, nl);
+    }
+
+    /** What a binding failure was, without the value: the expected type of the failing part. */
+    static String describe(JsonMappingException e) {
+        if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+            return "unknown property " + ConfigKeys.show(u.getPropertyName());
+        }
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+            return "the value there cannot be read as " + m.getTargetType().getTypeName();
+        }
+        return withoutQuotedText(e.getOriginalMessage());
     }
 
     /** The JSON Pointer of the part of a value where binding failed. */

@@ -56,9 +56,10 @@ final class MemoryConfigBackend implements ConfigBackend {
             if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
                 throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
             }
-            Instant now = clock.instant();
+            Instant now = now();
             String actor = context.actor() == null ? ACTOR : context.actor();
-            ConfigEntry next = new ConfigEntry(scope, key, value.deepCopy(), currentVersion + 1, now, actor);
+            long version = current != null ? currentVersion + 1 : lastRecordedVersion(scope, key) + 1;
+            ConfigEntry next = new ConfigEntry(scope, key, value.deepCopy(), version, now, actor);
             inScope.put(key, next);
             record(new ConfigChange(scope, key, next.version(),
                     current == null ? ConfigChange.Kind.CREATE : ConfigChange.Kind.UPDATE,
@@ -83,7 +84,7 @@ final class MemoryConfigBackend implements ConfigBackend {
             inScope.remove(key);
             String actor = context.actor() == null ? ACTOR : context.actor();
             record(new ConfigChange(scope, key, current.version(), ConfigChange.Kind.DELETE, current.value(), null,
-                    actor, context.reason(), clock.instant()), context.retention());
+                    actor, context.reason(), now()), context.retention());
             return true;
         }
     }
@@ -98,19 +99,48 @@ final class MemoryConfigBackend implements ConfigBackend {
             }
         }
         if (retention.maxAge() != null) {
-            Instant oldest = change.changedAt().minus(retention.maxAge());
+            Instant oldest;
+            try {
+                oldest = change.changedAt().minus(retention.maxAge());
+            } catch (ArithmeticException | java.time.DateTimeException e) {
+                return;   // an age reaching before the earliest instant keeps everything, as PostgreSQL's clamp does
+            }
             changes.removeIf(c -> c.changedAt().isBefore(oldest));
         }
+    }
+
+    /** A key that lived before continues its numbering, as the PostgreSQL trigger does. Called with the lock held. */
+    private long lastRecordedVersion(String scope, String key) {
+        Deque<ConfigChange> changes = history.get(List.of(scope, key));
+        return changes == null || changes.isEmpty() ? 0 : changes.peekFirst().version();
+    }
+
+    /** Microseconds, as PostgreSQL keeps timestamps, so both stores report the same times. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     @Override
     public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
         synchronized (lock) {
+            // Keys start with the prefix and sort after afterKey; '{' sorts above every character keys may have.
+            String from = afterKey != null && afterKey.compareTo(prefix) > 0 ? afterKey : prefix;
+            boolean inclusive = afterKey == null || afterKey.compareTo(prefix) < 0;
+            String to = prefix + "{";
             TreeSet<String> keys = new TreeSet<>();
-            for (String scope : scopes) {
+            for (String scope : from.compareTo(to) < 0 ? scopes : List.<String>of()) {
                 TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                 if (inScope != null) {
-                    keys.addAll((afterKey == null ? inScope : inScope.tailMap(afterKey, false)).keySet());
+                    // The smallest `limit` keys of all scopes: each scope is walked only as far as it can contribute.
+                    for (String key : inScope.subMap(from, inclusive, to, false).keySet()) {
+                        if (keys.size() == limit && key.compareTo(keys.last()) > 0) {
+                            break;
+                        }
+                        keys.add(key);
+                        if (keys.size() > limit) {
+                            keys.pollLast();
+                        }
+                    }
                 }
             }
             List<ConfigEntry> page = new ArrayList<>();

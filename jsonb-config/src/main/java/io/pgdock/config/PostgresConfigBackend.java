@@ -82,18 +82,6 @@ final class PostgresConfigBackend implements ConfigBackend {
     private static final String VERSION = "SELECT version FROM config_entry WHERE scope = ? AND key = ?";
 
     /**
-     * The statement for a write. With no actor, reason or retention to pass (the default view), the context clause
-     * is left out: the triggers' defaults then give the same result, and the write costs less.
-     */
-    private static String statement(String sql, WriteContext context) {
-        return isDefault(context) ? sql.replace(" FROM " + CONTEXT, "").replace(" USING " + CONTEXT, "") : sql;
-    }
-
-    private static boolean isDefault(WriteContext context) {
-        return context.actor() == null && context.reason() == null && context.retention().keepsAll();
-    }
-
-    /**
      * Distinct keys in order from the (key, scope) index, stopping after a page; then, per key, the row of the first
      * scope in the array. Keys are bounded by [prefix, upper), which is "starts with prefix" because the table's check
      * constraint limits keys to characters below '{'. Parameters: scopes, afterKey, prefix, upper, limit, scopes, scopes.
@@ -167,9 +155,9 @@ final class PostgresConfigBackend implements ConfigBackend {
             for (int attempt = 1; ; attempt++) {
                 ConfigEntry written;
                 if (expectedVersion == ConfigStore.ANY_VERSION) {
-                    written = insert(c, statement(UPSERT, context), scope, key, value, json, context);
+                    written = insert(c, UPSERT, scope, key, value, json, context);
                 } else if (expectedVersion == 0) {
-                    written = insert(c, statement(CREATE, context), scope, key, value, json, context);
+                    written = insert(c, CREATE, scope, key, value, json, context);
                 } else {
                     written = replace(c, scope, key, value, json, expectedVersion, context);
                 }
@@ -203,7 +191,7 @@ final class PostgresConfigBackend implements ConfigBackend {
 
     private ConfigEntry replace(Connection c, String scope, String key, JsonNode value, String json, long expected,
             WriteContext context) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(statement(REPLACE, context))) {
+        try (PreparedStatement s = c.prepareStatement(REPLACE)) {
             s.setString(1, json);
             int i = setContext(s, 2, context);
             s.setString(i, scope);
@@ -232,7 +220,7 @@ final class PostgresConfigBackend implements ConfigBackend {
         return run("deleting", scope, key, c -> {
             boolean any = expectedVersion == ConfigStore.ANY_VERSION;
             for (int attempt = 1; ; attempt++) {
-                try (PreparedStatement s = c.prepareStatement(statement(any ? DELETE : DELETE_VERSION, context))) {
+                try (PreparedStatement s = c.prepareStatement(any ? DELETE : DELETE_VERSION)) {
                     int i = setContext(s, 1, context);
                     s.setString(i, scope);
                     s.setString(i + 1, key);
@@ -278,9 +266,8 @@ final class PostgresConfigBackend implements ConfigBackend {
 
     /** Binds the four context parameters from {@code index}; returns the next index. */
     private static int setContext(PreparedStatement s, int index, WriteContext context) throws SQLException {
-        if (isDefault(context)) {
-            return index;   // the statement has no context clause, see statement()
-        }
+        // Always sent, '' meaning unset: leaving the clause out would let a session-level setting on the pooled
+        // connection (SET pgdock_config.keep_versions = 1, say) speak for this write.
         HistoryRetention retention = context.retention();
         s.setString(index, context.actor() == null ? "" : context.actor());
         s.setString(index + 1, context.reason() == null ? "" : context.reason());
@@ -397,7 +384,7 @@ final class PostgresConfigBackend implements ConfigBackend {
             return work.run(c);
         } catch (SQLException e) {
             String state = e.getSQLState();
-            if (state != null && state.startsWith("08")) {
+            if (SqlFailures.classify(e) == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE) {
                 throw SqlFailures.connectFailure(sanitized(e), storage.spec().toString());
             }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""

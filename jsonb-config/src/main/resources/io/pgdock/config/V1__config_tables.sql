@@ -65,20 +65,22 @@ DO $migration$
 DECLARE
     v_schema text := quote_ident(current_schema());
 BEGIN
-    -- BEFORE INSERT OR UPDATE: the version, time and author are the trigger's, whatever the statement set. A new key
-    -- starts at 1; an update is the old version plus one. An update that moves a row to another scope or key is a new
-    -- key there.
+    -- BEFORE INSERT OR UPDATE: the version, time and author are the trigger's, whatever the statement set. An update
+    -- is the old version plus one; a new key (or a row moved to another scope or key) continues after the newest
+    -- version in that key's history, or starts at 1.
     EXECUTE replace($function$
 CREATE FUNCTION pgdock_config_entry_stamp() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        NEW.version := 1;
-    ELSIF NEW.scope IS DISTINCT FROM OLD.scope OR NEW.key IS DISTINCT FROM OLD.key THEN
-        NEW.version := 1;
-    ELSE
+    IF TG_OP = 'UPDATE' AND NEW.scope = OLD.scope AND NEW.key = OLD.key THEN
         NEW.version := OLD.version + 1;
+    ELSE
+        -- A key that lived before continues its numbering from its newest history row (versions only grow, so that
+        -- row has the highest), so a compare-and-set holding a version of the key's earlier life cannot succeed.
+        NEW.version := coalesce((SELECT h.version FROM @schema@.config_history h
+                                 WHERE h.scope = NEW.scope AND h.key = NEW.key
+                                 ORDER BY h.id DESC LIMIT 1), 0) + 1;
     END IF;
     NEW.updated_at := pg_catalog.now();
     -- The same expression as pgdock_config_actor(), inline: calling a SQL function from PL/pgSQL costs a query.

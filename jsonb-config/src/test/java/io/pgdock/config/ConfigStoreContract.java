@@ -383,7 +383,7 @@ public abstract class ConfigStoreContract {
         assertThat(store.get("ingest.batch_size")).as("get after delete").isEmpty();
         assertThat(store.delete("ingest.batch_size")).as("delete of a deleted key").isFalse();
         assertThat(store.delete("never.written")).as("delete of a key never written").isFalse();
-        assertThat(store.put("ingest.batch_size", 3).version()).as("first write after a delete").isEqualTo(1);
+        assertThat(store.put("ingest.batch_size", 3).version()).as("first write after a delete").isEqualTo(3);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -689,7 +689,7 @@ public abstract class ConfigStoreContract {
         assertThat(history).as("history").hasSize(4);
         assertThat(history).extracting(ConfigChange::kind).containsExactly(ConfigChange.Kind.CREATE,
                 ConfigChange.Kind.DELETE, ConfigChange.Kind.UPDATE, ConfigChange.Kind.CREATE);
-        assertThat(history).extracting(ConfigChange::version).as("versions").containsExactly(1L, 2L, 2L, 1L);
+        assertThat(history).extracting(ConfigChange::version).as("versions").containsExactly(3L, 2L, 2L, 1L);
         assertThat(history).extracting(ConfigChange::actor).containsExactly("dave", "carol", "bob", "alice");
         assertThat(history).extracting(ConfigChange::reason)
                 .containsExactly(null, "no longer needed", null, "first batch size");
@@ -791,9 +791,79 @@ public abstract class ConfigStoreContract {
 
         ConfigEntry back = store.rollback("ingest.batch_size", 2);
 
-        assertThat(back.version()).as("a write after a delete starts at 1").isEqualTo(1);
+        assertThat(back.version()).as("a write after a delete continues the numbering").isEqualTo(3);
         assertThat(back.value().intValue()).isEqualTo(2);
         assertThat(store.history("ingest.batch_size").get(0).kind()).isEqualTo(ConfigChange.Kind.CREATE);
+    }
+
+    @Test
+    void aStaleVersionFromBeforeADeleteCannotWinACompareAndSet() {
+        ConfigStore store = newStore();
+        long seen = store.put("ingest.batch_size", 1).version();          // a client reads version 1
+        store.delete("ingest.batch_size");                                 // someone deletes the key...
+        store.put("ingest.batch_size", 2, 0);                              // ...and writes it again
+        assertThatThrownBy(() -> store.put("ingest.batch_size", 99, seen))
+                .as("compare-and-set with the version of the key's earlier life")
+                .isInstanceOfSatisfying(ConfigConflictException.class, e -> assertThat(e.currentVersion()).isEqualTo(2));
+        assertThat(store.get("ingest.batch_size", Integer.class)).contains(2);
+    }
+
+    @Test
+    void rollbackAcrossADeleteFindsTheRightVersion() {
+        ConfigStore store = newStore();
+        store.put("ingest.batch_size", 10);     // v1
+        store.put("ingest.batch_size", 20);     // v2
+        store.delete("ingest.batch_size");
+        store.put("ingest.batch_size", 30);     // v3, not a second v1
+        assertThat(store.rollback("ingest.batch_size", 1).value().intValue()).isEqualTo(10);
+        assertThat(store.entry("ingest.batch_size").orElseThrow().version()).isEqualTo(4);
+    }
+
+    @Test
+    void entriesChangesAndErrorsNeverPrintAValue() {
+        ConfigStore store = newStore();
+        ConfigEntry e = store.put("db.password", "hunter2-secret");
+        assertThat(e.toString()).contains("db.password").doesNotContain("hunter2");
+        store.put("db.password", "hunter3-secret");
+        assertThat(store.history("db.password")).allSatisfy(c -> assertThat(c.toString()).doesNotContain("hunter"));
+        assertThatThrownBy(() -> store.get("db.password", Integer.class))
+                .isInstanceOf(ConfigBindingException.class)
+                .hasMessageContaining("db.password")
+                .satisfies(t -> assertThat(t.getMessage()).doesNotContain("hunter"))
+                .satisfies(t -> assertThat(t.getCause()).isNull());
+        assertThatThrownBy(() -> store.putJson("db.password", "{\"p\": hunter4secret}"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("line 1, column")
+                .satisfies(t -> assertThat(t.getMessage()).doesNotContain("hunter4"))
+                .satisfies(t -> assertThat(t.getCause()).isNull());
+    }
+
+    @Test
+    void aBrokenSchemaIsRefusedWhenItIsSet() {
+        assertThatThrownBy(() -> ConfigOptions.builder().schema("ingest.", "[1]"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("schema for prefix \"ingest.\"");
+        assertThatThrownBy(() -> ConfigOptions.builder().schema("ingest.", "{\"minimum\": \"x\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("schema for prefix \"ingest.\"");
+    }
+
+    @Test
+    void actorsAndReasonsMustBeWellFormedText() {
+        ConfigStore store = newStore();
+        assertThatThrownBy(() -> store.as("bad\uD800actor")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("actor:");
+        assertThatThrownBy(() -> store.because("bad\uDC00reason")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("reason:");
+    }
+
+    @Test
+    void anAgeReachingBeforeTheEarliestInstantKeepsEverything() {
+        ConfigStore store = newStore(ConfigOptions.builder()
+                .retention(HistoryRetention.within(Duration.ofSeconds(Long.MAX_VALUE))).build());
+        store.put("ingest.batch_size", 1);
+        store.put("ingest.batch_size", 2);
+        assertThat(store.history("ingest.batch_size")).hasSize(2);
     }
 
     @Test

@@ -75,6 +75,10 @@ AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.scope = OLD.scope AND NEW.key = OLD.key THEN
         NEW.version := OLD.version + 1;
+    ELSIF EXISTS (SELECT FROM @schema@.config_entry l WHERE l.key = NEW.key AND l.scope = NEW.scope) THEN
+        -- An insert of a live key: it becomes the ON CONFLICT update (whose own firing of this trigger sets the
+        -- version) or fails, so this version is never stored; the cheap primary-key probe spares the history lookup.
+        NEW.version := 1;
     ELSE
         -- A key that lived before continues its numbering from its newest history row (versions only grow, so that
         -- row has the highest), so a compare-and-set holding a version of the key's earlier life cannot succeed.

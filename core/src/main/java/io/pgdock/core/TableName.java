@@ -112,17 +112,9 @@ public final class TableName {
         if (value == null) {
             throw new NullPointerException(parameter);
         }
-        if (value.isEmpty()) {
-            throw new IllegalArgumentException(parameter + " must not be empty");
-        }
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException(parameter + " must not contain a NUL character, but was "
-                    + Values.show(value));
-        }
-        int bytes = Values.utf8Length(value);
-        if (bytes > Values.MAX_IDENTIFIER_BYTES) {
-            throw new IllegalArgumentException(parameter + " must be at most " + Values.MAX_IDENTIFIER_BYTES
-                    + " bytes in UTF-8 (PostgreSQL would truncate it), but was " + bytes + " bytes: " + Values.show(value));
+        String problem = Values.identifierProblem(value);
+        if (problem != null) {
+            throw new IllegalArgumentException(parameter + " " + problem);
         }
         return value;
     }

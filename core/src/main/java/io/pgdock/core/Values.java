@@ -66,18 +66,30 @@ final class Values {
         if (value == null) {
             throw new NullPointerException(source);
         }
+        String problem = identifierProblem(value);
+        if (problem != null) {
+            throw new InvalidConnectionSpecException(source, problem);
+        }
+        return value;
+    }
+
+    /**
+     * What is wrong with a name the server stores as an identifier, or null if nothing: empty, a NUL character, or
+     * more than 63 bytes in UTF-8 (the server would silently truncate it). Callers word the exception.
+     */
+    static String identifierProblem(String value) {
         if (value.isEmpty()) {
-            throw new InvalidConnectionSpecException(source, "must not be empty");
+            return "must not be empty";
         }
         if (value.indexOf('\0') >= 0) {
-            throw new InvalidConnectionSpecException(source, "must not contain a NUL character, but was " + show(value));
+            return "must not contain a NUL character, but was " + show(value);
         }
         int bytes = utf8Length(value);
         if (bytes > MAX_IDENTIFIER_BYTES) {
-            throw new InvalidConnectionSpecException(source, "must be at most " + MAX_IDENTIFIER_BYTES
-                    + " bytes in UTF-8 (PostgreSQL would truncate it), but was " + bytes + " bytes: " + show(value));
+            return "must be at most " + MAX_IDENTIFIER_BYTES + " bytes in UTF-8 (PostgreSQL would truncate it), but was "
+                    + bytes + " bytes: " + show(value);
         }
-        return value;
+        return null;
     }
 
     /**

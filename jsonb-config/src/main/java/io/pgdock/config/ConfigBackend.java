@@ -17,10 +17,13 @@ interface ConfigBackend {
     /**
      * Writes the next version of {@code key} in {@code scope}, atomically with its history row.
      *
+     * @param value the normalised value
+     * @param json the same value as compact JSON text, already made for the size check, so no backend makes it again
      * @param expectedVersion {@link ConfigStore#ANY_VERSION}, 0 (must not exist) or the current version
      * @throws ConfigConflictException if the key is at another version
      */
-    ConfigEntry write(String scope, String key, JsonNode value, long expectedVersion, WriteContext context);
+    ConfigEntry write(String scope, String key, JsonNode value, String json, long expectedVersion,
+            WriteContext context);
 
     /**
      * Deletes {@code key} from {@code scope}, atomically with its history row.

@@ -8,6 +8,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -125,13 +126,14 @@ final class DefaultConfigStore implements ConfigStore {
     private ConfigEntry write(String key, JsonNode raw, long expectedVersion) {
         checkExpected(expectedVersion);
         JsonNode value = JsonValues.normalize(scope, key, raw);
-        int size = JsonValues.bytes(value).length;
+        byte[] json = JsonValues.bytes(value);
+        int size = json.length;
         if (size > options.maxValueBytes()) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": value is "
                     + size + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
         }
         validate(key, value);
-        return backend.write(scope, key, value, expectedVersion, context());
+        return backend.write(scope, key, value, new String(json, StandardCharsets.UTF_8), expectedVersion, context());
     }
 
     private void validate(String key, JsonNode value) {

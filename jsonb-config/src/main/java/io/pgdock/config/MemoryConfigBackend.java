@@ -48,7 +48,8 @@ final class MemoryConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigEntry write(String scope, String key, JsonNode value, long expectedVersion, WriteContext context) {
+    public ConfigEntry write(String scope, String key, JsonNode value, String json, long expectedVersion,
+            WriteContext context) {
         synchronized (lock) {
             TreeMap<String, ConfigEntry> inScope = entries.computeIfAbsent(scope, s -> new TreeMap<>());
             ConfigEntry current = inScope.get(key);

@@ -149,8 +149,8 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigEntry write(String scope, String key, JsonNode value, long expectedVersion, WriteContext context) {
-        String json = JsonValues.text(value);
+    public ConfigEntry write(String scope, String key, JsonNode value, String json, long expectedVersion,
+            WriteContext context) {
         return run("writing", scope, key, c -> {
             for (int attempt = 1; ; attempt++) {
                 ConfigEntry written;

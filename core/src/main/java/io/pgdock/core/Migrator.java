@@ -141,37 +141,30 @@ public final class Migrator {
     public Map<String, List<Migration>> apply(Collection<MigrationSet> sets) {
         Objects.requireNonNull(sets, "sets");
         try (Connection c = connect()) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                try (Statement s = c.createStatement()) {
+            Map<String, List<Migration>> applied = Transactions.run(c, tx -> {
+                try (Statement s = tx.createStatement()) {
                     // Waiting for another migrator must not trip the session's timeouts, nor may a long migration.
                     s.execute("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; "
                             + "SET LOCAL search_path TO " + quotedSchema + ", pg_catalog");
                 }
-                try (PreparedStatement lock = c.prepareStatement(LOCK)) {
+                try (PreparedStatement lock = tx.prepareStatement(LOCK)) {
                     lock.setString(1, schema);
                     lock.execute();
                 }
-                try (Statement s = c.createStatement()) {
+                try (Statement s = tx.createStatement()) {
                     s.execute(createHistorySql());
                 }
-                Map<String, List<Migration>> pending = plan(sets, readHistory(c, true));
+                Map<String, List<Migration>> pending = plan(sets, readHistory(tx, true));
                 for (Map.Entry<String, List<Migration>> entry : pending.entrySet()) {
                     for (Migration m : entry.getValue()) {
-                        run(c, entry.getKey(), m);
+                        run(tx, entry.getKey(), m);
                     }
                 }
-                c.commit();
-                pending.forEach((module, list) -> list.forEach(m ->
-                        LOG.info("Applied migration {} {} to schema {}", module, m, quotedSchema)));
                 return pending;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+            });
+            applied.forEach((module, list) -> list.forEach(m ->
+                    LOG.info("Applied migration {} {} to schema {}", module, m, quotedSchema)));
+            return applied;
         } catch (SQLException e) {
             throw new MigrationException("migrating schema " + quotedSchema + " failed: "
                     + SqlFailures.firstLine(e.getMessage()), e);

@@ -209,23 +209,18 @@ public final class Provisioning {
                         + " (REVOKE and CREATE SCHEMA act on the current database), but is connected to "
                         + Values.show(current));
             }
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                for (String statement : statements()) {
-                    st.execute(statement);
+            Transactions.run(c, tx -> {
+                try (Statement st = tx.createStatement()) {
+                    for (String statement : statements()) {
+                        st.execute(statement);
+                    }
                 }
-                if (password != null && !ScramVerifier.matches(storedVerifier(c), password)) {
-                    c.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
+                if (password != null && !ScramVerifier.matches(storedVerifier(tx), password)) {
+                    tx.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
                 }
-                checkResult(c);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+                checkResult(tx);
+                return null;
+            });
             LOG.info("Provisioned role {} and schema {} in database {}", Values.quoteIdentifier(role),
                     Values.quoteIdentifier(schema), Values.quoteIdentifier(database));
         } catch (SQLException e) {

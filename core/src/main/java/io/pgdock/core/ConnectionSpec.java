@@ -69,6 +69,7 @@ public final class ConnectionSpec {
     private final TargetServerType targetServerType;
     private final SortedMap<String, String> options;
     private final byte[] passwordFingerprint;
+    private final int hash;
 
     private ConnectionSpec(Builder b, List<Endpoint> endpoints) {
         this.endpoints = List.copyOf(endpoints);
@@ -87,6 +88,10 @@ public final class ConnectionSpec {
         this.targetServerType = b.targetServerType;
         this.options = Collections.unmodifiableSortedMap(new TreeMap<>(b.options));
         this.passwordFingerprint = password == null ? new byte[0] : Values.sha256(password);
+        // Specs are map keys (DataSourceFactory looks a pool up by spec on every get), so the hash is computed once.
+        this.hash = Objects.hash(this.endpoints, database, user, schema, sslMode, applicationName, connectTimeout,
+                socketTimeout, statementTimeout, lockTimeout, idleInTransactionSessionTimeout, readOnly,
+                targetServerType, options);
     }
 
     /**
@@ -479,8 +484,7 @@ public final class ConnectionSpec {
     /** Consistent with {@link #equals(Object)}; the password does not contribute. */
     @Override
     public int hashCode() {
-        return Objects.hash(endpoints, database, user, schema, sslMode, applicationName, connectTimeout, socketTimeout,
-                statementTimeout, lockTimeout, idleInTransactionSessionTimeout, readOnly, targetServerType, options);
+        return hash;
     }
 
     /**

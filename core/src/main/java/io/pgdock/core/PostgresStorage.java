@@ -5,10 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -149,8 +148,8 @@ final class PostgresStorage implements Storage {
     private static boolean checkSchema(Connection c, ConnectionSpec spec, String schema, boolean create)
             throws SQLException {
         String quoted = Values.quoteIdentifier(schema);
-        boolean[] state = schemaState(c, schema);
-        if (!state[0]) {
+        SchemaAccess state = SchemaAccess.of(c, schema);
+        if (!state.exists()) {
             if (!create) {
                 throw new ConnectionFailedException(Reason.SCHEMA_MISSING, "schema " + quoted + " does not exist in "
                         + "database " + Values.show(spec.database()) + " (" + spec + "); create it with the "
@@ -171,28 +170,14 @@ final class PostgresStorage implements Storage {
                     throw e;
                 }
             }
-            state = schemaState(c, schema);
+            state = SchemaAccess.of(c, schema);
         }
-        if (!state[1]) {
+        if (!state.usage()) {
             throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(spec.user())
                     + " has no USAGE privilege on schema " + quoted + "; grant it, or make the role the schema's "
                     + "owner with the provisioning SQL", "42501", null);
         }
-        return state[2];
-    }
-
-    /** {exists, usage, create}. */
-    private static boolean[] schemaState(Connection c, String schema) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT n.oid IS NOT NULL, "
-                + "coalesce(has_schema_privilege(n.oid, 'USAGE'), false), "
-                + "coalesce(has_schema_privilege(n.oid, 'CREATE'), false) "
-                + "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = ?")) {
-            s.setString(1, schema);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return new boolean[] {rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3)};
-            }
-        }
+        return state.create();
     }
 
     private static List<MigrationSet> migrationSets(StorageOptions options) {

@@ -1,5 +1,6 @@
 package io.pgdock.core;
 
+import io.pgdock.core.internal.Shown;
 import java.nio.charset.StandardCharsets;
 
 /** Small helpers for validating settings and showing bad values in messages. Not API. */
@@ -7,42 +8,12 @@ final class Values {
     /** PostgreSQL's NAMEDATALEN - 1: the longest identifier the server keeps without truncating it. */
     static final int MAX_IDENTIFIER_BYTES = 63;
 
-    private static final int MAX_SHOWN = 80;
-
     private Values() {
     }
 
-    /**
-     * A value as it should appear in an error message: quoted, control characters escaped, long values cut.
-     */
+    /** A value as it should appear in an error message; see {@link Shown#show(String)}. */
     static String show(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_SHOWN) + 16).append('"');
-        int shown = 0;
-        for (int i = 0; i < value.length() && shown < MAX_SHOWN; i++, shown++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c)) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-        if (value.length() > MAX_SHOWN) {
-            out.append("... (").append(value.length()).append(" characters)");
-        }
-        return out.toString();
+        return Shown.show(value);
     }
 
     /** SHA-256 of the UTF-8 bytes. */

@@ -1,7 +1,14 @@
 /**
- * Dynamic connections keyed by configuration: {@code DataSourceFactory}, a bounded cache of pools keyed by
- * {@link io.pgdock.core.ConnectionSpec}, and a fixed fake for tests.
+ * Dynamic connections keyed by configuration.
  *
- * <p>Not built yet: this package is reserved for the dynamic-connections issue. See {@code DESIGN.md}, "Dynamic connections".
+ * <p>{@link io.pgdock.datasource.DataSourceFactory} hands out {@link javax.sql.DataSource} handles for any number of
+ * PostgreSQL targets, each described by a {@link io.pgdock.core.ConnectionSpec} or by a name that a
+ * {@link io.pgdock.datasource.TargetResolver} turns into one. {@link io.pgdock.datasource.DataSourceFactory#pooled} keeps
+ * a bounded set of HikariCP pools (idle TTL, pool limit, global connection limit, least-recently-used eviction, one
+ * shared housekeeping thread), isolates failing targets with a typed error and a back-off, and follows password
+ * rotation. {@link io.pgdock.datasource.FixedDataSourceFactory} is the fake for tests. Both pass
+ * {@code DataSourceFactoryContract}.
+ *
+ * <p>Every type here is thread-safe unless its documentation says otherwise (builders are not).
  */
 package io.pgdock.datasource;

@@ -1,0 +1,420 @@
+package io.pgdock.datasource;
+
+import io.pgdock.core.ConnectionFailedException;
+import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Health;
+import io.pgdock.core.internal.SqlFailures;
+import java.lang.reflect.Method;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link DataSourceFactory} over HikariCP pools, one per distinct {@link ConnectionSpec}.
+ *
+ * <p><b>Concurrency.</b> Live pools are in {@link #pools}, keyed by spec; a lookup of an existing pool takes no lock.
+ * Creating and retiring pools, and the checks of the pool limit that go with them, happen under {@link #lock}, so
+ * concurrent first calls for one spec build one pool, and a limit is never overshot by a race. A pool is retired by
+ * setting its sign bit ({@link TargetPool#retire}), after which it lends nothing new; it is closed by maintenance once it
+ * has drained, or when its drain deadline passes. Listeners are called outside the lock.
+ *
+ * <p><b>Rotation.</b> {@link #byIdentity} maps a spec without its password to the live pool for it. A new spec with the
+ * same identity retires the old pool with the new one as its successor; handles on the old pool follow the successor.
+ *
+ * <p><b>Threads.</b> One scheduled executor (the caller's, or one daemon thread of ours) runs maintenance and every
+ * pool's HikariCP housekeeping. HikariCP opens and closes connections on short-lived threads of its own (one per pool
+ * while it works, ending after 5 s idle); they come from {@link #threadFactory}, virtual threads where the JDK has them.
+ */
+final class PooledDataSourceFactory implements DataSourceFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(PooledDataSourceFactory.class);
+
+    private final FactoryOptions options;
+    private final Object lock = new Object();
+    private final ConcurrentHashMap<ConnectionSpec, TargetPool> pools = new ConcurrentHashMap<>();
+    private final Map<ConnectionSpec, TargetPool> byIdentity = new ConcurrentHashMap<>();
+    private final Set<TargetPool> retiring = ConcurrentHashMap.newKeySet();
+    private final Set<String> labels = new HashSet<>();   // guarded by lock
+    private final Semaphore permits;
+    private final ScheduledExecutorService executor;
+    private final boolean ownsExecutor;
+    private final ThreadFactory threadFactory;
+    private final ScheduledFuture<?> maintenance;
+    private final AtomicLong threadCount = new AtomicLong();
+    private volatile boolean closed;
+
+    PooledDataSourceFactory(FactoryOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.permits = new Semaphore(options.maximumConnections());
+        this.ownsExecutor = options.executor().isEmpty();
+        this.executor = options.executor().orElseGet(PooledDataSourceFactory::ownExecutor);
+        this.threadFactory = options.threadFactory().orElseGet(this::defaultThreadFactory);
+        long interval = options.maintenanceInterval().toNanos();
+        this.maintenance = executor.scheduleWithFixedDelay(this::maintain, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    private static ScheduledExecutorService ownExecutor() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "pgdock-datasource-housekeeper");
+            t.setDaemon(true);
+            return t;
+        });
+        // Every evicted pool cancels its HikariCP housekeeping task; do not keep the cancelled tasks queued.
+        e.setRemoveOnCancelPolicy(true);
+        return e;
+    }
+
+    /** Virtual threads on Java 21+ (found reflectively: the code targets 17), daemon platform threads otherwise. */
+    private ThreadFactory defaultThreadFactory() {
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            Class<?> builderType = Class.forName("java.lang.Thread$Builder");
+            builder = builderType.getMethod("name", String.class, long.class).invoke(builder, "pgdock-datasource-", 0L);
+            Method factory = builderType.getMethod("factory");
+            return (ThreadFactory) factory.invoke(builder);
+        } catch (ReflectiveOperationException | RuntimeException noVirtualThreads) {
+            return r -> {
+                Thread t = new Thread(r, "pgdock-datasource-" + threadCount.getAndIncrement());
+                t.setDaemon(true);
+                return t;
+            };
+        }
+    }
+
+    FactoryOptions options() {
+        return options;
+    }
+
+    Semaphore permits() {
+        return permits;
+    }
+
+    ScheduledExecutorService executor() {
+        return executor;
+    }
+
+    ThreadFactory threadFactory() {
+        return threadFactory;
+    }
+
+    // ---- lookups ----
+
+    @Override
+    public DataSource get(ConnectionSpec spec) {
+        TargetPool p = acquire(Objects.requireNonNull(spec, "spec"), null);
+        p.throwIfFailing();
+        return p.handle();
+    }
+
+    @Override
+    public DataSource get(String name) {
+        TargetPool p = acquire(resolve(name), name);
+        p.throwIfFailing();
+        return p.handle(name);
+    }
+
+    @Override
+    public Jdbi jdbi(ConnectionSpec spec) {
+        return ((TargetDataSource) get(spec)).jdbi();
+    }
+
+    @Override
+    public Jdbi jdbi(String name) {
+        return ((TargetDataSource) get(name)).jdbi();
+    }
+
+    @Override
+    public Health health(ConnectionSpec spec) {
+        return health(acquire(Objects.requireNonNull(spec, "spec"), null).handle());
+    }
+
+    @Override
+    public Health health(String name) {
+        return health(acquire(resolve(name), name).handle(name));
+    }
+
+    @Override
+    public void warmUp(ConnectionSpec spec) {
+        TargetDataSource handle = (TargetDataSource) get(spec);
+        try (Connection c = handle.getConnection()) {
+            c.isValid(1);
+        } catch (SQLException e) {
+            throw SqlFailures.connectFailure(e, spec.toString());
+        }
+    }
+
+    @Override
+    public List<TargetStatus> targets() {
+        long now = options.ticker().read();
+        List<TargetStatus> out = new ArrayList<>();
+        for (TargetPool p : pools.values()) {
+            out.add(p.status(now));
+        }
+        return out;
+    }
+
+    private ConnectionSpec resolve(String name) {
+        requireOpen();
+        TargetResolver.checkName(name);
+        Optional<ConnectionSpec> spec = options.resolver().resolve(name);
+        return spec.orElseThrow(() -> new UnknownTargetException(name, "no target is named '" + name
+                + "': the factory's TargetResolver does not know it (FactoryOptions.resolver; for "
+                + "TargetResolver.environment, set " + TargetResolver.environmentPrefix(name) + "URL). There is no "
+                + "fallback to another target"));
+    }
+
+    private Health health(TargetDataSource handle) {
+        Instant at = options.clock().instant();
+        long start = options.ticker().read();
+        TargetPool before = handle.pool();
+        try {
+            before.throwIfFailing();
+            try (Connection c = handle.getConnection(); Statement s = c.createStatement()) {
+                s.setQueryTimeout((int) Math.max(1, options.borrowTimeout().toSeconds()));
+                try (ResultSet rs = s.executeQuery("SHOW server_version")) {
+                    rs.next();
+                    String version = rs.getString(1);
+                    return Health.up(Duration.ofNanos(options.ticker().read() - start), version,
+                            handle.pool().stats(), at);
+                }
+            }
+        } catch (SQLException | ConnectionFailedException e) {
+            return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)),
+                    SqlFailures.firstLine(e.getMessage()), handle.pool().stats(), at);
+        }
+    }
+
+    // ---- pool lifecycle ----
+
+    /** The live pool for a spec, made if there is none. */
+    TargetPool acquire(ConnectionSpec spec, String name) {
+        TargetPool p = pools.get(spec);
+        if (p != null && !p.isRetired()) {
+            return p;
+        }
+        List<Runnable> events = new ArrayList<>(3);
+        try {
+            synchronized (lock) {
+                requireOpen();
+                p = pools.get(spec);
+                if (p != null && !p.isRetired()) {
+                    return p;
+                }
+                makeRoomForPool(spec, events);
+                String label = uniqueLabel(name != null ? name : spec.user() + "@" + spec.endpoints().get(0) + "/"
+                        + spec.database());
+                p = new TargetPool(this, spec, name, label);
+                pools.put(spec, p);
+                TargetPool previous = byIdentity.put(identity(spec), p);
+                TargetPool created = p;
+                events.add(() -> emit(FactoryEvent.Type.CREATED, created, "pool created (lazy: no connection yet)"));
+                if (previous != null && previous != p) {
+                    retireLocked(previous, p, FactoryEvent.Type.ROTATED, "the password changed; new borrowers get "
+                            + "the pool " + label + ", this one drains and closes", events);
+                }
+                return p;
+            }
+        } finally {
+            events.forEach(Runnable::run);
+        }
+    }
+
+    /** The pool a handle should use now that {@code stale} refused it. */
+    TargetPool replacement(TargetDataSource handle, TargetPool stale) {
+        requireOpen();
+        TargetPool next = stale.successor();
+        while (next != null && next.isRetired() && next.successor() != null) {
+            next = next.successor();
+        }
+        if (next != null && !next.isRetired()) {
+            return next;
+        }
+        if (handle.name() != null) {
+            return acquire(resolve(handle.name()), handle.name());
+        }
+        return acquire(next != null ? next.spec() : stale.spec(), null);
+    }
+
+    private static ConnectionSpec identity(ConnectionSpec spec) {
+        return spec.password().isEmpty() ? spec : spec.toBuilder().password(null).build();
+    }
+
+    private String uniqueLabel(String base) {
+        String label = base;
+        for (int i = 2; labels.contains(label); i++) {
+            label = base + "#" + i;
+        }
+        labels.add(label);
+        return label;
+    }
+
+    /** Under the lock: evicts the least recently used idle pool when the pool limit is reached. */
+    private void makeRoomForPool(ConnectionSpec spec, List<Runnable> events) {
+        if (pools.size() < options.maximumPools()) {
+            return;
+        }
+        TargetPool victim = pools.values().stream().filter(TargetPool::isIdle)
+                .min(Comparator.comparingLong(TargetPool::lastUsed)).orElse(null);
+        if (victim == null) {
+            throw new ConnectionFailedException(Reason.TOO_MANY_CONNECTIONS, "cannot open a pool for " + spec + ": all "
+                    + options.maximumPools() + " pools this factory may keep (FactoryOptions.maximumPools) have "
+                    + "connections lent; raise the limit or return connections sooner", null, null);
+        }
+        retireLocked(victim, null, FactoryEvent.Type.EVICTED, "least recently used idle pool, evicted because "
+                + "maximumPools (" + options.maximumPools() + ") was reached", events);
+    }
+
+    private void retireLocked(TargetPool p, TargetPool successor, FactoryEvent.Type type, String why,
+            List<Runnable> events) {
+        if (!p.retire(successor)) {
+            return;
+        }
+        pools.remove(p.spec(), p);
+        byIdentity.remove(identity(p.spec()), p);
+        labels.remove(p.label());
+        retiring.add(p);
+        events.add(() -> emit(type, p, why));
+    }
+
+    /**
+     * Called when a connection slot is wanted and none is free: closes the idle connections of the least recently used
+     * pool that has some (draining pools first), so the caller waiting in {@link TargetConnector} gets a slot.
+     */
+    void makeRoom(TargetPool requester) {
+        Optional<TargetPool> draining = retiring.stream().filter(p -> p.idleConnections() > 0).findAny();
+        if (draining.isPresent()) {
+            draining.get().evictIdleConnections();
+            return;
+        }
+        pools.values().stream().filter(p -> p != requester && p.idleConnections() > 0)
+                .min(Comparator.comparingLong(TargetPool::lastUsed))
+                .ifPresent(TargetPool::evictIdleConnections);
+    }
+
+    /** Evicts pools idle past their TTL; closes retired pools that have drained or passed their deadline. */
+    void maintain() {
+        try {
+            long now = options.ticker().read();
+            List<Runnable> events = new ArrayList<>();
+            synchronized (lock) {
+                long ttl = options.idleTtl().toNanos();
+                for (TargetPool p : pools.values()) {
+                    if (now - p.lastUsed() >= ttl && p.isIdle()) {
+                        retireLocked(p, null, FactoryEvent.Type.EVICTED, "unused for " + options.idleTtl()
+                                + " (idleTtl)", events);
+                    }
+                }
+            }
+            events.forEach(Runnable::run);
+            long deadline = options.drainTimeout().toNanos();
+            for (TargetPool p : retiring) {
+                if (p.drained()) {
+                    closePool(p, "drained");
+                } else if (now - p.retiredAt() >= deadline) {
+                    LOG.warn("Closing pool {} ({}) with {} connection(s) still lent: they were not returned within "
+                            + "the drain timeout of {}; HikariCP aborts them", p.label(), p.spec(), p.lent(),
+                            options.drainTimeout());
+                    closePool(p, "closed with " + p.lent() + " connection(s) still lent after the drain timeout of "
+                            + options.drainTimeout());
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("DataSourceFactory maintenance failed; it runs again in {}", options.maintenanceInterval(), e);
+        }
+    }
+
+    private void closePool(TargetPool p, String why) {
+        if (retiring.remove(p)) {
+            p.close();
+            emit(FactoryEvent.Type.CLOSED, p, why);
+        }
+    }
+
+    /** Runs maintenance now, on the caller's thread (tests with a fake ticker call it instead of waiting). */
+    void cleanUp() {
+        maintain();
+    }
+
+    // ---- failures and events ----
+
+    void failed(TargetPool p, ConnectionFailedException e) {
+        LOG.warn("Target {} failed ({}); refusing it for {} (failureBackoff): {}", p.label(), e.reason(),
+                options.failureBackoff(), e.getMessage());
+        emit(FactoryEvent.Type.FAILED, p, e.getMessage());
+    }
+
+    void emit(FactoryEvent.Type type, TargetPool p, String detail) {
+        if (type != FactoryEvent.Type.FAILED) {
+            LOG.debug("Target {} ({}): {} - {}", p.label(), p.spec(), type, detail);
+        }
+        List<FactoryListener> listeners = options.listeners();
+        if (listeners.isEmpty()) {
+            return;
+        }
+        FactoryEvent event = new FactoryEvent(type, p.label(), p.spec(), detail, options.clock().instant(), p::stats);
+        for (FactoryListener l : listeners) {
+            try {
+                l.onEvent(event);
+            } catch (RuntimeException e) {
+                LOG.warn("FactoryListener {} threw on {}; ignored", l, event, e);
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this DataSourceFactory is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Runnable> events = new ArrayList<>();
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (TargetPool p : new ArrayList<>(pools.values())) {
+                retireLocked(p, null, FactoryEvent.Type.EVICTED, "the factory is closing", events);
+            }
+        }
+        maintenance.cancel(false);
+        events.forEach(Runnable::run);
+        for (TargetPool p : new ArrayList<>(retiring)) {
+            closePool(p, "the factory closed");
+        }
+        if (ownsExecutor) {
+            executor.shutdownNow();
+        }
+        LOG.debug("DataSourceFactory closed");
+    }
+
+    @Override
+    public String toString() {
+        return "PooledDataSourceFactory[pools=" + pools.size() + ", draining=" + retiring.size() + ", " + options + "]";
+    }
+}

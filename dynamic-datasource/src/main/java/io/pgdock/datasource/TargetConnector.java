@@ -1,0 +1,162 @@
+package io.pgdock.datasource;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.postgresql.Driver;
+
+/**
+ * Opens the physical connections of one target: the {@link DataSource} its HikariCP pool draws from. Every connection
+ * holds a permit of the factory's global limit ({@link PermitConnection}); when none is free, the factory is asked to
+ * close idle connections of other targets, and the call waits up to the borrow timeout for one.
+ *
+ * <p>The first connection of a target is opened by the caller that first needs it (to check the target and report a
+ * failure at once, typed) and then handed to the pool through {@link #handOff(Connection)}, so the check costs no extra
+ * connection.
+ *
+ * <p>Thread-safe.
+ */
+final class TargetConnector implements DataSource {
+    private static final Driver DRIVER = new Driver();
+
+    private final String url;
+    private final Properties properties;
+    private final Semaphore permits;
+    private final int maximumConnections;
+    private final long permitWaitNanos;
+    private final TargetPool owner;
+    private final AtomicReference<Connection> handoff = new AtomicReference<>();
+    private volatile int loginTimeoutSeconds;
+
+    TargetConnector(String url, Properties properties, Semaphore permits, int maximumConnections, long permitWaitNanos,
+            TargetPool owner) {
+        this.url = url;
+        this.properties = properties;
+        this.permits = permits;
+        this.maximumConnections = maximumConnections;
+        this.permitWaitNanos = permitWaitNanos;
+        this.owner = owner;
+    }
+
+    /** Opens a physical connection within the global limit; the caller owns it. */
+    Connection open() throws SQLException {
+        acquirePermit();
+        try {
+            Connection c = DRIVER.connect(url, properties);
+            if (c == null) {
+                throw new SQLException("pgjdbc did not accept the URL " + url, "08001");
+            }
+            return new PermitConnection(c, permits);
+        } catch (SQLException | RuntimeException | Error e) {
+            permits.release();
+            throw e;
+        }
+    }
+
+    private void acquirePermit() throws SQLException {
+        if (permits.tryAcquire()) {
+            return;
+        }
+        owner.makeRoom();
+        try {
+            if (permits.tryAcquire(permitWaitNanos, TimeUnit.NANOSECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting for a free connection slot", "08001",
+                    e);
+        }
+        throw new LimitReachedException("all " + maximumConnections + " connections this factory may open "
+                + "(FactoryOptions.maximumConnections) are in use, and none was freed within the borrow timeout");
+    }
+
+    /** Gives a checked connection to the pool, which takes it on its next connect. */
+    void handOff(Connection c) {
+        closeQuietly(handoff.getAndSet(c));
+    }
+
+    /** Closes a connection handed off but not yet taken (the pool is being retired). */
+    void discardHandoff() {
+        closeQuietly(handoff.getAndSet(null));
+    }
+
+    /** Called by HikariCP when it needs a connection. */
+    @Override
+    public Connection getConnection() throws SQLException {
+        Connection ready = handoff.getAndSet(null);
+        if (ready != null && !ready.isClosed()) {
+            return ready;
+        }
+        // A failing target is not contacted again until its back-off ends, however often the pool retries.
+        owner.refuseIfFailing();
+        try {
+            return open();
+        } catch (SQLException e) {
+            owner.poolConnectFailed(e);
+            throw e;
+        }
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("credentials come from the target's ConnectionSpec");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return null;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        // pgjdbc logs through java.util.logging; nothing to set.
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) {
+        // HikariCP passes its connection timeout here; the login timeout in effect is the driver property.
+        this.loginTimeoutSeconds = seconds;
+    }
+
+    @Override
+    public int getLoginTimeout() {
+        return loginTimeoutSeconds;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("pgdock does not log through java.util.logging");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        throw new SQLException("not a wrapper for " + iface.getName());
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+        return iface.isInstance(this);
+    }
+
+    static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // Closing a connection we no longer need; nothing to do about a failure.
+            }
+        }
+    }
+}

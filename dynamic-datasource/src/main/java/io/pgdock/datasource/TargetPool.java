@@ -1,0 +1,512 @@
+package io.pgdock.datasource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import io.pgdock.core.ConnectionFailedException;
+import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Health;
+import io.pgdock.core.internal.SchemaAccess;
+import io.pgdock.core.internal.SqlFailures;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One target's HikariCP pool and what the factory knows about it.
+ *
+ * <p><b>Users and retirement.</b> {@link #users} counts callers inside {@link TargetDataSource#getConnection()} for this
+ * pool; its sign bit marks the pool retired. {@link #enter()} fails once the bit is set, so after {@link #retire()}
+ * returns no new borrow can start, and the pool may be closed as soon as the count is zero and HikariCP reports no
+ * connection lent ({@link #drained()}).
+ *
+ * <p><b>Check.</b> The target is checked once, by the first borrower, on a connection of its own that is then handed to
+ * the pool: connect, then the schema (and, behind a transaction pooler, the role's settings). Concurrent first borrowers
+ * wait for that one check. A failure is remembered for the back-off: borrowers get it again without contacting the
+ * server, and so does HikariCP when it tries to open a connection ({@link #refuseIfFailing()}).
+ *
+ * <p>Thread-safe.
+ */
+final class TargetPool {
+    private static final int RETIRED = Integer.MIN_VALUE;
+
+    /** Where the target stands. Immutable; replaced as a whole. */
+    private record Check(TargetStatus.State state, CompletableFuture<Void> running, ConnectionFailedException error,
+            long until) {
+        static final Check NEW = new Check(TargetStatus.State.NEW, null, null, 0);
+        static final Check READY = new Check(TargetStatus.State.READY, null, null, 0);
+    }
+
+    private final PooledDataSourceFactory factory;
+    private final FactoryOptions options;
+    private final ConnectionSpec spec;
+    private final String label;
+    private final TargetConnector connector;
+    private final HikariDataSource hikari;
+    private final TargetDataSource handle;
+    private final AtomicInteger users = new AtomicInteger();
+    private final AtomicReference<Check> check = new AtomicReference<>(Check.NEW);
+    private final Duration connectTimeout;
+    private volatile TargetDataSource namedHandle;
+    private volatile long lastUsed;
+    private volatile TargetPool successor;
+    private volatile long retiredAt;
+
+    TargetPool(PooledDataSourceFactory factory, ConnectionSpec spec, String name, String label) {
+        this.factory = factory;
+        this.options = factory.options();
+        this.spec = spec;
+        this.label = label;
+        this.connectTimeout = spec.connectTimeout().orElse(options.connectTimeout());
+        this.connector = new TargetConnector(spec.jdbcUrl(), driverProperties(spec, options), factory.permits(),
+                options.maximumConnections(), options.borrowTimeout().toNanos(), this);
+        this.hikari = new HikariDataSource(hikariConfig());
+        this.handle = new TargetDataSource(factory, null, this);
+        if (name != null) {
+            this.namedHandle = new TargetDataSource(factory, name, this);
+        }
+        this.lastUsed = options.ticker().read();
+    }
+
+    /** The driver properties: the spec's, plus the factory's defaults made explicit. */
+    static Properties driverProperties(ConnectionSpec spec, FactoryOptions options) {
+        Properties p = spec.driverProperties();
+        if (spec.sslMode().isEmpty()) {
+            p.setProperty("sslmode", options.defaultSslMode().value());
+        }
+        if (spec.applicationName().isEmpty()) {
+            p.setProperty("ApplicationName", options.applicationName());
+        }
+        long connectSeconds = spec.connectTimeout().orElse(options.connectTimeout()).toSeconds();
+        p.setProperty("connectTimeout", Long.toString(connectSeconds));
+        if (!spec.options().containsKey("loginTimeout")) {
+            p.setProperty("loginTimeout", Long.toString(connectSeconds));
+        }
+        if (options.transactionPooling() && !spec.options().containsKey("prepareThreshold")) {
+            p.setProperty("prepareThreshold", "0");
+        }
+        return p;
+    }
+
+    private HikariConfig hikariConfig() {
+        HikariConfig c = new HikariConfig();
+        c.setPoolName("pgdock-" + label);
+        c.setDataSource(connector);
+        c.setMaximumPoolSize(options.maximumPoolSize());
+        c.setMinimumIdle(0);
+        c.setConnectionTimeout(options.borrowTimeout().toMillis());
+        c.setIdleTimeout(options.connectionIdleTimeout().toMillis());
+        c.setMaxLifetime(options.maxLifetime().toMillis());
+        // Lazy: no connection until the first borrow, and no failure at construction.
+        c.setInitializationFailTimeout(-1);
+        c.setScheduledExecutor(factory.executor());
+        c.setThreadFactory(factory.threadFactory());
+        c.setReadOnly(spec.readOnly());
+        String initSql = spec.sessionInitSql();
+        if (!options.transactionPooling() && !initSql.isEmpty()) {
+            c.setConnectionInitSql(initSql);
+        }
+        return c;
+    }
+
+    ConnectionSpec spec() {
+        return spec;
+    }
+
+    String label() {
+        return label;
+    }
+
+    TargetDataSource handle() {
+        return handle;
+    }
+
+    /** A handle bound to {@code name}: re-resolved whenever it needs a new pool. */
+    TargetDataSource handle(String name) {
+        TargetDataSource h = namedHandle;
+        if (h != null && h.name().equals(name)) {
+            return h;
+        }
+        h = new TargetDataSource(factory, name, this);
+        if (namedHandle == null) {
+            namedHandle = h;
+        }
+        return h;
+    }
+
+    long lastUsed() {
+        return lastUsed;
+    }
+
+    TargetPool successor() {
+        return successor;
+    }
+
+    long retiredAt() {
+        return retiredAt;
+    }
+
+    // ---- users and retirement ----
+
+    boolean enter() {
+        while (true) {
+            int u = users.get();
+            if (u < 0) {
+                return false;
+            }
+            if (users.compareAndSet(u, u + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void exit() {
+        users.decrementAndGet();
+    }
+
+    boolean isRetired() {
+        return users.get() < 0;
+    }
+
+    /**
+     * Stops new borrows. Connections lent stay valid; idle ones are closed now.
+     *
+     * @param next the pool that replaces this one (a rotation), or null
+     * @return false if it was already retired
+     */
+    boolean retire(TargetPool next) {
+        while (true) {
+            int u = users.get();
+            if (u < 0) {
+                return false;
+            }
+            if (users.compareAndSet(u, u | RETIRED)) {
+                break;
+            }
+        }
+        successor = next;
+        retiredAt = options.ticker().read();
+        connector.discardHandoff();
+        HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
+        if (bean != null) {
+            bean.softEvictConnections();
+        }
+        return true;
+    }
+
+    /** Nobody is borrowing and nothing is lent: the pool may be evicted without disturbing anyone. */
+    boolean isIdle() {
+        return (users.get() & ~RETIRED) == 0 && lent() == 0;
+    }
+
+    /** Retired, nobody borrowing, nothing lent: the pool may be closed. */
+    boolean drained() {
+        return users.get() == RETIRED && lent() == 0;
+    }
+
+    int lent() {
+        HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
+        return bean == null || hikari.isClosed() ? 0 : bean.getActiveConnections();
+    }
+
+    int idleConnections() {
+        HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
+        return bean == null || hikari.isClosed() ? 0 : bean.getIdleConnections();
+    }
+
+    /** Closes idle connections now (lent ones when they come back), to free the factory's connection slots. */
+    void evictIdleConnections() {
+        HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
+        if (bean != null && !hikari.isClosed()) {
+            bean.softEvictConnections();
+        }
+    }
+
+    /** Closes the pool; connections still lent are aborted by HikariCP. */
+    void close() {
+        connector.discardHandoff();
+        hikari.close();
+    }
+
+    boolean isClosed() {
+        return hikari.isClosed();
+    }
+
+    Health.PoolStats stats() {
+        HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
+        if (bean == null || hikari.isClosed()) {
+            return new Health.PoolStats(0, 0, 0, 0, options.maximumPoolSize());
+        }
+        return new Health.PoolStats(bean.getActiveConnections(), bean.getIdleConnections(),
+                bean.getThreadsAwaitingConnection(), bean.getTotalConnections(), options.maximumPoolSize());
+    }
+
+    TargetStatus status(long now) {
+        Check c = check.get();
+        return new TargetStatus(label, spec, c.state(), stats(), Duration.ofNanos(Math.max(0, now - lastUsed)),
+                c.error() == null ? null : c.error().getMessage());
+    }
+
+    // ---- borrowing ----
+
+    /** Called between {@link #enter()} and {@link #exit()}. */
+    Connection borrow() throws SQLException {
+        lastUsed = options.ticker().read();
+        if (check.get() != Check.READY) {
+            awaitReady();
+        }
+        try {
+            return hikari.getConnection();
+        } catch (SQLException e) {
+            ConnectionFailedException failure = connectFailure(e.getCause());
+            if (failure != null) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    /** Fails at once, with the remembered failure, while the target is in its back-off. */
+    void throwIfFailing() {
+        Check c = check.get();
+        if (c.state() == TargetStatus.State.FAILED && options.ticker().read() - c.until() < 0) {
+            throw remembered(c);
+        }
+    }
+
+    private void awaitReady() {
+        while (true) {
+            Check c = check.get();
+            if (c == Check.READY) {
+                return;
+            }
+            if (c.running() != null) {
+                await(c.running());
+                continue;
+            }
+            throwIfFailing();
+            Check mine = new Check(c.state(), new CompletableFuture<>(), c.error(), c.until());
+            if (!check.compareAndSet(c, mine)) {
+                continue;
+            }
+            try {
+                probe();
+                check.set(Check.READY);
+                if (c.state() == TargetStatus.State.FAILED) {
+                    factory.emit(FactoryEvent.Type.RECOVERED, this, "connected again");
+                }
+                return;
+            } catch (ConnectionFailedException e) {
+                if (!failed(e, mine)) {
+                    check.compareAndSet(mine, c);
+                }
+                throw e;
+            } catch (RuntimeException | Error e) {
+                check.compareAndSet(mine, c);
+                throw e;
+            } finally {
+                mine.running().complete(null);
+            }
+        }
+    }
+
+    private void await(CompletableFuture<Void> running) {
+        long waitNanos = connectTimeout.toNanos() * 2 + options.borrowTimeout().toNanos();
+        try {
+            running.get(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionFailedException(Reason.OTHER, "interrupted while another caller connected to " + spec,
+                    null, e);
+        } catch (TimeoutException e) {
+            throw new ConnectionFailedException(Reason.UNREACHABLE, "waited " + Duration.ofNanos(waitNanos)
+                    + " for another caller's first connection to " + spec + "; the server does not answer in time",
+                    null, e);
+        } catch (ExecutionException e) {
+            // The prober completes its future normally, whatever happened; the loop reads the outcome from the check.
+            throw new IllegalStateException("target check ended abnormally", e.getCause());
+        }
+    }
+
+    /** Opens and checks the first connection; hands it to the pool on success. */
+    private void probe() {
+        Connection c;
+        try {
+            c = connector.open();
+        } catch (SQLException e) {
+            throw connectFailure(e);
+        }
+        try {
+            checkSession(c);
+            connector.handOff(c);
+            c = null;
+        } catch (SQLException e) {
+            throw new ConnectionFailedException(Reason.OTHER, "checking " + spec + " failed: "
+                    + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
+        } finally {
+            TargetConnector.closeQuietly(c);
+        }
+    }
+
+    private void checkSession(Connection c) throws SQLException {
+        if (spec.schema().isPresent()) {
+            String schema = spec.schema().get();
+            SchemaAccess access = SchemaAccess.of(c, schema);
+            if (!access.exists()) {
+                throw new ConnectionFailedException(Reason.SCHEMA_MISSING, "schema " + quote(schema) + " does not exist "
+                        + "in database " + quote(spec.database()) + " (" + spec + ")", "3F000", null);
+            }
+            if (!access.usage()) {
+                throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + quote(spec.user())
+                        + " has no USAGE privilege on schema " + quote(schema) + " (" + spec + ")", "42501", null);
+            }
+        }
+        if (options.transactionPooling()) {
+            checkRoleSettings(c);
+        }
+    }
+
+    /**
+     * Behind a transaction pooler the factory sets no session state, so the spec's schema and timeouts must be what the
+     * server gives every session of this role.
+     */
+    private void checkRoleSettings(Connection c) throws SQLException {
+        List<String> wrong = new ArrayList<>();
+        List<String> fixes = new ArrayList<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT current_schema(), "
+                        + "(SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'), "
+                        + "(SELECT setting FROM pg_catalog.pg_settings WHERE name = 'lock_timeout'), "
+                        + "(SELECT setting FROM pg_catalog.pg_settings WHERE name = "
+                        + "'idle_in_transaction_session_timeout')")) {
+            rs.next();
+            if (spec.schema().isPresent() && !spec.schema().get().equals(rs.getString(1))) {
+                wrong.add("current schema is " + rs.getString(1) + ", the spec asks for " + quote(spec.schema().get()));
+                fixes.add("search_path = " + quote(spec.schema().get()));
+            }
+            compare(wrong, fixes, "statement_timeout", spec.statementTimeout().orElse(null), rs.getString(2));
+            compare(wrong, fixes, "lock_timeout", spec.lockTimeout().orElse(null), rs.getString(3));
+            compare(wrong, fixes, "idle_in_transaction_session_timeout",
+                    spec.idleInTransactionSessionTimeout().orElse(null), rs.getString(4));
+        }
+        if (!wrong.isEmpty()) {
+            StringBuilder m = new StringBuilder("the factory runs in transactionPooling mode and sets no session state, "
+                    + "but the server's defaults for role ").append(quote(spec.user())).append(" differ from ")
+                    .append(spec).append(": ").append(String.join("; ", wrong)).append(". Make them the role's own:");
+            for (String fix : fixes) {
+                m.append(" ALTER ROLE ").append(quote(spec.user())).append(" IN DATABASE ")
+                        .append(quote(spec.database())).append(" SET ").append(fix).append(';');
+            }
+            throw new ConnectionFailedException(Reason.OTHER, m.toString(), null, null);
+        }
+    }
+
+    private static void compare(List<String> wrong, List<String> fixes, String setting, Duration wanted, String actual) {
+        if (wanted != null && !Long.toString(wanted.toMillis()).equals(actual)) {
+            wrong.add(setting + " is " + actual + " ms, the spec asks for " + wanted.toMillis() + " ms");
+            fixes.add(setting + " = " + wanted.toMillis());
+        }
+    }
+
+    private static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    // ---- failures ----
+
+    /**
+     * Records a failure, unless it is a full server or a full factory (which say nothing about this target).
+     *
+     * @return whether it was recorded
+     */
+    private boolean failed(ConnectionFailedException e, Check expected) {
+        if (e.reason() == Reason.TOO_MANY_CONNECTIONS) {
+            return false;
+        }
+        Check failed = new Check(TargetStatus.State.FAILED, null, e,
+                options.ticker().read() + options.failureBackoff().toNanos());
+        boolean recorded = expected == null ? swapToFailed(failed) : check.compareAndSet(expected, failed);
+        if (recorded) {
+            factory.failed(this, e);
+        }
+        return recorded;
+    }
+
+    private boolean swapToFailed(Check failed) {
+        while (true) {
+            Check c = check.get();
+            if (c.state() == TargetStatus.State.FAILED && c.running() == null
+                    && options.ticker().read() - c.until() < 0) {
+                return false;
+            }
+            if (c.running() != null) {
+                return false;
+            }
+            if (check.compareAndSet(c, failed)) {
+                return true;
+            }
+        }
+    }
+
+    /** Called on HikariCP's thread when it could not open a connection. */
+    void poolConnectFailed(SQLException e) {
+        ConnectionFailedException failure = connectFailure(e);
+        if (failure != null) {
+            failed(failure, null);
+        }
+    }
+
+    /** Called on HikariCP's thread before it opens a connection. */
+    void refuseIfFailing() throws SQLException {
+        Check c = check.get();
+        if (c.state() == TargetStatus.State.FAILED && options.ticker().read() - c.until() < 0) {
+            throw new SQLTransientConnectionException("target is in its failure back-off", c.error().sqlState(),
+                    c.error());
+        }
+    }
+
+    void makeRoom() {
+        factory.makeRoom(this);
+    }
+
+    /** The typed failure behind an exception of the driver, the pool or the connector; null if there is none. */
+    private ConnectionFailedException connectFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectionFailedException f) {
+                return f;
+            }
+        }
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof LimitReachedException limit) {
+                return new ConnectionFailedException(Reason.TOO_MANY_CONNECTIONS, "cannot connect to " + spec + ": "
+                        + limit.getMessage(), limit.getSQLState(), limit);
+            }
+        }
+        return t instanceof SQLException s ? SqlFailures.connectFailure(s, spec.toString()) : null;
+    }
+
+    private ConnectionFailedException remembered(Check c) {
+        ConnectionFailedException e = c.error();
+        long left = Math.max(0, c.until() - options.ticker().read());
+        return new ConnectionFailedException(e.reason(), e.getMessage() + " [failed recently; not tried again for another "
+                + Duration.ofNanos(left).toMillis() + " ms (failureBackoff)]", e.sqlState(), e);
+    }
+
+    @Override
+    public String toString() {
+        return "TargetPool[" + label + " " + spec + "]";
+    }
+}

@@ -74,6 +74,7 @@ final class TargetPool {
         this.connector = new TargetConnector(spec.jdbcUrl(), driverProperties(spec, options), factory.permits(),
                 options.maximumConnections(), options.borrowTimeout().toNanos(), this);
         this.hikari = new HikariDataSource(hikariConfig());
+        HikariThreads.shortenKeepAlive(hikari);
         this.handle = new TargetDataSource(factory, null, this);
         if (name != null) {
             this.namedHandle = new TargetDataSource(factory, name, this);

@@ -1,0 +1,261 @@
+package io.pgdock.datasource.micrometer;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.pgdock.core.Health;
+import io.pgdock.datasource.FactoryEvent;
+import io.pgdock.datasource.FactoryListener;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * Publishes a pooled {@link io.pgdock.datasource.DataSourceFactory}'s pools to a Micrometer {@link MeterRegistry}.
+ * Register it as a listener:
+ *
+ * <pre>{@code
+ * DataSourceFactory sources = DataSourceFactory.pooled(FactoryOptions.builder()
+ *         .listener(MicrometerFactoryMetrics.of(registry))
+ *         .build());
+ * }</pre>
+ *
+ * <p><b>Meters.</b> Gauges are read from the live pool whenever the registry samples them. A target's meters appear when
+ * its pool is created, and are removed when the pool is evicted or replaced by a rotated password (the replacement gets
+ * meters of its own, under its own {@code target} tag); so evicted targets leave no meters behind.
+ *
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>name</th><th>type</th><th>tags</th><th>base unit</th><th>meaning</th></tr>
+ * <tr><td>{@code pgdock.datasource.connections}</td><td>gauge</td><td>{@code target}, {@code state=active}</td>
+ *     <td>connections</td><td>connections lent out</td></tr>
+ * <tr><td>{@code pgdock.datasource.connections}</td><td>gauge</td><td>{@code target}, {@code state=idle}</td>
+ *     <td>connections</td><td>connections open and not lent; the sum over {@code state} is the open connections</td></tr>
+ * <tr><td>{@code pgdock.datasource.connections.pending}</td><td>gauge</td><td>{@code target}</td><td>threads</td>
+ *     <td>callers waiting for a connection of a busy pool</td></tr>
+ * <tr><td>{@code pgdock.datasource.connections.max}</td><td>gauge</td><td>{@code target}</td><td>connections</td>
+ *     <td>the pool's maximum size ({@code FactoryOptions.maximumPoolSize})</td></tr>
+ * <tr><td>{@code pgdock.datasource.pools}</td><td>gauge</td><td>none</td><td>pools</td><td>live pools (created and
+ *     not yet evicted or rotated)</td></tr>
+ * <tr><td>{@code pgdock.datasource.events}</td><td>counter</td><td>{@code type}: {@code created}, {@code failed},
+ *     {@code recovered}, {@code rotated}, {@code evicted}, {@code closed}</td><td>events</td><td>lifecycle events, by
+ *     {@link FactoryEvent.Type} in lower case; all six are registered up front, at zero</td></tr>
+ * </table>
+ *
+ * <p>The {@code target} tag is {@link FactoryEvent#target()}: the name a target was asked for by, or
+ * {@code user@host:port/database}, with {@code #2}, {@code #3}... appended when the label is already taken by another
+ * live pool (as it is, briefly, while a password rotates). There is one value per live pool, so the tag's cardinality is
+ * bounded by {@code FactoryOptions.maximumPools}. The events counter has no {@code target} tag. Every meter also carries
+ * the common tags given to {@link #of(MeterRegistry, Iterable)}.
+ *
+ * <p><b>Class path.</b> This class, alone in the module, needs {@code io.micrometer:micrometer-core} (an optional
+ * dependency) on the class path; nothing else in the module loads Micrometer classes.
+ *
+ * <p><b>One factory per registry and tags.</b> Meters are identified by name and tags only, so two factories that
+ * publish to one registry must be told apart by a common tag (for example {@code Tags.of("factory", "reporting")}),
+ * each with an instance of its own; otherwise their pools' meters would collide. Do not register one instance with two
+ * factories.
+ *
+ * <p><b>Thread safety.</b> Thread-safe: events may arrive on any thread, concurrently, while the registry samples the
+ * gauges.
+ */
+public final class MicrometerFactoryMetrics implements FactoryListener {
+    /*
+     * Pairing events with pools. A FactoryEvent names its pool only by label, and a label is unique among live pools
+     * only: once a pool is retired (ROTATED or EVICTED), a new pool may take its label, while the old one drains and is
+     * CLOSED later. Events are delivered on the threads that caused them, outside the factory's lock, so one label's
+     * events can also arrive out of order: the CREATED of the label's next pool before the ROTATED or EVICTED of the
+     * retired one, a CLOSED before the ROTATED or EVICTED of its own pool, even a pool's ROTATED or EVICTED before its
+     * CREATED when another thread retires it at once.
+     *
+     * What does hold: each pool has exactly one CREATED and, if it is ever retired, exactly one ROTATED or EVICTED; and
+     * since the factory retires a label's pool before it gives the label to another, a label's pools are retired in the
+     * order they were created. So each label keeps a queue of the stats of its pools that are created and not retired,
+     * oldest first (Target.pools): CREATED appends, ROTATED or EVICTED removes the oldest, and the gauges read the newest.
+     * A retirement that arrives before any CREATED is kept as a debt (Target.retiredUnseen) that the next CREATED pays
+     * instead of adding a pool. The label's meters are removed when its queue empties, never while it holds a live pool,
+     * so retiring an old pool never removes the meters of a new pool with the same label. CLOSED always follows (in the
+     * factory, if not in delivery) the ROTATED or EVICTED of its pool, whose meters went then; it is only counted.
+     *
+     * Concurrency: the map and every Target field but `current` are guarded by `lock`; gauges read the volatile
+     * `current` and the AtomicInteger without it, so sampling never waits for an event.
+     */
+
+    private static final String CONNECTIONS = "pgdock.datasource.connections";
+    private static final String PENDING = "pgdock.datasource.connections.pending";
+    private static final String MAXIMUM = "pgdock.datasource.connections.max";
+    private static final String POOLS = "pgdock.datasource.pools";
+    private static final String EVENTS = "pgdock.datasource.events";
+    private static final Set<String> OWN_TAG_KEYS = Set.of("target", "state", "type");
+
+    private final MeterRegistry registry;
+    private final Tags commonTags;
+    private final Map<FactoryEvent.Type, Counter> events;
+    private final AtomicInteger livePools = new AtomicInteger();
+    private final Object lock = new Object();
+    private final Map<String, Target> targets = new HashMap<>();   // guarded by lock
+
+    /** One label's pools and meters. */
+    private static final class Target {
+        final String label;
+        /** Stats of the label's pools that are created and not retired, oldest first. */
+        final ArrayDeque<Supplier<Health.PoolStats>> pools = new ArrayDeque<>();
+        /** Retirements that arrived before any CREATED to pair them with. */
+        int retiredUnseen;
+        List<Meter> meters = List.of();
+        /** The newest live pool's stats, read by the gauges; null once the label has no live pool. */
+        volatile Supplier<Health.PoolStats> current;
+
+        Target(String label) {
+            this.label = label;
+        }
+
+        double read(ToIntFunction<Health.PoolStats> count) {
+            Supplier<Health.PoolStats> stats = current;
+            return stats == null ? Double.NaN : count.applyAsInt(stats.get());
+        }
+    }
+
+    private MicrometerFactoryMetrics(MeterRegistry registry, Tags commonTags) {
+        this.registry = registry;
+        this.commonTags = commonTags;
+        Map<FactoryEvent.Type, Counter> counters = new EnumMap<>(FactoryEvent.Type.class);
+        for (FactoryEvent.Type type : FactoryEvent.Type.values()) {
+            counters.put(type, Counter.builder(EVENTS).tags(commonTags).tag("type", type.name().toLowerCase(Locale.ROOT))
+                    .baseUnit("events").description("Lifecycle events of the data source factory's pools, by type")
+                    .register(registry));
+        }
+        this.events = counters;
+        Gauge.builder(POOLS, livePools, AtomicInteger::get).tags(commonTags).baseUnit("pools")
+                .description("Live pools of the data source factory").strongReference(true).register(registry);
+    }
+
+    /**
+     * Meters in {@code registry}, with no common tags.
+     *
+     * @param registry where to register the meters
+     * @return a listener to pass to {@link io.pgdock.datasource.FactoryOptions.Builder#listener}
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public static MicrometerFactoryMetrics of(MeterRegistry registry) {
+        return of(registry, Tags.empty());
+    }
+
+    /**
+     * Meters in {@code registry}, each carrying {@code commonTags} as well as its own.
+     *
+     * @param registry where to register the meters
+     * @param commonTags tags for every meter, for example to tell factories apart; none may have the key {@code target},
+     *     {@code state} or {@code type}, which the meters set themselves
+     * @return a listener to pass to {@link io.pgdock.datasource.FactoryOptions.Builder#listener}
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if a common tag has one of the meters' own keys
+     */
+    public static MicrometerFactoryMetrics of(MeterRegistry registry, Iterable<Tag> commonTags) {
+        Objects.requireNonNull(registry, "registry");
+        Tags tags = Tags.of(Objects.requireNonNull(commonTags, "commonTags"));
+        for (Tag tag : tags) {
+            if (OWN_TAG_KEYS.contains(tag.getKey())) {
+                throw new IllegalArgumentException("common tag " + tag.getKey() + "=" + tag.getValue() + " has a key "
+                        + "the meters set themselves (" + String.join(", ", OWN_TAG_KEYS.stream().sorted().toList())
+                        + "); choose another key");
+            }
+        }
+        return new MicrometerFactoryMetrics(registry, tags);
+    }
+
+    /**
+     * Counts the event and, for a pool created, retired by rotation or evicted, adds or removes its target's meters.
+     *
+     * @param event what happened
+     */
+    @Override
+    public void onEvent(FactoryEvent event) {
+        events.get(event.type()).increment();
+        switch (event.type()) {
+            case CREATED -> created(event.target(), event.stats());
+            case ROTATED, EVICTED -> retired(event.target());
+            default -> {
+                // FAILED and RECOVERED change no pool; CLOSED comes after ROTATED or EVICTED, which removed the meters.
+            }
+        }
+    }
+
+    private void created(String label, Supplier<Health.PoolStats> stats) {
+        synchronized (lock) {
+            Target t = targets.computeIfAbsent(label, Target::new);
+            if (t.retiredUnseen > 0) {
+                // This pool's retirement overtook its creation: it is already gone.
+                t.retiredUnseen--;
+                forgetIfEmpty(t);
+                return;
+            }
+            t.pools.addLast(stats);
+            t.current = stats;
+            livePools.incrementAndGet();
+            if (t.meters.isEmpty()) {
+                t.meters = register(t);
+            }
+        }
+    }
+
+    private void retired(String label) {
+        synchronized (lock) {
+            Target t = targets.computeIfAbsent(label, Target::new);
+            if (t.pools.isEmpty()) {
+                t.retiredUnseen++;
+                return;
+            }
+            t.pools.removeFirst();
+            livePools.decrementAndGet();
+            t.current = t.pools.peekLast();
+            if (t.pools.isEmpty()) {
+                t.meters.forEach(registry::remove);
+                t.meters = List.of();
+                forgetIfEmpty(t);
+            }
+        }
+    }
+
+    private void forgetIfEmpty(Target t) {
+        if (t.pools.isEmpty() && t.retiredUnseen == 0) {
+            targets.remove(t.label, t);
+        }
+    }
+
+    private List<Meter> register(Target t) {
+        Tags tags = commonTags.and("target", t.label);
+        return List.of(
+                gauge(CONNECTIONS, tags.and("state", "active"), t, Health.PoolStats::active, "connections",
+                        "Connections lent out"),
+                gauge(CONNECTIONS, tags.and("state", "idle"), t, Health.PoolStats::idle, "connections",
+                        "Connections open and not lent"),
+                gauge(PENDING, tags, t, Health.PoolStats::waiting, "threads",
+                        "Callers waiting for a connection of a busy pool"),
+                gauge(MAXIMUM, tags, t, Health.PoolStats::maximum, "connections", "Maximum size of the pool"));
+    }
+
+    private Gauge gauge(String name, Tags tags, Target t, ToIntFunction<Health.PoolStats> count, String unit,
+            String description) {
+        // Strong: the gauge must read the pool while it lives; it is removed from the registry when the pool retires.
+        return Gauge.builder(name, t, target -> target.read(count)).tags(tags).baseUnit(unit).description(description)
+                .strongReference(true).register(registry);
+    }
+
+    /** The registry and the common tags, for logs. */
+    @Override
+    public String toString() {
+        return "MicrometerFactoryMetrics[" + registry.getClass().getSimpleName() + ", " + commonTags + "]";
+    }
+}

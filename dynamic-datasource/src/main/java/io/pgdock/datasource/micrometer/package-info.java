@@ -1,0 +1,8 @@
+/**
+ * Micrometer meters for a pooled {@link io.pgdock.datasource.DataSourceFactory}: register
+ * {@link io.pgdock.datasource.micrometer.MicrometerFactoryMetrics} as a {@link io.pgdock.datasource.FactoryListener}.
+ *
+ * <p>This is the only package of the module that uses Micrometer. {@code io.micrometer:micrometer-core} is an optional
+ * dependency: add it to use this package; the rest of the module works without it.
+ */
+package io.pgdock.datasource.micrometer;

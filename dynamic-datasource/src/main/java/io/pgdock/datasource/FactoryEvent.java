@@ -11,13 +11,16 @@ import java.util.function.Supplier;
  *
  * @param type what happened
  * @param target the target's label: the name it was first asked for by, or {@code user@host:port/database} for a target
- *     asked for by spec. Labels are few (one per live pool), so they suit metric tags
+ *     asked for by spec ({@code #2}, {@code #3}... appended while another live pool has the label). A pool that replaces
+ *     another after a password change keeps its label. Labels are few (one per live pool), so they suit metric tags
+ * @param pool the pool's number, distinct for every pool a factory makes: tells apart the pools that carry one label
+ *     over time
  * @param spec the target's connection spec; its {@code toString()} masks the password
  * @param detail a sentence for logs: the reason for an eviction, the error of a failure; never a password
  * @param at when it happened, by the factory's clock
- * @param stats live pool counts of this target; reading it after the pool is closed gives zeros
+ * @param stats live pool counts of this pool (the same supplier in every event of one pool); zeros once it is closed
  */
-public record FactoryEvent(Type type, String target, ConnectionSpec spec, String detail, Instant at,
+public record FactoryEvent(Type type, String target, long pool, ConnectionSpec spec, String detail, Instant at,
         Supplier<Health.PoolStats> stats) {
 
     /** Kinds of event. */
@@ -59,6 +62,6 @@ public record FactoryEvent(Type type, String target, ConnectionSpec spec, String
     /** The event for a log line: type, target, masked spec and detail. */
     @Override
     public String toString() {
-        return "FactoryEvent[" + type + " " + target + " (" + spec + "): " + detail + " at " + at + "]";
+        return "FactoryEvent[" + type + " " + target + " pool " + pool + " (" + spec + "): " + detail + " at " + at + "]";
     }
 }

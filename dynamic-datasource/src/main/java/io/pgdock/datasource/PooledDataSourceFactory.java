@@ -14,19 +14,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
@@ -57,7 +60,10 @@ final class PooledDataSourceFactory implements DataSourceFactory {
     private final ConcurrentHashMap<ConnectionSpec, TargetPool> pools = new ConcurrentHashMap<>();
     private final Map<ConnectionSpec, TargetPool> byIdentity = new ConcurrentHashMap<>();
     private final Set<TargetPool> retiring = ConcurrentHashMap.newKeySet();
-    private final Set<String> labels = new HashSet<>();   // guarded by lock
+    private final Map<String, TargetPool> labels = new HashMap<>();   // live pools by label; guarded by lock
+    private final Queue<FactoryEvent> events = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean delivering = new AtomicBoolean();
+    private long nextPoolId = 1;   // guarded by lock
     private final Semaphore permits;
     private final ScheduledExecutorService executor;
     private final boolean ownsExecutor;
@@ -215,7 +221,6 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         if (p != null && !p.isRetired()) {
             return p;
         }
-        List<Runnable> events = new ArrayList<>(3);
         try {
             synchronized (lock) {
                 requireOpen();
@@ -223,22 +228,26 @@ final class PooledDataSourceFactory implements DataSourceFactory {
                 if (p != null && !p.isRetired()) {
                     return p;
                 }
-                makeRoomForPool(spec, events);
-                String label = uniqueLabel(name != null ? name : spec.user() + "@" + spec.endpoints().get(0) + "/"
-                        + spec.database());
-                p = new TargetPool(this, spec, name, label);
+                TargetPool previous = byIdentity.get(identity(spec));
+                if (previous == null) {
+                    makeRoomForPool(spec);
+                }
+                // A rotated target keeps its label, so logs and metrics follow it across password changes.
+                String label = previous != null ? previous.label() : uniqueLabel(name != null ? name
+                        : spec.user() + "@" + spec.endpoints().get(0) + "/" + spec.database());
+                p = new TargetPool(this, spec, name, label, nextPoolId++);
                 pools.put(spec, p);
-                TargetPool previous = byIdentity.put(identity(spec), p);
-                TargetPool created = p;
-                events.add(() -> emit(FactoryEvent.Type.CREATED, created, "pool created (lazy: no connection yet)"));
-                if (previous != null && previous != p) {
+                byIdentity.put(identity(spec), p);
+                labels.put(label, p);
+                enqueue(FactoryEvent.Type.CREATED, p, "pool created (lazy: no connection yet)");
+                if (previous != null) {
                     retireLocked(previous, p, FactoryEvent.Type.ROTATED, "the password changed; new borrowers get "
-                            + "the pool " + label + ", this one drains and closes", events);
+                            + "pool " + p.id() + ", this one drains and closes");
                 }
                 return p;
             }
         } finally {
-            events.forEach(Runnable::run);
+            deliver();
         }
     }
 
@@ -264,15 +273,14 @@ final class PooledDataSourceFactory implements DataSourceFactory {
 
     private String uniqueLabel(String base) {
         String label = base;
-        for (int i = 2; labels.contains(label); i++) {
+        for (int i = 2; labels.containsKey(label); i++) {
             label = base + "#" + i;
         }
-        labels.add(label);
         return label;
     }
 
     /** Under the lock: evicts the least recently used idle pool when the pool limit is reached. */
-    private void makeRoomForPool(ConnectionSpec spec, List<Runnable> events) {
+    private void makeRoomForPool(ConnectionSpec spec) {
         if (pools.size() < options.maximumPools()) {
             return;
         }
@@ -284,19 +292,19 @@ final class PooledDataSourceFactory implements DataSourceFactory {
                     + "connections lent; raise the limit or return connections sooner", null, null);
         }
         retireLocked(victim, null, FactoryEvent.Type.EVICTED, "least recently used idle pool, evicted because "
-                + "maximumPools (" + options.maximumPools() + ") was reached", events);
+                + "maximumPools (" + options.maximumPools() + ") was reached");
     }
 
-    private void retireLocked(TargetPool p, TargetPool successor, FactoryEvent.Type type, String why,
-            List<Runnable> events) {
+    private void retireLocked(TargetPool p, TargetPool successor, FactoryEvent.Type type, String why) {
         if (!p.retire(successor)) {
             return;
         }
         pools.remove(p.spec(), p);
         byIdentity.remove(identity(p.spec()), p);
-        labels.remove(p.label());
+        labels.remove(p.label(), p);
+        // Queued before the pool becomes visible to maintenance, so its CLOSED always follows this event.
+        enqueue(type, p, why);
         retiring.add(p);
-        events.add(() -> emit(type, p, why));
     }
 
     /**
@@ -304,12 +312,12 @@ final class PooledDataSourceFactory implements DataSourceFactory {
      * pool that has some (draining pools first), so the caller waiting in {@link TargetConnector} gets a slot.
      */
     void makeRoom(TargetPool requester) {
-        Optional<TargetPool> draining = retiring.stream().filter(p -> p.idleConnections() > 0).findAny();
+        Optional<TargetPool> draining = retiring.stream().filter(TargetPool::canSpareIdleConnections).findAny();
         if (draining.isPresent()) {
             draining.get().evictIdleConnections();
             return;
         }
-        pools.values().stream().filter(p -> p != requester && p.idleConnections() > 0)
+        pools.values().stream().filter(p -> p != requester && p.canSpareIdleConnections())
                 .min(Comparator.comparingLong(TargetPool::lastUsed))
                 .ifPresent(TargetPool::evictIdleConnections);
     }
@@ -318,17 +326,16 @@ final class PooledDataSourceFactory implements DataSourceFactory {
     void maintain() {
         try {
             long now = options.ticker().read();
-            List<Runnable> events = new ArrayList<>();
             synchronized (lock) {
                 long ttl = options.idleTtl().toNanos();
                 for (TargetPool p : pools.values()) {
                     if (now - p.lastUsed() >= ttl && p.isIdle()) {
                         retireLocked(p, null, FactoryEvent.Type.EVICTED, "unused for " + options.idleTtl()
-                                + " (idleTtl)", events);
+                                + " (idleTtl)");
                     }
                 }
             }
-            events.forEach(Runnable::run);
+            deliver();
             long deadline = options.drainTimeout().toNanos();
             for (TargetPool p : retiring) {
                 if (p.drained()) {
@@ -366,20 +373,42 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         emit(FactoryEvent.Type.FAILED, p, e.getMessage());
     }
 
+    /** Queues an event and delivers what is queued. Not to be called under {@link #lock}. */
     void emit(FactoryEvent.Type type, TargetPool p, String detail) {
+        enqueue(type, p, detail);
+        deliver();
+    }
+
+    /** Queues an event; callers holding {@link #lock} queue, then {@link #deliver()} once they have released it. */
+    private void enqueue(FactoryEvent.Type type, TargetPool p, String detail) {
         if (type != FactoryEvent.Type.FAILED) {
-            LOG.debug("Target {} ({}): {} - {}", p.label(), p.spec(), type, detail);
+            LOG.debug("Target {} pool {} ({}): {} - {}", p.label(), p.id(), p.spec(), type, detail);
         }
-        List<FactoryListener> listeners = options.listeners();
-        if (listeners.isEmpty()) {
-            return;
+        if (!options.listeners().isEmpty()) {
+            events.add(new FactoryEvent(type, p.label(), p.id(), p.spec(), detail, options.clock().instant(),
+                    p.statsSupplier()));
         }
-        FactoryEvent event = new FactoryEvent(type, p.label(), p.spec(), detail, options.clock().instant(), p::stats);
-        for (FactoryListener l : listeners) {
+    }
+
+    /**
+     * Delivers queued events to the listeners, in the order they were queued, one thread at a time (whichever thread
+     * finds the queue free), and never under {@link #lock}.
+     */
+    private void deliver() {
+        while (!events.isEmpty() && delivering.compareAndSet(false, true)) {
             try {
-                l.onEvent(event);
-            } catch (RuntimeException e) {
-                LOG.warn("FactoryListener {} threw on {}; ignored", l, event, e);
+                FactoryEvent event;
+                while ((event = events.poll()) != null) {
+                    for (FactoryListener l : options.listeners()) {
+                        try {
+                            l.onEvent(event);
+                        } catch (RuntimeException e) {
+                            LOG.warn("FactoryListener {} threw on {}; ignored", l, event, e);
+                        }
+                    }
+                }
+            } finally {
+                delivering.set(false);
             }
         }
     }
@@ -392,18 +421,17 @@ final class PooledDataSourceFactory implements DataSourceFactory {
 
     @Override
     public void close() {
-        List<Runnable> events = new ArrayList<>();
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             for (TargetPool p : new ArrayList<>(pools.values())) {
-                retireLocked(p, null, FactoryEvent.Type.EVICTED, "the factory is closing", events);
+                retireLocked(p, null, FactoryEvent.Type.EVICTED, "the factory is closing");
             }
         }
         maintenance.cancel(false);
-        events.forEach(Runnable::run);
+        deliver();
         for (TargetPool p : new ArrayList<>(retiring)) {
             closePool(p, "the factory closed");
         }

@@ -93,8 +93,11 @@ final class TargetConnector implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         Connection ready = handoff.getAndSet(null);
-        if (ready != null && !ready.isClosed()) {
-            return ready;
+        if (ready != null) {
+            if (!ready.isClosed()) {
+                return ready;
+            }
+            closeQuietly(ready);   // gives its slot back if the server closed it first
         }
         // A failing target is not contacted again until its back-off ends, however often the pool retries.
         owner.refuseIfFailing();

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One target's HikariCP pool and what the factory knows about it.
@@ -51,6 +52,8 @@ final class TargetPool {
     }
 
     private final PooledDataSourceFactory factory;
+    private final long id;
+    private final Supplier<Health.PoolStats> statsSupplier = this::stats;
     private final FactoryOptions options;
     private final ConnectionSpec spec;
     private final String label;
@@ -65,8 +68,9 @@ final class TargetPool {
     private volatile TargetPool successor;
     private volatile long retiredAt;
 
-    TargetPool(PooledDataSourceFactory factory, ConnectionSpec spec, String name, String label) {
+    TargetPool(PooledDataSourceFactory factory, ConnectionSpec spec, String name, String label, long id) {
         this.factory = factory;
+        this.id = id;
         this.options = factory.options();
         this.spec = spec;
         this.label = label;
@@ -104,7 +108,7 @@ final class TargetPool {
 
     private HikariConfig hikariConfig() {
         HikariConfig c = new HikariConfig();
-        c.setPoolName("pgdock-" + label);
+        c.setPoolName("pgdock-" + id + "-" + label);
         c.setDataSource(connector);
         c.setMaximumPoolSize(options.maximumPoolSize());
         c.setMinimumIdle(0);
@@ -129,6 +133,15 @@ final class TargetPool {
 
     String label() {
         return label;
+    }
+
+    /** The pool's number in its factory: distinct for every pool the factory ever made. */
+    long id() {
+        return id;
+    }
+
+    Supplier<Health.PoolStats> statsSupplier() {
+        return statsSupplier;
     }
 
     TargetDataSource handle() {
@@ -183,7 +196,9 @@ final class TargetPool {
     }
 
     /**
-     * Stops new borrows. Connections lent stay valid; idle ones are closed now.
+     * Stops new borrows. Connections lent stay valid, and callers already waiting inside the pool are still served: its
+     * connections are closed with the pool once it has drained, not evicted now (HikariCP with {@code minimumIdle = 0}
+     * does not replace evicted connections for callers already waiting, who would time out).
      *
      * @param next the pool that replaces this one (a rotation), or null
      * @return false if it was already retired
@@ -201,10 +216,6 @@ final class TargetPool {
         successor = next;
         retiredAt = options.ticker().read();
         connector.discardHandoff();
-        HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
-        if (bean != null) {
-            bean.softEvictConnections();
-        }
         return true;
     }
 
@@ -223,9 +234,14 @@ final class TargetPool {
         return bean == null || hikari.isClosed() ? 0 : bean.getActiveConnections();
     }
 
-    int idleConnections() {
+    /**
+     * Whether {@link #evictIdleConnections()} may run: idle connections to free, and nobody borrowing or waiting here, who
+     * would otherwise wait for a replacement HikariCP does not make.
+     */
+    boolean canSpareIdleConnections() {
         HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
-        return bean == null || hikari.isClosed() ? 0 : bean.getIdleConnections();
+        return bean != null && !hikari.isClosed() && (users.get() & ~RETIRED) == 0
+                && bean.getThreadsAwaitingConnection() == 0 && bean.getIdleConnections() > 0;
     }
 
     /** Closes idle connections now (lent ones when they come back), to free the factory's connection slots. */

@@ -96,53 +96,52 @@ class MicrometerFactoryMetricsTest {
     }
 
     @Test
-    void rotationMovesTheMetersToTheNewPool() throws SQLException {
+    void aRotatedTargetKeepsItsMetersWhichReadTheNewPool() throws SQLException {
         DataSource source = factory.get(db.spec());
-        String oldTarget = label(FactoryEvent.Type.CREATED, 0);
+        String target = label(FactoryEvent.Type.CREATED, 0);
         try (Connection old = source.getConnection()) {
             assertThat(old.isValid(1)).isTrue();
+            assertThat(connections(target, "active")).isEqualTo(1);
             ConnectionSpec rotated = changePassword("rotated_1");
 
             assertThat(selectOne(factory.get(rotated))).isEqualTo(1);
 
-            String newTarget = label(FactoryEvent.Type.CREATED, 1);
-            assertThat(newTarget).isNotEqualTo(oldTarget);
-            assertThat(label(FactoryEvent.Type.ROTATED, 0)).isEqualTo(oldTarget);
-            assertThat(metersOf(oldTarget)).as("meters of the rotated pool " + oldTarget).isEmpty();
-            assertThat(metersOf(newTarget)).hasSize(4);
-            assertThat(connections(newTarget, "idle")).isEqualTo(1);
+            assertThat(label(FactoryEvent.Type.CREATED, 1)).as("the new pool keeps the label").isEqualTo(target);
+            assertThat(label(FactoryEvent.Type.ROTATED, 0)).isEqualTo(target);
+            assertThat(metersOf(target)).hasSize(4);
+            assertThat(connections(target, "active")).as("read from the new pool, not the draining one").isZero();
+            assertThat(connections(target, "idle")).isEqualTo(1);
             assertThat(registry.get("pgdock.datasource.pools").gauge().value()).isEqualTo(1);
             assertThat(events("rotated")).isEqualTo(1);
         }
         factory.cleanUp();
 
         assertThat(events("closed")).as("the old pool, drained").isEqualTo(1);
-        assertThat(metersOf(label(FactoryEvent.Type.CREATED, 1))).hasSize(4);
+        assertThat(metersOf(target)).hasSize(4);
     }
 
     /**
-     * Two rotations while the first pool drains: the third pool takes the first one's label back, and the first pool's
-     * CLOSED, which comes later under the same label, must leave the third pool's meters alone.
+     * Two rotations while the first pool drains: all three pools carry one label, and the CLOSED of the first two, which
+     * come later, must leave the third pool's meters alone.
      */
     @Test
-    void aDrainingPoolLeavesTheMetersOfTheNewPoolWithItsLabel() throws SQLException {
+    void drainingPoolsLeaveTheMetersOfTheNewPoolWithTheirLabel() throws SQLException {
         DataSource source = factory.get(db.spec());
-        String first = label(FactoryEvent.Type.CREATED, 0);
+        String target = label(FactoryEvent.Type.CREATED, 0);
         try (Connection draining = source.getConnection()) {
             assertThat(draining.isValid(1)).isTrue();
             factory.get(changePassword("rotated_1"));
             DataSource third = factory.get(changePassword("rotated_2"));
-            assertThat(label(FactoryEvent.Type.CREATED, 2)).as("the third pool's label").isEqualTo(first);
+            assertThat(label(FactoryEvent.Type.CREATED, 2)).as("the third pool's label").isEqualTo(target);
             assertThat(selectOne(third)).isEqualTo(1);
         }
         factory.cleanUp();
 
-        assertThat(seen).filteredOn(e -> e.type() == FactoryEvent.Type.CLOSED).extracting(FactoryEvent::target)
-                .as("the first and second pools, closed once drained").containsExactlyInAnyOrder(first,
-                        label(FactoryEvent.Type.CREATED, 1));
-        assertThat(metersOf(first)).as("meters of the live third pool, labelled " + first).hasSize(4);
-        assertThat(connections(first, "idle")).isEqualTo(1);
-        assertThat(metersOf(label(FactoryEvent.Type.CREATED, 1))).isEmpty();
+        assertThat(seen).filteredOn(e -> e.type() == FactoryEvent.Type.CLOSED).extracting(FactoryEvent::pool)
+                .as("the first and second pools, closed once drained")
+                .containsExactlyInAnyOrder(pool(FactoryEvent.Type.CREATED, 0), pool(FactoryEvent.Type.CREATED, 1));
+        assertThat(metersOf(target)).as("meters of the live third pool").hasSize(4);
+        assertThat(connections(target, "idle")).isEqualTo(1);
         assertThat(registry.get("pgdock.datasource.pools").gauge().value()).isEqualTo(1);
     }
 
@@ -174,6 +173,10 @@ class MicrometerFactoryMetricsTest {
     }
 
     /** The target of the {@code index}th event of a type, as the factory reported it. */
+    private long pool(FactoryEvent.Type type, int index) {
+        return seen.stream().filter(e -> e.type() == type).skip(index).findFirst().orElseThrow().pool();
+    }
+
     private String label(FactoryEvent.Type type, int index) {
         return seen.stream().filter(e -> e.type() == type).skip(index).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + type + " event #" + index + " among " + seen))

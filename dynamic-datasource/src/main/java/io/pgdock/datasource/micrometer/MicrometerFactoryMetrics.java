@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Tags;
 import io.pgdock.core.Health;
 import io.pgdock.datasource.FactoryEvent;
 import io.pgdock.datasource.FactoryListener;
-import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
@@ -72,21 +72,12 @@ import java.util.function.ToIntFunction;
  */
 public final class MicrometerFactoryMetrics implements FactoryListener {
     /*
-     * Pairing events with pools. A FactoryEvent names its pool only by label, and a label is unique among live pools
-     * only: once a pool is retired (ROTATED or EVICTED), a new pool may take its label, while the old one drains and is
-     * CLOSED later. Events are delivered on the threads that caused them, outside the factory's lock, so one label's
-     * events can also arrive out of order: the CREATED of the label's next pool before the ROTATED or EVICTED of the
-     * retired one, a CLOSED before the ROTATED or EVICTED of its own pool, even a pool's ROTATED or EVICTED before its
-     * CREATED when another thread retires it at once.
-     *
-     * What does hold: each pool has exactly one CREATED and, if it is ever retired, exactly one ROTATED or EVICTED; and
-     * since the factory retires a label's pool before it gives the label to another, a label's pools are retired in the
-     * order they were created. So each label keeps a queue of the stats of its pools that are created and not retired,
-     * oldest first (Target.pools): CREATED appends, ROTATED or EVICTED removes the oldest, and the gauges read the newest.
-     * A retirement that arrives before any CREATED is kept as a debt (Target.retiredUnseen) that the next CREATED pays
-     * instead of adding a pool. The label's meters are removed when its queue empties, never while it holds a live pool,
-     * so retiring an old pool never removes the meters of a new pool with the same label. CLOSED always follows (in the
-     * factory, if not in delivery) the ROTATED or EVICTED of its pool, whose meters went then; it is only counted.
+     * Pairing events with pools. A label is unique among live pools only: after a pool is retired (ROTATED or EVICTED)
+     * a new pool may carry its label (a rotated target keeps it), while the old one drains and is CLOSED later. Each
+     * event carries its pool's number, and the factory delivers events in order, so each label keeps the numbers and
+     * stats of its live pools (Target.pools): CREATED adds, ROTATED or EVICTED removes that pool, and the gauges read the
+     * newest. The label's meters go when its last live pool goes, so retiring an old pool never removes the meters of a
+     * new pool with the same label. CLOSED follows its pool's ROTATED or EVICTED and is only counted.
      *
      * Concurrency: the map and every Target field but `current` are guarded by `lock`; gauges read the volatile
      * `current` and the AtomicInteger without it, so sampling never waits for an event.
@@ -109,10 +100,8 @@ public final class MicrometerFactoryMetrics implements FactoryListener {
     /** One label's pools and meters. */
     private static final class Target {
         final String label;
-        /** Stats of the label's pools that are created and not retired, oldest first. */
-        final ArrayDeque<Supplier<Health.PoolStats>> pools = new ArrayDeque<>();
-        /** Retirements that arrived before any CREATED to pair them with. */
-        int retiredUnseen;
+        /** Stats of the label's live pools, by pool number. */
+        final TreeMap<Long, Supplier<Health.PoolStats>> pools = new TreeMap<>();
         List<Meter> meters = List.of();
         /** The newest live pool's stats, read by the gauges; null once the label has no live pool. */
         volatile Supplier<Health.PoolStats> current;
@@ -184,53 +173,42 @@ public final class MicrometerFactoryMetrics implements FactoryListener {
     public void onEvent(FactoryEvent event) {
         events.get(event.type()).increment();
         switch (event.type()) {
-            case CREATED -> created(event.target(), event.stats());
-            case ROTATED, EVICTED -> retired(event.target());
+            case CREATED -> created(event.target(), event.pool(), event.stats());
+            case ROTATED, EVICTED -> retired(event.target(), event.pool());
             default -> {
-                // FAILED and RECOVERED change no pool; CLOSED comes after ROTATED or EVICTED, which removed the meters.
+                // FAILED and RECOVERED change no pool; CLOSED comes after ROTATED or EVICTED, which removed the pool.
             }
         }
     }
 
-    private void created(String label, Supplier<Health.PoolStats> stats) {
+    private void created(String label, long pool, Supplier<Health.PoolStats> stats) {
         synchronized (lock) {
             Target t = targets.computeIfAbsent(label, Target::new);
-            if (t.retiredUnseen > 0) {
-                // This pool's retirement overtook its creation: it is already gone.
-                t.retiredUnseen--;
-                forgetIfEmpty(t);
-                return;
+            if (t.pools.put(pool, stats) == null) {
+                livePools.incrementAndGet();
             }
-            t.pools.addLast(stats);
-            t.current = stats;
-            livePools.incrementAndGet();
+            t.current = t.pools.lastEntry().getValue();
             if (t.meters.isEmpty()) {
                 t.meters = register(t);
             }
         }
     }
 
-    private void retired(String label) {
+    private void retired(String label, long pool) {
         synchronized (lock) {
-            Target t = targets.computeIfAbsent(label, Target::new);
-            if (t.pools.isEmpty()) {
-                t.retiredUnseen++;
+            Target t = targets.get(label);
+            if (t == null || t.pools.remove(pool) == null) {
                 return;
             }
-            t.pools.removeFirst();
             livePools.decrementAndGet();
-            t.current = t.pools.peekLast();
             if (t.pools.isEmpty()) {
+                t.current = null;
                 t.meters.forEach(registry::remove);
                 t.meters = List.of();
-                forgetIfEmpty(t);
+                targets.remove(label);
+            } else {
+                t.current = t.pools.lastEntry().getValue();
             }
-        }
-    }
-
-    private void forgetIfEmpty(Target t) {
-        if (t.pools.isEmpty() && t.retiredUnseen == 0) {
-            targets.remove(t.label, t);
         }
     }
 

@@ -15,8 +15,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The listener fed events directly, in the orders a pooled factory can deliver them when threads race: the factory emits
- * outside its lock, so one label's events may arrive out of order. No database needed.
+ * The listener fed events directly, as a pooled factory delivers them: a label shared by pools over time, told apart by
+ * pool number. No database needed.
  */
 class MicrometerFactoryMetricsEventOrderTest {
     private static final ConnectionSpec SPEC = ConnectionSpec.parse("postgresql://app@db.example:5432/sales");
@@ -25,40 +25,39 @@ class MicrometerFactoryMetricsEventOrderTest {
     private final MicrometerFactoryMetrics metrics = MicrometerFactoryMetrics.of(registry);
 
     @Test
-    void theNextPoolsCreationArrivingBeforeTheOldPoolsEvictionKeepsTheNewPoolsMeters() {
-        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", stats(2)));
-        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", stats(5)));
-        metrics.onEvent(event(FactoryEvent.Type.EVICTED, "sales", stats(0)));
+    void aRotationKeepsTheLabelsMetersAndReadsTheNewPool() {
+        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", 1, stats(2)));
+        // The factory queues the new pool's CREATED, then the old pool's ROTATED.
+        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", 2, stats(5)));
+        metrics.onEvent(event(FactoryEvent.Type.ROTATED, "sales", 1, stats(2)));
 
         assertThat(metersOf("sales")).hasSize(4);
         assertThat(active("sales")).as("read from the newer pool").isEqualTo(5);
         assertThat(pools()).isEqualTo(1);
 
-        metrics.onEvent(event(FactoryEvent.Type.EVICTED, "sales", stats(0)));
+        metrics.onEvent(event(FactoryEvent.Type.CLOSED, "sales", 1, stats(0)));
+        assertThat(metersOf("sales")).as("the old pool's CLOSED leaves the new pool's meters").hasSize(4);
 
+        metrics.onEvent(event(FactoryEvent.Type.EVICTED, "sales", 2, stats(0)));
         assertThat(metersOf("sales")).isEmpty();
         assertThat(pools()).isZero();
     }
 
     @Test
-    void aRetirementArrivingBeforeItsCreationLeavesNoMeters() {
-        metrics.onEvent(event(FactoryEvent.Type.ROTATED, "sales", stats(0)));
-        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", stats(1)));
+    void retiringAPoolTheListenerNeverSawRemovesNothing() {
+        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", 7, stats(3)));
+        metrics.onEvent(event(FactoryEvent.Type.EVICTED, "sales", 6, stats(0)));
+        metrics.onEvent(event(FactoryEvent.Type.EVICTED, "other", 5, stats(0)));
 
-        assertThat(metersOf("sales")).isEmpty();
-        assertThat(pools()).isZero();
-
-        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", stats(3)));
-
-        assertThat(active("sales")).as("a later pool with the label is published").isEqualTo(3);
+        assertThat(active("sales")).isEqualTo(3);
         assertThat(pools()).isEqualTo(1);
     }
 
     @Test
     void closedIsCountedAndRemovesNothing() {
-        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", stats(1)));
-        metrics.onEvent(event(FactoryEvent.Type.CLOSED, "sales", stats(0)));
-        metrics.onEvent(event(FactoryEvent.Type.FAILED, "sales", stats(0)));
+        metrics.onEvent(event(FactoryEvent.Type.CREATED, "sales", 1, stats(1)));
+        metrics.onEvent(event(FactoryEvent.Type.CLOSED, "sales", 1, stats(0)));
+        metrics.onEvent(event(FactoryEvent.Type.FAILED, "sales", 1, stats(0)));
 
         assertThat(active("sales")).isEqualTo(1);
         assertThat(registry.get("pgdock.datasource.events").tag("type", "closed").counter().count()).isEqualTo(1);
@@ -72,7 +71,7 @@ class MicrometerFactoryMetricsEventOrderTest {
     void commonTagsGoOnEveryMeter() {
         SimpleMeterRegistry tagged = new SimpleMeterRegistry();
         MicrometerFactoryMetrics.of(tagged, Tags.of("factory", "reporting"))
-                .onEvent(event(FactoryEvent.Type.CREATED, "sales", stats(1)));
+                .onEvent(event(FactoryEvent.Type.CREATED, "sales", 1, stats(1)));
 
         assertThat(tagged.getMeters()).hasSize(FactoryEvent.Type.values().length + 1 + 4)
                 .allSatisfy(m -> assertThat(m.getId().getTag("factory")).isEqualTo("reporting"));
@@ -87,8 +86,9 @@ class MicrometerFactoryMetricsEventOrderTest {
                 .isInstanceOf(NullPointerException.class).hasMessage("registry");
     }
 
-    private static FactoryEvent event(FactoryEvent.Type type, String target, Supplier<Health.PoolStats> stats) {
-        return new FactoryEvent(type, target, SPEC, "test", Instant.EPOCH, stats);
+    private static FactoryEvent event(FactoryEvent.Type type, String target, long pool,
+            Supplier<Health.PoolStats> stats) {
+        return new FactoryEvent(type, target, pool, SPEC, "test", Instant.EPOCH, stats);
     }
 
     private static Supplier<Health.PoolStats> stats(int active) {

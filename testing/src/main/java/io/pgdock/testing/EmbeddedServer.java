@@ -17,7 +17,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -67,9 +66,6 @@ final class EmbeddedServer implements AutoCloseable {
 
     /** Two-core machines running a whole build need more than zonky's default of ten seconds. */
     static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
-
-    /** How many lines of the server's output a startup failure quotes. */
-    private static final int QUOTED_LOG_LINES = 30;
 
     /** Zonky's lock file in each data directory; see the class comment. */
     private static final String LOCK_FILE_NAME = "epg-lock";
@@ -258,7 +254,7 @@ final class EmbeddedServer implements AutoCloseable {
                 return;
             }
             try {
-                deleteRecursively(dataDirectory);
+                LocalProcesses.deleteRecursively(dataDirectory);
                 Files.deleteIfExists(logFile);
             } catch (IOException | UncheckedIOException e) {
                 LOG.warn("Could not delete the embedded PostgreSQL's files {} and {}", dataDirectory, logFile, e);
@@ -405,12 +401,12 @@ final class EmbeddedServer implements AutoCloseable {
         for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
             message.append("; caused by ").append(cause);
         }
-        if (runningAsRoot() && !LinuxUtils.isUnshareAvailable()) {
+        if (LocalProcesses.runningAsRoot() && !LinuxUtils.isUnshareAvailable()) {
             message.append(". This JVM runs as root, and zonky found no working 'unshare -U', so initdb and postgres ran"
                     + " as root, which they refuse. Install util-linux's unshare and allow user namespaces (sysctl"
                     + " user.max_user_namespaces > 0; kernel.unprivileged_userns_clone = 1 where it exists; a container"
                     + " may need a seccomp profile that allows unshare), or run the build as another user");
-        } else if (runningAsRoot()) {
+        } else if (LocalProcesses.runningAsRoot()) {
             message.append(" (this JVM runs as root; zonky ran initdb and postgres in a user namespace, 'unshare -U')");
         }
         return message.toString();
@@ -418,7 +414,7 @@ final class EmbeddedServer implements AutoCloseable {
 
     /** The last lines of the server output, on lines of their own after a header naming the file; or nothing. */
     private static String quotedLog(Path logFile) {
-        String output = tail(logFile);
+        String output = LocalProcesses.tail(logFile);
         return output.isEmpty() ? "" : "\nLast lines of the server output (" + logFile + "):\n" + output;
     }
 
@@ -432,41 +428,9 @@ final class EmbeddedServer implements AutoCloseable {
             return;
         }
         try {
-            deleteRecursively(dataDirectory);
+            LocalProcesses.deleteRecursively(dataDirectory);
         } catch (IOException | UncheckedIOException e) {
             failure.addSuppressed(e);
-        }
-    }
-
-    /** Deletes a directory and everything in it; nothing if it does not exist. */
-    static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
-
-    /** Whether the process's effective uid is 0; false where that cannot be told (not Linux). */
-    static boolean runningAsRoot() {
-        try {
-            // /proc/self belongs to the effective uid of the process that looks at it.
-            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** The last {@value #QUOTED_LOG_LINES} lines of a file, or an empty string if it cannot be read. */
-    static String tail(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - QUOTED_LOG_LINES), lines.size()));
-        } catch (IOException e) {
-            return "";
         }
     }
 }

@@ -327,6 +327,7 @@ public final class PgBouncer implements AutoCloseable {
         boolean asRoot = LocalProcesses.runningAsRoot();
         Path directory = createDirectory(asRoot);
         Path logFile = directory.resolve("pgbouncer.log");
+        Process process = null;
         try {
             Path authFile = directory.resolve("userlist.txt");
             writePrivate(authFile, authFileLine(builder.upstream), asRoot);
@@ -339,7 +340,8 @@ public final class PgBouncer implements AutoCloseable {
                     command.addAll(List.of("-u", UNPRIVILEGED_USER));
                 }
                 command.add(configFile.toString());
-                Process process = new ProcessBuilder(command)
+                Files.deleteIfExists(logFile); // so the log read below is this attempt's
+                process = new ProcessBuilder(command)
                         .directory(directory.toFile())
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -360,6 +362,9 @@ public final class PgBouncer implements AutoCloseable {
                 LOG.info("PgBouncer could not listen on port {}, taken meanwhile; trying another", port);
             }
         } catch (IOException | RuntimeException e) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
             TestPostgresException failure = e instanceof TestPostgresException alreadyQuoted ? alreadyQuoted
                     : new TestPostgresException("Could not start PgBouncer (" + binary + "): " + e
                             + quotedLog(logFile), e);

@@ -153,8 +153,11 @@ class PgBouncerTest {
 
         assertThat(bouncer.isRunning()).isFalse();
         assertThat(Files.exists(directory)).as("%s exists", directory).isFalse();
-        assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", bouncer.port()), 1000))
-                .hasMessageContaining("Connection refused");
+        assertThatThrownBy(() -> {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", bouncer.port()), 1000);
+            }
+        }).hasMessageContaining("Connection refused");
         bouncer.close(); // idempotent
     }
 

@@ -162,11 +162,13 @@ final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
-     * Whether a server process runs on the data directory: {@code postmaster.pid} exists and names a live process. True
-     * as soon as the postmaster has started, and until it has exited.
+     * Whether a server process runs on the data directory: {@code postmaster.pid} exists and names a live process (not a
+     * zombie that nobody has reaped, as happens in containers whose first process does not reap). True as soon as the
+     * postmaster has started, and until it has exited.
      */
     boolean isRunning() {
-        return postmasterPid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+        return postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+                .filter(process -> !LocalProcesses.isZombie(process.pid())).isPresent();
     }
 
     /**

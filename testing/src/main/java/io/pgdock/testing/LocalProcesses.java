@@ -1,6 +1,7 @@
 package io.pgdock.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,21 @@ final class LocalProcesses {
             // /proc/self belongs to the effective uid of the process that looks at it.
             return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether a process has exited but not been reaped: state {@code Z} in {@code /proc/<pid>/stat}. Java counts such a
+     * process as alive. False where {@code /proc} cannot tell (not Linux, or the process is gone).
+     */
+    static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            // "pid (command) state ...": the command may contain spaces and parentheses, so look after the last ')'.
+            int end = stat.lastIndexOf(')');
+            return end >= 0 && stat.length() > end + 2 && stat.charAt(end + 2) == 'Z';
+        } catch (IOException | UncheckedIOException e) {
             return false;
         }
     }

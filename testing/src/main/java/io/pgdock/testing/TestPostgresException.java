@@ -3,10 +3,11 @@ package io.pgdock.testing;
 import io.pgdock.core.PgdockException;
 
 /**
- * The test server could not be used: the embedded PostgreSQL did not start, the server named by
- * {@value TestPostgres#URL_VARIABLE} could not be reached or is unsuitable, or a test database could not be created or
- * dropped. The message says what failed and what to do; the cause is the underlying failure (often a
- * {@link java.sql.SQLException}). Messages never contain a password.
+ * A test server could not be used: the embedded PostgreSQL did not start, the server named by
+ * {@value TestPostgres#URL_VARIABLE} could not be reached or is unsuitable, a test database could not be created or
+ * dropped, a {@link ThrowawayPostgres} did not start or stop, or a {@link PgBouncer} is not installed or did not start.
+ * The message says what failed and what to do, and quotes the server's log where there is one; the cause is the
+ * underlying failure (often a {@link java.sql.SQLException}). Messages never contain a password.
  *
  * <p>A malformed {@value TestPostgres#URL_VARIABLE} is a configuration mistake and is reported as an
  * {@link IllegalArgumentException} instead.

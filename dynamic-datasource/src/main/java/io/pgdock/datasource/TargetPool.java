@@ -3,6 +3,7 @@ package io.pgdock.datasource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.ConnectionSpec;
@@ -44,6 +45,9 @@ import java.util.function.Supplier;
 final class TargetPool {
     private static final int RETIRED = Integer.MIN_VALUE;
 
+    /** How long a borrower waits inside HikariCP before it looks at the target's state again. */
+    static final Duration BORROW_SLICE = Duration.ofMillis(200);
+
     /** Where the target stands. Immutable; replaced as a whole. */
     private record Check(TargetStatus.State state, CompletableFuture<Void> running, ConnectionFailedException error,
             long until) {
@@ -59,6 +63,7 @@ final class TargetPool {
     private final String label;
     private final TargetConnector connector;
     private final HikariDataSource hikari;
+    private final HikariPool pool;
     private final TargetDataSource handle;
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicReference<Check> check = new AtomicReference<>(Check.NEW);
@@ -78,6 +83,8 @@ final class TargetPool {
         this.connector = new TargetConnector(spec.jdbcUrl(), driverProperties(spec, options), factory.permits(),
                 options.maximumConnections(), options.borrowTimeout().toNanos(), this);
         this.hikari = new HikariDataSource(hikariConfig());
+        // HikariDataSource(config) starts its pool at once; borrowing through HikariPool allows a per-call timeout.
+        this.pool = (HikariPool) hikari.getHikariPoolMXBean();
         HikariThreads.shortenKeepAlive(hikari);
         this.handle = new TargetDataSource(factory, null, this);
         if (name != null) {
@@ -279,20 +286,42 @@ final class TargetPool {
 
     // ---- borrowing ----
 
-    /** Called between {@link #enter()} and {@link #exit()}. */
+    /**
+     * Called between {@link #enter()} and {@link #exit()}. Waits for a connection in slices of {@link #BORROW_SLICE}, so a
+     * caller already waiting when the target fails (its server stopped, say) learns of it within a slice instead of
+     * waiting out the whole borrow timeout: HikariCP keeps waiters waiting while its connection attempts fail.
+     */
     Connection borrow() throws SQLException {
         lastUsed = options.ticker().read();
         if (check.get() != Check.READY) {
             awaitReady();
         }
-        try {
-            return hikari.getConnection();
-        } catch (SQLException e) {
-            ConnectionFailedException failure = connectFailure(e.getCause());
-            if (failure != null) {
-                throw failure;
+        long timeout = options.borrowTimeout().toNanos();
+        long deadline = System.nanoTime() + timeout;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try {
+                return pool.getConnection(Math.max(1, Math.min(BORROW_SLICE.toMillis(), left / 1_000_000)));
+            } catch (SQLException e) {
+                throwIfFailing();
+                ConnectionFailedException failure = connectFailure(e.getCause());
+                if (failure != null && failure.reason() != Reason.TOO_MANY_CONNECTIONS) {
+                    throw failure;
+                }
+                if (!(e instanceof SQLTransientConnectionException) || deadline - System.nanoTime() <= 0) {
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    if (e instanceof SQLTransientConnectionException) {
+                        Health.PoolStats s = stats();
+                        throw new SQLTransientConnectionException("pool " + label + ": no connection was free within "
+                                + "the borrow timeout of " + options.borrowTimeout() + " (active " + s.active()
+                                + ", idle " + s.idle() + ", waiting " + s.waiting() + ", maximum " + s.maximum() + ")",
+                                e.getSQLState(), e);
+                    }
+                    throw e;
+                }
             }
-            throw e;
         }
     }
 

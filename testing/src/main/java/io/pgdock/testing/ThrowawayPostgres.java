@@ -1,7 +1,12 @@
 package io.pgdock.testing;
 
 import io.pgdock.core.ConnectionSpec;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * A PostgreSQL server of a test's own, that the test may stop and start again: for code that must survive its database
@@ -135,6 +140,34 @@ public final class ThrowawayPostgres implements AutoCloseable {
      */
     public void restart() {
         server.restart();
+    }
+
+    /**
+     * Makes every role but the superuser log in with its password: rewrites {@code pg_hba.conf} to trust only
+     * {@code postgres} and to ask every other role for a SCRAM password over TCP, then reloads the configuration. Use it
+     * to test wrong passwords and password rotation, which a trusting server cannot show.
+     *
+     * @throws IllegalStateException if closed or not running
+     * @throws TestPostgresException if the file cannot be written or the reload fails
+     */
+    public void requirePasswords() {
+        if (!isRunning()) {
+            throw new IllegalStateException("the server is not running: " + this);
+        }
+        try {
+            Files.writeString(dataDirectory().resolve("pg_hba.conf"), String.join("\n",
+                    "host all postgres 127.0.0.1/32 trust",
+                    "host all postgres ::1/128 trust",
+                    "host all all 127.0.0.1/32 scram-sha-256",
+                    "host all all ::1/128 scram-sha-256", ""));
+        } catch (IOException e) {
+            throw new TestPostgresException("cannot write pg_hba.conf of " + this + ": " + e.getMessage(), e);
+        }
+        try (Connection c = DataSources.unpooled(adminSpec()).getConnection(); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_reload_conf()");
+        } catch (SQLException e) {
+            throw new TestPostgresException("cannot reload the configuration of " + this + ": " + e.getMessage(), e);
+        }
     }
 
     /** The data directory, kept across stops and starts; for tests of this class. */

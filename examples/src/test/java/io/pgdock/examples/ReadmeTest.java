@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Keeps the README's example identical to the code the build compiles and {@link ReadmeExampleTest} runs. */
+/** Keeps the READMEs' examples identical to the code the build compiles and {@link ReadmeExampleTest} runs. */
 class ReadmeTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
@@ -21,6 +21,19 @@ class ReadmeTest {
 
         String compiled = dedent(between(source, "// readme-example: begin\n", "        // readme-example: end"));
         String shown = between(readme, "<!-- readme-example: begin", "<!-- readme-example: end -->");
+        shown = between(shown, "```java\n", "```");
+
+        assertThat(shown).isEqualTo(compiled);
+    }
+
+    @Test
+    void dynamicDatasourceReadmeShowsExactlyTheCompiledExample() throws IOException {
+        String source = Files.readString(ROOT.resolve(
+                "examples/src/main/java/io/pgdock/examples/DynamicConnectionsExample.java"));
+        String readme = Files.readString(ROOT.resolve("dynamic-datasource/README.md"));
+
+        String compiled = dedent(between(source, "// datasource-example: begin\n", "        // datasource-example: end"));
+        String shown = between(readme, "<!-- datasource-example: begin", "<!-- datasource-example: end -->");
         shown = between(shown, "```java\n", "```");
 
         assertThat(shown).isEqualTo(compiled);

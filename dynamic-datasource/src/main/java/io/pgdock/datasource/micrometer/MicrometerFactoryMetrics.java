@@ -54,9 +54,9 @@ import java.util.function.ToIntFunction;
  * </table>
  *
  * <p>The {@code target} tag is {@link FactoryEvent#target()}: the name a target was asked for by, or
- * {@code user@host:port/database}, with {@code #2}, {@code #3}... appended when the label is already taken by another
- * live pool (as it is, briefly, while a password rotates). There is one value per live pool, so the tag's cardinality is
- * bounded by {@code FactoryOptions.maximumPools}. The events counter has no {@code target} tag. Every meter also carries
+ * {@code user@host:port/database}, with {@code #2}, {@code #3}... appended when another live pool already has the label.
+ * A target whose password rotates keeps its label, so its series go on; the gauges then read the new pool. There is one
+ * value per live pool at most, so the tag's cardinality is bounded by {@code FactoryOptions.maximumPools}. The events counter has no {@code target} tag. Every meter also carries
  * the common tags given to {@link #of(MeterRegistry, Iterable)}.
  *
  * <p><b>Class path.</b> This class, alone in the module, needs {@code io.micrometer:micrometer-core} (an optional

@@ -40,12 +40,15 @@ import org.jdbi.v3.core.Jdbi;
 public interface DataSourceFactory extends AutoCloseable {
 
     /**
-     * A handle on the pool of a target described by a spec.
+     * A handle on the pool of a target described by a spec. This opens no connection, except for a spec that differs from
+     * a live target's only by its password: then one login with the new password is tried at once, and only if it works
+     * does the new pool replace the old one (which drains and closes, its handles moving to the new pool). A caller with a
+     * stale password therefore gets an authentication error rather than undoing a rotation.
      *
      * @param spec the target
      * @return a data source lending connections to that target
-     * @throws io.pgdock.core.ConnectionFailedException if the target failed within the failure back-off, or no pool can
-     *     be made because every pool has connections lent and the pool limit is reached
+     * @throws io.pgdock.core.ConnectionFailedException if the target failed within the failure back-off, a new password
+     *     is refused, or no pool can be made because every pool has connections lent and the pool limit is reached
      * @throws IllegalStateException if the factory is closed
      */
     DataSource get(ConnectionSpec spec);
@@ -83,7 +86,8 @@ public interface DataSourceFactory extends AutoCloseable {
 
     /**
      * Checks a target: {@code DOWN} at once, without a new attempt, while it is failing within the back-off; otherwise a
-     * trivial query on one of its connections. Never throws for a target that cannot be reached.
+     * trivial query on one of its connections (made, like {@link #get(ConnectionSpec)}, with a pool if the target has
+     * none). Never throws for a target that cannot be reached or a pool that cannot be made: those are {@code DOWN}.
      *
      * @param spec the target
      * @return its health and pool counts

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * @param spec the target's connection spec; its {@code toString()} masks the password
  * @param detail a sentence for logs: the reason for an eviction, the error of a failure; never a password
  * @param at when it happened, by the factory's clock
- * @param stats live pool counts of this pool (the same supplier in every event of one pool); zeros once it is closed
+ * @param stats live pool counts of this pool (the same supplier in every event of one pool); zeros once it is closed.
+ *     Being a live view, it takes part in {@code equals} by identity: two events are equal only if they name one pool
  */
 public record FactoryEvent(Type type, String target, long pool, ConnectionSpec spec, String detail, Instant at,
         Supplier<Health.PoolStats> stats) {

@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A physical connection that holds one permit of the factory's global connection limit and gives it back exactly once,
@@ -30,11 +31,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class PermitConnection implements Connection {
     private final Connection delegate;
     private final Semaphore permits;
+    private final Consumer<PermitConnection> onRelease;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    PermitConnection(Connection delegate, Semaphore permits) {
+    PermitConnection(Connection delegate, Semaphore permits, Consumer<PermitConnection> onRelease) {
         this.delegate = delegate;
         this.permits = permits;
+        this.onRelease = onRelease;
     }
 
     @Override
@@ -63,6 +66,7 @@ final class PermitConnection implements Connection {
     private void release() {
         if (released.compareAndSet(false, true)) {
             permits.release();
+            onRelease.accept(this);
         }
     }
 

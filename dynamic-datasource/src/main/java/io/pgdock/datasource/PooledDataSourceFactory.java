@@ -23,11 +23,15 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,8 +49,11 @@ import org.slf4j.LoggerFactory;
  * setting its sign bit ({@link TargetPool#retire}), after which it lends nothing new; it is closed by maintenance once it
  * has drained, or when its drain deadline passes. Listeners are called outside the lock.
  *
- * <p><b>Rotation.</b> {@link #byIdentity} maps a spec without its password to the live pool for it. A new spec with the
- * same identity retires the old pool with the new one as its successor; handles on the old pool follow the successor.
+ * <p><b>Rotation.</b> {@link #byIdentity} maps a spec without its password to the target's current pool. A new spec with
+ * the same identity gets a candidate pool ({@link TargetPool#replacing()}), which {@link #acquire} checks at once with
+ * one login; when that succeeds, {@link #checked} makes it current and retires the old pool with it as successor. Handles
+ * on the old pool follow the successor, and callers waiting in the old pool leave it within a borrow slice. A stale
+ * password fails its own login and changes nothing.
  *
  * <p><b>Threads.</b> One scheduled executor (the caller's, or one daemon thread of ours) runs maintenance and every
  * pool's HikariCP housekeeping. HikariCP opens and closes connections on short-lived threads of its own (one per pool
@@ -68,6 +75,8 @@ final class PooledDataSourceFactory implements DataSourceFactory {
     private final ScheduledExecutorService executor;
     private final boolean ownsExecutor;
     private final ThreadFactory threadFactory;
+    /** Closes retired pools, one at a time, off the housekeeping thread; its thread ends after a second idle. */
+    private final ExecutorService closer;
     private final ScheduledFuture<?> maintenance;
     private final AtomicLong threadCount = new AtomicLong();
     private volatile boolean closed;
@@ -78,6 +87,10 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         this.ownsExecutor = options.executor().isEmpty();
         this.executor = options.executor().orElseGet(PooledDataSourceFactory::ownExecutor);
         this.threadFactory = options.threadFactory().orElseGet(this::defaultThreadFactory);
+        ThreadPoolExecutor closing = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                threadFactory);
+        closing.allowCoreThreadTimeOut(true);
+        this.closer = closing;
         long interval = options.maintenanceInterval().toNanos();
         this.maintenance = executor.scheduleWithFixedDelay(this::maintain, interval, interval, TimeUnit.NANOSECONDS);
     }
@@ -154,12 +167,14 @@ final class PooledDataSourceFactory implements DataSourceFactory {
 
     @Override
     public Health health(ConnectionSpec spec) {
-        return health(acquire(Objects.requireNonNull(spec, "spec"), null).handle());
+        Objects.requireNonNull(spec, "spec");
+        return health(() -> acquire(spec, null).handle());
     }
 
     @Override
     public Health health(String name) {
-        return health(acquire(resolve(name), name).handle(name));
+        ConnectionSpec spec = resolve(name);
+        return health(() -> acquire(spec, name).handle(name));
     }
 
     @Override
@@ -192,12 +207,13 @@ final class PooledDataSourceFactory implements DataSourceFactory {
                 + "fallback to another target"));
     }
 
-    private Health health(TargetDataSource handle) {
+    private Health health(java.util.function.Supplier<TargetDataSource> handles) {
         Instant at = options.clock().instant();
         long start = options.ticker().read();
-        TargetPool before = handle.pool();
+        TargetDataSource handle = null;
         try {
-            before.throwIfFailing();
+            handle = handles.get();
+            handle.pool().throwIfFailing();
             try (Connection c = handle.getConnection(); Statement s = c.createStatement()) {
                 s.setQueryTimeout((int) Math.max(1, options.borrowTimeout().toSeconds()));
                 try (ResultSet rs = s.executeQuery("SHOW server_version")) {
@@ -208,43 +224,82 @@ final class PooledDataSourceFactory implements DataSourceFactory {
                 }
             }
         } catch (SQLException | ConnectionFailedException e) {
+            Health.PoolStats stats = handle != null ? handle.pool().stats()
+                    : new Health.PoolStats(0, 0, 0, 0, options.maximumPoolSize());
             return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)),
-                    SqlFailures.firstLine(e.getMessage()), handle.pool().stats(), at);
+                    SqlFailures.firstLine(e.getMessage()), stats, at);
         }
     }
 
     // ---- pool lifecycle ----
 
-    /** The live pool for a spec, made if there is none. */
+    /**
+     * The live pool for a spec, made if there is none. A spec that differs from a live one only by its password makes a
+     * candidate: a pool that replaces the live one only once a login with the new password has succeeded, which this
+     * call tries at once. So a caller with a stale password cannot undo a rotation, and a password the server does not
+     * accept yet leaves the working pool in place.
+     */
     TargetPool acquire(ConnectionSpec spec, String name) {
         TargetPool p = pools.get(spec);
-        if (p != null && !p.isRetired()) {
-            return p;
+        if (p == null || p.isRetired()) {
+            p = create(spec, name);
         }
+        if (p.replacing() != null) {
+            p.throwIfFailing();
+            p.awaitReady();   // promotes the candidate through checked()
+        }
+        return p;
+    }
+
+    private TargetPool create(ConnectionSpec spec, String name) {
         try {
             synchronized (lock) {
                 requireOpen();
-                p = pools.get(spec);
+                TargetPool p = pools.get(spec);
                 if (p != null && !p.isRetired()) {
                     return p;
                 }
-                TargetPool previous = byIdentity.get(identity(spec));
-                if (previous == null) {
-                    makeRoomForPool(spec);
-                }
-                // A rotated target keeps its label, so logs and metrics follow it across password changes.
-                String label = previous != null ? previous.label() : uniqueLabel(name != null ? name
+                makeRoomForPool(spec);
+                TargetPool current = byIdentity.get(identity(spec));
+                // A pool that replaces another keeps its label, so logs and metrics follow the target across rotations.
+                String label = current != null ? current.label() : uniqueLabel(name != null ? name
                         : spec.user() + "@" + spec.endpoints().get(0) + "/" + spec.database());
                 p = new TargetPool(this, spec, name, label, nextPoolId++);
                 pools.put(spec, p);
-                byIdentity.put(identity(spec), p);
-                labels.put(label, p);
-                enqueue(FactoryEvent.Type.CREATED, p, "pool created (lazy: no connection yet)");
-                if (previous != null) {
-                    retireLocked(previous, p, FactoryEvent.Type.ROTATED, "the password changed; new borrowers get "
-                            + "pool " + p.id() + ", this one drains and closes");
+                enqueue(FactoryEvent.Type.CREATED, p, current == null ? "pool created (lazy: no connection yet)"
+                        : "pool created for a new password of pool " + current.id() + "; it replaces that pool once "
+                        + "a login with the new password succeeds");
+                if (current == null) {
+                    byIdentity.put(identity(spec), p);
+                    labels.put(label, p);
+                } else {
+                    p.replacing(current);
                 }
                 return p;
+            }
+        } finally {
+            deliver();
+        }
+    }
+
+    /** Called when a pool's first connection has been checked: a candidate now replaces the pool it was made for. */
+    void checked(TargetPool p) {
+        if (p.replacing() == null) {
+            return;
+        }
+        try {
+            synchronized (lock) {
+                if (p.replacing() == null || p.isRetired()) {
+                    return;
+                }
+                p.replacing(null);
+                // The pool it was made to replace may be gone already (evicted); then it simply becomes the target's.
+                TargetPool current = byIdentity.put(identity(p.spec()), p);
+                labels.put(p.label(), p);
+                if (current != null && current != p) {
+                    retireLocked(current, p, FactoryEvent.Type.ROTATED, "the password changed and pool " + p.id()
+                            + " logged in with the new one; new borrowers get that pool, this one drains and closes");
+                }
             }
         } finally {
             deliver();
@@ -264,7 +319,12 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         if (handle.name() != null) {
             return acquire(resolve(handle.name()), handle.name());
         }
-        return acquire(next != null ? next.spec() : stale.spec(), null);
+        // The target's current pool, if it has one (it may use a newer password than this handle's spec).
+        TargetPool current = byIdentity.get(identity(stale.spec()));
+        if (current != null && !current.isRetired()) {
+            return current;
+        }
+        return acquire(stale.spec(), null);
     }
 
     private static ConnectionSpec identity(ConnectionSpec spec) {
@@ -322,8 +382,17 @@ final class PooledDataSourceFactory implements DataSourceFactory {
                 .ifPresent(TargetPool::evictIdleConnections);
     }
 
-    /** Evicts pools idle past their TTL; closes retired pools that have drained or passed their deadline. */
-    void maintain() {
+    /** Scheduled maintenance: pools are closed on {@link #closer}, so a slow close never holds up housekeeping. */
+    private void maintain() {
+        maintain(true);
+    }
+
+    /**
+     * Evicts pools idle past their TTL; closes retired pools that have drained or passed their deadline.
+     *
+     * @param async whether to close pools on {@link #closer} rather than on this thread
+     */
+    private void maintain(boolean async) {
         try {
             long now = options.ticker().read();
             synchronized (lock) {
@@ -339,13 +408,13 @@ final class PooledDataSourceFactory implements DataSourceFactory {
             long deadline = options.drainTimeout().toNanos();
             for (TargetPool p : retiring) {
                 if (p.drained()) {
-                    closePool(p, "drained");
+                    closePool(p, "drained", async);
                 } else if (now - p.retiredAt() >= deadline) {
                     LOG.warn("Closing pool {} ({}) with {} connection(s) still lent: they were not returned within "
                             + "the drain timeout of {}; HikariCP aborts them", p.label(), p.spec(), p.lent(),
                             options.drainTimeout());
                     closePool(p, "closed with " + p.lent() + " connection(s) still lent after the drain timeout of "
-                            + options.drainTimeout());
+                            + options.drainTimeout(), async);
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -353,16 +422,28 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         }
     }
 
-    private void closePool(TargetPool p, String why) {
-        if (retiring.remove(p)) {
+    private void closePool(TargetPool p, String why, boolean async) {
+        if (!retiring.remove(p)) {
+            return;
+        }
+        Runnable close = () -> {
             p.close();
             emit(FactoryEvent.Type.CLOSED, p, why);
+        };
+        if (async) {
+            try {
+                closer.execute(close);
+                return;
+            } catch (RejectedExecutionException factoryClosing) {
+                // close() shut the closer down after taking its snapshot of pools; close this one here.
+            }
         }
+        close.run();
     }
 
-    /** Runs maintenance now, on the caller's thread (tests with a fake ticker call it instead of waiting). */
+    /** Runs maintenance now, closing pools on the caller's thread (tests with a fake ticker call it instead of waiting). */
     void cleanUp() {
-        maintain();
+        maintain(false);
     }
 
     // ---- failures and events ----
@@ -432,8 +513,16 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         }
         maintenance.cancel(false);
         deliver();
+        closer.shutdown();
         for (TargetPool p : new ArrayList<>(retiring)) {
-            closePool(p, "the factory closed");
+            closePool(p, "the factory closed", false);
+        }
+        try {
+            if (!closer.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.warn("Pools being closed by maintenance did not finish closing within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (ownsExecutor) {
             executor.shutdownNow();

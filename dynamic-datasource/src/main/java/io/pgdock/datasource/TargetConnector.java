@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,7 +18,8 @@ import org.postgresql.Driver;
 /**
  * Opens the physical connections of one target: the {@link DataSource} its HikariCP pool draws from. Every connection
  * holds a permit of the factory's global limit ({@link PermitConnection}); when none is free, the factory is asked to
- * close idle connections of other targets, and the call waits up to the borrow timeout for one.
+ * close idle connections of other targets, and the call waits up to the borrow timeout for one, asking again every 50 ms.
+ * It keeps track of its open connections, so that closing the target's pool can close any that HikariCP let go of.
  *
  * <p>The first connection of a target is opened by the caller that first needs it (to check the target and report a
  * failure at once, typed) and then handed to the pool through {@link #handOff(Connection)}, so the check costs no extra
@@ -26,6 +29,7 @@ import org.postgresql.Driver;
  */
 final class TargetConnector implements DataSource {
     private static final Driver DRIVER = new Driver();
+    private static final long PERMIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final String url;
     private final Properties properties;
@@ -34,6 +38,8 @@ final class TargetConnector implements DataSource {
     private final long permitWaitNanos;
     private final TargetPool owner;
     private final AtomicReference<Connection> handoff = new AtomicReference<>();
+    private final Set<PermitConnection> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
     private volatile int loginTimeoutSeconds;
 
     TargetConnector(String url, Properties properties, Semaphore permits, int maximumConnections, long permitWaitNanos,
@@ -48,27 +54,50 @@ final class TargetConnector implements DataSource {
 
     /** Opens a physical connection within the global limit; the caller owns it. */
     Connection open() throws SQLException {
+        requireOpen();
         acquirePermit();
+        Connection c;
         try {
-            Connection c = DRIVER.connect(url, properties);
+            c = DRIVER.connect(url, properties);
             if (c == null) {
                 throw new SQLException("pgjdbc did not accept the URL " + url, "08001");
             }
-            return new PermitConnection(c, permits);
         } catch (SQLException | RuntimeException | Error e) {
             permits.release();
             throw e;
         }
+        PermitConnection permitted = new PermitConnection(c, permits, open::remove);
+        open.add(permitted);
+        if (closed) {
+            // The pool closed while this connection was being opened; closeAll() may have run already.
+            closeQuietly(permitted);
+            requireOpen();
+        }
+        return permitted;
     }
 
+    private void requireOpen() throws SQLException {
+        if (closed) {
+            throw new SQLTransientConnectionException("the pool of this target has been closed", "08003");
+        }
+    }
+
+    /** Waits for a connection slot in short slices, asking the factory to free one before each. */
     private void acquirePermit() throws SQLException {
         if (permits.tryAcquire()) {
             return;
         }
-        owner.makeRoom();
+        long deadline = System.nanoTime() + permitWaitNanos;
         try {
-            if (permits.tryAcquire(permitWaitNanos, TimeUnit.NANOSECONDS)) {
-                return;
+            while (true) {
+                owner.makeRoom();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                if (permits.tryAcquire(Math.min(left, PERMIT_SLICE_NANOS), TimeUnit.NANOSECONDS)) {
+                    return;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -79,9 +108,26 @@ final class TargetConnector implements DataSource {
                 + "(FactoryOptions.maximumConnections) are in use, and none was freed within the borrow timeout");
     }
 
-    /** Gives a checked connection to the pool, which takes it on its next connect. */
+    /** Gives a checked connection to the pool, which takes it on its next connect; closes it if the pool is closed. */
     void handOff(Connection c) {
         closeQuietly(handoff.getAndSet(c));
+        if (closed) {
+            discardHandoff();
+        }
+    }
+
+    /** Refuses further connections; those already open are closed by {@link #closeAll()}. */
+    void close() {
+        closed = true;
+        discardHandoff();
+    }
+
+    /** Closes every physical connection of this target still open, and so gives back their slots. */
+    void closeAll() {
+        discardHandoff();
+        for (PermitConnection c : open) {
+            closeQuietly(c);
+        }
     }
 
     /** Closes a connection handed off but not yet taken (the pool is being retired). */

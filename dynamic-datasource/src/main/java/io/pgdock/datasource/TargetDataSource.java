@@ -47,6 +47,8 @@ final class TargetDataSource implements DataSource {
             if (p.enter()) {
                 try {
                     return p.borrow();
+                } catch (TargetPool.Retired retired) {
+                    // Retired while this caller waited in it: ask for the pool to use now, below.
                 } finally {
                     p.exit();
                 }

@@ -71,6 +71,8 @@ final class TargetPool {
     private volatile TargetDataSource namedHandle;
     private volatile long lastUsed;
     private volatile TargetPool successor;
+    /** The live pool this one is to replace once its new password has been checked; null when it replaces none. */
+    private volatile TargetPool replacing;
     private volatile long retiredAt;
 
     TargetPool(PooledDataSourceFactory factory, ConnectionSpec spec, String name, String label, long id) {
@@ -176,6 +178,14 @@ final class TargetPool {
         return successor;
     }
 
+    TargetPool replacing() {
+        return replacing;
+    }
+
+    void replacing(TargetPool pool) {
+        replacing = pool;
+    }
+
     long retiredAt() {
         return retiredAt;
     }
@@ -203,25 +213,28 @@ final class TargetPool {
     }
 
     /**
-     * Stops new borrows. Connections lent stay valid, and callers already waiting inside the pool are still served: its
-     * connections are closed with the pool once it has drained, not evicted now (HikariCP with {@code minimumIdle = 0}
-     * does not replace evicted connections for callers already waiting, who would time out).
+     * Stops lending. Connections lent stay valid until returned; callers waiting inside the pool leave it within a
+     * {@link #BORROW_SLICE} and go to the successor (or a new pool), and a connection the pool hands out after this is
+     * given back rather than lent ({@link #borrow()}). The pool's connections are closed with it once it has drained, not
+     * evicted now: HikariCP with {@code minimumIdle = 0} does not replace evicted connections for callers waiting.
+     * Called under the factory's lock only, so two retirements never race.
      *
      * @param next the pool that replaces this one (a rotation), or null
      * @return false if it was already retired
      */
     boolean retire(TargetPool next) {
+        if (isRetired()) {
+            return false;
+        }
+        // Written before the retired bit, so a handle refused by this pool always finds its successor.
+        successor = next;
+        retiredAt = options.ticker().read();
         while (true) {
             int u = users.get();
-            if (u < 0) {
-                return false;
-            }
             if (users.compareAndSet(u, u | RETIRED)) {
                 break;
             }
         }
-        successor = next;
-        retiredAt = options.ticker().read();
         connector.discardHandoff();
         return true;
     }
@@ -242,13 +255,13 @@ final class TargetPool {
     }
 
     /**
-     * Whether {@link #evictIdleConnections()} may run: idle connections to free, and nobody borrowing or waiting here, who
-     * would otherwise wait for a replacement HikariCP does not make.
+     * Whether {@link #evictIdleConnections()} may run: idle connections to free, and nobody waiting here, who would
+     * otherwise wait for a replacement HikariCP does not make.
      */
     boolean canSpareIdleConnections() {
         HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
-        return bean != null && !hikari.isClosed() && (users.get() & ~RETIRED) == 0
-                && bean.getThreadsAwaitingConnection() == 0 && bean.getIdleConnections() > 0;
+        return bean != null && !hikari.isClosed() && bean.getThreadsAwaitingConnection() == 0
+                && bean.getIdleConnections() > 0;
     }
 
     /** Closes idle connections now (lent ones when they come back), to free the factory's connection slots. */
@@ -259,10 +272,15 @@ final class TargetPool {
         }
     }
 
-    /** Closes the pool; connections still lent are aborted by HikariCP. */
+    /**
+     * Closes the pool; connections still lent are aborted by HikariCP. Any physical connection of this target still open
+     * afterwards (one HikariCP was opening as it shut down, say) is closed too, so no connection or connection slot
+     * outlives the pool.
+     */
     void close() {
-        connector.discardHandoff();
+        connector.close();
         hikari.close();
+        connector.closeAll();
     }
 
     boolean isClosed() {
@@ -289,20 +307,25 @@ final class TargetPool {
     /**
      * Called between {@link #enter()} and {@link #exit()}. Waits for a connection in slices of {@link #BORROW_SLICE}, so a
      * caller already waiting when the target fails (its server stopped, say) learns of it within a slice instead of
-     * waiting out the whole borrow timeout: HikariCP keeps waiters waiting while its connection attempts fail.
+     * waiting out the whole borrow timeout (HikariCP keeps waiters waiting while its connection attempts fail), and a
+     * caller waiting when the pool is retired moves on.
+     *
+     * @throws Retired when the pool was retired: the handle then asks the factory for the pool to use now
      */
     Connection borrow() throws SQLException {
         lastUsed = options.ticker().read();
-        if (check.get() != Check.READY) {
-            awaitReady();
-        }
+        boolean checked = check.get() != Check.READY && awaitReady();
         long timeout = options.borrowTimeout().toNanos();
         long deadline = System.nanoTime() + timeout;
         while (true) {
             long left = deadline - System.nanoTime();
+            Connection c;
             try {
-                return pool.getConnection(Math.max(1, Math.min(BORROW_SLICE.toMillis(), left / 1_000_000)));
+                c = pool.getConnection(Math.max(1, Math.min(BORROW_SLICE.toMillis(), left / 1_000_000)));
             } catch (SQLException e) {
+                if (isRetired()) {
+                    throw Retired.INSTANCE;
+                }
                 throwIfFailing();
                 ConnectionFailedException failure = connectFailure(e.getCause());
                 if (failure != null && failure.reason() != Reason.TOO_MANY_CONNECTIONS) {
@@ -321,7 +344,30 @@ final class TargetPool {
                     }
                     throw e;
                 }
+                continue;
             }
+            if (checked) {
+                // The checked connection went to the pool unless the pool had one to lend already (a target that
+                // recovered); then it is not needed, and must not sit in the hand-off holding a connection slot.
+                connector.discardHandoff();
+            }
+            if (isRetired()) {
+                // Retired while this caller waited: a connection of this pool (perhaps opened with a password that has
+                // since been replaced) is given back, not lent.
+                c.close();
+                throw Retired.INSTANCE;
+            }
+            return c;
+        }
+    }
+
+    /** Thrown by {@link #borrow()} when the pool was retired under a waiting caller; never leaves the package. */
+    static final class Retired extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final Retired INSTANCE = new Retired();
+
+        private Retired() {
+            super("pool retired", null, false, false);
         }
     }
 
@@ -333,11 +379,16 @@ final class TargetPool {
         }
     }
 
-    private void awaitReady() {
+    /**
+     * Makes sure the target has been checked, running the check on this thread if nobody else is.
+     *
+     * @return whether this thread ran the check (and so may have left a connection in the hand-off)
+     */
+    boolean awaitReady() {
         while (true) {
             Check c = check.get();
             if (c == Check.READY) {
-                return;
+                return false;
             }
             if (c.running() != null) {
                 await(c.running());
@@ -354,7 +405,8 @@ final class TargetPool {
                 if (c.state() == TargetStatus.State.FAILED) {
                     factory.emit(FactoryEvent.Type.RECOVERED, this, "connected again");
                 }
-                return;
+                factory.checked(this);
+                return true;
             } catch (ConnectionFailedException e) {
                 if (!failed(e, mine)) {
                     check.compareAndSet(mine, c);
@@ -396,7 +448,12 @@ final class TargetPool {
             throw connectFailure(e);
         }
         try {
+            // The check's queries are bounded like the connect: a login that succeeds and then stalls (a pooler with no
+            // free server connection, say) must not hold every first borrower.
+            int networkTimeout = c.getNetworkTimeout();
+            c.setNetworkTimeout(Runnable::run, (int) Math.max(1000, connectTimeout.toMillis()));
             checkSession(c);
+            c.setNetworkTimeout(Runnable::run, networkTimeout);
             connector.handOff(c);
             c = null;
         } catch (SQLException e) {
@@ -479,7 +536,9 @@ final class TargetPool {
      * @return whether it was recorded
      */
     private boolean failed(ConnectionFailedException e, Check expected) {
-        if (e.reason() == Reason.TOO_MANY_CONNECTIONS) {
+        if (e.reason() == Reason.TOO_MANY_CONNECTIONS || interrupted(e) || isRetired()) {
+            // A full server or factory, a caller that was interrupted, a pool on its way out: nothing to hold against
+            // the target.
             return false;
         }
         Check failed = new Check(TargetStatus.State.FAILED, null, e,
@@ -505,6 +564,19 @@ final class TargetPool {
                 return true;
             }
         }
+    }
+
+    private static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Called on HikariCP's thread when it could not open a connection. */

@@ -4,7 +4,6 @@ import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A snapshot of one live target of a {@link DataSourceFactory}, as listed by {@link DataSourceFactory#targets()}.
@@ -14,7 +13,7 @@ import java.util.Optional;
  * @param state whether the target has answered, has not been tried, or is failing
  * @param pool the pool's connection counts
  * @param idle time since a connection was last asked of this target
- * @param lastError the message of the failure that put the target in {@link State#FAILED}, or null
+ * @param lastError the message of the failure that put the target in {@link State#FAILED}; null in the other states
  */
 public record TargetStatus(String target, ConnectionSpec spec, State state, Health.PoolStats pool, Duration idle,
         String lastError) {
@@ -40,14 +39,5 @@ public record TargetStatus(String target, ConnectionSpec spec, State state, Heal
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(idle, "idle");
-    }
-
-    /**
-     * The failure that put the target in {@link State#FAILED}.
-     *
-     * @return the message, empty unless the state is FAILED
-     */
-    public Optional<String> error() {
-        return Optional.ofNullable(lastError);
     }
 }

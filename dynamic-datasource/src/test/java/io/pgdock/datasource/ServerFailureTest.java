@@ -71,6 +71,9 @@ class ServerFailureTest {
             assertThat(e.reason()).isEqualTo(Reason.AUTHENTICATION);
             assertThat(e.getMessage()).contains("authentication failed").doesNotContain("Wrong-Secret-77")
                     .doesNotContain("first-secret-1");
+            assertThat(events.events()).filteredOn(ev -> ev.type() == FactoryEvent.Type.FAILED).hasSize(1)
+                    .allSatisfy(ev -> assertThat(ev.toString() + ev.detail()).doesNotContain("Wrong-Secret-77"));
+            assertThat(f.targets().toString()).doesNotContain("Wrong-Secret-77");
             assertThat(query(f.get(app), "SELECT current_user")).isEqualTo("app");
             assertThat(query(f.get(PG.spec()), "SELECT 1")).isEqualTo("1");
         }
@@ -89,13 +92,31 @@ class ServerFailureTest {
                 assertThat(query(before, "SELECT current_user")).isEqualTo("app");
                 assertThat(events.count(FactoryEvent.Type.ROTATED)).isEqualTo(1);
                 assertThat(events.count(FactoryEvent.Type.FAILED)).isZero();
-                // A caller still asking with the old password (a stale configuration) gets a clear error.
+                // A caller still asking with the old password (a stale configuration) gets a clear error, and the
+                // rotation stands: handles keep using the new password.
                 ConnectionFailedException stale = catchThrowableOfType(ConnectionFailedException.class,
-                        () -> f.get(app).getConnection().close());
+                        () -> f.get(app));
                 assertThat(stale.reason()).isEqualTo(Reason.AUTHENTICATION);
+                assertThat(f.health(app).isUp()).isFalse();
+                assertThat(query(before, "SELECT current_user")).isEqualTo("app");
+                assertThat(query(f.get(rotated), "SELECT current_user")).isEqualTo("app");
+                assertThat(events.count(FactoryEvent.Type.ROTATED)).isEqualTo(1);
             } finally {
                 admin("ALTER ROLE app PASSWORD 'first-secret-1'");
             }
+        }
+    }
+
+    @Test
+    void aNewPasswordTheServerDoesNotAcceptYetLeavesTheWorkingPoolInPlace() throws SQLException {
+        try (DataSourceFactory f = factory()) {
+            DataSource current = f.get(app);
+            assertThat(query(current, "SELECT current_user")).isEqualTo("app");
+            ConnectionSpec early = app.toBuilder().password("not-set-yet-9").build();
+            ConnectionFailedException e = catchThrowableOfType(ConnectionFailedException.class, () -> f.get(early));
+            assertThat(e.reason()).isEqualTo(Reason.AUTHENTICATION);
+            assertThat(query(current, "SELECT current_user")).isEqualTo("app");
+            assertThat(events.count(FactoryEvent.Type.ROTATED)).isZero();
         }
     }
 

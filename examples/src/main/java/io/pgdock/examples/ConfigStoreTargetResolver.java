@@ -22,6 +22,17 @@ import java.util.Optional;
 public final class ConfigStoreTargetResolver implements TargetResolver {
     /** The JSON shape of one target's entry. */
     record Target(String url, String password) {
+        /** Without the password, which a record would print (nor one written into the URL). */
+        @Override
+        public String toString() {
+            String shown;
+            try {
+                shown = ConnectionSpec.parse(url).toString();   // masks a password in the URL
+            } catch (RuntimeException e) {
+                shown = "(not a valid URL)";
+            }
+            return "Target[url=" + shown + ", password=" + (password == null ? "none" : "***") + "]";
+        }
     }
 
     private final ConfigStore configs;

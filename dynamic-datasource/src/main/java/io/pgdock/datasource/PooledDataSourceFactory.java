@@ -344,8 +344,9 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         if (pools.size() < options.maximumPools()) {
             return;
         }
+        long now = options.ticker().read();
         TargetPool victim = pools.values().stream().filter(TargetPool::isIdle)
-                .min(Comparator.comparingLong(TargetPool::lastUsed)).orElse(null);
+                .min(Comparator.comparingLong(p -> p.lastUsed(now))).orElse(null);
         if (victim == null) {
             throw new ConnectionFailedException(Reason.TOO_MANY_CONNECTIONS, "cannot open a pool for " + spec + ": all "
                     + options.maximumPools() + " pools this factory may keep (FactoryOptions.maximumPools) have "
@@ -372,13 +373,14 @@ final class PooledDataSourceFactory implements DataSourceFactory {
      * pool that has some (draining pools first), so the caller waiting in {@link TargetConnector} gets a slot.
      */
     void makeRoom(TargetPool requester) {
+        long now = options.ticker().read();
         Optional<TargetPool> draining = retiring.stream().filter(TargetPool::canSpareIdleConnections).findAny();
         if (draining.isPresent()) {
             draining.get().evictIdleConnections();
             return;
         }
         pools.values().stream().filter(p -> p != requester && p.canSpareIdleConnections())
-                .min(Comparator.comparingLong(TargetPool::lastUsed))
+                .min(Comparator.comparingLong(p -> p.lastUsed(now)))
                 .ifPresent(TargetPool::evictIdleConnections);
     }
 
@@ -398,7 +400,7 @@ final class PooledDataSourceFactory implements DataSourceFactory {
             synchronized (lock) {
                 long ttl = options.idleTtl().toNanos();
                 for (TargetPool p : pools.values()) {
-                    if (now - p.lastUsed() >= ttl && p.isIdle()) {
+                    if (now - p.lastUsed(now) >= ttl && p.isIdle()) {
                         retireLocked(p, null, FactoryEvent.Type.EVICTED, "unused for " + options.idleTtl()
                                 + " (idleTtl)");
                     }

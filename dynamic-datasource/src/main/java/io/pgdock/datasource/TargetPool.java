@@ -69,7 +69,10 @@ final class TargetPool {
     private final AtomicReference<Check> check = new AtomicReference<>(Check.NEW);
     private final Duration connectTimeout;
     private volatile TargetDataSource namedHandle;
+    /** When the pool was last seen in use, by the ticker; brought up to date from {@link #used} by maintenance. */
     private volatile long lastUsed;
+    /** Set by borrowers (a volatile read, and a write only when it flips), cleared when maintenance reads it. */
+    private volatile boolean used;
     private volatile TargetPool successor;
     /** The live pool this one is to replace once its new password has been checked; null when it replaces none. */
     private volatile TargetPool replacing;
@@ -170,7 +173,19 @@ final class TargetPool {
         return h;
     }
 
-    long lastUsed() {
+    /**
+     * When the pool was last used, to the resolution of the maintenance interval: a borrow only marks the pool used, and
+     * this, called by maintenance and when a limit is hit, turns the mark into a time. Reading the ticker on every borrow
+     * would cost more than the rest of the factory's borrow path together.
+     *
+     * @param now the ticker now
+     * @return the last time the pool was seen in use
+     */
+    long lastUsed(long now) {
+        if (used) {
+            used = false;
+            lastUsed = now;
+        }
         return lastUsed;
     }
 
@@ -298,7 +313,7 @@ final class TargetPool {
 
     TargetStatus status(long now) {
         Check c = check.get();
-        return new TargetStatus(label, spec, c.state(), stats(), Duration.ofNanos(Math.max(0, now - lastUsed)),
+        return new TargetStatus(label, spec, c.state(), stats(), Duration.ofNanos(Math.max(0, now - lastUsed(now))),
                 c.error() == null ? null : c.error().getMessage());
     }
 
@@ -313,15 +328,16 @@ final class TargetPool {
      * @throws Retired when the pool was retired: the handle then asks the factory for the pool to use now
      */
     Connection borrow() throws SQLException {
-        lastUsed = options.ticker().read();
+        if (!used) {
+            used = true;
+        }
         boolean checked = check.get() != Check.READY && awaitReady();
-        long timeout = options.borrowTimeout().toNanos();
-        long deadline = System.nanoTime() + timeout;
+        long sliceMillis = BORROW_SLICE.toMillis();
+        long deadline = 0;
         while (true) {
-            long left = deadline - System.nanoTime();
             Connection c;
             try {
-                c = pool.getConnection(Math.max(1, Math.min(BORROW_SLICE.toMillis(), left / 1_000_000)));
+                c = pool.getConnection(sliceMillis);
             } catch (SQLException e) {
                 if (isRetired()) {
                     throw Retired.INSTANCE;
@@ -331,7 +347,12 @@ final class TargetPool {
                 if (failure != null && failure.reason() != Reason.TOO_MANY_CONNECTIONS) {
                     throw failure;
                 }
-                if (!(e instanceof SQLTransientConnectionException) || deadline - System.nanoTime() <= 0) {
+                if (deadline == 0) {
+                    // The clock is read only once a wait has failed; the first slice has passed by then.
+                    deadline = System.nanoTime() - BORROW_SLICE.toNanos() + options.borrowTimeout().toNanos();
+                }
+                long left = deadline - System.nanoTime();
+                if (!(e instanceof SQLTransientConnectionException) || left <= 0) {
                     if (failure != null) {
                         throw failure;
                     }
@@ -344,6 +365,7 @@ final class TargetPool {
                     }
                     throw e;
                 }
+                sliceMillis = Math.max(1, Math.min(BORROW_SLICE.toMillis(), left / 1_000_000));
                 continue;
             }
             if (checked) {

@@ -83,6 +83,7 @@ class MicrometerFactoryMetricsTest {
         assertThat(selectOne(factory.get(db.spec()))).isEqualTo(1);
         String target = label(FactoryEvent.Type.CREATED, 0);
         assertThat(metersOf(target)).hasSize(4);
+        factory.cleanUp();   // notes the use
 
         nanos.addAndGet(IDLE_TTL.toNanos());
         factory.cleanUp();

@@ -307,6 +307,7 @@ class PooledDataSourceFactoryTest {
         ConnectionSpec spec = target();
         DataSource ds = f.get(spec);
         assertThat(query(ds, "SELECT 1")).isEqualTo("1");
+        f.cleanUp();   // maintenance notes the use (recency has the maintenance interval's resolution)
 
         ticker.advance(Duration.ofMinutes(4));
         f.cleanUp();
@@ -335,6 +336,7 @@ class PooledDataSourceFactoryTest {
             assertThat(f.targets()).hasSize(1);
             assertThat(held.isValid(5)).isTrue();
         }
+        ticker.advance(Duration.ofMinutes(10));
         f.cleanUp();
         assertThat(f.targets()).isEmpty();
     }
@@ -345,11 +347,15 @@ class PooledDataSourceFactoryTest {
         ConnectionSpec a = target();
         ConnectionSpec b = target();
         ConnectionSpec c = target();
+        // Maintenance turns uses into times at its interval; cleanUp() stands for a tick after each use.
         query(f.get(a), "SELECT 1");
+        f.cleanUp();
         ticker.advance(Duration.ofSeconds(1));
         query(f.get(b), "SELECT 1");
+        f.cleanUp();
         ticker.advance(Duration.ofSeconds(1));
         query(f.get(a), "SELECT 1");   // b is now the least recently used
+        f.cleanUp();
         f.get(c);
         assertThat(f.targets()).extracting(TargetStatus::spec).containsExactlyInAnyOrder(a, c);
         assertThat(events.events()).filteredOn(e -> e.type() == FactoryEvent.Type.EVICTED)

@@ -16,27 +16,30 @@ class ReadmeTest {
 
     @Test
     void readmeShowsExactlyTheCompiledExample() throws IOException {
-        String source = Files.readString(ROOT.resolve("examples/src/main/java/io/pgdock/examples/ReadmeExample.java"));
-        String readme = Files.readString(ROOT.resolve("README.md"));
-
-        String compiled = dedent(between(source, "// readme-example: begin\n", "        // readme-example: end"));
-        String shown = between(readme, "<!-- readme-example: begin", "<!-- readme-example: end -->");
-        shown = between(shown, "```java\n", "```");
-
-        assertThat(shown).isEqualTo(compiled);
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/ReadmeExample.java",
+                "readme-example");
     }
 
     @Test
-    void dynamicDatasourceReadmeShowsExactlyTheCompiledExample() throws IOException {
-        String source = Files.readString(ROOT.resolve(
-                "examples/src/main/java/io/pgdock/examples/DynamicConnectionsExample.java"));
-        String readme = Files.readString(ROOT.resolve("dynamic-datasource/README.md"));
+    void dynamicDatasourceReadmeShowsExactlyTheCompiledExamples() throws IOException {
+        assertShowsCompiled("dynamic-datasource/README.md",
+                "examples/src/main/java/io/pgdock/examples/DynamicConnectionsExample.java", "datasource-example");
+        assertShowsCompiled("dynamic-datasource/README.md",
+                "dynamic-datasource/src/test/java/io/pgdock/datasource/micrometer/MicrometerReadmeTest.java",
+                "micrometer-example");
+    }
 
-        String compiled = dedent(between(source, "// datasource-example: begin\n", "        // datasource-example: end"));
-        String shown = between(readme, "<!-- datasource-example: begin", "<!-- datasource-example: end -->");
+    /** The README's block between {@code <!-- marker: begin} and {@code <!-- marker: end -->} is the source's. */
+    private static void assertShowsCompiled(String readmePath, String sourcePath, String marker) throws IOException {
+        String source = Files.readString(ROOT.resolve(sourcePath));
+        String readme = Files.readString(ROOT.resolve(readmePath));
+
+        String block = between(source, "// " + marker + ": begin\n", "// " + marker + ": end");
+        String compiled = dedent(block.substring(0, block.lastIndexOf('\n') + 1)).stripTrailing() + "\n";
+        String shown = between(readme, "<!-- " + marker + ": begin", "<!-- " + marker + ": end -->");
         shown = between(shown, "```java\n", "```");
 
-        assertThat(shown).isEqualTo(compiled);
+        assertThat(shown).as("%s shows %s of %s", readmePath, marker, sourcePath).isEqualTo(compiled);
     }
 
     @Test

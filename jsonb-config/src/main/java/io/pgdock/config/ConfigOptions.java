@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -20,6 +21,8 @@ import java.util.TreeMap;
  *     satisfy; the longest matching prefix applies</td></tr>
  * <tr><td>{@code clock}</td><td>system UTC</td><td>time of the in-memory store's timestamps and of its retention by age
  *     (the PostgreSQL store uses the server's transaction time for both)</td></tr>
+ * <tr><td>{@code keys}</td><td>none</td><td>the master keys that encrypt and decrypt secrets ({@link Secret}); without
+ *     them, writing or reading a secret throws {@link ConfigSecretException}</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -34,12 +37,14 @@ public final class ConfigOptions {
     private final HistoryRetention retention;
     private final Map<String, JsonNode> schemas;
     private final Clock clock;
+    private final KeyProvider keys;
 
     private ConfigOptions(Builder b) {
         this.maxValueBytes = b.maxValueBytes;
         this.retention = b.retention;
         this.schemas = Collections.unmodifiableMap(new TreeMap<>(b.schemas));
         this.clock = b.clock;
+        this.keys = b.keys;
     }
 
     /** @return the defaults in the table above */
@@ -72,12 +77,18 @@ public final class ConfigOptions {
         return clock;
     }
 
+    /** @return the key provider for secrets, or empty if the store has none */
+    public Optional<KeyProvider> keys() {
+        return Optional.ofNullable(keys);
+    }
+
     /** Builds {@link ConfigOptions}; setters validate at once. Not thread-safe. */
     public static final class Builder {
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
         private HistoryRetention retention = HistoryRetention.all();
         private final Map<String, JsonNode> schemas = new TreeMap<>();
         private Clock clock = Clock.systemUTC();
+        private KeyProvider keys;
 
         private Builder() {
         }
@@ -150,6 +161,16 @@ public final class ConfigOptions {
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * @param keys the master keys that encrypt new secrets (under {@link KeyProvider#currentKeyId()}) and decrypt
+         *     stored ones (by the key id stored with each)
+         * @return this builder
+         */
+        public Builder keys(KeyProvider keys) {
+            this.keys = Objects.requireNonNull(keys, "keys");
             return this;
         }
 

@@ -42,6 +42,14 @@ import java.util.Optional;
  * <p><b>Views.</b> {@link #as}, {@link #because} and {@link #inScope} return views of the same store with another
  * actor, reason or scope; the store itself is not changed.
  *
+ * <p><b>Secrets.</b> A value, or any part of one, written as a {@link Secret} ({@link #putSecret},
+ * {@link Secret#of}) is stored encrypted with a master key from the store's {@link KeyProvider}
+ * ({@link ConfigOptions.Builder#keys}). {@link #entry}, {@link #get}, typed {@code get} and {@link #list} decrypt
+ * transparently, and throw {@link ConfigSecretException} (naming the key and the key id) when the store has no key for
+ * a secret they meet. {@link #history} and {@link #rollback} work on the ciphertext and need no key;
+ * {@link #explain} shows secrets as {@value Secret#REDACTED}. No {@code toString} or exception message of the store
+ * shows a value.
+ *
  * <p>Implementations are thread-safe.
  */
 public interface ConfigStore {
@@ -180,6 +188,21 @@ public interface ConfigStore {
     }
 
     /**
+     * Writes {@code value} as a secret: the whole value is encrypted (see {@link Secret}) before it leaves this
+     * process, and reads of a store that has the key decrypt it. To keep only some fields of a value secret, put
+     * {@link Secret#of(Object)} in those fields and use {@link #put(String, Object)}.
+     *
+     * @param key the key
+     * @param value the value; Java {@code null} stores JSON null, encrypted
+     * @return the new entry, holding the plain value
+     * @throws ConfigSecretException if the store has no {@link KeyProvider} or it cannot give its current key
+     * @throws InvalidConfigException if the key or value is refused; nothing is written
+     */
+    default ConfigEntry putSecret(String key, Object value) {
+        return put(key, Secret.of(value));
+    }
+
+    /**
      * Compare-and-set: writes only if the key is at {@code expectedVersion}.
      *
      * @param key the key
@@ -287,12 +310,28 @@ public interface ConfigStore {
     ConfigEntry rollback(String key, long version);
 
     /**
-     * Which scopes a read of {@code key} consults and which one answers.
+     * Which scopes a read of {@code key} consults and which one answers. The answering entry's value has each secret
+     * in it replaced by {@value Secret#REDACTED} (see {@link Secret#redact}); explaining needs no key.
      *
      * @param key the key
      * @return the explanation
      */
     ConfigExplanation explain(String key);
+
+    /**
+     * Re-encrypts, under the {@link KeyProvider}'s current key, every secret in the values of this view's scope whose
+     * keys start with {@code prefix} and which was encrypted under another key id. Each changed value is written as a
+     * new version through the normal write path (history keeps the old ciphertext, and the reason is "re-encrypt
+     * secrets under key id K" unless this view has one); values already under the current key are not touched. A
+     * value written meanwhile by someone else is read again and re-encrypted. Run it on every scope that holds
+     * secrets before retiring an old key.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @return how many values were rewritten
+     * @throws ConfigSecretException if the store has no {@link KeyProvider}, or a secret cannot be decrypted (the
+     *     values rewritten before it stay rewritten)
+     */
+    int reencrypt(String prefix);
 
     /**
      * A view that records {@code actor} as the author of its writes. The default actor is the database role and

@@ -77,7 +77,17 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public Optional<ConfigEntry> entry(String key) {
         ConfigKeys.checkKey(key);
-        return first(backend.read(layers, key));
+        return first(backend.read(layers, key)).map(this::open);
+    }
+
+    /** The entry with its secrets decrypted; the same entry if it holds none. */
+    private ConfigEntry open(ConfigEntry e) {
+        JsonNode plain = SecretCodec.open(options.keys(), e.scope(), e.key(), e.value());
+        return plain == e.value() ? e : withValue(e, plain);
+    }
+
+    private static ConfigEntry withValue(ConfigEntry e, JsonNode value) {
+        return new ConfigEntry(e.scope(), e.key(), value, e.version(), e.updatedAt(), e.updatedBy());
     }
 
     private Optional<ConfigEntry> first(List<ConfigEntry> found) {
@@ -113,7 +123,13 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigEntry put(String key, Object value, long expectedVersion) {
         ConfigKeys.checkKey(key);
-        return write(key, JsonValues.toTree(scope, key, value), expectedVersion);
+        JsonNode tree;
+        SecretCodec.Capture secrets;
+        try (SecretCodec.Capture capture = SecretCodec.capture()) {
+            tree = JsonValues.toTree(scope, key, capture.prepare(value));
+            secrets = capture;
+        }
+        return write(key, tree, expectedVersion, secrets);
     }
 
     @Override
@@ -124,15 +140,42 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     private ConfigEntry write(String key, JsonNode raw, long expectedVersion) {
+        return write(key, raw, expectedVersion, null);
+    }
+
+    /**
+     * Writes; {@code secrets} holds the {@link Secret}s met while mapping the value (null when it came as JSON text or
+     * from the history). Secrets are encrypted after normalising, the schema sees their plain values, the size limit
+     * applies to what is stored, and the entry returned holds the plain value, as a read with the key would give.
+     */
+    private ConfigEntry write(String key, JsonNode raw, long expectedVersion, SecretCodec.Capture secrets) {
         checkExpected(expectedVersion);
         JsonNode value = JsonValues.normalize(scope, key, raw);
+        JsonNode plain = value;
+        if (secrets != null && !secrets.secrets.isEmpty()) {
+            KeyProvider keys = SecretCodec.require(options.keys(), scope, key, "", null, "encrypted");
+            plain = SecretCodec.seal(value, secrets, (pointer, s) -> JsonValues.normalize(scope, key, s.value()));
+            value = SecretCodec.seal(value, secrets, (pointer, s) -> SecretCodec.encrypt(keys, scope, key, pointer,
+                    JsonValues.normalize(scope, key, s.value())));
+        } else if (options.keys().isPresent() && SecretCodec.containsSecret(value)) {
+            plain = SecretCodec.open(options.keys(), scope, key, value);   // also proves they belong to this key
+        }
+        return written(key, plain, value, expectedVersion);
+    }
+
+    private ConfigEntry written(String key, JsonNode plain, JsonNode value, long expectedVersion) {
+        ConfigEntry e = store(key, value, plain, expectedVersion);
+        return plain == value ? e : withValue(e, plain);
+    }
+
+    private ConfigEntry store(String key, JsonNode value, JsonNode plain, long expectedVersion) {
         byte[] json = JsonValues.bytes(value);
         int size = json.length;
         if (size > options.maxValueBytes()) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": value is "
                     + size + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
         }
-        validate(key, value);
+        validate(key, plain);
         return backend.write(scope, key, value, new String(json, StandardCharsets.UTF_8), expectedVersion, context());
     }
 
@@ -182,7 +225,7 @@ final class DefaultConfigStore implements ConfigStore {
             throw new IllegalArgumentException("limit: must be 1 to " + MAX_PAGE + ", but was " + limit);
         }
         // One more than asked tells whether another page follows.
-        List<ConfigEntry> found = backend.list(layers, prefix, afterKey, limit + 1);
+        List<ConfigEntry> found = backend.list(layers, prefix, afterKey, limit + 1).stream().map(this::open).toList();
         if (found.size() <= limit) {
             return new ConfigPage(found, null);
         }
@@ -220,7 +263,56 @@ final class DefaultConfigStore implements ConfigStore {
 
     @Override
     public ConfigExplanation explain(String key) {
-        return new ConfigExplanation(ConfigKeys.checkKey(key), layers, entry(key).orElse(null));
+        ConfigKeys.checkKey(key);
+        ConfigEntry answer = first(backend.read(layers, key)).orElse(null);
+        if (answer != null && SecretCodec.containsSecret(answer.value())) {
+            answer = withValue(answer, SecretCodec.redact(answer.value()));
+        }
+        return new ConfigExplanation(key, layers, answer);
+    }
+
+    @Override
+    public int reencrypt(String prefix) {
+        ConfigKeys.checkPrefix(prefix);
+        KeyProvider keys = SecretCodec.require(options.keys(), scope, prefix, "", null, "re-encrypted");
+        List<String> here = List.of(scope);
+        int rewritten = 0;
+        String after = null;
+        List<ConfigEntry> page;
+        do {
+            page = backend.list(here, prefix, after, 1000);
+            for (ConfigEntry e : page) {
+                if (reencrypt(keys, e)) {
+                    rewritten++;
+                }
+            }
+            after = page.isEmpty() ? null : page.get(page.size() - 1).key();
+        } while (page.size() == 1000);
+        return rewritten;
+    }
+
+    /** Rewrites one entry under the current key; reads it again if a write lands meanwhile. */
+    private boolean reencrypt(KeyProvider keys, ConfigEntry entry) {
+        ConfigEntry e = entry;
+        while (true) {
+            JsonNode resealed = SecretCodec.reseal(keys, scope, e.key(), e.value());
+            if (resealed == null) {
+                return false;
+            }
+            DefaultConfigStore writer = reason != null ? this
+                    : (DefaultConfigStore) because("re-encrypt secrets under key id " + keys.currentKeyId());
+            try {
+                writer.store(e.key(), resealed, SecretCodec.open(Optional.of(keys), scope, e.key(), resealed),
+                        e.version());
+                return true;
+            } catch (ConfigConflictException conflict) {
+                List<ConfigEntry> now = backend.read(List.of(scope), e.key());
+                if (now.isEmpty()) {
+                    return false;
+                }
+                e = now.get(0);
+            }
+        }
     }
 
     @Override

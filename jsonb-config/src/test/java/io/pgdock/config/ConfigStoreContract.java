@@ -882,6 +882,285 @@ public abstract class ConfigStoreContract {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // Secrets
+
+    /** A key provider whose keys a test changes while the store runs, as a user's key service would. */
+    protected static final class TestKeys implements KeyProvider {
+        private final Map<String, javax.crypto.SecretKey> keys = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile String current;
+
+        TestKeys(String... ids) {
+            for (String id : ids) {
+                add(id);
+            }
+            current = ids[0];
+        }
+
+        TestKeys add(String id) {
+            byte[] bytes = new byte[32];
+            new java.security.SecureRandom().nextBytes(bytes);
+            keys.put(id, new javax.crypto.spec.SecretKeySpec(bytes, "AES"));
+            return this;
+        }
+
+        @Override
+        public String currentKeyId() {
+            return current;
+        }
+
+        @Override
+        public Optional<javax.crypto.SecretKey> key(String keyId) {
+            return Optional.ofNullable(keys.get(keyId));
+        }
+    }
+
+    /** For typed reads of values with secret fields. */
+    record Db(String url, String password) {
+    }
+
+    /** The same, keeping the password wrapped. */
+    record SealedDb(String url, Secret password) {
+    }
+
+    private ConfigStore newStore(KeyProvider keys) {
+        return newStore(ConfigOptions.builder().keys(keys).build());
+    }
+
+    private static JsonNode stored(ConfigStore store, String key) {
+        return store.history(key).get(0).newValue();
+    }
+
+    @Test
+    void aWholeValueStoredAsASecretReadsBackPlainAndIsStoredEncrypted() {
+        ConfigStore store = newStore(new TestKeys("k1"));
+
+        ConfigEntry written = store.putSecret("smtp.password", "hunter2-secret");
+
+        assertThat(written.value().textValue()).as("putSecret returns the plain value").isEqualTo("hunter2-secret");
+        assertThat(store.entry("smtp.password")).contains(written);
+        assertThat(store.get("smtp.password", String.class)).contains("hunter2-secret");
+        assertThat(store.list("smtp.")).containsExactly(written);
+        JsonNode stored = stored(store, "smtp.password");
+        assertThat(Secret.isEncrypted(stored)).as("stored form %s", stored).isTrue();
+        JsonNode body = stored.get("$pgdock_secret");
+        assertThat(body.get("v").intValue()).isEqualTo(1);
+        assertThat(body.get("kid").textValue()).isEqualTo("k1");
+        assertThat(body.get("alg").textValue()).isEqualTo("A256GCM");
+        assertThat(java.util.Base64.getDecoder().decode(body.get("dek").textValue())).hasSize(40);
+        assertThat(java.util.Base64.getDecoder().decode(body.get("iv").textValue())).hasSize(12);
+        assertThat(stored.toString()).doesNotContain("hunter2");
+        store.putSecret("smtp.password", "hunter2-secret");
+        assertThat(stored(store, "smtp.password").get("$pgdock_secret").get("ct"))
+                .as("a fresh data key and nonce per write").isNotEqualTo(body.get("ct"));
+    }
+
+    @Test
+    void secretFieldsInMapsRecordsAndTreesAreEncryptedAloneAndBindWhenRead() {
+        ConfigStore store = newStore(new TestKeys("k1"));
+        store.put("db.map", Map.of("url", "jdbc:postgresql://db/app", "password", Secret.of("hunter2-secret")));
+        store.put("db.record", new SealedDb("jdbc:postgresql://db/app", Secret.of("hunter2-secret")));
+        ObjectNode tree = NODES.objectNode().put("url", "jdbc:postgresql://db/app");
+        tree.putPOJO("password", Secret.of("hunter2-secret"));
+        String before = tree.toString();
+        store.put("db.tree", tree);
+        assertThat(tree.toString()).as("the caller's tree is left alone").isEqualTo(before);
+
+        for (String key : List.of("db.map", "db.record", "db.tree")) {
+            assertThat(store.get(key, Db.class)).as(key).contains(new Db("jdbc:postgresql://db/app", "hunter2-secret"));
+            assertThat(store.get(key, SealedDb.class).orElseThrow().password().revealText()).isEqualTo("hunter2-secret");
+            JsonNode stored = stored(store, key);
+            assertThat(stored.get("url").textValue()).as(key + ": other fields stay plain").isEqualTo("jdbc:postgresql://db/app");
+            assertThat(Secret.isEncrypted(stored.get("password"))).as(key + ": %s", stored).isTrue();
+            assertThat(stored.toString()).doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void anyJsonValueCanBeASecretAndTheSchemaSeesItPlain() {
+        ConfigStore store = newStore(ConfigOptions.builder().keys(new TestKeys("k1"))
+                .schema("db.", "{\"properties\": {\"password\": {\"type\": \"string\", \"minLength\": 8}}}").build());
+        store.put("db.a", Map.of("password", Secret.of("long-enough")));
+        assertThatThrownBy(() -> store.put("db.b", Map.of("password", Secret.of("short"))))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("db.b")
+                .satisfies(t -> assertThat(t.getMessage()).doesNotContain("short"));
+        assertThat(store.get("db.b")).isEmpty();
+        store.putSecret("n.object", Map.of("a", List.of(1, new BigDecimal("2.50"), true), "b", "x"));
+        store.putSecret("n.null", null);
+        assertThat(store.get("n.object").orElseThrow().toString()).isEqualTo("{\"a\":[1,2.50,true],\"b\":\"x\"}");
+        assertThat(store.get("n.null").orElseThrow().isNull()).isTrue();
+        assertThat(Secret.isEncrypted(stored(store, "n.null"))).isTrue();
+    }
+
+    @Test
+    void aSecretCannotBeWrittenWithoutAKeyProvider() {
+        ConfigStore store = newStore();
+        assertThatThrownBy(() -> store.putSecret("smtp.password", "hunter2-secret"))
+                .isInstanceOfSatisfying(ConfigSecretException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.NO_KEY_PROVIDER);
+                    assertThat(e.key()).isEqualTo("smtp.password");
+                })
+                .hasMessageContaining("smtp.password").hasMessageContaining("KeyProvider")
+                .satisfies(t -> assertThat(t.getMessage()).doesNotContain("hunter2"));
+        assertThat(store.get("smtp.password")).as("nothing written").isEmpty();
+    }
+
+    @Test
+    void readingASecretWithoutTheKeyFailsNamingTheKeyAndKeyId() {
+        TestKeys keys = new TestKeys("k1");
+        ConfigStore keyed = newStore(keys);
+        keyed.put("db", Map.of("url", "u", "password", Secret.of("hunter2-secret")));
+        String stored = stored(keyed, "db").toString();
+
+        // The same ciphertext in a store with no key provider: kept as it is, not readable.
+        ConfigStore keyless = newStore();
+        keyless.putJson("db", stored);
+        assertThatThrownBy(() -> keyless.get("db"))
+                .isInstanceOfSatisfying(ConfigSecretException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.NO_KEY_PROVIDER);
+                    assertThat(e.keyId()).isEqualTo("k1");
+                })
+                .hasMessageContaining("config key \"db\"").hasMessageContaining("\"/password\"")
+                .hasMessageContaining("\"k1\"");
+        assertThatThrownBy(() -> keyless.get("db", Db.class)).isInstanceOf(ConfigSecretException.class);
+        assertThatThrownBy(() -> keyless.list("")).isInstanceOf(ConfigSecretException.class);
+        assertThat(keyless.explain("db").entry().orElseThrow().value().get("password").textValue())
+                .as("explain needs no key and shows the secret redacted").isEqualTo("***");
+        assertThat(keyless.history("db")).hasSize(1);
+
+        // The key id gone from the provider.
+        keys.keys.clear();
+        keys.add("k2").current = "k2";
+        assertThatThrownBy(() -> keyed.get("db"))
+                .isInstanceOfSatisfying(ConfigSecretException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.UNKNOWN_KEY_ID);
+                    assertThat(e.keyId()).isEqualTo("k1");
+                    assertThat(e.key()).isEqualTo("db");
+                })
+                .hasMessageContaining("config key \"db\"").hasMessageContaining("key id \"k1\"")
+                .hasMessageContaining("does not have");
+
+        // Other key material under the same id.
+        keys.add("k1");
+        assertThatThrownBy(() -> keyed.get("db"))
+                .isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.WRONG_KEY))
+                .hasMessageContaining("config key \"db\"").hasMessageContaining("key id \"k1\"");
+    }
+
+    @Test
+    void alteredOrCopiedCiphertextFailsAuthentication() {
+        ConfigStore store = newStore(new TestKeys("k1"));
+        store.putSecret("db.password", "hunter2-secret");
+        ObjectNode stored = (ObjectNode) stored(store, "db.password");
+
+        ObjectNode altered = stored.deepCopy();
+        ObjectNode body = (ObjectNode) altered.get("$pgdock_secret");
+        byte[] ct = java.util.Base64.getDecoder().decode(body.get("ct").textValue());
+        ct[0] ^= 1;
+        body.put("ct", java.util.Base64.getEncoder().encodeToString(ct));
+        assertThatThrownBy(() -> store.putJson("db.password", altered.toString()))
+                .isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.TAMPERED))
+                .hasMessageContaining("db.password").hasMessageContaining("fails authentication");
+
+        assertThatThrownBy(() -> store.putJson("db.other", stored.toString()))
+                .as("copied to another key").isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.TAMPERED));
+        assertThatThrownBy(() -> store.inScope("prod").putJson("db.password", stored.toString()))
+                .as("copied to another scope").isInstanceOf(ConfigSecretException.class);
+        ObjectNode relabelled = stored.deepCopy();
+        ((ObjectNode) relabelled.get("$pgdock_secret")).put("kid", "k2");
+        assertThat(store.get("db.password", String.class)).contains("hunter2-secret");
+
+        ConfigStore twoKeys = newStore(new TestKeys("k1", "k2"));
+        assertThatThrownBy(() -> twoKeys.putJson("db.password", relabelled.toString()))
+                .as("relabelled with another key id").isInstanceOf(ConfigSecretException.class)
+                .hasMessageContaining("\"k2\"");
+        ObjectNode broken = stored.deepCopy();
+        ((ObjectNode) broken.get("$pgdock_secret")).put("iv", "not base64!");
+        assertThatThrownBy(() -> store.putJson("db.password", broken.toString()))
+                .isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.MALFORMED))
+                .hasMessageContaining("\"iv\"");
+        assertThat(store.entry("db.password").orElseThrow().version()).as("nothing written").isEqualTo(1);
+    }
+
+    @Test
+    void reencryptMovesSecretsToTheCurrentKeyThroughTheWritePath() {
+        TestKeys keys = new TestKeys("k1");
+        ConfigStore store = newStore(keys);
+        store.putSecret("app.token", "hunter2-token");
+        store.put("app.db", Map.of("url", "u", "password", Secret.of("hunter2-db")));
+        store.put("app.plain", 5);
+        store.put("other.token", Secret.of("hunter2-other"));
+        store.inScope("prod").putSecret("app.token", "hunter2-prod");
+
+        keys.add("k2").current = "k2";
+        store.putSecret("app.new", "hunter2-new");
+        assertThat(store.reencrypt("app.")).as("rewritten under k2").isEqualTo(2);
+
+        assertThat(stored(store, "app.token").get("$pgdock_secret").get("kid").textValue()).isEqualTo("k2");
+        assertThat(stored(store, "app.db").get("password").get("$pgdock_secret").get("kid").textValue()).isEqualTo("k2");
+        ConfigChange change = store.history("app.token").get(0);
+        assertThat(change.version()).isEqualTo(2);
+        assertThat(change.reason()).isEqualTo("re-encrypt secrets under key id k2");
+        assertThat(store.entry("app.plain").orElseThrow().version()).as("plain values untouched").isEqualTo(1);
+        assertThat(store.entry("app.new").orElseThrow().version()).as("already under k2").isEqualTo(1);
+        assertThat(stored(store, "other.token").get("$pgdock_secret").get("kid").textValue()).as("outside the prefix")
+                .isEqualTo("k1");
+        assertThat(store.reencrypt("app.")).as("nothing left to do").isZero();
+        assertThat(store.inScope("prod").reencrypt("")).as("a scope's own values").isEqualTo(1);
+        assertThat(store.reencrypt("")).as("the root's rest").isEqualTo(1);
+
+        keys.keys.remove("k1");
+        assertThat(store.get("app.token", String.class)).contains("hunter2-token");
+        assertThat(store.get("app.db", Db.class)).contains(new Db("u", "hunter2-db"));
+        assertThat(store.inScope("prod").get("app.token", String.class)).contains("hunter2-prod");
+        assertThat(store.get("other.token", String.class)).contains("hunter2-other");
+        assertThatThrownBy(() -> store.rollback("app.token", 1))
+                .as("rolling back to ciphertext under a retired key is refused")
+                .isInstanceOf(ConfigSecretException.class).hasMessageContaining("\"k1\"");
+        assertThat(store.entry("app.token").orElseThrow().version()).isEqualTo(2);
+    }
+
+    @Test
+    void secretsNeverShowInToStringsExplanationsOrErrors() {
+        ConfigStore store = newStore(new TestKeys("k1"));
+        ConfigEntry e = store.put("db", new SealedDb("jdbc:postgresql://db/app", Secret.of("hunter2-secret")));
+        String ct = stored(store, "db").get("password").get("$pgdock_secret").get("ct").textValue();
+        List<String> printed = new ArrayList<>();
+        printed.add(e.toString());
+        printed.add(store.entry("db").orElseThrow().toString());
+        printed.add(store.history("db").get(0).toString());
+        printed.add(store.explain("db").toString());
+        printed.add(store.explain("db").entry().orElseThrow().value().toString());
+        printed.add(store.toString());
+        printed.add(Secret.of("hunter2-secret").toString());
+        printed.add(new SealedDb("u", Secret.of("hunter2-secret")).toString());
+        printed.add(catchThrowable(() -> store.get("db", Limits.class)).getMessage());
+        printed.add(catchThrowable(() -> store.get("db", Integer.class)).getMessage());
+        try {
+            printed.add(new ObjectMapper().writeValueAsString(new SealedDb("u", Secret.of("hunter2-secret"))));
+        } catch (JsonProcessingException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        assertThat(printed).allSatisfy(p -> assertThat(p).doesNotContain("hunter2").doesNotContain(ct));
+        assertThat(store.explain("db").entry().orElseThrow().value().get("password").textValue()).isEqualTo("***");
+        assertThat(printed.get(printed.size() - 1)).contains("\"password\":\"***\"");
+        assertThat(Secret.redact(stored(store, "db")).toString()).isEqualTo("{\"url\":\"jdbc:postgresql://db/app\","
+                + "\"password\":\"***\"}");
+    }
+
+    @Test
+    void aSecretCannotHoldAnotherSecret() {
+        assertThatThrownBy(() -> Secret.of(Map.of("inner", Secret.of("x"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another Secret");
+        assertThat(Secret.of(Secret.of("x")).revealText()).isEqualTo("x");
+        assertThatThrownBy(() -> Secret.of(5).revealText()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("NUMBER");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // Retention
 
     @Test

@@ -46,7 +46,7 @@ public final class ConfigSecretException extends PgdockException {
         this.problem = problem;
     }
 
-    /** @return the config key whose secret failed */
+    /** @return the config key whose secret failed, or null when no key was concerned yet (a re-encryption refused) */
     public String key() {
         return key;
     }

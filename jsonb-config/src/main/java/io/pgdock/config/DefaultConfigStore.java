@@ -274,7 +274,9 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public int reencrypt(String prefix) {
         ConfigKeys.checkPrefix(prefix);
-        KeyProvider keys = SecretCodec.require(options.keys(), scope, prefix, "", null, "re-encrypted");
+        KeyProvider keys = options.keys().orElseThrow(() -> new ConfigSecretException(null, null,
+                ConfigSecretException.Problem.NO_KEY_PROVIDER, "reencrypt(" + ConfigKeys.show(prefix) + ") in scope "
+                + ConfigKeys.show(scope) + ": the store has no KeyProvider (ConfigOptions.builder().keys(...))", null));
         List<String> here = List.of(scope);
         int rewritten = 0;
         String after = null;

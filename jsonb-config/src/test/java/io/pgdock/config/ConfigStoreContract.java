@@ -1002,6 +1002,10 @@ public abstract class ConfigStoreContract {
                 .hasMessageContaining("smtp.password").hasMessageContaining("KeyProvider")
                 .satisfies(t -> assertThat(t.getMessage()).doesNotContain("hunter2"));
         assertThat(store.get("smtp.password")).as("nothing written").isEmpty();
+        assertThatThrownBy(() -> store.reencrypt("smtp."))
+                .isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.NO_KEY_PROVIDER))
+                .hasMessageStartingWith("reencrypt(\"smtp.\") in scope \"\": the store has no KeyProvider");
     }
 
     @Test

@@ -1128,6 +1128,44 @@ public abstract class ConfigStoreContract {
     }
 
     @Test
+    void reencryptReadsAgainAValueWrittenWhileItWorks() {
+        TestKeys keys = new TestKeys("k1");
+        AtomicReference<Runnable> onLookup = new AtomicReference<>();
+        KeyProvider hooked = new KeyProvider() {
+            @Override
+            public String currentKeyId() {
+                return keys.currentKeyId();
+            }
+
+            @Override
+            public Optional<javax.crypto.SecretKey> key(String keyId) {
+                Runnable hook = onLookup.getAndSet(null);
+                if (hook != null) {
+                    hook.run();   // another writer lands between reencrypt's read and its write
+                }
+                return keys.key(keyId);
+            }
+        };
+        ConfigStore store = newStore(hooked);
+        store.putSecret("app.token", "hunter2-v1");
+        keys.add("k2").current = "k2";
+        ConfigStore other = store.as("other-writer");
+        onLookup.set(() -> {   // the other writer still encrypts under k1
+            keys.current = "k1";
+            other.putSecret("app.token", "hunter2-v2");
+            keys.current = "k2";
+        });
+
+        assertThat(store.reencrypt("")).isEqualTo(1);
+
+        List<ConfigChange> history = store.history("app.token");
+        assertThat(history).extracting(ConfigChange::version).containsExactly(3L, 2L, 1L);
+        assertThat(history.get(1).actor()).isEqualTo("other-writer");
+        assertThat(history.get(0).newValue().at("/$pgdock_secret/kid").textValue()).isEqualTo("k2");
+        assertThat(store.get("app.token", String.class)).as("the other writer's value, re-encrypted").contains("hunter2-v2");
+    }
+
+    @Test
     void secretsNeverShowInToStringsExplanationsOrErrors() {
         ConfigStore store = newStore(new TestKeys("k1"));
         ConfigEntry e = store.put("db", new SealedDb("jdbc:postgresql://db/app", Secret.of("hunter2-secret")));

@@ -46,4 +46,7 @@ interface ConfigBackend {
 
     /** The actor recorded when the caller names none. */
     String defaultActor();
+
+    /** The scopes that hold at least one key, in no particular order. */
+    List<String> scopes();
 }

@@ -319,12 +319,12 @@ public interface ConfigStore {
     ConfigExplanation explain(String key);
 
     /**
-     * Re-encrypts, under the {@link KeyProvider}'s current key, every secret in the values of this view's scope whose
-     * keys start with {@code prefix} and which was encrypted under another key id. Each changed value is written as a
-     * new version through the normal write path (history keeps the old ciphertext, and the reason is "re-encrypt
-     * secrets under key id K" unless this view has one); values already under the current key are not touched. A
-     * value written meanwhile by someone else is read again and re-encrypted. Run it on every scope that holds
-     * secrets before retiring an old key.
+     * Re-encrypts, under the {@link KeyProvider}'s current key, every secret encrypted under another key id in the
+     * values whose keys start with {@code prefix}, in this view's scope and every scope below it (so, from the root
+     * scope, everywhere). Each changed value is written as a new version of its own scope through the normal write
+     * path (history keeps the old ciphertext, and the reason is "re-encrypt secrets under key id K" unless this view
+     * has one); values already under the current key are not touched. A value written meanwhile by someone else is
+     * read again and re-encrypted. Run it, until it returns 0, before retiring an old key.
      *
      * @param prefix the key prefix; {@code ""} for all keys
      * @return how many values were rewritten

@@ -277,6 +277,22 @@ final class DefaultConfigStore implements ConfigStore {
         KeyProvider keys = options.keys().orElseThrow(() -> new ConfigSecretException(null, null,
                 ConfigSecretException.Problem.NO_KEY_PROVIDER, "reencrypt(" + ConfigKeys.show(prefix) + ") in scope "
                 + ConfigKeys.show(scope) + ": the store has no KeyProvider (ConfigOptions.builder().keys(...))", null));
+        List<String> scopes = new ArrayList<>();
+        for (String s : backend.scopes()) {
+            if (scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) {
+                scopes.add(s);
+            }
+        }
+        scopes.sort(Comparator.naturalOrder());
+        int rewritten = 0;
+        for (String s : scopes) {
+            rewritten += ((DefaultConfigStore) inScope(s)).reencryptScope(keys, prefix);
+        }
+        return rewritten;
+    }
+
+    /** Re-encrypts the values of this view's scope alone. */
+    private int reencryptScope(KeyProvider keys, String prefix) {
         List<String> here = List.of(scope);
         int rewritten = 0;
         String after = null;

@@ -187,6 +187,19 @@ final class MemoryConfigBackend implements ConfigBackend {
         return ACTOR;
     }
 
+    @Override
+    public List<String> scopes() {
+        synchronized (lock) {
+            List<String> scopes = new ArrayList<>();
+            entries.forEach((scope, keys) -> {
+                if (!keys.isEmpty()) {
+                    scopes.add(scope);
+                }
+            });
+            return scopes;
+        }
+    }
+
     private static ConfigEntry copy(ConfigEntry e) {
         return new ConfigEntry(e.scope(), e.key(), e.value().deepCopy(), e.version(), e.updatedAt(), e.updatedBy());
     }

@@ -405,6 +405,20 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     @Override
+    public List<String> scopes() {
+        return run("listing the scopes", null, null, c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT scope FROM config_entry");
+                    ResultSet rs = s.executeQuery()) {
+                List<String> scopes = new ArrayList<>();
+                while (rs.next()) {
+                    scopes.add(rs.getString(1));
+                }
+                return scopes;
+            }
+        });
+    }
+
+    @Override
     public String toString() {
         return "PostgreSQL schema \"" + storage.schema() + "\"";
     }

@@ -6,5 +6,8 @@
  * {@code config_history}, created by pgdock's migrations (module {@code config}, see {@link io.pgdock.config.ConfigMigrations});
  * database triggers keep versions and history, so edits made with plain SQL are versioned and audited too. See
  * {@code DESIGN.md}, "User configuration".
+ *
+ * <p>Secrets ({@link io.pgdock.config.Secret}) are encrypted in the application with master keys from a
+ * {@link io.pgdock.config.KeyProvider}; the database holds only their ciphertext.
  */
 package io.pgdock.config;

@@ -1101,7 +1101,8 @@ public abstract class ConfigStoreContract {
 
         keys.add("k2").current = "k2";
         store.putSecret("app.new", "hunter2-new");
-        assertThat(store.reencrypt("app.")).as("rewritten under k2").isEqualTo(2);
+        assertThat(store.inScope("prod/x").reencrypt("")).as("a scope below prod holds nothing").isZero();
+        assertThat(store.reencrypt("app.")).as("rewritten under k2, in the root scope and in prod").isEqualTo(3);
 
         assertThat(stored(store, "app.token").get("$pgdock_secret").get("kid").textValue()).isEqualTo("k2");
         assertThat(stored(store, "app.db").get("password").get("$pgdock_secret").get("kid").textValue()).isEqualTo("k2");
@@ -1113,8 +1114,15 @@ public abstract class ConfigStoreContract {
         assertThat(stored(store, "other.token").get("$pgdock_secret").get("kid").textValue()).as("outside the prefix")
                 .isEqualTo("k1");
         assertThat(store.reencrypt("app.")).as("nothing left to do").isZero();
-        assertThat(store.inScope("prod").reencrypt("")).as("a scope's own values").isEqualTo(1);
-        assertThat(store.reencrypt("")).as("the root's rest").isEqualTo(1);
+        store.inScope("prod").put("other.token", Secret.of("hunter2-prod-other"));
+        store.inScope("prodx").put("other.token", Secret.of("hunter2-prodx-other"));
+        keys.current = "k1";
+        store.inScope("prod").put("other.old", Secret.of("hunter2-prod-old"));
+        store.inScope("prodx").put("other.old", Secret.of("hunter2-prodx-old"));
+        keys.current = "k2";
+        assertThat(store.inScope("prod").reencrypt("")).as("prod's own values, not prodx's").isEqualTo(1);
+        assertThat(stored(store.inScope("prodx"), "other.old").at("/$pgdock_secret/kid").textValue()).isEqualTo("k1");
+        assertThat(store.reencrypt("")).as("the root's rest, and prodx").isEqualTo(2);
 
         keys.keys.remove("k1");
         assertThat(store.get("app.token", String.class)).contains("hunter2-token");

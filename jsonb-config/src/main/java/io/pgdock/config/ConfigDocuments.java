@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -43,7 +44,7 @@ final class ConfigDocuments {
      * {@link JsonValues#MAX_DEPTH} levels (a value sits three levels down: document, entries, entry), for reading and
      * writing. Numbers and strings have the same limits as values.
      */
-    static final ObjectMapper DOCUMENT = JsonValues.MAPPER.copyWith(JsonFactory.builder()
+    static final ObjectMapper DOCUMENT = JsonValues.configured(JsonMapper.builder(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNumberLength(1 + 131_072 + 1 + 16_383 + 12)
                     .maxStringLength(Integer.MAX_VALUE)
@@ -51,7 +52,7 @@ final class ConfigDocuments {
                     .maxNestingDepth(JsonValues.MAX_DEPTH + 8)
                     .build())
             .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(JsonValues.MAX_DEPTH + 8).build())
-            .build());
+            .build())).build();
 
     private ConfigDocuments() {
     }

@@ -18,6 +18,10 @@ import io.pgdock.core.MigrationSet;
  * }</pre>
  * Without that, the actor recorded is the role and the application name, for example {@code alice (psql)}.
  *
+ * <p>Version 3 adds the function {@code pgdock_config_merge_patch(target jsonb, patch jsonb)}, JSON Merge Patch
+ * (RFC 7386) as {@link ConfigStore#patch} applies it, usable from plain SQL as well:
+ * {@code UPDATE config_entry SET value = pgdock_config_merge_patch(value, '{"pool": {"max": 20}}') WHERE ...}.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {

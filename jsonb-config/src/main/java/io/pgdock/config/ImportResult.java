@@ -8,6 +8,8 @@ import java.util.Objects;
  * What an import did, or in a dry run would do: one {@link Item} per entry of the document, in key order.
  * {@link #diff()} prints it for people, with secrets shown as {@code "***"}.
  *
+ * <p>Immutable and thread-safe, as long as nobody modifies the {@code JsonNode} values it holds.
+ *
  * @param scope the scope imported into
  * @param dryRun whether nothing was written
  * @param items one per imported key, in key order

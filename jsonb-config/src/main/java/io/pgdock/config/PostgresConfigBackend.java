@@ -41,6 +41,11 @@ import javax.sql.DataSource;
  * SELECT on a conflict. list: one SELECT that walks the {@code (key, scope)} index in key order. history: one SELECT.
  * All statement texts are constants, so the driver keeps them prepared on each pooled connection.
  *
+ * <p><b>Patches and imports</b> are the only operations with an explicit transaction. patch: one INSERT ... ON
+ * CONFLICT DO UPDATE or UPDATE whose new value is {@code pgdock_config_merge_patch(value, patch)} (migration V3),
+ * returning the result, which {@link DefaultConfigStore} checks before the commit. import: SELECT ... FOR UPDATE of the
+ * document's keys, then one INSERT or compare-and-set UPDATE per changed key, committed together.
+ *
  * <p><b>Concurrency.</b> Compare-and-set relies on the row: {@code UPDATE ... WHERE version = ?} rechecks the version
  * on the newest row version after waiting for a concurrent writer (READ COMMITTED), and the primary key decides between
  * concurrent creators. When the follow-up read finds the expected version after all (the key was deleted and written

@@ -29,6 +29,14 @@ class ReadmeTest {
                 "micrometer-example");
     }
 
+    @Test
+    void jsonbConfigReadmeShowsExactlyTheCompiledExamples() throws IOException {
+        assertShowsCompiled("jsonb-config/README.md",
+                "examples/src/main/java/io/pgdock/examples/ConfigPatchExportExample.java", "config-patch-example");
+        assertShowsCompiled("jsonb-config/README.md",
+                "examples/src/main/java/io/pgdock/examples/ConfigPatchExportExample.java", "config-export-example");
+    }
+
     /** The README's block between {@code <!-- marker: begin} and {@code <!-- marker: end -->} is the source's. */
     private static void assertShowsCompiled(String readmePath, String sourcePath, String marker) throws IOException {
         String source = Files.readString(ROOT.resolve(sourcePath));

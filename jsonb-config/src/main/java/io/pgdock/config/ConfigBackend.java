@@ -2,6 +2,9 @@ package io.pgdock.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Where a {@link DefaultConfigStore} keeps its data: PostgreSQL or memory. Everything above this line (validation,
@@ -49,4 +52,45 @@ interface ConfigBackend {
 
     /** The scopes that hold at least one key, in no particular order. */
     List<String> scopes();
+
+    /**
+     * Applies a JSON merge patch ({@link JsonPatches#mergePatch}) to {@code key} in {@code scope} atomically: the merge
+     * is computed on the key's newest value under its row lock (or for a key that does not exist, onto nothing), so
+     * concurrent patches never lose each other's changes. {@code check} gets the merged value before anything is
+     * committed and returns it normalised, or throws to abort: then nothing is written, history included.
+     *
+     * @param patch the normalised patch
+     * @param patchJson the same patch as compact JSON text
+     * @param expectedVersion {@link ConfigStore#ANY_VERSION}, 0 (must not exist) or the current version
+     * @throws ConfigConflictException if the key is at another version
+     */
+    ConfigEntry patch(String scope, String key, JsonNode patch, String patchJson, long expectedVersion,
+            WriteContext context, UnaryOperator<JsonNode> check);
+
+    /**
+     * The entries stored in {@code scope} itself (not its parents) whose keys start with {@code prefix}, in key order,
+     * as one consistent snapshot.
+     */
+    List<ConfigEntry> scan(String scope, String prefix);
+
+    /**
+     * Writes several keys of one scope in one transaction: reads the current entries of {@code keys} (locking them
+     * until the end), passes them to {@code plan} (key to entry; absent keys are missing from the map), and makes the
+     * writes it returns, each a compare-and-set. If {@code plan} throws, or any write fails, nothing is written.
+     *
+     * @return the entries written, in the order of the plan's writes
+     */
+    List<ConfigEntry> writeBatch(String scope, List<String> keys,
+            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context);
+
+    /**
+     * One write of {@link #writeBatch}.
+     *
+     * @param key the key
+     * @param value the normalised value
+     * @param json the value as compact JSON text
+     * @param expectedVersion the version the key must be at, 0 if it must not exist
+     */
+    record BatchWrite(String key, JsonNode value, String json, long expectedVersion) {
+    }
 }

@@ -18,12 +18,17 @@ import io.pgdock.core.MigrationSet;
  * }</pre>
  * Without that, the actor recorded is the role and the application name, for example {@code alice (psql)}.
  *
+ * <p>Version 3 adds the function {@code pgdock_config_merge_patch(target jsonb, patch jsonb)}, JSON Merge Patch
+ * (RFC 7386) as {@link ConfigStore#patch} applies it, usable from plain SQL as well:
+ * {@code UPDATE config_entry SET value = pgdock_config_merge_patch(value, '{"pool": {"max": 20}}') WHERE ...}.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
-            "V1__config_tables.sql");
+            "V1__config_tables.sql",
+            "V3__config_merge_patch.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

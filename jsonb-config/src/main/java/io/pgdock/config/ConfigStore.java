@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.type.TypeFactory;
 import io.pgdock.core.Storage;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -357,4 +360,191 @@ public interface ConfigStore {
      * @return the view
      */
     ConfigStore inScope(String scope);
+
+    /**
+     * One part of the value of {@code key}, named by a JSON Pointer (RFC 6901): {@code get("db.settings", "/pool/max")}.
+     * In a pointer, {@code ~1} stands for {@code /} and {@code ~0} for {@code ~} in member names; array elements are
+     * named by their index ({@code "/hosts/0"}). {@code ""} names the whole value.
+     *
+     * @param key the key
+     * @param pointer the JSON Pointer
+     * @return the part (a {@code NullNode} for JSON null), or empty if the key is not set or its value has no such
+     *     part (a missing member, an index past the end, or a step into a number, string, boolean or null)
+     * @throws InvalidConfigException naming the key and the pointer, if the pointer is malformed (not empty and not
+     *     starting with {@code /}, or a {@code ~} not followed by {@code 0} or {@code 1})
+     */
+    default Optional<JsonNode> get(String key, String pointer) {
+        ConfigKeys.checkKey(key);
+        List<String> tokens = JsonPatches.tokens(scope(), key, Objects.requireNonNull(pointer, "pointer"));
+        return get(key).map(value -> JsonPatches.at(value, tokens));
+    }
+
+    /**
+     * One part of the value of {@code key}, named by a JSON Pointer, bound to {@code type} with Jackson.
+     *
+     * @param key the key
+     * @param pointer the JSON Pointer, as for {@link #get(String, String)}
+     * @param type the type to bind to
+     * @param <T> the type
+     * @return the bound part, or empty if the key is not set, has no such part or the part is JSON null
+     * @throws InvalidConfigException if the pointer is malformed
+     * @throws ConfigBindingException naming the key, the type and the JSON path (the pointer and the place inside the
+     *     part), if the part does not bind
+     */
+    <T> Optional<T> get(String key, String pointer, JavaType type);
+
+    /**
+     * One part of the value of {@code key}, bound to a class: {@code get("db.settings", "/pool/max", Integer.class)}.
+     *
+     * @param key the key
+     * @param pointer the JSON Pointer, as for {@link #get(String, String)}
+     * @param type the class
+     * @param <T> the type
+     * @return the bound part, or empty if the key is not set, has no such part or the part is JSON null
+     * @throws ConfigBindingException if the part does not bind
+     */
+    default <T> Optional<T> get(String key, String pointer, Class<T> type) {
+        return get(key, pointer, TypeFactory.defaultInstance().constructType(Objects.requireNonNull(type, "type")));
+    }
+
+    /**
+     * One part of the value of {@code key}, bound to a generic type.
+     *
+     * @param key the key
+     * @param pointer the JSON Pointer, as for {@link #get(String, String)}
+     * @param type the type
+     * @param <T> the type
+     * @return the bound part, or empty if the key is not set, has no such part or the part is JSON null
+     * @throws ConfigBindingException if the part does not bind
+     */
+    default <T> Optional<T> get(String key, String pointer, TypeReference<T> type) {
+        return get(key, pointer, TypeFactory.defaultInstance().constructType(Objects.requireNonNull(type, "type")));
+    }
+
+    /**
+     * Applies a JSON Merge Patch (RFC 7386) to the value of {@code key} in this view's scope, atomically in the store:
+     * two writers patching different members of one value both win. Members of the patch replace the value's members,
+     * object members are merged recursively, a {@code null} member removes the member, and a patch that is not an
+     * object replaces the whole value. A key that is not set is patched as if it held nothing (an object patch then
+     * becomes the value, without its {@code null} members). Secrets (objects whose single member is
+     * {@code "$pgdock_secret"}) are replaced as a whole, never merged into.
+     *
+     * <pre>{@code
+     * configs.patch("db.settings", Map.of("pool", Map.of("max", 20)));   // other members of "db.settings" are kept
+     * }</pre>
+     *
+     * <p>The result is checked as a {@link #put} value is (size limit, JSON Schema of its prefix); if it fails, nothing
+     * is written. Each patch is a new version with its history row.
+     *
+     * @param key the key
+     * @param mergePatch the patch, anything Jackson maps to JSON (a {@code Map}, a {@code JsonNode}, ...); to pass JSON
+     *     text, use {@link #patchJson(String, String)}
+     * @return the new entry, with the patched value
+     * @throws InvalidConfigException if the key, the patch or the patched value is refused; nothing is written
+     */
+    default ConfigEntry patch(String key, Object mergePatch) {
+        return patch(key, mergePatch, ANY_VERSION);
+    }
+
+    /**
+     * Compare-and-set form of {@link #patch(String, Object)}: patches only if the key is at {@code expectedVersion}.
+     *
+     * @param key the key
+     * @param mergePatch the patch
+     * @param expectedVersion as for {@link #put(String, Object, long)}
+     * @return the new entry
+     * @throws ConfigConflictException if the key is at another version; nothing is written
+     * @throws InvalidConfigException if the key, the patch or the patched value is refused; nothing is written
+     */
+    ConfigEntry patch(String key, Object mergePatch, long expectedVersion);
+
+    /**
+     * {@link #patch(String, Object)} with the patch as JSON text, parsed as strictly as {@link #putJson}.
+     *
+     * @param key the key
+     * @param mergePatchJson the patch as JSON text
+     * @return the new entry
+     * @throws InvalidConfigException if the text is not valid JSON, or the key or patched value is refused
+     */
+    default ConfigEntry patchJson(String key, String mergePatchJson) {
+        return patchJson(key, mergePatchJson, ANY_VERSION);
+    }
+
+    /**
+     * Compare-and-set form of {@link #patchJson(String, String)}.
+     *
+     * @param key the key
+     * @param mergePatchJson the patch as JSON text
+     * @param expectedVersion as for {@link #put(String, Object, long)}
+     * @return the new entry
+     * @throws ConfigConflictException if the key is at another version
+     * @throws InvalidConfigException if the text, the key or the patched value is refused
+     */
+    ConfigEntry patchJson(String key, String mergePatchJson, long expectedVersion);
+
+    /**
+     * Exports the keys of this view's scope under {@code prefix} as a JSON document; see
+     * {@link #export(ExportOptions)}.
+     *
+     * @param prefix the key prefix; {@code ""} for the whole scope
+     * @return the document
+     */
+    default JsonNode export(String prefix) {
+        return export(ExportOptions.builder().prefix(prefix).build());
+    }
+
+    /**
+     * Exports the entries stored in this view's scope itself (not those it inherits from parent scopes) as one
+     * consistent snapshot, so that importing the document into a scope recreates exactly that layer:
+     * <pre>{@code
+     * {"format": "pgdock-config", "version": 1, "scope": "prod", "prefix": "", "exportedAt": "2026-11-22T03:00:00Z",
+     *  "entries": [{"key": "ingest.batch_size", "value": 5000, "version": 3,
+     *               "updatedAt": "2026-11-21T10:00:00.123456Z", "updatedBy": "ops"}, ...]}
+     * }</pre>
+     * Entries are in key order. Secrets are exported as stored, encrypted, unless the options leave them out (then
+     * their keys are listed in {@code "secretsLeftOut"}).
+     *
+     * @param options what to export
+     * @return the document
+     */
+    JsonNode export(ExportOptions options);
+
+    /**
+     * Writes {@link #export(ExportOptions)}'s document to {@code out} as indented JSON text. {@code out} is flushed,
+     * not closed.
+     *
+     * @param options what to export
+     * @param out where to write
+     * @throws IOException if writing fails
+     */
+    void export(ExportOptions options, Writer out) throws IOException;
+
+    /**
+     * Imports a document made by {@link #export} into this view's scope (whatever scope it was exported from), in one
+     * transaction: on any error nothing is applied. The whole document is checked first (format, version, keys,
+     * values as {@link #put} checks them, no key twice) and every problem is reported at once, naming the entry.
+     * Keys that do not exist are added; keys that exist with the same value are left alone; keys that exist with
+     * another value are handled as {@link ImportOptions#onConflict()} says. The versions, times and authors in the
+     * document are not imported: each write is a new version by this view's actor, with this view's reason or
+     * {@code "import"}.
+     *
+     * @param document the document
+     * @param options the conflict mode and whether to only try
+     * @return what was done (or in a dry run would be), with {@link ImportResult#diff()}
+     * @throws InvalidConfigException naming the entries, if the document is not valid or a merged value is refused
+     * @throws ConfigImportConflictException in conflict mode FAIL, if keys exist with other values (not in a dry run)
+     */
+    ImportResult importFrom(JsonNode document, ImportOptions options);
+
+    /**
+     * {@link #importFrom(JsonNode, ImportOptions)} reading the document as JSON text, strictly. {@code in} is not
+     * closed.
+     *
+     * @param in the document's text
+     * @param options the conflict mode and whether to only try
+     * @return what was done
+     * @throws IOException if reading fails
+     * @throws InvalidConfigException if the text is not JSON (with line and column) or the document is not valid
+     */
+    ImportResult importFrom(Reader in, ImportOptions options) throws IOException;
 }

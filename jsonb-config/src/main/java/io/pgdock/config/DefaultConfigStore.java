@@ -8,9 +8,13 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -371,6 +375,182 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigStore inScope(String scope) {
         return new DefaultConfigStore(backend, options, schemas, ConfigKeys.checkScope(scope), actor, reason);
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, String pointer, JavaType type) {
+        Objects.requireNonNull(type, "type");
+        ConfigKeys.checkKey(key);
+        List<String> tokens = JsonPatches.tokens(scope, key, Objects.requireNonNull(pointer, "pointer"));
+        Optional<ConfigEntry> found = entry(key);
+        JsonNode part = found.map(e -> JsonPatches.at(e.value(), tokens)).orElse(null);
+        if (part == null || part.isNull()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(JsonValues.MAPPER.readerFor(type).readValue(part));
+        } catch (JsonMappingException ex) {
+            // As in get(key, type): describe the failure without the value, and keep Jackson's exception out.
+            throw new ConfigBindingException(found.get().scope(), key, type, pointer + JsonValues.pointer(ex),
+                    JsonValues.describe(ex), null);
+        } catch (java.io.IOException ex) {
+            throw new ConfigBindingException(found.get().scope(), key, type, pointer, ex.getClass().getSimpleName(),
+                    null);
+        }
+    }
+
+    @Override
+    public ConfigEntry patch(String key, Object mergePatch, long expectedVersion) {
+        ConfigKeys.checkKey(key);
+        return patchWith(key, JsonValues.toTree(scope, key, mergePatch), expectedVersion);
+    }
+
+    @Override
+    public ConfigEntry patchJson(String key, String mergePatchJson, long expectedVersion) {
+        ConfigKeys.checkKey(key);
+        Objects.requireNonNull(mergePatchJson, "mergePatchJson");
+        return patchWith(key, JsonValues.parse(scope, key, mergePatchJson), expectedVersion);
+    }
+
+    /**
+     * The patch is checked as a value is (jsonb's rules, and the size limit, so no patch is larger than a value may
+     * be); the backend merges it atomically and lets {@link #prepare} check the result before it commits.
+     */
+    private ConfigEntry patchWith(String key, JsonNode raw, long expectedVersion) {
+        checkExpected(expectedVersion);
+        JsonNode patch = JsonValues.normalize(scope, key, raw);
+        byte[] json = JsonValues.bytes(patch);
+        if (json.length > options.maxValueBytes()) {
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": the merge patch is "
+                    + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
+        }
+        return backend.patch(scope, key, patch, new String(json, StandardCharsets.UTF_8), expectedVersion, context(),
+                merged -> prepare(key, merged, "the patched value").value());
+    }
+
+    /** A value ready to store: normalised, its JSON text, within the size limit and its schema. */
+    private record Prepared(JsonNode value, String json) {
+    }
+
+    /** What {@link #write} checks, for values made by a merge or an import; {@code what} names the value in errors. */
+    private Prepared prepare(String key, JsonNode raw, String what) {
+        JsonNode value = JsonValues.normalize(scope, key, raw);
+        byte[] json = JsonValues.bytes(value);
+        if (json.length > options.maxValueBytes()) {
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": " + what + " is "
+                    + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
+        }
+        validate(key, value);
+        return new Prepared(value, new String(json, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public JsonNode export(ExportOptions options) {
+        Objects.requireNonNull(options, "options");
+        List<ConfigEntry> entries = backend.scan(scope, options.prefix());
+        return ConfigDocuments.document(scope, options, this.options.clock().instant(), entries);
+    }
+
+    @Override
+    public void export(ExportOptions options, Writer out) throws IOException {
+        Objects.requireNonNull(out, "out");
+        ConfigDocuments.write(export(options), out);
+    }
+
+    @Override
+    public ImportResult importFrom(Reader in, ImportOptions options) throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(options, "options");
+        return importFrom(ConfigDocuments.read(scope, in), options);
+    }
+
+    /**
+     * Checks the whole document, then plans and writes in one backend batch: the plan sees the keys' current entries
+     * (locked until the batch ends, in PostgreSQL), so what it compares and merges is what it overwrites.
+     */
+    @Override
+    public ImportResult importFrom(JsonNode document, ImportOptions options) {
+        Objects.requireNonNull(document, "document");
+        Objects.requireNonNull(options, "options");
+        List<String> problems = new ArrayList<>();
+        List<ConfigDocuments.Incoming> incoming = ConfigDocuments.entries(document, problems);
+        Map<String, Prepared> values = new TreeMap<>();   // key order: writes and locks in one order, no deadlocks
+        Map<String, ConfigDocuments.Incoming> byKey = new HashMap<>();
+        for (ConfigDocuments.Incoming in : incoming) {
+            try {
+                values.put(in.key(), prepare(in.key(), in.value(), "the value"));
+                byKey.put(in.key(), in);
+            } catch (InvalidConfigException e) {
+                problems.add(in.label() + ": " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ConfigDocuments.refused(scope, problems);
+        }
+        List<ImportResult.Item> items = new ArrayList<>();
+        DefaultConfigStore writer = reason != null ? this : (DefaultConfigStore) because("import");
+        List<ConfigEntry> written = backend.writeBatch(scope, List.copyOf(values.keySet()), current -> {
+            items.clear();
+            List<ConfigBackend.BatchWrite> writes = new ArrayList<>();
+            List<String> conflicts = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
+            for (Map.Entry<String, Prepared> e : values.entrySet()) {
+                String key = e.getKey();
+                Prepared imported = e.getValue();
+                ConfigEntry existing = current.get(key);
+                Prepared after = imported;
+                ImportResult.Action action;
+                if (existing == null) {
+                    action = ImportResult.Action.ADDED;
+                } else if (options.onConflict() == ImportOptions.ConflictMode.MERGE) {
+                    try {
+                        after = prepare(key, JsonPatches.mergePatch(existing.value(), imported.value()),
+                                "the merged value");
+                    } catch (InvalidConfigException ex) {
+                        refused.add(byKey.get(key).label() + ": " + ex.getMessage());
+                        continue;
+                    }
+                    action = after.value().equals(existing.value())
+                            ? ImportResult.Action.UNCHANGED : ImportResult.Action.CHANGED;
+                } else if (imported.value().equals(existing.value())) {
+                    action = ImportResult.Action.UNCHANGED;
+                } else {
+                    action = switch (options.onConflict()) {
+                        case SKIP -> ImportResult.Action.SKIPPED;
+                        case OVERWRITE -> ImportResult.Action.CHANGED;
+                        default -> ImportResult.Action.CONFLICT;
+                    };
+                }
+                if (action == ImportResult.Action.CONFLICT) {
+                    conflicts.add(key);
+                }
+                JsonNode kept = action == ImportResult.Action.SKIPPED || action == ImportResult.Action.CONFLICT
+                        ? existing.value() : after.value();
+                items.add(new ImportResult.Item(key, action, existing == null ? null : existing.value(),
+                        imported.value(), kept, existing == null ? 0 : existing.version()));
+                if (action == ImportResult.Action.ADDED || action == ImportResult.Action.CHANGED) {
+                    writes.add(new ConfigBackend.BatchWrite(key, after.value(), after.json(),
+                            existing == null ? 0 : existing.version()));
+                }
+            }
+            if (!refused.isEmpty()) {
+                throw ConfigDocuments.refused(scope, refused);
+            }
+            if (!conflicts.isEmpty() && !options.dryRun()) {
+                throw new ConfigImportConflictException(scope, conflicts);
+            }
+            return options.dryRun() ? List.of() : writes;
+        }, writer.context());
+        // The items of written keys carry their new versions.
+        Map<String, Long> versions = new HashMap<>();
+        written.forEach(e -> versions.put(e.key(), e.version()));
+        List<ImportResult.Item> result = new ArrayList<>(items.size());
+        for (ImportResult.Item item : items) {
+            Long version = versions.get(item.key());
+            result.add(version == null ? item : new ImportResult.Item(item.key(), item.action(), item.before(),
+                    item.imported(), item.after(), version));
+        }
+        return new ImportResult(scope, options.dryRun(), result);
     }
 
     /** Names the backend and the view; holds no values. */

@@ -85,7 +85,7 @@ final class JsonValues {
             .streamReadConstraints(LIMITS).build()))
             .build();
 
-    private static JsonMapper.Builder configured(JsonMapper.Builder builder) {
+    static JsonMapper.Builder configured(JsonMapper.Builder builder) {
         return builder
                 .nodeFactory(NODES)
                 .addModule(new JavaTimeModule())

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The in-memory fake's storage: maps guarded by one lock, which is all a test needs and makes every operation atomic,
@@ -197,6 +199,82 @@ final class MemoryConfigBackend implements ConfigBackend {
                 }
             });
             return scopes;
+        }
+    }
+
+    @Override
+    public ConfigEntry patch(String scope, String key, JsonNode patch, String patchJson, long expectedVersion,
+            WriteContext context, UnaryOperator<JsonNode> check) {
+        synchronized (lock) {
+            TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+            ConfigEntry current = inScope == null ? null : inScope.get(key);
+            long currentVersion = current == null ? 0 : current.version();
+            if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
+                throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
+            }
+            JsonNode merged = check.apply(JsonPatches.mergePatch(current == null ? null : current.value(), patch));
+            return write(scope, key, merged, null, currentVersion, context);
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> scan(String scope, String prefix) {
+        synchronized (lock) {
+            TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+            List<ConfigEntry> found = new ArrayList<>();
+            if (inScope != null) {
+                for (ConfigEntry e : inScope.subMap(prefix, true, prefix + "{", false).values()) {
+                    found.add(copy(e));
+                }
+            }
+            return found;
+        }
+    }
+
+    /**
+     * Plans and writes under the lock, so the plan sees what it changes; should a write fail all the same, the scope's
+     * entries and the keys' histories are put back as they were.
+     */
+    @Override
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
+            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+        synchronized (lock) {
+            TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+            Map<String, ConfigEntry> current = new HashMap<>();
+            for (String key : keys) {
+                ConfigEntry e = inScope == null ? null : inScope.get(key);
+                if (e != null) {
+                    current.put(key, copy(e));
+                }
+            }
+            List<BatchWrite> writes = plan.apply(current);
+            TreeMap<String, ConfigEntry> savedEntries = inScope == null ? null : new TreeMap<>(inScope);
+            Map<List<String>, Deque<ConfigChange>> savedHistory = new HashMap<>();
+            for (BatchWrite w : writes) {
+                Deque<ConfigChange> changes = history.get(List.of(scope, w.key()));
+                savedHistory.put(List.of(scope, w.key()), changes == null ? null : new ArrayDeque<>(changes));
+            }
+            try {
+                List<ConfigEntry> written = new ArrayList<>(writes.size());
+                for (BatchWrite w : writes) {
+                    written.add(write(scope, w.key(), w.value(), w.json(), w.expectedVersion(), context));
+                }
+                return written;
+            } catch (RuntimeException | Error e) {
+                if (savedEntries == null) {
+                    entries.remove(scope);
+                } else {
+                    entries.put(scope, savedEntries);
+                }
+                savedHistory.forEach((k, changes) -> {
+                    if (changes == null) {
+                        history.remove(k);
+                    } else {
+                        history.put(k, changes);
+                    }
+                });
+                throw e;
+            }
         }
     }
 

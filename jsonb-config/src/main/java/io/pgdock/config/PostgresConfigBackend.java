@@ -15,7 +15,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 
 /**
@@ -36,6 +40,11 @@ import javax.sql.DataSource;
  * does a second SELECT read the current version for the {@link ConfigConflictException}. delete: one DELETE, plus that
  * SELECT on a conflict. list: one SELECT that walks the {@code (key, scope)} index in key order. history: one SELECT.
  * All statement texts are constants, so the driver keeps them prepared on each pooled connection.
+ *
+ * <p><b>Patches and imports</b> are the only operations with an explicit transaction. patch: one INSERT ... ON
+ * CONFLICT DO UPDATE or UPDATE whose new value is {@code pgdock_config_merge_patch(value, patch)} (migration V3),
+ * returning the result, which {@link DefaultConfigStore} checks before the commit. import: SELECT ... FOR UPDATE of the
+ * document's keys, then one INSERT or compare-and-set UPDATE per changed key, committed together.
  *
  * <p><b>Concurrency.</b> Compare-and-set relies on the row: {@code UPDATE ... WHERE version = ?} rechecks the version
  * on the newest row version after waiting for a concurrent writer (READ COMMITTED), and the primary key decides between
@@ -100,6 +109,31 @@ final class PostgresConfigBackend implements ConfigBackend {
 
     /** Above every character keys may have (the check constraint allows A-Z a-z 0-9 . _ - / :, all below '{'). */
     private static final String ABOVE_ALL_KEYS = "{";
+
+    private static final String PATCH_RETURNING = " RETURNING e.value, e.version, e.updated_at, e.updated_by";
+
+    /** scope, key, patch, context, patch: the merge onto nothing for a new key, onto the locked row otherwise. */
+    private static final String PATCH_UPSERT = "INSERT INTO config_entry AS e (scope, key, value) "
+            + "SELECT ?, ?, pgdock_config_merge_patch(NULL, ?::jsonb) FROM " + CONTEXT
+            + " ON CONFLICT (scope, key) DO UPDATE SET value = pgdock_config_merge_patch(e.value, ?::jsonb)"
+            + PATCH_RETURNING;
+
+    /** scope, key, patch, context. */
+    private static final String PATCH_CREATE = "INSERT INTO config_entry AS e (scope, key, value) "
+            + "SELECT ?, ?, pgdock_config_merge_patch(NULL, ?::jsonb) FROM " + CONTEXT
+            + " ON CONFLICT (scope, key) DO NOTHING" + PATCH_RETURNING;
+
+    /** patch, context, scope, key, version. */
+    private static final String PATCH_UPDATE = "UPDATE config_entry AS e SET value = pgdock_config_merge_patch(e.value, "
+            + "?::jsonb) FROM " + CONTEXT + " WHERE e.scope = ? AND e.key = ? AND e.version = ?" + PATCH_RETURNING;
+
+    /** scope, prefix, upper bound. */
+    private static final String SCAN = "SELECT scope, key, value, version, updated_at, updated_by FROM config_entry "
+            + "WHERE scope = ? AND key >= ? AND key < ? ORDER BY key";
+
+    /** scope, keys: locked in key order, so concurrent batches wait for each other rather than deadlock. */
+    private static final String LOCK = "SELECT scope, key, value, version, updated_at, updated_by FROM config_entry "
+            + "WHERE scope = ? AND key = ANY (?) ORDER BY key FOR UPDATE";
 
     private final Storage storage;
     private final DataSource dataSource;
@@ -402,6 +436,150 @@ final class PostgresConfigBackend implements ConfigBackend {
         SQLException safe = new SQLException(SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e.getErrorCode());
         safe.setStackTrace(e.getStackTrace());
         return safe;
+    }
+
+    /**
+     * One statement merges the patch on the database side ({@code pgdock_config_merge_patch}, migration V3) and returns
+     * the result; it runs in a transaction that is committed only after {@code check} accepts the result, so a result
+     * over the size limit or against the schema is rolled back with its history row. The row lock taken by the
+     * statement is held until then: a concurrent patch of the same key waits and then merges onto this result.
+     */
+    @Override
+    public ConfigEntry patch(String scope, String key, JsonNode patch, String patchJson, long expectedVersion,
+            WriteContext context, UnaryOperator<JsonNode> check) {
+        return run("patching", scope, key, c -> transaction(c, () -> {
+            for (int attempt = 1; ; attempt++) {
+                ConfigEntry written;
+                if (expectedVersion == ConfigStore.ANY_VERSION || expectedVersion == 0) {
+                    try (PreparedStatement s = c.prepareStatement(expectedVersion == 0 ? PATCH_CREATE : PATCH_UPSERT)) {
+                        s.setString(1, scope);
+                        s.setString(2, key);
+                        s.setString(3, patchJson);
+                        int i = setContext(s, 4, context);
+                        if (expectedVersion != 0) {
+                            s.setString(i, patchJson);
+                        }
+                        written = patched(s, scope, key, check);
+                    }
+                } else {
+                    try (PreparedStatement s = c.prepareStatement(PATCH_UPDATE)) {
+                        s.setString(1, patchJson);
+                        int i = setContext(s, 2, context);
+                        s.setString(i, scope);
+                        s.setString(i + 1, key);
+                        s.setLong(i + 2, expectedVersion);
+                        written = patched(s, scope, key, check);
+                    }
+                }
+                if (written != null) {
+                    return written;
+                }
+                if (expectedVersion == ConfigStore.ANY_VERSION) {
+                    throw notApplied("patch", scope, key, "any version");
+                }
+                long current = currentVersion(c, scope, key);
+                if (current != expectedVersion) {
+                    throw new ConfigConflictException(scope, key, expectedVersion, current);
+                }
+                if (attempt == ATTEMPTS) {
+                    throw notApplied("patch", scope, key, "the expected version " + expectedVersion);
+                }
+            }
+        }));
+    }
+
+    /** The patched entry, its value read back and passed through {@code check}; null if no row changed. */
+    private static ConfigEntry patched(PreparedStatement s, String scope, String key, UnaryOperator<JsonNode> check)
+            throws SQLException {
+        try (ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            JsonNode value = check.apply(json(rs.getString(1), scope, key));
+            return new ConfigEntry(scope, key, value, rs.getLong(2), instant(rs, 3), rs.getString(4));
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> scan(String scope, String prefix) {
+        return run("exporting", null, null, c -> {
+            try (PreparedStatement s = c.prepareStatement(SCAN)) {
+                s.setString(1, scope);
+                s.setString(2, prefix);
+                s.setString(3, prefix.isEmpty() ? ABOVE_ALL_KEYS : upperBound(prefix));
+                try (ResultSet rs = s.executeQuery()) {
+                    List<ConfigEntry> found = new ArrayList<>();
+                    while (rs.next()) {
+                        found.add(entry(rs));
+                    }
+                    return found;
+                }
+            }
+        });
+    }
+
+    /**
+     * One transaction: SELECT ... FOR UPDATE of the keys, the plan, then one INSERT (expected version 0) or
+     * compare-and-set UPDATE per write; any failure rolls everything back.
+     */
+    @Override
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
+            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+        return run("importing", null, null, c -> transaction(c, () -> {
+            Map<String, ConfigEntry> current = new HashMap<>();
+            try (PreparedStatement s = c.prepareStatement(LOCK)) {
+                s.setString(1, scope);
+                s.setArray(2, c.createArrayOf("text", keys.toArray()));
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        ConfigEntry e = entry(rs);
+                        current.put(e.key(), e);
+                    }
+                }
+            }
+            List<BatchWrite> writes = plan.apply(current);
+            List<ConfigEntry> written = new ArrayList<>(writes.size());
+            for (BatchWrite w : writes) {
+                ConfigEntry e = w.expectedVersion() == 0
+                        ? insert(c, CREATE, scope, w.key(), w.value(), w.json(), context)
+                        : replace(c, scope, w.key(), w.value(), w.json(), w.expectedVersion(), context);
+                if (e == null) {
+                    throw new ConfigConflictException(scope, w.key(), w.expectedVersion(),
+                            currentVersion(c, scope, w.key()));
+                }
+                written.add(e);
+            }
+            return written;
+        }));
+    }
+
+    /** Work in a transaction on a borrowed connection. */
+    @FunctionalInterface
+    private interface TransactionWork<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction on {@code c}: committed if it returns, rolled back if it throws. */
+    private static <T> T transaction(Connection c, TransactionWork<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            T result = work.run();
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException | Error e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // A broken connection: the pool discards it; the failure that matters is already on its way.
+            }
+        }
     }
 
     @Override

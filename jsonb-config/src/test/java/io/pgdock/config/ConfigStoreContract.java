@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -1817,6 +1818,510 @@ public abstract class ConfigStoreContract {
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("\"\"");
         assertThat(store.put("egress.x", 1).version()).isEqualTo(1);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Partial reads (JSON Pointer) and updates (JSON Merge Patch)
+
+    @Test
+    void aJsonPointerReadsOnePartOfAValue() {
+        ConfigStore store = newStore();
+        store.putJson("db.settings", "{\"pool\": {\"max\": 20, \"min\": 2}, \"hosts\": [\"a\", \"b\"], \"a/b\": 1,"
+                + " \"m~n\": 2, \"\": 3, \"off\": null}");
+
+        assertThat(store.get("db.settings", "/pool/max")).contains(NODES.numberNode(20));
+        assertThat(store.get("db.settings", "/pool/max", Integer.class)).contains(20);
+        assertThat(store.get("db.settings", "/hosts", new TypeReference<List<String>>() { })).contains(List.of("a", "b"));
+        assertThat(store.get("db.settings", "/pool", TypeFactory.defaultInstance()
+                .constructMapType(Map.class, String.class, Integer.class))).contains(Map.of("max", 20, "min", 2));
+        assertThat(store.get("db.settings", "/hosts/1")).as("an array index").contains(NODES.textNode("b"));
+        assertThat(store.get("db.settings", "/a~1b")).as("~1 is /").contains(NODES.numberNode(1));
+        assertThat(store.get("db.settings", "/m~0n")).as("~0 is ~").contains(NODES.numberNode(2));
+        assertThat(store.get("db.settings", "/")).as("the member named \"\"").contains(NODES.numberNode(3));
+        assertThat(store.get("db.settings", "")).as("the whole value").isEqualTo(store.get("db.settings"));
+        assertThat(store.get("db.settings", "/off")).as("JSON null is a value").contains(NODES.nullNode());
+        assertThat(store.get("db.settings", "/off", Integer.class)).as("typed reads of null are empty").isEmpty();
+        for (String missing : List.of("/pool/nope", "/hosts/2", "/hosts/01", "/hosts/-", "/hosts/x", "/pool/max/x",
+                "/off/x", "/nope/deeper")) {
+            assertThat(store.get("db.settings", missing)).as("pointer %s", missing).isEmpty();
+            assertThat(store.get("db.settings", missing, Integer.class)).as("typed, pointer %s", missing).isEmpty();
+        }
+        assertThat(store.get("db.unset", "/pool/max")).as("a key that is not set").isEmpty();
+        assertThat(store.inScope("prod").get("db.settings", "/pool/min", Integer.class)).as("from the parent scope")
+                .contains(2);
+    }
+
+    @Test
+    void aMalformedPointerIsRefusedNamingKeyAndPointer() {
+        ConfigStore store = newStore();
+        store.put("db.settings", Map.of("pool", Map.of("max", 20)));
+
+        assertThatThrownBy(() -> store.get("db.settings", "pool/max"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"db.settings\"")
+                .hasMessageContaining("\"pool/max\"")
+                .hasMessageContaining("start with '/'");
+        assertThatThrownBy(() -> store.get("db.settings", "/pool~2", Integer.class))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"/pool~2\"")
+                .hasMessageContaining("'~' at index 5");
+        assertThatThrownBy(() -> store.get("db.unset", "/a~"))
+                .as("checked before the key is read")
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"db.unset\"")
+                .hasMessageContaining("\"/a~\"");
+        assertThatThrownBy(() -> store.get("db.settings", (String) null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("pointer");
+        assertThatThrownBy(() -> store.get("bad key", "/a")).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"bad key\"");
+    }
+
+    @Test
+    void aPartThatDoesNotBindNamesTheWholePathButNotTheValue() {
+        ConfigStore store = newStore();
+        store.put("db.settings", Map.of("pool", Map.of("max", "very-secret-text")));
+
+        ConfigBindingException e = catchThrowableOfType(ConfigBindingException.class,
+                () -> store.get("db.settings", "/pool", Limits.class));
+
+        assertThat(e.path()).isEqualTo("/pool/max");
+        assertThat(e).hasMessageContaining("\"db.settings\"").hasMessageNotContaining("very-secret-text");
+    }
+
+    /** RFC 7386, appendix A (all of it), then the example of section 3: original, patch, result. */
+    static Stream<List<String>> mergePatchExamples() {
+        return Stream.of(
+                List.of("{\"a\":\"b\"}", "{\"a\":\"c\"}", "{\"a\":\"c\"}"),
+                List.of("{\"a\":\"b\"}", "{\"b\":\"c\"}", "{\"a\":\"b\",\"b\":\"c\"}"),
+                List.of("{\"a\":\"b\"}", "{\"a\":null}", "{}"),
+                List.of("{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}"),
+                List.of("{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}"),
+                List.of("{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}"),
+                List.of("{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}", "{\"a\":{\"b\":\"d\"}}"),
+                List.of("{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}"),
+                List.of("[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]"),
+                List.of("{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]"),
+                List.of("{\"a\":\"foo\"}", "null", "null"),
+                List.of("{\"a\":\"foo\"}", "\"bar\"", "\"bar\""),
+                List.of("{\"e\":null}", "{\"a\":1}", "{\"e\":null,\"a\":1}"),
+                List.of("[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}"),
+                List.of("{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}"),
+                List.of("{\"title\":\"Goodbye!\",\"author\":{\"givenName\":\"John\",\"familyName\":\"Doe\"},"
+                                + "\"tags\":[\"example\",\"sample\"],\"content\":\"This will be unchanged\"}",
+                        "{\"title\":\"Hello!\",\"phoneNumber\":\"+01-123-456-7890\",\"author\":{\"familyName\":null},"
+                                + "\"tags\":[\"example\"]}",
+                        "{\"title\":\"Hello!\",\"author\":{\"givenName\":\"John\"},\"tags\":[\"example\"],"
+                                + "\"content\":\"This will be unchanged\",\"phoneNumber\":\"+01-123-456-7890\"}"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mergePatchExamples")
+    void mergePatchFollowsRfc7386(List<String> example) {
+        ConfigStore store = newStore();
+        store.putJson("doc", example.get(0));
+
+        ConfigEntry patched = store.patchJson("doc", example.get(1));
+
+        assertThat(patched.value()).as("the patched entry").isEqualTo(parse(example.get(2)));
+        assertThat(store.get("doc")).as("read back").contains(patched.value());
+        assertThat(patched.version()).isEqualTo(2);
+        ConfigChange change = store.history("doc").get(0);
+        assertThat(change.kind()).isEqualTo(ConfigChange.Kind.UPDATE);
+        assertThat(change.oldValue()).isEqualTo(parse(example.get(0)));
+        assertThat(change.newValue()).isEqualTo(patched.value());
+    }
+
+    @Test
+    void patchingAKeyThatIsNotSetPatchesNothing() {
+        ConfigStore store = newStore();
+
+        ConfigEntry created = store.patch("db.settings", Map.of("pool", Map.of("max", 20), "off",
+                NODES.nullNode()));
+        ConfigEntry scalar = store.patchJson("db.flag", "true");
+
+        assertThat(json(created.value())).as("null members dropped").isEqualTo("{\"pool\":{\"max\":20}}");
+        assertThat(created.version()).isEqualTo(1);
+        assertThat(store.history("db.settings")).singleElement()
+                .satisfies(c -> assertThat(c.kind()).isEqualTo(ConfigChange.Kind.CREATE));
+        assertThat(scalar.value()).isEqualTo(NODES.booleanNode(true));
+        assertThat(store.inScope("prod").patch("db.settings", Map.of("pool", Map.of("min", 1))).value())
+                .as("a patch in a scope patches that scope's own value, not the parent's")
+                .isEqualTo(parse("{\"pool\":{\"min\":1}}"));
+        assertUnchanged(store, "db.settings", 1, "{\"pool\":{\"max\":20}}");
+    }
+
+    @Test
+    void patchComparesAndSets() {
+        ConfigStore store = newStore();
+        ConfigEntry first = store.put("db.settings", Map.of("a", 1));
+
+        assertThatThrownBy(() -> store.patch("db.settings", Map.of("b", 2), first.version() + 1))
+                .isInstanceOf(ConfigConflictException.class)
+                .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isEqualTo(1));
+        assertThatThrownBy(() -> store.patchJson("db.settings", "{\"b\":2}", 0))
+                .isInstanceOf(ConfigConflictException.class);
+        assertThatThrownBy(() -> store.patch("db.other", Map.of("b", 2), 3))
+                .isInstanceOf(ConfigConflictException.class)
+                .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isZero());
+        assertThatThrownBy(() -> store.patch("db.settings", Map.of("b", 2), -2))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertUnchanged(store, "db.settings", 1, "{\"a\":1}");
+        assertThat(store.entry("db.other")).isEmpty();
+
+        assertThat(store.patch("db.settings", Map.of("b", 2), 1).value()).isEqualTo(parse("{\"a\":1,\"b\":2}"));
+        assertThat(store.patch("db.other", Map.of("c", 3), 0).version()).isEqualTo(1);
+    }
+
+    @Test
+    void aPatchedValueOverTheSizeLimitIsRefusedAndNothingIsWritten() {
+        ConfigStore store = newStore(ConfigOptions.builder().maxValueBytes(64).build());
+        store.put("v.obj", Map.of("a", "x".repeat(40)));   // {"a":"xxx...x"}: 48 bytes
+
+        assertThatThrownBy(() -> store.patch("v.obj", Map.of("b", "y".repeat(10))))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"v.obj\"")
+                .hasMessageContaining("patched value")
+                .hasMessageContaining("65 bytes")
+                .hasMessageContaining("64 bytes");
+        assertThatThrownBy(() -> store.patch("v.obj", Map.of("a", NODES.nullNode(), "z", "y".repeat(70))))
+                .as("a patch larger than a value may be")
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("merge patch is");
+        assertUnchanged(store, "v.obj", 1, "{\"a\":\"" + "x".repeat(40) + "\"}");
+        assertThat(store.history("v.obj")).as("no history row for a refused patch").hasSize(1);
+        assertThat(store.patch("v.obj", Map.of("b", "y".repeat(9))).version()).as("64 bytes fit").isEqualTo(2);
+    }
+
+    @Test
+    void aPatchedValueMustMatchItsSchema() {
+        ConfigStore store = newStore(ConfigOptions.builder()
+                .schema("ingest.", "{\"type\": \"object\", \"required\": [\"max\"],"
+                        + " \"properties\": {\"max\": {\"type\": \"integer\", \"minimum\": 1}}}")
+                .build());
+        store.put("ingest.limits", Map.of("max", 5, "mode", "fast"));
+
+        assertThatThrownBy(() -> store.patch("ingest.limits", Map.of("max", 0)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"ingest.limits\"")
+                .hasMessageContaining("\"ingest.\"");
+        assertThatThrownBy(() -> store.patchJson("ingest.limits", "{\"max\": null}"))
+                .as("removing a required member")
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("max");
+        assertThatThrownBy(() -> store.patch("ingest.new", Map.of("mode", "slow")))
+                .as("a new key made by a patch")
+                .isInstanceOf(InvalidConfigException.class);
+        assertUnchanged(store, "ingest.limits", 1, "{\"max\":5,\"mode\":\"fast\"}");
+        assertThat(store.entry("ingest.new")).isEmpty();
+        assertThat(store.history("ingest.new")).isEmpty();
+        assertThat(store.patch("ingest.limits", Map.of("max", 7)).value())
+                .isEqualTo(parse("{\"max\":7,\"mode\":\"fast\"}"));
+    }
+
+    @Test
+    void secretsAreReplacedAsAWholeNeverMergedInto() {
+        ConfigStore store = newStore();
+        String secret = "{\"$pgdock_secret\":{\"v\":1,\"kid\":\"k1\",\"alg\":\"A256GCM\",\"dek\":\"ZGVr\","
+                + "\"iv\":\"aXY=\",\"ct\":\"Y3Q=\"}}";
+        String other = secret.replace("k1", "k2");
+        store.putJson("db.settings", "{\"password\":" + secret + ",\"user\":\"app\"}");
+
+        assertThat(store.patchJson("db.settings", "{\"password\":{\"plain\":\"x\"}}").value())
+                .as("an object patched onto a secret starts from {}")
+                .isEqualTo(parse("{\"password\":{\"plain\":\"x\"},\"user\":\"app\"}"));
+        assertThat(store.patchJson("db.settings", "{\"password\":" + other + "}").value())
+                .as("a secret patched onto an object replaces it")
+                .isEqualTo(parse("{\"password\":" + other + ",\"user\":\"app\"}"));
+        assertThat(store.patchJson("db.settings", "{\"password\":" + secret + "}").value().get("password"))
+                .as("a secret patched onto a secret replaces it")
+                .isEqualTo(parse(secret));
+        store.putJson("db.password", secret);
+        assertThat(store.patchJson("db.password", "{\"a\":1}").value()).isEqualTo(parse("{\"a\":1}"));
+        assertThat(store.patchJson("db.password", other).value()).as("a whole secret as the patch")
+                .isEqualTo(parse(other));
+        assertThat(store.patchJson("db.password", "{\"$pgdock_secret\":null,\"x\":1}").value())
+                .as("an object with more than that member is a plain patch, applied to {}")
+                .isEqualTo(parse("{\"x\":1}"));
+    }
+
+    @Test
+    void twoWritersPatchingDifferentMembersBothWin() throws Exception {
+        ConfigStore store = newStore();
+        store.put("shared", Map.of());
+        int perWriter = 150;
+
+        runConcurrently(2, w -> () -> {
+            String name = w == 0 ? "left" : "right";
+            for (int i = 0; i < perWriter; i++) {
+                store.as(name).patch("shared", Map.of(name, Map.of("last", i, "n" + i, true)));
+            }
+            return null;
+        });
+
+        JsonNode value = store.get("shared").orElseThrow();
+        for (String name : List.of("left", "right")) {
+            assertThat(value.get(name).get("last").intValue()).as("%s's last write", name).isEqualTo(perWriter - 1);
+            assertThat(value.get(name).size()).as("%s's members: every patch kept", name).isEqualTo(perWriter + 1);
+        }
+        assertThat(store.entry("shared").orElseThrow().version()).isEqualTo(1 + 2 * perWriter);
+        List<ConfigChange> history = store.history("shared");
+        assertThat(history).as("one history row per patch").hasSize(1 + 2 * perWriter);
+        assertThat(history.stream().filter(c -> c.actor().equals("left"))).hasSize(perWriter);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Export and import
+
+    private static final String SECRET = "{\"$pgdock_secret\":{\"v\":1,\"kid\":\"k1\",\"alg\":\"A256GCM\","
+            + "\"dek\":\"ZGVrLWNpcGhlcnRleHQ=\",\"iv\":\"aXY=\",\"ct\":\"c2VjcmV0LWNpcGhlcnRleHQ=\"}}";
+
+    @Test
+    void exportWritesTheEntriesOfTheScopeItselfInKeyOrder() throws Exception {
+        ConfigStore store = newStore();
+        store.put("ingest.a", 1);
+        store.put("ingest.b", 2);
+        ConfigStore prod = store.inScope("prod");
+        ConfigEntry b = prod.as("ops").put("ingest.b", 3);
+        prod.put("ingest.c", Map.of("x", List.of(1, 2)));
+        prod.put("egress.d", "d");
+
+        JsonNode doc = prod.export("ingest.");
+
+        assertThat(doc.get("format").asText()).isEqualTo("pgdock-config");
+        assertThat(doc.get("version").intValue()).isEqualTo(1);
+        assertThat(doc.get("scope").asText()).isEqualTo("prod");
+        assertThat(doc.get("prefix").asText()).isEqualTo("ingest.");
+        assertThat(Instant.parse(doc.get("exportedAt").asText())).isNotNull();
+        assertThat(doc.get("entries")).extracting(e -> e.get("key").asText())
+                .as("the scope's own entries: ingest.a is inherited from the root, egress.d has another prefix")
+                .containsExactly("ingest.b", "ingest.c");
+        JsonNode first = doc.get("entries").get(0);
+        assertThat(first.get("value")).isEqualTo(NODES.numberNode(3));
+        assertThat(first.get("version").longValue()).isEqualTo(b.version());
+        assertThat(Instant.parse(first.get("updatedAt").asText())).isEqualTo(b.updatedAt());
+        assertThat(first.get("updatedBy").asText()).isEqualTo("ops");
+        assertThat(store.export(ExportOptions.defaults()).get("entries")).extracting(e -> e.get("key").asText())
+                .containsExactly("ingest.a", "ingest.b");
+
+        java.io.StringWriter text = new java.io.StringWriter();
+        prod.export(ExportOptions.builder().prefix("ingest.").build(), text);
+        assertThat(JSON.readTree(text.toString()).get("entries")).isEqualTo(JSON.readTree(JSON.writeValueAsString(
+                doc.get("entries"))));
+    }
+
+    @Test
+    void exportKeepsSecretsEncryptedOrLeavesThemOut() {
+        ConfigStore store = newStore();
+        store.putJson("db.password", SECRET);
+        store.putJson("db.settings", "{\"user\":\"app\",\"password\":" + SECRET + "}");
+        store.put("db.url", "postgres://db");
+
+        JsonNode all = store.export("db.");
+        JsonNode without = store.export(ExportOptions.builder().prefix("db.").leaveOutSecrets().build());
+
+        assertThat(all.get("entries").get(0).get("value")).as("the envelope as stored").isEqualTo(parse(SECRET));
+        assertThat(all.has("secretsLeftOut")).isFalse();
+        assertThat(without.get("entries")).extracting(e -> e.get("key").asText()).containsExactly("db.url");
+        assertThat(without.get("secretsLeftOut")).extracting(JsonNode::asText)
+                .containsExactly("db.password", "db.settings");
+    }
+
+    @Test
+    void anExportImportsIntoAnotherStoreAsNewVersions() throws Exception {
+        ConfigStore source = newStore();
+        source.put("ingest.a", Map.of("max", 5, "ratio", new BigDecimal("1.50")));
+        source.put("ingest.a", Map.of("max", 6, "ratio", new BigDecimal("1.50")));
+        source.putJson("ingest.b", SECRET);
+        source.put("ingest.c", null);
+        java.io.StringWriter text = new java.io.StringWriter();
+        source.export(ExportOptions.defaults(), text);
+        ConfigStore target = newStore().inScope("staging");
+
+        ImportResult result = target.as("restorer").importFrom(new java.io.StringReader(text.toString()),
+                ImportOptions.defaults());
+
+        assertThat(result.dryRun()).isFalse();
+        assertThat(result.items()).extracting(ImportResult.Item::key, ImportResult.Item::action, ImportResult.Item::version)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ingest.a", ImportResult.Action.ADDED, 1L),
+                        org.assertj.core.groups.Tuple.tuple("ingest.b", ImportResult.Action.ADDED, 1L),
+                        org.assertj.core.groups.Tuple.tuple("ingest.c", ImportResult.Action.ADDED, 1L));
+        for (ConfigEntry e : source.list("")) {
+            ConfigEntry copy = target.entry(e.key()).orElseThrow();
+            assertThat(copy.value()).as("value of %s", e.key()).isEqualTo(e.value());
+            assertThat(copy.scope()).isEqualTo("staging");
+            assertThat(copy.version()).isEqualTo(1);
+            assertThat(copy.updatedBy()).isEqualTo("restorer");
+            assertThat(target.history(e.key())).singleElement()
+                    .satisfies(c -> assertThat(c.reason()).isEqualTo("import"));
+        }
+        assertThat(target.because("restore").importFrom(source.export(""), ImportOptions.defaults()).items())
+                .as("importing the same again changes nothing")
+                .extracting(ImportResult.Item::action).containsOnly(ImportResult.Action.UNCHANGED);
+        assertThat(target.entry("ingest.a").orElseThrow().version()).isEqualTo(1);
+    }
+
+    /** The target of the conflict-mode tests: one key of each kind. */
+    private static ConfigStore conflictTarget(ConfigStore store) {
+        store.putJson("k.merge", "{\"a\":1,\"b\":2}");
+        store.put("k.same", "same");
+        store.put("k.other", "old");
+        return store;
+    }
+
+    private static JsonNode conflictDocument() {
+        return parse("{\"format\":\"pgdock-config\",\"version\":1,\"scope\":\"\",\"entries\":["
+                + "{\"key\":\"k.other\",\"value\":\"new\"},"
+                + "{\"key\":\"k.merge\",\"value\":{\"b\":null,\"c\":3}},"
+                + "{\"key\":\"k.same\",\"value\":\"same\"},"
+                + "{\"key\":\"k.added\",\"value\":{\"n\":null}}]}");
+    }
+
+    private static ImportOptions mode(ImportOptions.ConflictMode mode) {
+        return ImportOptions.builder().onConflict(mode).build();
+    }
+
+    @Test
+    void conflictModeFailImportsNothingAndNamesTheKeys() {
+        ConfigStore store = conflictTarget(newStore());
+
+        ConfigImportConflictException e = catchThrowableOfType(ConfigImportConflictException.class,
+                () -> store.importFrom(conflictDocument(), ImportOptions.defaults()));
+
+        assertThat(e.keys()).containsExactly("k.merge", "k.other");
+        assertThat(e).hasMessageContaining("\"k.merge\", \"k.other\"").hasMessageContaining("nothing was imported")
+                .hasMessageNotContaining("old").hasMessageNotContaining("new");
+        assertThat(store.entry("k.added")).as("not even the key without conflict").isEmpty();
+        assertUnchanged(store, "k.other", 1, "\"old\"");
+        assertUnchanged(store, "k.merge", 1, "{\"a\":1,\"b\":2}");
+    }
+
+    @Test
+    void conflictModesSkipOverwriteAndMerge() {
+        ConfigStore skip = conflictTarget(newStore());
+        ConfigStore overwrite = conflictTarget(newStore());
+        ConfigStore merge = conflictTarget(newStore());
+
+        ImportResult skipped = skip.importFrom(conflictDocument(), mode(ImportOptions.ConflictMode.SKIP));
+        ImportResult overwritten = overwrite.importFrom(conflictDocument(), mode(ImportOptions.ConflictMode.OVERWRITE));
+        ImportResult merged = merge.importFrom(conflictDocument(), mode(ImportOptions.ConflictMode.MERGE));
+
+        assertThat(skipped.items()).extracting(ImportResult.Item::action).containsExactly(ImportResult.Action.ADDED,
+                ImportResult.Action.SKIPPED, ImportResult.Action.SKIPPED, ImportResult.Action.UNCHANGED);
+        assertUnchanged(skip, "k.merge", 1, "{\"a\":1,\"b\":2}");
+        assertUnchanged(skip, "k.other", 1, "\"old\"");
+        assertUnchanged(skip, "k.added", 1, "{\"n\":null}");
+
+        assertThat(overwritten.items()).extracting(ImportResult.Item::action).containsExactly(
+                ImportResult.Action.ADDED, ImportResult.Action.CHANGED, ImportResult.Action.CHANGED,
+                ImportResult.Action.UNCHANGED);
+        assertUnchanged(overwrite, "k.merge", 2, "{\"b\":null,\"c\":3}");
+        assertUnchanged(overwrite, "k.other", 2, "\"new\"");
+        assertUnchanged(overwrite, "k.same", 1, "\"same\"");
+
+        assertThat(merged.items()).extracting(ImportResult.Item::action).containsExactly(ImportResult.Action.ADDED,
+                ImportResult.Action.CHANGED, ImportResult.Action.CHANGED, ImportResult.Action.UNCHANGED);
+        assertUnchanged(merge, "k.merge", 2, "{\"a\":1,\"c\":3}");
+        assertUnchanged(merge, "k.other", 2, "\"new\"");
+        assertUnchanged(merge, "k.added", 1, "{\"n\":null}");
+        assertThat(merged.items().get(1).version()).isEqualTo(2);
+        assertThat(merge.importFrom(conflictDocument(), mode(ImportOptions.ConflictMode.MERGE)).items())
+                .as("merging the same document again: as a merge patch, {\"n\":null} removes n from k.added")
+                .extracting(ImportResult.Item::action).containsExactly(ImportResult.Action.CHANGED,
+                        ImportResult.Action.UNCHANGED, ImportResult.Action.UNCHANGED, ImportResult.Action.UNCHANGED);
+        assertUnchanged(merge, "k.added", 2, "{}");
+    }
+
+    @Test
+    void aDryRunPrintsTheDiffWithSecretsRedactedAndWritesNothing() {
+        ConfigStore store = conflictTarget(newStore());
+        store.putJson("k.secret", SECRET);
+        ObjectNode doc = (ObjectNode) conflictDocument();
+        ((ArrayNode) doc.get("entries")).add(parse("{\"key\":\"k.secret\",\"value\":"
+                + SECRET.replace("c2VjcmV0LWNpcGhlcnRleHQ=", "b3RoZXItY2lwaGVydGV4dA==") + "}"));
+
+        ImportResult fail = store.importFrom(doc, ImportOptions.builder().dryRun().build());
+        ImportResult merge = store.importFrom(doc, ImportOptions.builder()
+                .onConflict(ImportOptions.ConflictMode.MERGE).dryRun().build());
+
+        assertThat(fail.dryRun()).isTrue();
+        assertThat(fail.diff()).isEqualTo(""
+                + "added     \"k.added\" = {\"n\":null}\n"
+                + "conflict  \"k.merge\": is {\"a\":1,\"b\":2}, the document has {\"b\":null,\"c\":3}\n"
+                + "conflict  \"k.other\": is \"old\", the document has \"new\"\n"
+                + "unchanged \"k.same\" = \"same\"\n"
+                + "conflict  \"k.secret\": is \"***\", the document has \"***\"\n");
+        assertThat(merge.diff()).isEqualTo(""
+                + "added     \"k.added\" = {\"n\":null}\n"
+                + "changed   \"k.merge\": {\"a\":1,\"b\":2} -> {\"a\":1,\"c\":3}\n"
+                + "changed   \"k.other\": \"old\" -> \"new\"\n"
+                + "unchanged \"k.same\" = \"same\"\n"
+                + "changed   \"k.secret\": \"***\" -> \"***\"\n");
+        assertThat(merge.toString()).isEqualTo(
+                "ImportResult[scope=\"\", dryRun=true, added=1, changed=3, unchanged=1, skipped=0, conflicts=0]");
+        assertThat(merge.items()).allSatisfy(i -> assertThat(i.toString()).doesNotContain("old", "Y2lwaGVy"));
+        assertThat(store.entry("k.added")).isEmpty();
+        assertUnchanged(store, "k.merge", 1, "{\"a\":1,\"b\":2}");
+        assertThat(store.history("k.other")).hasSize(1);
+    }
+
+    @Test
+    void anInvalidDocumentIsRefusedNamingEveryBadEntryAndNothingIsImported() {
+        ConfigStore store = newStore(ConfigOptions.builder().maxValueBytes(32)
+                .schema("typed.", "{\"type\": \"integer\"}").build());
+        JsonNode doc = parse("{\"format\":\"pgdock-config\",\"version\":1,\"scope\":\"\",\"entries\":["
+                + "{\"key\":\"ok.first\",\"value\":1},"
+                + "{\"key\":\"bad key\",\"value\":1},"
+                + "{\"key\":\"too.big\",\"value\":\"" + "x".repeat(40) + "\"},"
+                + "{\"key\":\"typed.n\",\"value\":\"seven\"},"
+                + "{\"key\":\"ok.first\",\"value\":2},"
+                + "{\"key\":\"no.value\"},"
+                + "{\"key\":\"extra\",\"value\":1,\"description\":\"d\"},"
+                + "{\"key\":\"when\",\"value\":1,\"updatedAt\":\"yesterday\"},"
+                + "[1]]}");
+
+        assertThatThrownBy(() -> store.importFrom(doc, ImportOptions.defaults()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("nothing was imported: 8 problems")
+                .hasMessageContaining("entry 1: config key \"bad key\"")
+                .hasMessageContaining("entry 2 (key \"too.big\"): config key \"too.big\": the value is 42 bytes")
+                .hasMessageContaining("entry 3 (key \"typed.n\"): config key \"typed.n\": value does not match")
+                .hasMessageContaining("entry 4 (key \"ok.first\"): the key is also entry 0")
+                .hasMessageContaining("entry 5 (key \"no.value\") has no \"value\"")
+                .hasMessageContaining("entry 6 (key \"extra\") has an unknown member \"description\"")
+                .hasMessageContaining("entry 7 (key \"when\"): \"updatedAt\" must be an ISO-8601 instant")
+                .hasMessageContaining("entry 8 is a JSON ARRAY")
+                .hasMessageNotContaining("xxxx")
+                .hasMessageNotContaining("seven");
+        assertThat(store.list("")).as("not even the valid entry").isEmpty();
+        assertThatThrownBy(() -> store.importFrom(parse("{\"format\":\"pgdock-config\",\"version\":2,\"entries\":[]}"),
+                ImportOptions.defaults()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"version\" is 2; this pgdock reads version 1");
+        assertThatThrownBy(() -> store.importFrom(parse("{\"format\":\"other\"}"), ImportOptions.defaults()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("\"format\" must be \"pgdock-config\", but is \"other\"");
+        assertThatThrownBy(() -> store.importFrom(new java.io.StringReader("{\"format\": \"pgdock-config\",}"),
+                ImportOptions.defaults()))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("not valid JSON at line 1, column ");
+    }
+
+    @Test
+    void aMergedValueThatIsRefusedStopsTheWholeImport() {
+        ConfigStore store = newStore(ConfigOptions.builder()
+                .schema("ingest.", "{\"type\": \"object\", \"required\": [\"max\"]}").build());
+        store.put("ingest.limits", Map.of("max", 5));
+        JsonNode doc = parse("{\"format\":\"pgdock-config\",\"version\":1,\"entries\":["
+                + "{\"key\":\"ingest.added\",\"value\":{\"max\":1}},"
+                + "{\"key\":\"ingest.limits\",\"value\":{\"max\":null}}]}");
+
+        assertThatThrownBy(() -> store.importFrom(doc, mode(ImportOptions.ConflictMode.MERGE)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("entry 1 (key \"ingest.limits\"): config key \"ingest.limits\": value does not "
+                        + "match the JSON Schema");
+        assertThat(store.entry("ingest.added")).isEmpty();
+        assertUnchanged(store, "ingest.limits", 1, "{\"max\":5}");
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -465,6 +465,20 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     /**
+     * Whether two stored values of {@code key} are the same once their secrets are decrypted: every sealing of a secret
+     * has a fresh data key and IV, so equal secrets differ as ciphertext. Without keys, ciphertexts are compared.
+     */
+    private boolean samePlain(String key, JsonNode a, JsonNode b) {
+        if (a.equals(b)) {
+            return true;
+        }
+        if (options.keys().isEmpty() || !SecretCodec.containsSecret(a) || !SecretCodec.containsSecret(b)) {
+            return false;
+        }
+        return SecretCodec.open(options.keys(), scope, key, a).equals(SecretCodec.open(options.keys(), scope, key, b));
+    }
+
+    /**
      * Checks the whole document, then plans and writes in one backend batch: the plan sees the keys' current entries
      * (locked until the batch ends, in PostgreSQL), so what it compares and merges is what it overwrites.
      */
@@ -476,11 +490,24 @@ final class DefaultConfigStore implements ConfigStore {
         List<ConfigDocuments.Incoming> incoming = ConfigDocuments.entries(document, problems);
         Map<String, Prepared> values = new TreeMap<>();   // key order: writes and locks in one order, no deadlocks
         Map<String, ConfigDocuments.Incoming> byKey = new HashMap<>();
+        JsonNode documentScope = document.get("scope");
+        String from = documentScope != null && documentScope.isTextual() ? documentScope.textValue() : scope;
         for (ConfigDocuments.Incoming in : incoming) {
             try {
-                values.put(in.key(), prepare(in.key(), in.value(), "the value"));
+                JsonNode value = in.value();
+                if (!from.equals(scope) && SecretCodec.containsSecret(value)) {
+                    // Secrets are bound to their scope; one exported from another scope is re-sealed for this one.
+                    if (this.options.keys().isEmpty()) {
+                        problems.add(in.label() + ": holds a secret sealed for scope " + ConfigKeys.show(from)
+                                + "; importing it into scope " + ConfigKeys.show(scope) + " re-encrypts it, which "
+                                + "needs the store's KeyProvider (ConfigOptions.keys)");
+                        continue;
+                    }
+                    value = SecretCodec.rebind(this.options.keys().get(), from, scope, in.key(), value);
+                }
+                values.put(in.key(), prepare(in.key(), value, "the value"));
                 byKey.put(in.key(), in);
-            } catch (InvalidConfigException e) {
+            } catch (InvalidConfigException | ConfigSecretException e) {
                 problems.add(in.label() + ": " + e.getMessage());
             }
         }
@@ -510,9 +537,9 @@ final class DefaultConfigStore implements ConfigStore {
                         refused.add(byKey.get(key).label() + ": " + ex.getMessage());
                         continue;
                     }
-                    action = after.value().equals(existing.value())
+                    action = samePlain(key, after.value(), existing.value())
                             ? ImportResult.Action.UNCHANGED : ImportResult.Action.CHANGED;
-                } else if (imported.value().equals(existing.value())) {
+                } else if (samePlain(key, imported.value(), existing.value())) {
                     action = ImportResult.Action.UNCHANGED;
                 } else {
                     action = switch (options.onConflict()) {

@@ -394,6 +394,16 @@ final class SecretCodec {
     }
 
     /**
+     * {@code value}, whose secrets were sealed for {@code key} in {@code fromScope}, with each secret re-encrypted for
+     * the same key in {@code toScope} under the current key: the associated data binds a ciphertext to its scope, so an
+     * export restored into another scope must be re-sealed (by a store that holds the keys).
+     */
+    static JsonNode rebind(KeyProvider keys, String fromScope, String toScope, String key, JsonNode value) {
+        return map(value, "", SecretCodec::isEnvelope, (pointer, envelope) -> encrypt(keys, toScope, key, pointer,
+                decrypt(Optional.of(keys), fromScope, key, pointer, envelope)));
+    }
+
+    /**
      * {@code value} with each stored secret not under the current key re-encrypted under it, or null if every secret
      * already is (or there is none).
      */

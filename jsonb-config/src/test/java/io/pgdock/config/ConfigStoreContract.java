@@ -2127,15 +2127,33 @@ public abstract class ConfigStoreContract {
     }
 
     @Test
+    void aSecretImportedIntoAnotherScopeNeedsTheKeysToBeResealed() {
+        TestKeys keys = new TestKeys("k1");
+        ConfigStore source = newStore(keys);
+        source.putSecret("ingest.token", "t0ken-value");
+        JsonNode document = source.export("");
+
+        assertThatThrownBy(() -> newStore().inScope("staging").importFrom(document, ImportOptions.defaults()))
+                .hasMessageContaining("ingest.token").hasMessageContaining("KeyProvider")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("t0ken-value"));
+        ConfigStore sameScope = newStore(keys);
+        sameScope.importFrom(document, ImportOptions.defaults());
+        assertThat(sameScope.get("ingest.token", String.class)).contains("t0ken-value");
+    }
+
+    @Test
     void anExportImportsIntoAnotherStoreAsNewVersions() throws Exception {
-        ConfigStore source = newStore();
+        TestKeys keys = new TestKeys("k1");
+        ConfigStore source = newStore(keys);
         source.put("ingest.a", Map.of("max", 5, "ratio", new BigDecimal("1.50")));
         source.put("ingest.a", Map.of("max", 6, "ratio", new BigDecimal("1.50")));
-        source.putJson("ingest.b", SECRET);
+        source.putSecret("ingest.b", "s3cret-to-move");
         source.put("ingest.c", null);
         java.io.StringWriter text = new java.io.StringWriter();
         source.export(ExportOptions.defaults(), text);
-        ConfigStore target = newStore().inScope("staging");
+        assertThat(text.toString()).doesNotContain("s3cret-to-move");
+        // Another scope: the secret, bound to the root scope, is re-sealed for "staging" on the way in.
+        ConfigStore target = newStore(keys).inScope("staging");
 
         ImportResult result = target.as("restorer").importFrom(new java.io.StringReader(text.toString()),
                 ImportOptions.defaults());

@@ -23,7 +23,7 @@ import io.pgdock.core.MigrationSet;
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
-            "V1__config_tables.sql");
+            "V1__config_tables.sql", "V2__config_notify.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * store's own writes invalidate theirs when they return (so a writer reads its own write at once). A read that misses
  * reads the delegate and then stores what it read, unless an invalidation happened in between: invalidations bump
  * {@link #epoch} before removing, and a reader compares the epoch it saw before reading with the one after storing, and
- * removes what it stored if they differ. Either the reader sees the new epoch (and removes its possibly stale slot), or
+ * removes what it stored if they differ. (There is one epoch for invalidating everything and one per stripe of
+ * keys, so that a change of one key does not spoil a concurrent fill of another.) Either the reader sees the new epoch (and removes its possibly stale slot), or
  * the invalidation's removal comes after the store. While notifications are lost (a gap) nothing is served from the
  * cache: reads go to the delegate until the watch has reconnected and caught up, and the cache is emptied on both
  * edges.
@@ -41,7 +43,11 @@ final class CachingConfigBackend implements ConfigBackend {
     private final ConfigBackend delegate;
     private final int maxEntries;
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private static final int STRIPES = 1024;
+    /** Bumped by every invalidation of everything. */
     private final AtomicLong epoch = new AtomicLong();
+    /** Bumped by every invalidation of a key, by the key's hash: a change of one key spares fills of most others. */
+    private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder evictions = new LongAdder();
@@ -104,8 +110,13 @@ final class CachingConfigBackend implements ConfigBackend {
         }
     }
 
+    private static int stripe(String key) {
+        int h = key.hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
     private void invalidate(String key) {
-        epoch.incrementAndGet();
+        stamps.incrementAndGet(stripe(key));
         if (slots.remove(key) != null) {
             invalidations.increment();
         }
@@ -129,11 +140,12 @@ final class CachingConfigBackend implements ConfigBackend {
             }
         }
         misses.increment();
-        long seen = epoch.get();
+        long seenAll = epoch.get();
+        long seenKey = stamps.get(stripe(key));
         boolean cacheable = live;
         List<ConfigEntry> found = delegate.read(scopes, key);
         if (cacheable) {
-            store(key, scopes, found, seen);
+            store(key, scopes, found, seenAll, seenKey);
         }
         return found;
     }
@@ -165,7 +177,7 @@ final class CachingConfigBackend implements ConfigBackend {
                 e.updatedBy()) : e;
     }
 
-    private void store(String key, List<String> scopes, List<ConfigEntry> found, long seen) {
+    private void store(String key, List<String> scopes, List<ConfigEntry> found, long seenAll, long seenKey) {
         Map<String, ConfigEntry> read = new HashMap<>();
         for (String scope : scopes) {
             read.put(scope, null);
@@ -181,7 +193,7 @@ final class CachingConfigBackend implements ConfigBackend {
             merged.putAll(read);
             return new Slot(merged);
         });
-        if (epoch.get() != seen || !live) {
+        if (epoch.get() != seenAll || stamps.get(stripe(key)) != seenKey || !live) {
             slots.remove(key, stored);   // an invalidation came while reading: what was read may be stale
             return;
         }

@@ -215,6 +215,7 @@ final class PostgresChangeFeed {
                         watches.forEach(w -> w.gap(safe));
                     }
                     if (storageClosed()) {
+                        retire();
                         break;
                     }
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
@@ -286,12 +287,7 @@ final class PostgresChangeFeed {
         /** Proves the connection alive and moves the replay point forward (see the class comment). */
         private void heartbeat() throws SQLException {
             if (storageClosed()) {
-                stopped = true;
-                synchronized (PostgresChangeFeed.this) {
-                    if (runner == this) {
-                        runner = null;
-                    }
-                }
+                retire();
                 return;
             }
             long now = readXmin();
@@ -345,6 +341,24 @@ final class PostgresChangeFeed {
                 for (WatchSubscription w : watches) {
                     w.offer(e);
                 }
+            }
+        }
+
+        /**
+         * The storage was closed: stop, and tell the watches (a cache then stops answering). A later watch starts a new
+         * feed, which fails if the server cannot be reached.
+         */
+        private void retire() {
+            stopped = true;
+            synchronized (PostgresChangeFeed.this) {
+                if (runner == this) {
+                    runner = null;
+                }
+            }
+            if (!inGap) {
+                inGap = true;
+                IllegalStateException closed = new IllegalStateException("the storage was closed");
+                watches.forEach(w -> w.gap(closed));
             }
         }
 

@@ -25,8 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * JVMs run on one machine and so read one clock. The watcher prints p50, p99 and the maximum.
  *
  * <pre>{@code
- * ./mvnw -q -pl benchmarks -am -DskipTests package
- * java -cp "$(cat benchmarks/target/classpath.txt)" io.pgdock.benchmarks.ChangeLatency [changes] [warm-up] [pace ms]
+ * ./mvnw -q -pl benchmarks -am -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+ * java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.pgdock.benchmarks.ChangeLatency \
+ *     [changes] [warm-up] [pace ms]
  * }</pre>
  *
  * <p>The server is {@code PGDOCK_TEST_URL}'s, else an embedded PostgreSQL (see {@link BenchDatabase}). Defaults: 1000
@@ -117,7 +118,7 @@ public final class ChangeLatency {
                 System.out.println("READY");
                 System.out.flush();
                 if (!done.await(10, TimeUnit.MINUTES)) {
-                    System.out.println("timed out after " + seen[0] + " changes");
+                    System.out.println("timed out after " + seen[0] + " changes; " + sub);
                     return;
                 }
             }

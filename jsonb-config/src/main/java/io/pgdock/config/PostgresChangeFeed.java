@@ -201,6 +201,10 @@ final class PostgresChangeFeed {
                         break;
                     }
                     closeConnection();
+                    if (connected.isDone() && storageClosed()) {
+                        retire();   // the storage was closed (and its database perhaps dropped): not a gap to report
+                        break;
+                    }
                     Exception safe = e instanceof SQLException ? new SQLException(SqlFailures.firstLine(e.getMessage()),
                             ((SQLException) e).getSQLState()) : e;
                     if (!connected.isDone()) {

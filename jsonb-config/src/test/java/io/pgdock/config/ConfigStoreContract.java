@@ -1969,6 +1969,27 @@ public abstract class ConfigStoreContract {
     }
 
     @Test
+    void aListenerMayCloseItsOwnSubscription() {
+        ConfigStore store = newStore();
+        Recorder seen = new Recorder();
+        Recorder marker = new Recorder();
+        ConfigSubscription[] self = new ConfigSubscription[1];
+        self[0] = store.watch("k", 0, event -> {
+            seen.onChange(event);
+            self[0].close();
+        });
+        try (ConfigSubscription other = store.watch("k", marker)) {
+            store.put("k", 1);
+            store.put("k", 2);
+            marker.awaitChange("k", 2, false);
+            seen.awaitChange("k", 1, false);
+            assertThat(seen.events()).hasSize(1);
+            assertThat(self[0].isOpen()).isFalse();
+            assertThat(other.isOpen()).isTrue();
+        }
+    }
+
+    @Test
     void watchRefusesABadPrefixOrPosition() {
         ConfigStore store = newStore();
         assertThatThrownBy(() -> store.watch("bad key", new Recorder()))

@@ -1,6 +1,7 @@
 package io.pgdock.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;
@@ -125,6 +126,25 @@ class PostgresWatchTest {
                 store.put("k", 3);
                 seen.awaitChange("k", 3, false);
                 assertThat(seen.events()).extracting(ConfigEvent::version).containsExactly(1L, 2L, 3L);
+                assertThat(sub.isOpen()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void watchFailsClearlyWhenTheServerIsDown() {
+        try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
+            Storage storage = open(server.adminSpec(), "watch_down");
+            ConfigStore store = ConfigStore.postgres(storage);
+            server.stop();
+            assertThatThrownBy(() -> store.watch("", new ConfigStoreContract.Recorder()))
+                    .isInstanceOf(io.pgdock.core.ConnectionFailedException.class)
+                    .hasMessageContaining(Integer.toString(server.port()));
+            server.startAgain();
+            ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+            try (ConfigSubscription sub = store.watch("", seen)) {   // a later watch starts afresh
+                putRetrying(store, "k", 1);
+                seen.awaitChange("k", 1, false);
                 assertThat(sub.isOpen()).isTrue();
             }
         }

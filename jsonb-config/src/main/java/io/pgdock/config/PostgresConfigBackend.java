@@ -42,7 +42,8 @@ import javax.sql.DataSource;
  * concurrent creators. When the follow-up read finds the expected version after all (the key was deleted and written
  * again in between), the statement is tried again, at most three times in all.
  *
- * <p>Immutable and thread-safe: every call borrows its own connection from the storage's pool.
+ * <p>Thread-safe: every call borrows its own connection from the storage's pool; the one mutable part is the change
+ * feed of watches ({@link PostgresChangeFeed}, with its own connection), created by the first watch.
  */
 final class PostgresConfigBackend implements ConfigBackend {
     /** How often a compare-and-set is tried when its follow-up read finds the expected version after all. */

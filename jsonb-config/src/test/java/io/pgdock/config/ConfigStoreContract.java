@@ -113,6 +113,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       stamps its history with the server's {@code now()}, overrides {@code elapse} to move its recorded times back
  *       instead.</li>
  *   <li>A store that can serve at least 8 threads at once (the concurrency test runs 8 writers).</li>
+ *   <li>A store that implements {@link ConfigStore#watch(String, long, ConfigListener)} and
+ *       {@link ConfigStore#snapshot(String)}: the watch tests wait for deliveries (with a deadline of a minute, never a
+ *       sleep) and check order, replay, scopes, closing and listener failures.</li>
  * </ul>
  *
  * <p>Tests never sleep and never assert on elapsed time. The concurrency test waits for its writers with a deadline of

@@ -31,6 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code get}: {@link ConfigStore#get(String)} (no cache) vs the same SELECT in raw JDBC ({@code rawJdbcGet}),
  *       and the peer, Apache Commons Configuration 2's {@link DatabaseConfiguration}, reading the same key from a
  *       key/value table ({@code commonsConfigurationGet});</li>
+ *   <li>{@code cachedGet}: a hit of the read cache ({@code ConfigOptions.builder().cache(...)}), against the same
+ *       {@code commonsConfigurationGet};</li>
  *   <li>{@code put}: {@link ConfigStore#put(String, Object)} with its trigger-written history vs a raw JDBC upsert of
  *       a jsonb value ({@code rawJdbcUpsert}).</li>
  * </ul>
@@ -49,6 +51,7 @@ public class ConfigStoreBenchmark {
     private BenchDatabase database;
     private Storage storage;
     private ConfigStore configs;
+    private ConfigStore cached;
     private DataSource pool;
     private DatabaseConfiguration commons;
     private long counter;
@@ -61,6 +64,8 @@ public class ConfigStoreBenchmark {
         pool = storage.dataSource();
         configs = ConfigStore.postgres(storage);
         configs.put(KEY, 5000);
+        cached = ConfigStore.postgres(storage, io.pgdock.config.ConfigOptions.builder().cache(1000).build());
+        cached.get(KEY).orElseThrow();   // the miss that fills the cache (and starts its watch)
         storage.jdbi().useHandle(h -> {
             h.execute("create table commons_settings (key text primary key, value text not null)");
             h.execute("insert into commons_settings values (?, ?)", KEY, "5000");
@@ -87,6 +92,16 @@ public class ConfigStoreBenchmark {
     @Benchmark
     public JsonNode get() {
         return configs.get(KEY).orElseThrow();
+    }
+
+    /**
+     * pgdock's read through the read cache: a hit (nothing writes the key during the run).
+     *
+     * @return the value
+     */
+    @Benchmark
+    public JsonNode cachedGet() {
+        return cached.get(KEY).orElseThrow();
     }
 
     /**

@@ -93,4 +93,17 @@ interface ConfigBackend {
      */
     record BatchWrite(String key, JsonNode value, String json, long expectedVersion) {
     }
+
+    /**
+     * Starts a watch of the changes of keys starting with {@code prefix} in {@code scopes}: first the recorded changes
+     * after {@code afterPosition} (none when it is negative), then live ones. Returns once changes committed from now on
+     * are sure to be delivered.
+     */
+    ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener);
+
+    /**
+     * Every entry of {@code scopes} whose key starts with {@code prefix}, all read at one moment (one statement), in no
+     * particular order.
+     */
+    List<ConfigEntry> snapshot(List<String> scopes, String prefix);
 }

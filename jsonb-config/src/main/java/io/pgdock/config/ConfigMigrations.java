@@ -27,8 +27,7 @@ import io.pgdock.core.MigrationSet;
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
-            "V1__config_tables.sql",
-            "V3__config_merge_patch.sql");
+            "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

@@ -23,6 +23,8 @@ import java.util.TreeMap;
  *     (the PostgreSQL store uses the server's transaction time for both)</td></tr>
  * <tr><td>{@code keys}</td><td>none</td><td>the master keys that encrypt and decrypt secrets ({@link Secret}); without
  *     them, writing or reading a secret throws {@link ConfigSecretException}</td></tr>
+ * <tr><td>{@code cache(maxEntries)}</td><td>0 (no cache)</td><td>a read cache of at most that many keys, kept
+ *     coherent by change notifications</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -38,6 +40,7 @@ public final class ConfigOptions {
     private final Map<String, JsonNode> schemas;
     private final Clock clock;
     private final KeyProvider keys;
+    private final int cacheMaxEntries;
 
     private ConfigOptions(Builder b) {
         this.maxValueBytes = b.maxValueBytes;
@@ -45,6 +48,7 @@ public final class ConfigOptions {
         this.schemas = Collections.unmodifiableMap(new TreeMap<>(b.schemas));
         this.clock = b.clock;
         this.keys = b.keys;
+        this.cacheMaxEntries = b.cacheMaxEntries;
     }
 
     /** @return the defaults in the table above */
@@ -82,6 +86,11 @@ public final class ConfigOptions {
         return Optional.ofNullable(keys);
     }
 
+    /** @return the read cache's bound in keys; 0 when the store is not cached */
+    public int cacheMaxEntries() {
+        return cacheMaxEntries;
+    }
+
     /** Builds {@link ConfigOptions}; setters validate at once. Not thread-safe. */
     public static final class Builder {
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -89,8 +98,31 @@ public final class ConfigOptions {
         private final Map<String, JsonNode> schemas = new TreeMap<>();
         private Clock clock = Clock.systemUTC();
         private KeyProvider keys;
+        private int cacheMaxEntries;
 
         private Builder() {
+        }
+
+        /**
+         * Puts a read cache in front of the store: reads of a key answered from memory, kept coherent by the store's
+         * change notifications (the same as {@link ConfigStore#watch}'s), so that a write committed anywhere (this
+         * process, another, plain SQL) is seen by every cached store within the notification delay, and a write through
+         * a store is seen by that store at once. While notifications are lost (connection loss, server restart), the
+         * cache is emptied and reads go to the database until they flow again. Only single-key reads ({@code get},
+         * {@code entry}, {@code explain}) are cached; {@code list} and {@code history} always read the database.
+         * Counters: {@link ConfigStore#cacheStats()}. The PostgreSQL store keeps one listening connection open for the
+         * cache from the first read until its storage is closed.
+         *
+         * @param maxEntries the most keys held (each with its entries in the scopes read), at least 1; beyond it, keys
+         *     not read lately are dropped
+         * @return this builder
+         */
+        public Builder cache(int maxEntries) {
+            if (maxEntries < 1) {
+                throw new IllegalArgumentException("cache: maxEntries must be at least 1, but was " + maxEntries);
+            }
+            this.cacheMaxEntries = maxEntries;
+            return this;
         }
 
         /**

@@ -547,4 +547,70 @@ public interface ConfigStore {
      * @throws InvalidConfigException if the text is not JSON (with line and column) or the document is not valid
      */
     ImportResult importFrom(Reader in, ImportOptions options) throws IOException;
+
+    /**
+     * Watches the changes of keys starting with {@code prefix} in this view's scope and its parents (the scopes its
+     * reads consult; {@link ConfigEvent#scope()} says which), made from now on by anyone: this store, other processes,
+     * plain SQL. The same as {@link #watch(String, long, ConfigListener)} without the replay.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @param listener called for each change (see {@link ConfigListener} for order and threads)
+     * @return the subscription; close it to stop
+     * @throws InvalidConfigException if the prefix is not valid
+     */
+    ConfigSubscription watch(String prefix, ConfigListener listener);
+
+    /**
+     * Watches from a position: first delivers the recorded changes after {@code afterPosition} from the history, then
+     * live ones, with no gap and no duplicate at the seam (the store listens before it reads the history, and drops a
+     * change it has delivered already, by key, scope and version).
+     *
+     * <p><b>Guarantees.</b> For each key: every change, in version order, once; this holds across lost connections and
+     * server restarts (see {@link ConfigListener#onGap(Exception)}). Changes of different keys arrive in the order they
+     * were committed while live, and in position order when replayed.
+     *
+     * <p><b>Resuming.</b> Positions ({@link ConfigEvent#position()}, {@link ConfigSubscription#position()}) number
+     * changes in the order they were made, which for different keys may differ from the order they committed: a
+     * change made before another but committed after it has the smaller position. A new watch from position {@code p}
+     * therefore replays every change after {@code p}, but misses a change at or before {@code p} whose transaction was
+     * still running when the event at {@code p} was delivered. To resume safely where writers run long transactions,
+     * resume from an earlier position and ignore events whose version you have handled (the events carry versions).
+     * Within one subscription, reconnects replay by transaction, not position, and miss nothing.
+     *
+     * <p>History retention limits the replay: changes it removed are not replayed, and a change removed before a
+     * notification of it was read is skipped (a later version of the key is always delivered).
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @param afterPosition replay the changes after this position; 0 for the whole history
+     * @param listener called for each change
+     * @return the subscription; close it to stop
+     * @throws IllegalArgumentException if the position is negative
+     * @throws InvalidConfigException if the prefix is not valid
+     * @throws io.pgdock.core.PgdockException if the PostgreSQL store cannot open its listening connection or read
+     *     the history
+     */
+    ConfigSubscription watch(String prefix, long afterPosition, ConfigListener listener);
+
+    /**
+     * A read-only view of the keys starting with {@code prefix} in this view's scope and its parents, as they are at
+     * this moment (read in one statement, so consistent with each other), for a pipeline run that must see one
+     * configuration throughout. Reads of other keys throw {@link IllegalArgumentException}; writes, deletes, rollbacks,
+     * history and watches throw {@link UnsupportedOperationException} naming the key. Holds its entries in memory;
+     * thread-safe.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @return the snapshot
+     * @throws InvalidConfigException if the prefix is not valid
+     */
+    ConfigStore snapshot(String prefix);
+
+    /**
+     * The counters of this store's read cache, if it has one ({@link ConfigOptions.Builder#cache(int)}); views share
+     * their store's cache.
+     *
+     * @return the counters, or empty when the store is not cached
+     */
+    default java.util.Optional<ConfigCacheStats> cacheStats() {
+        return java.util.Optional.empty();
+    }
 }

@@ -42,7 +42,8 @@ final class DefaultConfigStore implements ConfigStore {
     private final String reason;
 
     DefaultConfigStore(ConfigBackend backend, ConfigOptions options) {
-        this(backend, options, compileAll(options), "", null, null);
+        this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries()) : backend,
+                options, compileAll(options), "", null, null);
     }
 
     private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, Map<String, JsonSchema> schemas,
@@ -578,6 +579,43 @@ final class DefaultConfigStore implements ConfigStore {
                     item.imported(), item.after(), version));
         }
         return new ImportResult(scope, options.dryRun(), result);
+    }
+
+    @Override
+    public ConfigSubscription watch(String prefix, ConfigListener listener) {
+        ConfigKeys.checkPrefix(prefix);
+        Objects.requireNonNull(listener, "listener");
+        return backend.watch(layers, prefix, -1, listener);
+    }
+
+    @Override
+    public ConfigSubscription watch(String prefix, long afterPosition, ConfigListener listener) {
+        ConfigKeys.checkPrefix(prefix);
+        Objects.requireNonNull(listener, "listener");
+        if (afterPosition < 0) {
+            throw new IllegalArgumentException("afterPosition: must be 0 (the whole history) or a position, but was "
+                    + afterPosition);
+        }
+        return backend.watch(layers, prefix, afterPosition, listener);
+    }
+
+    @Override
+    public ConfigStore snapshot(String prefix) {
+        ConfigKeys.checkPrefix(prefix);
+        SnapshotConfigBackend taken = new SnapshotConfigBackend(prefix, layers, backend.snapshot(layers, prefix),
+                backend);
+        return new DefaultConfigStore(taken, options, schemas, scope, actor, reason);
+    }
+
+    @Override
+    public Optional<ConfigCacheStats> cacheStats() {
+        return backend instanceof CachingConfigBackend
+                ? Optional.of(((CachingConfigBackend) backend).stats()) : Optional.empty();
+    }
+
+    /** The backend, for tests of this package. */
+    ConfigBackend backend() {
+        return backend;
     }
 
     /** Names the backend and the view; holds no values. */

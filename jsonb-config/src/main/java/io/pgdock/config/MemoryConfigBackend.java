@@ -29,6 +29,12 @@ final class MemoryConfigBackend implements ConfigBackend {
     private final Map<String, TreeMap<String, ConfigEntry>> entries = new HashMap<>();
     /** (scope, key) -> changes, newest first. */
     private final Map<List<String>, Deque<ConfigChange>> history = new HashMap<>();
+    /** Each change still in {@link #history} -> its position, for watches that replay. */
+    private final Map<ConfigChange, Long> positions = new java.util.IdentityHashMap<>();
+    private long lastPosition;
+    /** Open watches; changes are handed to them with the lock held, so in the order they were made. */
+    private final List<WatchSubscription> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.Executor delivery = WatchSubscription.serialExecutor("pgdock-config-watch-memory");
 
     MemoryConfigBackend(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -96,9 +102,15 @@ final class MemoryConfigBackend implements ConfigBackend {
         Deque<ConfigChange> changes = history.computeIfAbsent(List.of(change.scope(), change.key()),
                 k -> new ArrayDeque<>());
         changes.addFirst(change);
+        long position = ++lastPosition;
+        positions.put(change, position);
+        if (!watches.isEmpty()) {
+            ConfigEvent event = new ConfigEvent(position, copy(change));
+            watches.forEach(w -> w.offer(event));
+        }
         if (retention.latestVersions() > 0) {
             while (changes.size() > retention.latestVersions()) {
-                changes.removeLast();
+                positions.remove(changes.removeLast());
             }
         }
         if (retention.maxAge() != null) {
@@ -108,7 +120,13 @@ final class MemoryConfigBackend implements ConfigBackend {
             } catch (ArithmeticException | java.time.DateTimeException e) {
                 return;   // an age reaching before the earliest instant keeps everything, as PostgreSQL's clamp does
             }
-            changes.removeIf(c -> c.changedAt().isBefore(oldest));
+            changes.removeIf(c -> {
+                boolean old = c.changedAt().isBefore(oldest);
+                if (old) {
+                    positions.remove(c);
+                }
+                return old;
+            });
         }
     }
 
@@ -181,6 +199,54 @@ final class MemoryConfigBackend implements ConfigBackend {
                         c.newValue() == null ? null : c.newValue().deepCopy(), c.actor(), c.reason(), c.changedAt()));
             }
             return copies;
+        }
+    }
+
+    private static ConfigChange copy(ConfigChange c) {
+        return new ConfigChange(c.scope(), c.key(), c.version(), c.kind(),
+                c.oldValue() == null ? null : c.oldValue().deepCopy(),
+                c.newValue() == null ? null : c.newValue().deepCopy(), c.actor(), c.reason(), c.changedAt());
+    }
+
+    /**
+     * Replays the recorded changes after {@code afterPosition} (none if it is negative) and registers the watch, both
+     * with the lock held, so the changes made after it are offered to it in order and none is missed or repeated.
+     * Never has a gap: there is no connection to lose.
+     */
+    @Override
+    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+        synchronized (lock) {
+            WatchSubscription[] self = new WatchSubscription[1];
+            self[0] = new WatchSubscription(scopes, prefix, afterPosition, listener, delivery,
+                    () -> watches.remove(self[0]));
+            List<ConfigEvent> replay = new ArrayList<>();
+            if (afterPosition >= 0) {
+                for (Map.Entry<ConfigChange, Long> e : positions.entrySet()) {
+                    if (e.getValue() > afterPosition && self[0].wants(e.getKey().scope(), e.getKey().key())) {
+                        replay.add(new ConfigEvent(e.getValue(), copy(e.getKey())));
+                    }
+                }
+                replay.sort(java.util.Comparator.comparingLong(ConfigEvent::position));
+            }
+            watches.add(self[0]);
+            self[0].activate(replay);
+            return self[0];
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> snapshot(List<String> scopes, String prefix) {
+        synchronized (lock) {
+            List<ConfigEntry> all = new ArrayList<>();
+            for (String scope : scopes) {
+                TreeMap<String, ConfigEntry> inScope = entries.get(scope);
+                if (inScope != null) {
+                    for (ConfigEntry e : inScope.subMap(prefix, true, prefix + "{", false).values()) {
+                        all.add(copy(e));
+                    }
+                }
+            }
+            return all;
         }
     }
 

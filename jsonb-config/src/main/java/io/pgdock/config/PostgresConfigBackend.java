@@ -51,7 +51,8 @@ import javax.sql.DataSource;
  * concurrent creators. When the follow-up read finds the expected version after all (the key was deleted and written
  * again in between), the statement is tried again, at most three times in all.
  *
- * <p>Immutable and thread-safe: every call borrows its own connection from the storage's pool.
+ * <p>Thread-safe: every call borrows its own connection from the storage's pool; the one mutable part is the change
+ * feed of watches ({@link PostgresChangeFeed}, with its own connection), created by the first watch.
  */
 final class PostgresConfigBackend implements ConfigBackend {
     /** How often a compare-and-set is tried when its follow-up read finds the expected version after all. */
@@ -375,6 +376,69 @@ final class PostgresConfigBackend implements ConfigBackend {
         return defaultActor;
     }
 
+    /** Started by the first watch; one per backend, so one listening connection per store however many views. */
+    private PostgresChangeFeed feed;   // guarded by this
+
+    private synchronized PostgresChangeFeed feed() {
+        if (feed == null) {
+            feed = new PostgresChangeFeed(storage, this);
+        }
+        return feed;
+    }
+
+    @Override
+    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+        return feed().watch(scopes, prefix, afterPosition, listener);
+    }
+
+    /** The listening connection's backend process id, 0 if none; for tests that terminate it. */
+    int listenerPid() {
+        return feed().listenerPid();
+    }
+
+    /**
+     * Recorded changes in {@code scopes} of keys starting with {@code prefix}, after {@code afterPosition}, in position
+     * order. Walks the primary key (scope, key, id) over the prefix's range in each scope.
+     */
+    private static final String CHANGES_AFTER = "SELECT " + PostgresChangeFeed.COLUMNS + " FROM config_history "
+            + "WHERE scope = ANY (?) AND key >= ? AND key < ? AND id > ? ORDER BY id";
+
+    List<ConfigEvent> changesAfter(List<String> scopes, String prefix, long afterPosition) {
+        return run("replaying the history", null, null, c -> {
+            try (PreparedStatement s = c.prepareStatement(CHANGES_AFTER)) {
+                s.setArray(1, c.createArrayOf("text", scopes.toArray()));
+                s.setString(2, prefix);
+                s.setString(3, prefix.isEmpty() ? ABOVE_ALL_KEYS : upperBound(prefix));
+                s.setLong(4, afterPosition);
+                try (ResultSet rs = s.executeQuery()) {
+                    return PostgresChangeFeed.events(rs);
+                }
+            }
+        });
+    }
+
+    /** One statement, so one snapshot of the table. */
+    private static final String SNAPSHOT = "SELECT scope, key, value, version, updated_at, updated_by FROM config_entry "
+            + "WHERE scope = ANY (?) AND key >= ? AND key < ?";
+
+    @Override
+    public List<ConfigEntry> snapshot(List<String> scopes, String prefix) {
+        return run("taking a snapshot", null, null, c -> {
+            try (PreparedStatement s = c.prepareStatement(SNAPSHOT)) {
+                s.setArray(1, c.createArrayOf("text", scopes.toArray()));
+                s.setString(2, prefix);
+                s.setString(3, prefix.isEmpty() ? ABOVE_ALL_KEYS : upperBound(prefix));
+                try (ResultSet rs = s.executeQuery()) {
+                    List<ConfigEntry> all = new ArrayList<>();
+                    while (rs.next()) {
+                        all.add(entry(rs));
+                    }
+                    return all;
+                }
+            }
+        });
+    }
+
     /** scope, key, value, version, updated_at, updated_by. */
     private static ConfigEntry entry(ResultSet rs) throws SQLException {
         String scope = rs.getString(1);
@@ -383,12 +447,12 @@ final class PostgresConfigBackend implements ConfigBackend {
                 rs.getString(6));
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
+    static Instant instant(ResultSet rs, int column) throws SQLException {
         return rs.getObject(column, OffsetDateTime.class).toInstant();
     }
 
     /** Parses stored JSON; null stays null. A failure names the key but not the value, nor Jackson's message. */
-    private static JsonNode json(String text, String scope, String key) {
+    static JsonNode json(String text, String scope, String key) {
         if (text == null) {
             return null;
         }

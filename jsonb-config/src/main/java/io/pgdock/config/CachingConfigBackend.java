@@ -1,0 +1,320 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A read cache in front of another backend, kept coherent by that backend's change notifications (see {@link
+ * ConfigOptions.Builder#cache(int)}). Only {@link #read} is cached; everything else passes through.
+ *
+ * <p><b>What is cached.</b> Per key, one immutable {@link Slot}: the key's entry (or its absence) in each scope read so
+ * far. A read is a hit when the slot covers every scope asked for.
+ *
+ * <p><b>Coherence.</b> A watch of every key and scope invalidates a key's slot when a change of it is notified, and this
+ * store's own writes invalidate theirs when they return (so a writer reads its own write at once). A read that misses
+ * reads the delegate and then stores what it read, unless an invalidation happened in between: invalidations bump
+ * {@link #epoch} before removing, and a reader compares the epoch it saw before reading with the one after storing, and
+ * removes what it stored if they differ. (There is one epoch for invalidating everything and one per stripe of
+ * keys, so that a change of one key does not spoil a concurrent fill of another.) Either the reader sees the new epoch (and removes its possibly stale slot), or
+ * the invalidation's removal comes after the store. While notifications are lost (a gap) nothing is served from the
+ * cache: reads go to the delegate until the watch has reconnected and caught up, and the cache is emptied on both
+ * edges.
+ *
+ * <p><b>Bound.</b> At most {@code maxEntries} slots, evicted by second chance (CLOCK): a hit marks its slot; eviction
+ * walks the map, clearing marks and dropping the first unmarked slot. Reads take no lock; eviction takes one.
+ *
+ * <p>Thread-safe.
+ */
+final class CachingConfigBackend implements ConfigBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+    private static final long RETRY_WATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final ConfigBackend delegate;
+    private final int maxEntries;
+    private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private static final int STRIPES = 1024;
+    /** Bumped by every invalidation of everything. */
+    private final AtomicLong epoch = new AtomicLong();
+    /** Bumped by every invalidation of a key, by the key's hash: a change of one key spares fills of most others. */
+    private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder invalidations = new LongAdder();
+    private final Object evicting = new Object();
+    private Iterator<Map.Entry<String, Slot>> hand;   // guarded by evicting
+    /** Whether notifications are flowing, so the cache may answer. */
+    private volatile boolean live;
+    private volatile ConfigSubscription subscription;
+    private volatile long nextWatchAttempt;
+
+    /** One key's entries by scope, null meaning "not in that scope". Immutable but for the CLOCK mark. */
+    private static final class Slot {
+        final Map<String, ConfigEntry> byScope;
+        volatile boolean referenced;
+
+        Slot(Map<String, ConfigEntry> byScope) {
+            this.byScope = byScope;
+        }
+    }
+
+    CachingConfigBackend(ConfigBackend delegate, int maxEntries) {
+        this.delegate = delegate;
+        this.maxEntries = maxEntries;
+    }
+
+    private void ensureWatching() {
+        if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
+            return;
+        }
+        synchronized (this) {
+            if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
+                return;
+            }
+            try {
+                subscription = delegate.watch(null, "", -1, new ConfigListener() {
+                    @Override
+                    public void onChange(ConfigEvent event) {
+                        invalidate(event.key());
+                    }
+
+                    @Override
+                    public void onGap(Exception cause) {
+                        live = false;
+                        invalidateAll();
+                    }
+
+                    @Override
+                    public void onCaughtUp() {
+                        invalidateAll();
+                        live = true;
+                    }
+                });
+                invalidateAll();   // anything stored before the watch started is not covered by it
+                live = true;
+            } catch (RuntimeException e) {
+                nextWatchAttempt = System.nanoTime() + RETRY_WATCH_NANOS;
+                LOG.warn("config cache: cannot watch for changes, reading through until it can: {}", e.toString());
+            }
+        }
+    }
+
+    private static int stripe(String key) {
+        int h = key.hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    private void invalidate(String key) {
+        stamps.incrementAndGet(stripe(key));
+        if (slots.remove(key) != null) {
+            invalidations.increment();
+        }
+    }
+
+    private void invalidateAll() {
+        epoch.incrementAndGet();
+        slots.clear();
+        invalidations.increment();
+    }
+
+    @Override
+    public List<ConfigEntry> read(List<String> scopes, String key) {
+        ensureWatching();
+        if (live) {
+            Slot slot = slots.get(key);
+            if (slot != null && covers(slot, scopes)) {
+                hits.increment();
+                slot.referenced = true;
+                return entries(slot, scopes);
+            }
+        }
+        misses.increment();
+        long seenAll = epoch.get();
+        long seenKey = stamps.get(stripe(key));
+        boolean cacheable = live;
+        List<ConfigEntry> found = delegate.read(scopes, key);
+        if (cacheable) {
+            store(key, scopes, found, seenAll, seenKey);
+        }
+        return found;
+    }
+
+    private static boolean covers(Slot slot, List<String> scopes) {
+        for (int i = 0; i < scopes.size(); i++) {
+            if (!slot.byScope.containsKey(scopes.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<ConfigEntry> entries(Slot slot, List<String> scopes) {
+        List<ConfigEntry> found = new ArrayList<>(scopes.size());
+        for (int i = 0; i < scopes.size(); i++) {
+            ConfigEntry e = slot.byScope.get(scopes.get(i));
+            if (e != null) {
+                found.add(copy(e));
+            }
+        }
+        return found;
+    }
+
+    /** A copy whose value the caller may change without changing the cache. Value nodes are immutable already. */
+    private static ConfigEntry copy(ConfigEntry e) {
+        JsonNode v = e.value();
+        return v.isContainerNode() ? new ConfigEntry(e.scope(), e.key(), v.deepCopy(), e.version(), e.updatedAt(),
+                e.updatedBy()) : e;
+    }
+
+    private void store(String key, List<String> scopes, List<ConfigEntry> found, long seenAll, long seenKey) {
+        Map<String, ConfigEntry> read = new HashMap<>();
+        for (String scope : scopes) {
+            read.put(scope, null);
+        }
+        for (ConfigEntry e : found) {
+            read.put(e.scope(), copy(e));
+        }
+        Slot stored = slots.compute(key, (k, old) -> {
+            if (old == null) {
+                return new Slot(read);
+            }
+            Map<String, ConfigEntry> merged = new HashMap<>(old.byScope);
+            merged.putAll(read);
+            return new Slot(merged);
+        });
+        if (epoch.get() != seenAll || stamps.get(stripe(key)) != seenKey || !live) {
+            slots.remove(key, stored);   // an invalidation came while reading: what was read may be stale
+            return;
+        }
+        if (slots.size() > maxEntries) {
+            evict();
+        }
+    }
+
+    private void evict() {
+        synchronized (evicting) {
+            int steps = 0;
+            while (slots.size() > maxEntries && steps++ < 4 * maxEntries + 16) {
+                if (hand == null || !hand.hasNext()) {
+                    hand = slots.entrySet().iterator();
+                    if (!hand.hasNext()) {
+                        return;
+                    }
+                }
+                Map.Entry<String, Slot> e = hand.next();
+                Slot slot = e.getValue();
+                if (slot.referenced) {
+                    slot.referenced = false;
+                } else if (slots.remove(e.getKey(), slot)) {
+                    evictions.increment();
+                }
+            }
+        }
+    }
+
+    @Override
+    public ConfigEntry write(String scope, String key, JsonNode value, String json, long expectedVersion,
+            WriteContext context) {
+        try {
+            return delegate.write(scope, key, value, json, expectedVersion, context);
+        } finally {
+            invalidate(key);
+        }
+    }
+
+    @Override
+    public boolean delete(String scope, String key, long expectedVersion, WriteContext context) {
+        try {
+            return delegate.delete(scope, key, expectedVersion, context);
+        } finally {
+            invalidate(key);
+        }
+    }
+
+    @Override
+    public ConfigEntry patch(String scope, String key, JsonNode patch, String patchJson, long expectedVersion,
+            WriteContext context, UnaryOperator<JsonNode> check) {
+        try {
+            return delegate.patch(scope, key, patch, patchJson, expectedVersion, context, check);
+        } finally {
+            invalidate(key);
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
+            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+        try {
+            return delegate.writeBatch(scope, keys, plan, context);
+        } finally {
+            keys.forEach(this::invalidate);
+        }
+    }
+
+    @Override
+    public List<ConfigEntry> scan(String scope, String prefix) {
+        return delegate.scan(scope, prefix);
+    }
+
+    @Override
+    public List<String> scopes() {
+        return delegate.scopes();
+    }
+
+    @Override
+    public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
+        return delegate.list(scopes, prefix, afterKey, limit);
+    }
+
+    @Override
+    public List<ConfigChange> history(String scope, String key) {
+        return delegate.history(scope, key);
+    }
+
+    @Override
+    public String defaultActor() {
+        return delegate.defaultActor();
+    }
+
+    @Override
+    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+        return delegate.watch(scopes, prefix, afterPosition, listener);
+    }
+
+    @Override
+    public List<ConfigEntry> snapshot(List<String> scopes, String prefix) {
+        return delegate.snapshot(scopes, prefix);
+    }
+
+    ConfigCacheStats stats() {
+        return new ConfigCacheStats(hits.sum(), misses.sum(), slots.size(), evictions.sum(), invalidations.sum());
+    }
+
+    /** The cached backend; for tests. */
+    ConfigBackend delegate() {
+        return delegate;
+    }
+
+    /** Whether notifications are flowing, so hits are possible; for tests. */
+    boolean live() {
+        return live;
+    }
+
+    @Override
+    public String toString() {
+        return delegate + " (cached, at most " + maxEntries + " keys)";
+    }
+}

@@ -1,0 +1,391 @@
+package io.pgdock.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.core.DataAccessException;
+import io.pgdock.core.Storage;
+import io.pgdock.core.internal.SqlFailures;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL store's change notifications: one dedicated connection per store (not a pooled one), opened when the
+ * first watch starts and closed when the last one closes, that LISTENs on the schema's channel (see
+ * {@code V2__config_notify.sql}) and hands each notified change, read from {@code config_history}, to the watches that
+ * want it.
+ *
+ * <p><b>No gap, no duplicate.</b> A new watch is registered only once the connection LISTENs; then its replay is read
+ * from the history (on a pooled connection), so every change is either in the replay (committed before it was read) or
+ * notified (committed after LISTEN), and {@link WatchSubscription} drops what is both. When the connection breaks (the
+ * backend was terminated, the server restarted), every watch is told ({@code onGap}), and the feed reconnects with
+ * backoff, LISTENs again, and replays every history row whose transaction was still running, or had not started, when
+ * it last knew it was connected: {@code tx >= xmin} of the snapshot of its last heartbeat. A transaction below that
+ * xmin had committed (or rolled back) before the heartbeat, while the connection was listening, and its notification
+ * was read by that heartbeat at the latest (pgjdbc queues notifications that arrive with a query's results; they are
+ * handled before the heartbeat's xmin is adopted). Then watches are told {@code onCaughtUp}.
+ *
+ * <p><b>Threads.</b> One thread per running feed reads notifications (blocking for at most a heartbeat interval) and
+ * reads the changes; listeners are called on a separate serial executor, so a slow listener does not hold the
+ * connection. The feed stops when its last watch is closed, or when the storage has been closed (checked every
+ * heartbeat).
+ */
+final class PostgresChangeFeed {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+    private static final int HEARTBEAT_MILLIS = 500;
+    private static final long MAX_BACKOFF_MILLIS = 2000;
+    private static final long CONNECT_WAIT_SECONDS = 60;
+
+    static final String COLUMNS = "id, scope, key, version, kind, old_value, new_value, actor, reason, changed_at";
+    private static final String XMIN = "SELECT txid_snapshot_xmin(txid_current_snapshot())";
+    private static final String CHANNEL = "SELECT pgdock_config_channel()";
+    private static final String BY_ID = "SELECT " + COLUMNS + " FROM config_history "
+            + "WHERE (scope, key, id) IN (SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[])) ORDER BY id";
+    private static final String SINCE_TX = "SELECT " + COLUMNS + " FROM config_history WHERE tx >= ? ORDER BY id";
+
+    private final Storage storage;
+    private final PostgresConfigBackend backend;
+    private final ExecutorService delivery;
+    private final List<WatchSubscription> watches = new CopyOnWriteArrayList<>();
+    private Runner runner;   // guarded by this
+
+    PostgresChangeFeed(Storage storage, PostgresConfigBackend backend) {
+        this.storage = storage;
+        this.backend = backend;
+        this.delivery = WatchSubscription.serialExecutor("pgdock-config-watch-" + storage.schema());
+    }
+
+    ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+        while (true) {
+            Runner r;
+            synchronized (this) {
+                if (runner == null) {
+                    runner = new Runner();
+                    Thread t = new Thread(runner, "pgdock-config-listen-" + storage.schema());
+                    t.setDaemon(true);
+                    runner.thread = t;
+                    t.start();
+                }
+                r = runner;
+            }
+            awaitConnected(r);
+            WatchSubscription[] self = new WatchSubscription[1];
+            self[0] = new WatchSubscription(scopes, prefix, afterPosition, listener, delivery, () -> remove(self[0]));
+            synchronized (this) {
+                if (runner != r) {
+                    continue;   // it stopped meanwhile (its last watch closed): start another
+                }
+                watches.add(self[0]);
+            }
+            List<ConfigEvent> replay;
+            try {
+                replay = afterPosition >= 0 ? backend.changesAfter(scopes, prefix, afterPosition) : List.of();
+            } catch (RuntimeException e) {
+                self[0].close();
+                throw e;
+            }
+            self[0].activate(replay);
+            return self[0];
+        }
+    }
+
+    private void awaitConnected(Runner r) {
+        try {
+            r.connected.get(CONNECT_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            synchronized (this) {
+                if (runner == r) {
+                    runner = null;
+                }
+            }
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new DataAccessException("config store in schema \"" + storage.schema() + "\": cannot start watching: "
+                    + cause, null, null);
+        } catch (TimeoutException e) {
+            throw new DataAccessException("config store in schema \"" + storage.schema() + "\": the listening "
+                    + "connection did not open within " + CONNECT_WAIT_SECONDS + " s", null, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DataAccessException("config store in schema \"" + storage.schema() + "\": interrupted while "
+                    + "opening the listening connection", null, null);
+        }
+    }
+
+    private void remove(WatchSubscription watch) {
+        synchronized (this) {
+            watches.remove(watch);
+            if (watches.isEmpty() && runner != null) {
+                runner.stop();
+                runner = null;
+            }
+        }
+    }
+
+    /** The process id of the listening connection's backend, or 0 if none is open; for tests. */
+    int listenerPid() {
+        Runner r;
+        synchronized (this) {
+            r = runner;
+        }
+        return r == null ? 0 : r.pid;
+    }
+
+    /** Reads the changes of one result set of {@link #COLUMNS}, in its order. */
+    static List<ConfigEvent> events(ResultSet rs) throws SQLException {
+        List<ConfigEvent> events = new ArrayList<>();
+        while (rs.next()) {
+            String scope = rs.getString(2);
+            String key = rs.getString(3);
+            events.add(new ConfigEvent(rs.getLong(1), new ConfigChange(scope, key, rs.getLong(4),
+                    ConfigChange.Kind.valueOf(rs.getString(5)), PostgresConfigBackend.json(rs.getString(6), scope, key),
+                    PostgresConfigBackend.json(rs.getString(7), scope, key), rs.getString(8), rs.getString(9),
+                    PostgresConfigBackend.instant(rs, 10))));
+        }
+        return events;
+    }
+
+    /** The listening loop of one connection's life and its reconnects; ends when stopped. */
+    private final class Runner implements Runnable {
+        final CompletableFuture<Void> connected = new CompletableFuture<>();
+        volatile boolean stopped;
+        volatile Thread thread;
+        volatile int pid;
+        private Connection connection;
+        private String channel;
+        private long xmin = -1;
+        private boolean inGap;
+        private long nextHeartbeat;
+
+        void stop() {
+            stopped = true;
+            Thread t = thread;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+
+        @Override
+        public void run() {
+            long backoff = 50;
+            while (!stopped) {
+                try {
+                    if (connection == null) {
+                        connect();
+                        backoff = 50;
+                    }
+                    PGNotification[] notes = connection.unwrap(PGConnection.class).getNotifications(HEARTBEAT_MILLIS);
+                    handle(notes);
+                    if (System.nanoTime() - nextHeartbeat >= 0) {
+                        heartbeat();
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    if (stopped) {
+                        break;
+                    }
+                    closeConnection();
+                    if (connected.isDone() && storageClosed()) {
+                        retire();   // the storage was closed (and its database perhaps dropped): not a gap to report
+                        break;
+                    }
+                    Exception safe = e instanceof SQLException ? new SQLException(SqlFailures.firstLine(e.getMessage()),
+                            ((SQLException) e).getSQLState()) : e;
+                    if (!connected.isDone()) {
+                        connected.completeExceptionally(e instanceof SQLException
+                                ? SqlFailures.connectFailure((SQLException) safe, storage.spec().toString()) : e);
+                        return;
+                    }
+                    if (!inGap) {
+                        inGap = true;
+                        LOG.warn("config store in schema \"{}\": change notifications lost ({}); reconnecting",
+                                storage.schema(), safe.getMessage());
+                        watches.forEach(w -> w.gap(safe));
+                    }
+                    if (storageClosed()) {
+                        retire();
+                        break;
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+                    backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                }
+            }
+            closeConnection();
+        }
+
+        private void connect() throws SQLException {
+            Properties props = storage.spec().driverProperties();
+            props.putIfAbsent("socketTimeout", "30");   // a silently dead network ends a read, so the loop reconnects
+            Connection c = new org.postgresql.Driver().connect(storage.spec().jdbcUrl(), props);
+            if (c == null) {
+                throw new SQLException("the PostgreSQL driver did not accept " + storage.spec().jdbcUrl(), "08001");
+            }
+            try {
+                c.setAutoCommit(true);
+                try (Statement s = c.createStatement()) {
+                    String init = storage.spec().sessionInitSql();
+                    if (!init.isEmpty()) {
+                        s.execute(init);
+                    }
+                    if (channel == null) {
+                        try (ResultSet rs = s.executeQuery(CHANNEL)) {
+                            rs.next();
+                            channel = rs.getString(1);
+                        }
+                    }
+                    s.execute("LISTEN \"" + channel + "\"");
+                }
+                connection = c;
+                pid = c.unwrap(PGConnection.class).getBackendPID();
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            long since = xmin;
+            long now = readXmin();
+            if (inGap) {
+                List<ConfigEvent> missed;
+                try (PreparedStatement s = connection.prepareStatement(SINCE_TX)) {
+                    s.setLong(1, since);
+                    try (ResultSet rs = s.executeQuery()) {
+                        missed = events(rs);
+                    }
+                }
+                for (WatchSubscription w : watches) {
+                    w.replay(missed);
+                }
+                handle(connection.unwrap(PGConnection.class).getNotifications());
+                inGap = false;
+                watches.forEach(WatchSubscription::caughtUp);
+                LOG.info("config store in schema \"{}\": change notifications restored, {} missed changes replayed",
+                        storage.schema(), missed.size());
+            }
+            xmin = now;
+            nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+            connected.complete(null);
+        }
+
+        private long readXmin() throws SQLException {
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(XMIN)) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
+        /** Proves the connection alive and moves the replay point forward (see the class comment). */
+        private void heartbeat() throws SQLException {
+            if (storageClosed()) {
+                retire();
+                return;
+            }
+            long now = readXmin();
+            handle(connection.unwrap(PGConnection.class).getNotifications());
+            xmin = now;
+            nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+        }
+
+        /** Reads the notified changes some watch wants, in one statement, and offers them in commit order. */
+        private void handle(PGNotification[] notes) throws SQLException {
+            if (notes == null || notes.length == 0) {
+                return;
+            }
+            List<String> scopes = new ArrayList<>(notes.length);
+            List<String> keys = new ArrayList<>(notes.length);
+            List<Long> ids = new ArrayList<>(notes.length);
+            for (PGNotification note : notes) {
+                JsonNode payload;
+                try {
+                    payload = JsonValues.MAPPER.readTree(note.getParameter());
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    LOG.warn("config store in schema \"{}\": ignoring a notification that is not a change",
+                            storage.schema());
+                    continue;
+                }
+                String scope = payload.path("scope").asText();
+                String key = payload.path("key").asText();
+                for (WatchSubscription w : watches) {
+                    if (w.wants(scope, key)) {
+                        scopes.add(scope);
+                        keys.add(key);
+                        ids.add(payload.path("id").asLong());
+                        break;
+                    }
+                }
+            }
+            if (ids.isEmpty()) {
+                return;
+            }
+            List<ConfigEvent> events;
+            try (PreparedStatement s = connection.prepareStatement(BY_ID)) {
+                s.setArray(1, connection.createArrayOf("text", scopes.toArray()));
+                s.setArray(2, connection.createArrayOf("text", keys.toArray()));
+                s.setArray(3, connection.createArrayOf("bigint", ids.toArray()));
+                try (ResultSet rs = s.executeQuery()) {
+                    events = events(rs);
+                }
+            }
+            // Rows not found were removed by history retention meanwhile; a later change of the key is on its way.
+            for (ConfigEvent e : events) {
+                for (WatchSubscription w : watches) {
+                    w.offer(e);
+                }
+            }
+        }
+
+        /**
+         * The storage was closed: stop, and tell the watches (a cache then stops answering). A later watch starts a new
+         * feed, which fails if the server cannot be reached.
+         */
+        private void retire() {
+            stopped = true;
+            synchronized (PostgresChangeFeed.this) {
+                if (runner == this) {
+                    runner = null;
+                }
+            }
+            if (!inGap) {
+                inGap = true;
+                IllegalStateException closed = new IllegalStateException("the storage was closed");
+                watches.forEach(w -> w.gap(closed));
+            }
+        }
+
+        private void closeConnection() {
+            pid = 0;
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException e) {
+                    LOG.debug("closing the listening connection failed", e);
+                }
+                connection = null;
+            }
+        }
+    }
+
+    /** Whether the storage's pool was closed: HikariCP's public {@code isClosed()}, looked up reflectively. */
+    private boolean storageClosed() {
+        Object ds = storage.dataSource();
+        try {
+            return (Boolean) ds.getClass().getMethod("isClosed").invoke(ds);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+}

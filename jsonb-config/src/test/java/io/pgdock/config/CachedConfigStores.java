@@ -1,0 +1,24 @@
+package io.pgdock.config;
+
+/** Test helper: the same options with a read cache. */
+final class CachedConfigStores {
+    private CachedConfigStores() {
+    }
+
+    static ConfigOptions withCache(ConfigOptions options, int maxEntries) {
+        ConfigOptions.Builder b = ConfigOptions.builder().maxValueBytes(options.maxValueBytes())
+                .retention(options.retention()).clock(options.clock()).cache(maxEntries);
+        options.schemas().forEach(b::schema);
+        options.keys().ifPresent(b::keys);
+        return b.build();
+    }
+
+    /** The PostgreSQL backend under a store, through its cache if it has one. */
+    static PostgresConfigBackend postgresBackend(ConfigStore store) {
+        ConfigBackend backend = ((DefaultConfigStore) store).backend();
+        if (backend instanceof CachingConfigBackend) {
+            backend = ((CachingConfigBackend) backend).delegate();
+        }
+        return (PostgresConfigBackend) backend;
+    }
+}

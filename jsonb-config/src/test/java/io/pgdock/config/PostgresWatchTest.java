@@ -1,0 +1,246 @@
+package io.pgdock.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Storage;
+import io.pgdock.core.StorageOptions;
+import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.ThrowawayPostgres;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What only the PostgreSQL store's watches and cache do: notifications of plain-SQL edits and of other processes'
+ * writes, recovery from a terminated listening connection and from a server restart, and a cache kept coherent across
+ * stores.
+ */
+class PostgresWatchTest {
+    @RegisterExtension
+    static final PgdockExtension PG = PgdockExtension.create();
+
+    private static final AtomicInteger SCHEMAS = new AtomicInteger();
+
+    private final List<Storage> opened = new ArrayList<>();
+
+    private Storage open(ConnectionSpec spec, String schema) {
+        Storage storage = Storage.open(spec.toBuilder().schema(schema).build(),
+                StorageOptions.builder().createSchema(true).build());
+        opened.add(storage);
+        return storage;
+    }
+
+    private Storage open(String schema) {
+        return open(PG.spec(), schema);
+    }
+
+    @AfterEach
+    void closeStorage() {
+        opened.forEach(Storage::close);
+        opened.clear();
+    }
+
+    private static void terminateListener(Storage storage, ConfigStore store) {
+        int pid = CachedConfigStores.postgresBackend(store).listenerPid();
+        assertThat(pid).as("listening connection's pid").isPositive();
+        boolean terminated = storage.jdbi().withHandle(h -> h.createQuery("SELECT pg_terminate_backend(:pid)")
+                .bind("pid", pid).mapTo(Boolean.class).one());
+        assertThat(terminated).isTrue();
+    }
+
+    /** Waits up to a minute for {@code condition}; fails naming {@code what}. */
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // poll, not a sleep
+        }
+    }
+
+    @Test
+    void plainSqlEditsAndOtherProcessesAreWatched() {
+        String schema = "watch_" + SCHEMAS.incrementAndGet();
+        Storage mine = open(schema);
+        Storage theirs = open(schema);   // another pool on the same schema stands for another process
+        ConfigStore store = ConfigStore.postgres(mine);
+        ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+        try (ConfigSubscription sub = store.watch("db.", seen)) {
+            ConfigStore.postgres(theirs).as("other-process").put("db.pool", 10);
+            theirs.jdbi().useHandle(h -> {
+                h.execute("UPDATE config_entry SET value = '20' WHERE scope = '' AND key = 'db.pool'");
+                h.execute("DELETE FROM config_entry WHERE key = 'db.pool'");
+            });
+            seen.awaitChange("db.pool", 2, true);
+            assertThat(seen.events()).extracting(e -> e.version() + (e.deleted() ? " deleted" : "=" + e.value().get()))
+                    .containsExactly("1=10", "2=20", "2 deleted");
+            assertThat(seen.events().get(0).change().actor()).isEqualTo("other-process");
+            assertThat(sub.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void aTerminatedListeningConnectionIsReopenedAndTheGapReplayed() {
+        Storage storage = open("watch_" + SCHEMAS.incrementAndGet());
+        ConfigStore store = ConfigStore.postgres(storage);
+        ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+        try (ConfigSubscription sub = store.watch("k", seen)) {
+            store.put("k", 1);
+            seen.awaitChange("k", 1, false);
+            terminateListener(storage, store);
+            store.put("k", 2);   // may be made before the store notices: then it is replayed
+            seen.await("a gap", r -> r.gaps() == 1);
+            store.put("k", 3);
+            seen.await("catching up", r -> r.caughtUp() == 1);
+            store.put("k", 4);
+            seen.awaitChange("k", 4, false);
+            assertThat(seen.events()).extracting(ConfigEvent::version).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(seen.gaps()).isEqualTo(1);
+            assertThat(sub.position()).isEqualTo(seen.events().get(3).position());
+        }
+    }
+
+    @Test
+    void aServerRestartIsSurvived() {
+        try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
+            Storage storage = open(server.adminSpec(), "watch_restart");
+            ConfigStore store = ConfigStore.postgres(storage);
+            ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+            try (ConfigSubscription sub = store.watch("", seen)) {
+                store.put("k", 1);
+                seen.awaitChange("k", 1, false);
+                server.stop();
+                seen.await("a gap", r -> r.gaps() == 1);
+                server.startAgain();
+                putRetrying(store, "k", 2);   // the pool's connections died with the server
+                seen.awaitChange("k", 2, false);
+                seen.await("catching up", r -> r.caughtUp() == 1);
+                store.put("k", 3);
+                seen.awaitChange("k", 3, false);
+                assertThat(seen.events()).extracting(ConfigEvent::version).containsExactly(1L, 2L, 3L);
+                assertThat(sub.isOpen()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void watchFailsClearlyWhenTheServerIsDown() {
+        try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
+            Storage storage = open(server.adminSpec(), "watch_down");
+            ConfigStore store = ConfigStore.postgres(storage);
+            server.stop();
+            assertThatThrownBy(() -> store.watch("", new ConfigStoreContract.Recorder()))
+                    .isInstanceOf(io.pgdock.core.ConnectionFailedException.class)
+                    .hasMessageContaining(Integer.toString(server.port()));
+            server.startAgain();
+            ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+            try (ConfigSubscription sub = store.watch("", seen)) {   // a later watch starts afresh
+                putRetrying(store, "k", 1);
+                seen.awaitChange("k", 1, false);
+                assertThat(sub.isOpen()).isTrue();
+            }
+        }
+    }
+
+    /** Writes, trying again while the pool still hands out connections the restart broke. */
+    private static void putRetrying(ConfigStore store, String key, Object value) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try {
+                store.put(key, value);
+                return;
+            } catch (io.pgdock.core.PgdockException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    @Test
+    void aCachedStoreSeesWritesMadeElsewhere() {
+        String schema = "cache_" + SCHEMAS.incrementAndGet();
+        ConfigStore cached = ConfigStore.postgres(open(schema), ConfigOptions.builder().cache(100).build());
+        Storage theirs = open(schema);
+        ConfigStore writer = ConfigStore.postgres(theirs);
+        writer.put("batch", 1);
+        assertThat(cached.get("batch", Integer.class)).contains(1);   // miss
+        assertThat(cached.get("batch", Integer.class)).contains(1);   // hit
+        ConfigCacheStats stats = cached.cacheStats().orElseThrow();
+        assertThat(stats.misses()).isEqualTo(1);
+        assertThat(stats.hits()).isEqualTo(1);
+        assertThat(stats.size()).isEqualTo(1);
+
+        writer.put("batch", 2);
+        await("the cached store to see version 2", () -> cached.get("batch", Integer.class).orElse(0) == 2);
+        theirs.jdbi().useHandle(h -> h.execute("UPDATE config_entry SET value = '3' WHERE key = 'batch'"));
+        await("the cached store to see a plain-SQL edit", () -> cached.get("batch", Integer.class).orElse(0) == 3);
+        writer.delete("batch");
+        await("the cached store to see the deletion", () -> cached.get("batch").isEmpty());
+        assertThat(cached.cacheStats().orElseThrow().invalidations()).isPositive();
+        assertThat(ConfigStore.postgres(theirs).cacheStats()).isEmpty();
+    }
+
+    @Test
+    void aCachedStoreReadsItsOwnWritesAtOnce() {
+        ConfigStore cached = ConfigStore.postgres(open("cache_" + SCHEMAS.incrementAndGet()),
+                ConfigOptions.builder().cache(3).build());
+        for (int i = 0; i < 10; i++) {
+            cached.put("k" + i, i);
+            assertThat(cached.get("k" + i, Integer.class)).contains(i);
+            cached.put("k" + i, i + 100);
+            assertThat(cached.get("k" + i, Integer.class)).contains(i + 100);
+            assertThat(cached.inScope("prod").get("k" + i, Integer.class)).contains(i + 100);
+        }
+        assertThat(cached.cacheStats().orElseThrow().size()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aCachedStoreStaysWithinItsBound() {
+        String schema = "cache_" + SCHEMAS.incrementAndGet();
+        ConfigStore writer = ConfigStore.postgres(open(schema));
+        for (int i = 0; i < 10; i++) {
+            writer.put("k" + i, i);
+        }
+        // Written before the cached store watches, so no notification can invalidate what it reads below.
+        ConfigStore cached = ConfigStore.postgres(open(schema), ConfigOptions.builder().cache(3).build());
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(cached.get("k" + i, Integer.class)).contains(i);
+            }
+        }
+        ConfigCacheStats stats = cached.cacheStats().orElseThrow();
+        assertThat(stats.size()).isLessThanOrEqualTo(3);
+        assertThat(stats.evictions()).isGreaterThanOrEqualTo(17);
+        assertThat(stats.hits() + stats.misses()).isEqualTo(20);
+        assertThat(cached.get("k9", Integer.class)).contains(9);
+        assertThat(cached.cacheStats().orElseThrow().hits()).isEqualTo(stats.hits() + 1);
+    }
+
+    @Test
+    void aCachedStoreReadsThroughWhileNotificationsAreLost() {
+        String schema = "cache_" + SCHEMAS.incrementAndGet();
+        Storage storage = open(schema);
+        ConfigStore cached = ConfigStore.postgres(storage, ConfigOptions.builder().cache(100).build());
+        ConfigStore writer = ConfigStore.postgres(open(schema));
+        writer.put("k", 1);
+        assertThat(cached.get("k", Integer.class)).contains(1);
+        CachingConfigBackend cache = (CachingConfigBackend) ((DefaultConfigStore) cached).backend();
+        assertThat(cache.live()).isTrue();
+        terminateListener(storage, cached);
+        // Whether or not the cache has noticed yet, a write made now is seen: by notification, by the replay after
+        // the reconnect, or by reading through.
+        writer.put("k", 2);
+        await("the cached store to see version 2", () -> cached.get("k", Integer.class).orElse(0) == 2);
+        await("the cache to be live again", cache::live);
+        writer.put("k", 3);
+        await("the cached store to see version 3", () -> cached.get("k", Integer.class).orElse(0) == 3);
+    }
+}

@@ -76,7 +76,7 @@ final class CachingConfigBackend implements ConfigBackend {
         this.maxEntries = maxEntries;
     }
 
-    private void ensureWatching() {
+    void ensureWatching() {
         if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
             return;
         }

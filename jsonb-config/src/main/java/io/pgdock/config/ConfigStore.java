@@ -566,8 +566,10 @@ public interface ConfigStore {
      * change it has delivered already, by key, scope and version).
      *
      * <p><b>Guarantees.</b> For each key: every change, in version order, once; this holds across lost connections and
-     * server restarts (see {@link ConfigListener#onGap(Exception)}). Changes of different keys arrive in the order they
-     * were committed while live, and in position order when replayed.
+     * server restarts (see {@link ConfigListener#onGap(Exception)}). Changes of different keys arrive roughly in commit
+     * order while live (notifications come in commit order, but the changes a batch of them names are delivered in
+     * position order), and in position order when replayed. Event values are as the history records them: secrets
+     * stay encrypted (read the key with {@link #get} for the plain value).
      *
      * <p><b>Resuming.</b> Positions ({@link ConfigEvent#position()}, {@link ConfigSubscription#position()}) number
      * changes in the order they were made, which for different keys may differ from the order they committed: a

@@ -403,7 +403,19 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigEntry patch(String key, Object mergePatch, long expectedVersion) {
         ConfigKeys.checkKey(key);
-        return patchWith(key, JsonValues.toTree(scope, key, mergePatch), expectedVersion);
+        JsonNode tree;
+        SecretCodec.Capture secrets;
+        try (SecretCodec.Capture capture = SecretCodec.capture()) {
+            tree = JsonValues.toTree(scope, key, capture.prepare(mergePatch));
+            secrets = capture;
+        }
+        if (!secrets.secrets.isEmpty()) {
+            // A Secret in a patch is sealed as put seals it; the merge then replaces the old envelope with this one.
+            KeyProvider keys = SecretCodec.require(options.keys(), scope, key, "", null, "encrypted");
+            tree = SecretCodec.seal(JsonValues.normalize(scope, key, tree), secrets, (pointer, s) ->
+                    SecretCodec.encrypt(keys, scope, key, pointer, JsonValues.normalize(scope, key, s.value())));
+        }
+        return patchWith(key, tree, expectedVersion);
     }
 
     @Override
@@ -425,8 +437,11 @@ final class DefaultConfigStore implements ConfigStore {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": the merge patch is "
                     + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
         }
-        return backend.patch(scope, key, patch, new String(json, StandardCharsets.UTF_8), expectedVersion, context(),
-                merged -> prepare(key, merged, "the patched value").value());
+        ConfigEntry e = backend.patch(scope, key, patch, new String(json, StandardCharsets.UTF_8), expectedVersion,
+                context(), merged -> prepare(key, merged, "the patched value").value());
+        // As put does, return the plain value a read with the keys would give.
+        return options.keys().isPresent() && SecretCodec.containsSecret(e.value())
+                ? withValue(e, SecretCodec.open(options.keys(), scope, key, e.value())) : e;
     }
 
     /** A value ready to store: normalised, its JSON text, within the size limit and its schema. */
@@ -441,7 +456,10 @@ final class DefaultConfigStore implements ConfigStore {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": " + what + " is "
                     + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
         }
-        validate(key, value);
+        // With the keys, the schema sees the plain value (and opening proves every envelope belongs to this key), as
+        // for put; without them, it sees what is stored.
+        validate(key, options.keys().isPresent() && SecretCodec.containsSecret(value)
+                ? SecretCodec.open(options.keys(), scope, key, value) : value);
         return new Prepared(value, new String(json, StandardCharsets.UTF_8));
     }
 
@@ -534,7 +552,7 @@ final class DefaultConfigStore implements ConfigStore {
                     try {
                         after = prepare(key, JsonPatches.mergePatch(existing.value(), imported.value()),
                                 "the merged value");
-                    } catch (InvalidConfigException ex) {
+                    } catch (InvalidConfigException | ConfigSecretException ex) {
                         refused.add(byKey.get(key).label() + ": " + ex.getMessage());
                         continue;
                     }
@@ -585,6 +603,7 @@ final class DefaultConfigStore implements ConfigStore {
     public ConfigSubscription watch(String prefix, ConfigListener listener) {
         ConfigKeys.checkPrefix(prefix);
         Objects.requireNonNull(listener, "listener");
+        cacheFirst();
         return backend.watch(layers, prefix, -1, listener);
     }
 
@@ -596,7 +615,19 @@ final class DefaultConfigStore implements ConfigStore {
             throw new IllegalArgumentException("afterPosition: must be 0 (the whole history) or a position, but was "
                     + afterPosition);
         }
+        cacheFirst();
         return backend.watch(layers, prefix, afterPosition, listener);
+    }
+
+    /**
+     * Subscribes the read cache, if any, before a listener of the caller: subscriptions are served in the order they
+     * were made, on one thread, so the cache then forgets a changed key before any listener hears of the change, and a
+     * listener that reads the key gets the new value.
+     */
+    private void cacheFirst() {
+        if (backend instanceof CachingConfigBackend) {
+            ((CachingConfigBackend) backend).ensureWatching();
+        }
     }
 
     @Override

@@ -17,10 +17,11 @@
 -- every member of the patch with its path, parents before children; then each is applied in that order: null removes
 -- the member, an object member makes sure the target has a plain object there (replacing whatever else is there), any
 -- other value is set as it is. Each step copies the value (jsonb_set), which for configuration values is cheap.
--- The function names no table, and pg_catalog is searched first unless a search_path names it later, so unlike V1's trigger functions it
--- needs no schema name in its body.
+-- The function names no table. Its own search_path is pg_catalog alone: pgdock's sessions search the storage schema
+-- first, and no function or operator there may stand in for the jsonb ones it calls.
 CREATE FUNCTION pgdock_config_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_result jsonb;

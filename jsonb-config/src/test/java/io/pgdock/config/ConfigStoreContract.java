@@ -981,6 +981,27 @@ public abstract class ConfigStoreContract {
     }
 
     @Test
+    void aSecretInAPatchIsSealedAndReplacesTheOldOne() {
+        ConfigStore store = newStore(ConfigOptions.builder().keys(new TestKeys("k1"))
+                .schema("db", "{\"properties\": {\"password\": {\"type\": \"string\", \"minLength\": 8}}}").build());
+        store.put("db", Map.of("url", "db://a", "password", Secret.of("old-password")));
+
+        ConfigEntry patched = store.patch("db", Map.of("password", Secret.of("new-password")));
+
+        assertThat(patched.value().get("password").textValue()).as("returned plain, as put returns").isEqualTo(
+                "new-password");
+        assertThat(store.get("db", Db.class).orElseThrow().password()).isEqualTo("new-password");
+        assertThat(Secret.isEncrypted(stored(store, "db").get("password"))).isTrue();
+        assertThat(stored(store, "db").toString()).doesNotContain("new-password").doesNotContain("***");
+        // A patch of another member: the schema sees the secret's plain value, not its envelope.
+        assertThat(store.patch("db", Map.of("url", "db://b")).value().get("url").textValue()).isEqualTo("db://b");
+        assertThatThrownBy(() -> store.patch("db", Map.of("password", Secret.of("short"))))
+                .isInstanceOf(InvalidConfigException.class)
+                .satisfies(t -> assertThat(t.getMessage()).doesNotContain("short"));
+        assertThat(store.get("db", Db.class).orElseThrow().password()).isEqualTo("new-password");
+    }
+
+    @Test
     void anyJsonValueCanBeASecretAndTheSchemaSeesItPlain() {
         ConfigStore store = newStore(ConfigOptions.builder().keys(new TestKeys("k1"))
                 .schema("db.", "{\"properties\": {\"password\": {\"type\": \"string\", \"minLength\": 8}}}").build());
@@ -2690,6 +2711,28 @@ public abstract class ConfigStoreContract {
     private static String describeEvent(ConfigEvent e) {
         return e.scope() + ":" + e.key() + " v" + e.version()
                 + (e.deleted() ? " deleted" : "=" + e.value().orElseThrow());
+    }
+
+    @Test
+    void aListenerThatReadsTheChangedKeyReadsTheNewValue() {
+        ConfigStore store = newStore();
+        List<String> read = java.util.Collections.synchronizedList(new ArrayList<>());
+        Recorder seen = new Recorder();
+        try (ConfigSubscription sub = store.watch("app.", event -> {
+            // A listener that reloads: for a cached store, the cache must have forgotten the old value by now.
+            read.add("v" + event.version() + " read v" + store.entry(event.key()).orElseThrow().version());
+            seen.onChange(event);
+        })) {
+            for (int v = 1; v <= 20; v++) {
+                store.put("app.limit", v);
+                seen.awaitChange("app.limit", v, false);
+            }
+            assertThat(sub.isOpen()).isTrue();
+        }
+        assertThat(read).hasSize(20).allSatisfy(line -> {
+            String[] parts = line.split(" read ");
+            assertThat(parts[1]).as(line).isEqualTo(parts[0]);
+        });
     }
 
     @Test

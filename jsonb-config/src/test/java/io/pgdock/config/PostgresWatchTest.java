@@ -189,6 +189,32 @@ class PostgresWatchTest {
     }
 
     @Test
+    void aListenerOfACachedStoreReadsTheValueItWasToldOf() {
+        String schema = "cache_" + SCHEMAS.incrementAndGet();
+        ConfigStore cached = ConfigStore.postgres(open(schema), ConfigOptions.builder().cache(100).build());
+        ConfigStore writer = ConfigStore.postgres(open(schema));
+        writer.put("reload.limit", 0);
+        List<String> mismatches = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong lastSeen = new java.util.concurrent.atomic.AtomicLong();
+        // Watch before the first read: the cache must still hear of each change before this listener does.
+        try (ConfigSubscription sub = cached.watch("reload.", event -> {
+            long read = cached.entry(event.key()).orElseThrow().version();
+            if (read < event.version()) {
+                mismatches.add("told of v" + event.version() + ", read v" + read);
+            }
+            lastSeen.set(event.version());
+        })) {
+            for (int v = 1; v <= 20; v++) {
+                writer.put("reload.limit", v);
+                long version = v + 1;
+                await("the listener to hear of v" + version, () -> lastSeen.get() >= version);
+            }
+            assertThat(sub.isOpen()).isTrue();
+        }
+        assertThat(mismatches).isEmpty();
+    }
+
+    @Test
     void aCachedStoreReadsItsOwnWritesAtOnce() {
         ConfigStore cached = ConfigStore.postgres(open("cache_" + SCHEMAS.incrementAndGet()),
                 ConfigOptions.builder().cache(3).build());

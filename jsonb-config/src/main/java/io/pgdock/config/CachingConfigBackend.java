@@ -48,6 +48,8 @@ final class CachingConfigBackend implements ConfigBackend {
     private static final int STRIPES = 1024;
     /** Bumped by every invalidation of everything. */
     private final AtomicLong epoch = new AtomicLong();
+    /** Gaps reported by the watch so far, so a gap reported while the watch starts is not overwritten. */
+    private final AtomicLong gaps = new AtomicLong();
     /** Bumped by every invalidation of a key, by the key's hash: a change of one key spares fills of most others. */
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
     private final LongAdder hits = new LongAdder();
@@ -84,6 +86,7 @@ final class CachingConfigBackend implements ConfigBackend {
             if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
                 return;
             }
+            long gapsBefore = gaps.get();
             try {
                 subscription = delegate.watch(null, "", -1, new ConfigListener() {
                     @Override
@@ -93,6 +96,7 @@ final class CachingConfigBackend implements ConfigBackend {
 
                     @Override
                     public void onGap(Exception cause) {
+                        gaps.incrementAndGet();
                         live = false;
                         invalidateAll();
                     }
@@ -104,7 +108,9 @@ final class CachingConfigBackend implements ConfigBackend {
                     }
                 });
                 invalidateAll();   // anything stored before the watch started is not covered by it
-                live = true;
+                if (gaps.get() == gapsBefore) {
+                    live = true;   // else a gap was reported meanwhile: onCaughtUp makes the cache live again
+                }
             } catch (RuntimeException e) {
                 nextWatchAttempt = System.nanoTime() + RETRY_WATCH_NANOS;
                 LOG.warn("config cache: cannot watch for changes, reading through until it can: {}", e.toString());

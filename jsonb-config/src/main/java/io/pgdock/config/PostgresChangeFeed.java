@@ -92,6 +92,12 @@ final class PostgresChangeFeed {
                 }
                 watches.add(self[0]);
             }
+            if (r.inGap) {
+                // Notifications are being lost right now: this watch hears of it too, and of the catch-up after.
+                // (The runner sets inGap before it tells the watches it holds; a watch added after that sees it here.)
+                self[0].gap(new DataAccessException("config store in schema \"" + storage.schema() + "\": the "
+                        + "listening connection is down; changes are replayed when it is back", null, null));
+            }
             List<ConfigEvent> replay;
             try {
                 replay = afterPosition >= 0 ? backend.changesAfter(scopes, prefix, afterPosition) : List.of();
@@ -171,7 +177,7 @@ final class PostgresChangeFeed {
         private Connection connection;
         private String channel;
         private long xmin = -1;
-        private boolean inGap;
+        private volatile boolean inGap;
         private long nextHeartbeat;
 
         void stop() {

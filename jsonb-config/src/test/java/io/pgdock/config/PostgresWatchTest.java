@@ -132,6 +132,28 @@ class PostgresWatchTest {
     }
 
     @Test
+    void aWatchStartedDuringAnOutageHearsOfTheGapAndTheCatchUp() {
+        try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
+            Storage storage = open(server.adminSpec(), "watch_late");
+            ConfigStore store = ConfigStore.postgres(storage);
+            ConfigStoreContract.Recorder first = new ConfigStoreContract.Recorder();
+            try (ConfigSubscription running = store.watch("", first)) {
+                server.stop();
+                first.await("a gap", r -> r.gaps() == 1);
+                ConfigStoreContract.Recorder late = new ConfigStoreContract.Recorder();
+                try (ConfigSubscription sub = store.watch("", late)) {
+                    late.await("the running gap, told to a watch that started in it", r -> r.gaps() == 1);
+                    server.startAgain();
+                    late.await("catching up", r -> r.caughtUp() == 1);
+                    putRetrying(store, "k", 1);
+                    late.awaitChange("k", 1, false);
+                    assertThat(sub.isOpen() && running.isOpen()).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void watchFailsClearlyWhenTheServerIsDown() {
         try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
             Storage storage = open(server.adminSpec(), "watch_down");

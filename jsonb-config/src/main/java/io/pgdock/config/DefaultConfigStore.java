@@ -128,13 +128,18 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigEntry put(String key, Object value, long expectedVersion) {
         ConfigKeys.checkKey(key);
-        JsonNode tree;
-        SecretCodec.Capture secrets;
+        Mapped mapped = map(key, value);
+        return write(key, mapped.tree(), expectedVersion, mapped.secrets());
+    }
+
+    /** A caller's value as JSON, with the {@link Secret}s met on the way (to be sealed). */
+    private record Mapped(JsonNode tree, SecretCodec.Capture secrets) {
+    }
+
+    private Mapped map(String key, Object value) {
         try (SecretCodec.Capture capture = SecretCodec.capture()) {
-            tree = JsonValues.toTree(scope, key, capture.prepare(value));
-            secrets = capture;
+            return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value)), capture);
         }
-        return write(key, tree, expectedVersion, secrets);
     }
 
     @Override
@@ -403,16 +408,12 @@ final class DefaultConfigStore implements ConfigStore {
     @Override
     public ConfigEntry patch(String key, Object mergePatch, long expectedVersion) {
         ConfigKeys.checkKey(key);
-        JsonNode tree;
-        SecretCodec.Capture secrets;
-        try (SecretCodec.Capture capture = SecretCodec.capture()) {
-            tree = JsonValues.toTree(scope, key, capture.prepare(mergePatch));
-            secrets = capture;
-        }
-        if (!secrets.secrets.isEmpty()) {
+        Mapped mapped = map(key, mergePatch);
+        JsonNode tree = mapped.tree();
+        if (!mapped.secrets().secrets.isEmpty()) {
             // A Secret in a patch is sealed as put seals it; the merge then replaces the old envelope with this one.
             KeyProvider keys = SecretCodec.require(options.keys(), scope, key, "", null, "encrypted");
-            tree = SecretCodec.seal(JsonValues.normalize(scope, key, tree), secrets, (pointer, s) ->
+            tree = SecretCodec.seal(JsonValues.normalize(scope, key, tree), mapped.secrets(), (pointer, s) ->
                     SecretCodec.encrypt(keys, scope, key, pointer, JsonValues.normalize(scope, key, s.value())));
         }
         return patchWith(key, tree, expectedVersion);

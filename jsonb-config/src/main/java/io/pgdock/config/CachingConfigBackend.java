@@ -172,18 +172,12 @@ final class CachingConfigBackend implements ConfigBackend {
         for (int i = 0; i < scopes.size(); i++) {
             ConfigEntry e = slot.byScope.get(scopes.get(i));
             if (e != null) {
-                found.add(copy(e));
+                found.add(e.detached());
             }
         }
         return found;
     }
 
-    /** A copy whose value the caller may change without changing the cache. Value nodes are immutable already. */
-    private static ConfigEntry copy(ConfigEntry e) {
-        JsonNode v = e.value();
-        return v.isContainerNode() ? new ConfigEntry(e.scope(), e.key(), v.deepCopy(), e.version(), e.updatedAt(),
-                e.updatedBy()) : e;
-    }
 
     private void store(String key, List<String> scopes, List<ConfigEntry> found, long seenAll, long seenKey) {
         Map<String, ConfigEntry> read = new HashMap<>();
@@ -191,7 +185,7 @@ final class CachingConfigBackend implements ConfigBackend {
             read.put(scope, null);
         }
         for (ConfigEntry e : found) {
-            read.put(e.scope(), copy(e));
+            read.put(e.scope(), e.detached());
         }
         Slot stored = slots.compute(key, (k, old) -> {
             if (old == null) {

@@ -88,11 +88,7 @@ final class DefaultConfigStore implements ConfigStore {
     /** The entry with its secrets decrypted; the same entry if it holds none. */
     private ConfigEntry open(ConfigEntry e) {
         JsonNode plain = SecretCodec.open(options.keys(), e.scope(), e.key(), e.value());
-        return plain == e.value() ? e : withValue(e, plain);
-    }
-
-    private static ConfigEntry withValue(ConfigEntry e, JsonNode value) {
-        return new ConfigEntry(e.scope(), e.key(), value, e.version(), e.updatedAt(), e.updatedBy());
+        return plain == e.value() ? e : e.withValue(plain);
     }
 
     private Optional<ConfigEntry> first(List<ConfigEntry> found) {
@@ -175,7 +171,7 @@ final class DefaultConfigStore implements ConfigStore {
 
     private ConfigEntry written(String key, JsonNode plain, JsonNode value, long expectedVersion) {
         ConfigEntry e = store(key, value, plain, expectedVersion);
-        return plain == value ? e : withValue(e, plain);
+        return plain == value ? e : e.withValue(plain);
     }
 
     private ConfigEntry store(String key, JsonNode value, JsonNode plain, long expectedVersion) {
@@ -276,7 +272,7 @@ final class DefaultConfigStore implements ConfigStore {
         ConfigKeys.checkKey(key);
         ConfigEntry answer = first(backend.read(layers, key)).orElse(null);
         if (answer != null && SecretCodec.containsSecret(answer.value())) {
-            answer = withValue(answer, SecretCodec.redact(answer.value()));
+            answer = answer.withValue(SecretCodec.redact(answer.value()));
         }
         return new ConfigExplanation(key, layers, answer);
     }
@@ -442,7 +438,7 @@ final class DefaultConfigStore implements ConfigStore {
                 context(), merged -> prepare(key, merged, "the patched value").value());
         // As put does, return the plain value a read with the keys would give.
         return options.keys().isPresent() && SecretCodec.containsSecret(e.value())
-                ? withValue(e, SecretCodec.open(options.keys(), scope, key, e.value())) : e;
+                ? e.withValue(SecretCodec.open(options.keys(), scope, key, e.value())) : e;
     }
 
     /** A value ready to store: normalised, its JSON text, within the size limit and its schema. */

@@ -48,7 +48,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                 TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                 ConfigEntry e = inScope == null ? null : inScope.get(key);
                 if (e != null) {
-                    found.add(copy(e));
+                    found.add(e.detached());
                 }
             }
             return found;
@@ -74,7 +74,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                     current == null ? ConfigChange.Kind.CREATE : ConfigChange.Kind.UPDATE,
                     current == null ? null : current.value(), next.value(), actor, context.reason(), now),
                     context.retention());
-            return copy(next);
+            return next.detached();
         }
     }
 
@@ -176,7 +176,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                     TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                     ConfigEntry e = inScope == null ? null : inScope.get(key);
                     if (e != null) {
-                        page.add(copy(e));
+                        page.add(e.detached());
                         break;
                     }
                 }
@@ -242,7 +242,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                 TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                 if (inScope != null) {
                     for (ConfigEntry e : inScope.subMap(prefix, true, prefix + "{", false).values()) {
-                        all.add(copy(e));
+                        all.add(e.detached());
                     }
                 }
             }
@@ -290,7 +290,7 @@ final class MemoryConfigBackend implements ConfigBackend {
             List<ConfigEntry> found = new ArrayList<>();
             if (inScope != null) {
                 for (ConfigEntry e : inScope.subMap(prefix, true, prefix + "{", false).values()) {
-                    found.add(copy(e));
+                    found.add(e.detached());
                 }
             }
             return found;
@@ -310,7 +310,7 @@ final class MemoryConfigBackend implements ConfigBackend {
             for (String key : keys) {
                 ConfigEntry e = inScope == null ? null : inScope.get(key);
                 if (e != null) {
-                    current.put(key, copy(e));
+                    current.put(key, e.detached());
                 }
             }
             List<BatchWrite> writes = plan.apply(current);
@@ -344,9 +344,6 @@ final class MemoryConfigBackend implements ConfigBackend {
         }
     }
 
-    private static ConfigEntry copy(ConfigEntry e) {
-        return new ConfigEntry(e.scope(), e.key(), e.value().deepCopy(), e.version(), e.updatedAt(), e.updatedBy());
-    }
 
     @Override
     public String toString() {

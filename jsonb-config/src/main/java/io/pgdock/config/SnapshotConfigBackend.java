@@ -54,7 +54,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         for (String scope : asked) {
             ConfigEntry e = entries.get(scope).get(key);
             if (e != null) {
-                found.add(copy(e));
+                found.add(e.detached());
             }
         }
         return found;
@@ -94,7 +94,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         List<ConfigEntry> found = new ArrayList<>();
         for (ConfigEntry e : entries.get(scope).values()) {
             if (e.key().startsWith(scanned)) {
-                found.add(copy(e));
+                found.add(e.detached());
             }
         }
         return found;
@@ -135,7 +135,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
             for (String scope : asked) {
                 ConfigEntry e = entries.get(scope).get(key);
                 if (e != null) {
-                    page.add(copy(e));
+                    page.add(e.detached());
                     break;
                 }
             }
@@ -171,16 +171,13 @@ final class SnapshotConfigBackend implements ConfigBackend {
         for (String scope : asked) {
             for (ConfigEntry e : entries.get(scope).values()) {
                 if (e.key().startsWith(inner)) {
-                    all.add(copy(e));
+                    all.add(e.detached());
                 }
             }
         }
         return all;
     }
 
-    private static ConfigEntry copy(ConfigEntry e) {
-        return new ConfigEntry(e.scope(), e.key(), e.value().deepCopy(), e.version(), e.updatedAt(), e.updatedBy());
-    }
 
     @Override
     public String toString() {

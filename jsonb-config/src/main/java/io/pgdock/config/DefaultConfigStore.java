@@ -175,14 +175,23 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     private ConfigEntry store(String key, JsonNode value, JsonNode plain, long expectedVersion) {
-        byte[] json = JsonValues.bytes(value);
-        int size = json.length;
-        if (size > options.maxValueBytes()) {
-            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": value is "
-                    + size + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
-        }
+        String json = withinLimit(key, value, "value");
         validate(key, plain);
-        return backend.write(scope, key, value, new String(json, StandardCharsets.UTF_8), expectedVersion, context());
+        return backend.write(scope, key, value, json, expectedVersion, context());
+    }
+
+    /**
+     * {@code value} as compact JSON text, checked against the size limit.
+     *
+     * @param what names the value in the error, for example {@code "value"} or {@code "the merge patch"}
+     */
+    private String withinLimit(String key, JsonNode value, String what) {
+        byte[] json = JsonValues.bytes(value);
+        if (json.length > options.maxValueBytes()) {
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": " + what + " is "
+                    + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
+        }
+        return new String(json, StandardCharsets.UTF_8);
     }
 
     private void validate(String key, JsonNode value) {
@@ -429,13 +438,9 @@ final class DefaultConfigStore implements ConfigStore {
     private ConfigEntry patchWith(String key, JsonNode raw, long expectedVersion) {
         checkExpected(expectedVersion);
         JsonNode patch = JsonValues.normalize(scope, key, raw);
-        byte[] json = JsonValues.bytes(patch);
-        if (json.length > options.maxValueBytes()) {
-            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": the merge patch is "
-                    + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
-        }
-        ConfigEntry e = backend.patch(scope, key, patch, new String(json, StandardCharsets.UTF_8), expectedVersion,
-                context(), merged -> prepare(key, merged, "the patched value").value());
+        String json = withinLimit(key, patch, "the merge patch");
+        ConfigEntry e = backend.patch(scope, key, patch, json, expectedVersion, context(),
+                merged -> prepare(key, merged, "the patched value").value());
         // As put does, return the plain value a read with the keys would give.
         return options.keys().isPresent() && SecretCodec.containsSecret(e.value())
                 ? e.withValue(SecretCodec.open(options.keys(), scope, key, e.value())) : e;
@@ -448,16 +453,12 @@ final class DefaultConfigStore implements ConfigStore {
     /** What {@link #write} checks, for values made by a merge or an import; {@code what} names the value in errors. */
     private Prepared prepare(String key, JsonNode raw, String what) {
         JsonNode value = JsonValues.normalize(scope, key, raw);
-        byte[] json = JsonValues.bytes(value);
-        if (json.length > options.maxValueBytes()) {
-            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": " + what + " is "
-                    + json.length + " bytes as JSON, over the limit of " + options.maxValueBytes() + " bytes", null);
-        }
+        String json = withinLimit(key, value, what);
         // With the keys, the schema sees the plain value (and opening proves every envelope belongs to this key), as
         // for put; without them, it sees what is stored.
         validate(key, options.keys().isPresent() && SecretCodec.containsSecret(value)
                 ? SecretCodec.open(options.keys(), scope, key, value) : value);
-        return new Prepared(value, new String(json, StandardCharsets.UTF_8));
+        return new Prepared(value, json);
     }
 
     @Override

@@ -298,10 +298,6 @@ final class TargetPool {
         connector.closeAll();
     }
 
-    boolean isClosed() {
-        return hikari.isClosed();
-    }
-
     Health.PoolStats stats() {
         HikariPoolMXBean bean = hikari.getHikariPoolMXBean();
         if (bean == null || hikari.isClosed()) {

@@ -94,7 +94,7 @@ public final class CardTransactionsPipeline {
         int batchSize = batchSize();
         List<String> names = sourceNames();
         long run = runLog.startRun(NAME);
-        out.printf("Run %d of %s: sources %s, batches of %,d rows%n", run, NAME, names, batchSize);
+        out.printf("  run %d of %s: sources %s, batches of %,d rows%n", run, NAME, names, batchSize);
         try {
             Map<String, Merchant> merchants = new HashMap<>();
             runLog.stage(run, "merchants", rows -> {
@@ -110,7 +110,7 @@ public final class CardTransactionsPipeline {
             return run;
         } catch (RuntimeException e) {
             runLog.finishRun(run, e);
-            out.printf("Run %d failed: %s%n", run, RunLog.message(e));
+            out.printf("  run %d failed: %s%n", run, RunLog.message(e));
             throw e;
         }
     }

@@ -1,2 +1,18 @@
-/** Runnable examples of pgdock: the demo pipeline and how to test pipelines. */
+/**
+ * Runnable examples of pgdock.
+ *
+ * <ul>
+ *   <li>{@link io.pgdock.examples.ExamplePipeline}: the README's first command, six steps that use the whole library
+ *       (provisioning, Storage and migrations, configuration with secrets, dynamic connections, a pipeline with a run
+ *       log, live configuration, health). It calls {@link io.pgdock.examples.SampleSources} (sample databases and
+ *       reference data), {@link io.pgdock.examples.CardTransactionsPipeline} (the pipeline proper, which takes its
+ *       three resources and so can be tested with fakes), {@link io.pgdock.examples.RunLog} (runs and stages) and
+ *       {@link io.pgdock.examples.ConfigStoreTargetResolver} (source names resolved through the config store).</li>
+ *   <li>{@link io.pgdock.examples.ReadmeExample}, {@link io.pgdock.examples.DynamicConnectionsExample} and
+ *       {@link io.pgdock.examples.ConfigPatchExportExample}: the code shown in the READMEs, compiled here and kept
+ *       identical to the READMEs by a test.</li>
+ * </ul>
+ *
+ * <p>The tests show how to test pipelines: {@code CardTransactionsPipelineTest} replaces each resource with its fake.
+ */
 package io.pgdock.examples;

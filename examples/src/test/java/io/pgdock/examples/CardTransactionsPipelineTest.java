@@ -39,15 +39,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * </ul>
  */
 class CardTransactionsPipelineTest {
+    // pipeline-test-fakes: begin
     @RegisterExtension
-    static final PgdockExtension PG = PgdockExtension.create();   // the main storage's database
+    static final PgdockExtension PG = PgdockExtension.create();   // a fresh database for this class: the main storage
 
-    private static TestDatabase eu;
-    private static TestDatabase us;
-
-    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    private final PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-    private Storage storage;
+    static TestDatabase eu;   // the sources: two more fresh databases, filled with sample rows
+    static TestDatabase us;
+    Storage storage;
 
     @BeforeAll
     static void createSources() {
@@ -68,13 +66,17 @@ class CardTransactionsPipelineTest {
         storage = Storage.open(PG.spec().toBuilder().schema("pipeline").build(), StorageOptions.builder()
                 .createSchema(true).addMigrations(CardTransactionsPipeline.MIGRATIONS).build());
         SampleSources.seedMerchants(storage.jdbi());
-        storage.jdbi().useHandle(h -> h.execute("truncate enriched_transaction, pipeline_run cascade"));
+        storage.jdbi().useHandle(h -> h.execute("TRUNCATE enriched_transaction, pipeline_run CASCADE"));  // per test
     }
 
     @AfterEach
     void closeStorage() {
         storage.close();
     }
+    // pipeline-test-fakes: end
+
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
 
     @Test
     void loadsEachSourceInBatchesAndRecordsTheRun() {

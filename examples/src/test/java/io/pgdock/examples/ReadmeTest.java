@@ -21,6 +21,14 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledPipelineTest() throws IOException {
+        assertShowsCompiled("README.md", "examples/src/test/java/io/pgdock/examples/CardTransactionsPipelineTest.java",
+                "pipeline-test-fakes");
+        assertShowsCompiled("README.md", "examples/src/test/java/io/pgdock/examples/CardTransactionsPipelineTest.java",
+                "pipeline-test-example");
+    }
+
+    @Test
     void dynamicDatasourceReadmeShowsExactlyTheCompiledExamples() throws IOException {
         assertShowsCompiled("dynamic-datasource/README.md",
                 "examples/src/main/java/io/pgdock/examples/DynamicConnectionsExample.java", "datasource-example");

@@ -214,15 +214,18 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         try {
             handle = handles.get();
             handle.pool().throwIfFailing();
+            String version;
+            Duration latency;
             try (Connection c = handle.getConnection(); Statement s = c.createStatement()) {
                 s.setQueryTimeout((int) Math.max(1, options.borrowTimeout().toSeconds()));
                 try (ResultSet rs = s.executeQuery("SHOW server_version")) {
                     rs.next();
-                    String version = rs.getString(1);
-                    return Health.up(Duration.ofNanos(options.ticker().read() - start), version,
-                            handle.pool().stats(), at);
+                    version = rs.getString(1);
+                    latency = Duration.ofNanos(options.ticker().read() - start);
                 }
             }
+            // The counts once the probe's own connection is back, so they show what others hold.
+            return Health.up(latency, version, handle.pool().stats(), at);
         } catch (SQLException | ConnectionFailedException e) {
             Health.PoolStats stats = handle != null ? handle.pool().stats()
                     : new Health.PoolStats(0, 0, 0, 0, options.maximumPoolSize());

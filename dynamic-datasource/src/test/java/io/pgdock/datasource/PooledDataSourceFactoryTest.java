@@ -587,4 +587,21 @@ class PooledDataSourceFactoryTest {
         assertThat(f.get(spec).toString()).doesNotContain(password);
         assertThat(f.toString()).doesNotContain(password);
     }
+
+    @Test
+    void healthCountsTheConnectionsOthersHoldNotItsOwnProbe() throws SQLException {
+        PooledDataSourceFactory f = factory();
+        ConnectionSpec spec = target();
+
+        Health idle = f.health(spec);
+        assertThat(idle.isUp()).as("health %s", idle).isTrue();
+        assertThat(idle.pool().active()).as("pool of %s", idle).isZero();
+        assertThat(idle.pool().idle()).as("pool of %s", idle).isEqualTo(1);
+
+        try (Connection held = f.get(spec).getConnection()) {
+            assertThat(held.isValid(5)).isTrue();
+            Health busy = f.health(spec);
+            assertThat(busy.pool().active()).as("pool of %s", busy).isEqualTo(1);
+        }
+    }
 }

@@ -175,8 +175,8 @@ public final class CardTransactionsPipeline {
     }
 
     private int batchSize() {
-        JsonNode size = configs.get(BATCH_SIZE).orElseThrow(() ->
-                new IllegalArgumentException("config key \"" + BATCH_SIZE + "\": is not set; expected a positive integer"));
+        JsonNode size = configs.get(BATCH_SIZE).orElseThrow(() -> new IllegalArgumentException(
+                "config key \"" + BATCH_SIZE + "\": is not set; expected a positive integer"));
         if (!size.isIntegralNumber() || !size.canConvertToInt() || size.intValue() < 1) {
             throw new IllegalArgumentException("config key \"" + BATCH_SIZE + "\": expected a positive integer, but was "
                     + size);

@@ -29,6 +29,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.KeyGenerator;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -44,7 +45,8 @@ import org.jdbi.v3.core.Jdbi;
  *       ({@link SampleSources}).</li>
  *   <li>Run the pipeline ({@link CardTransactionsPipeline}) with a {@link DataSourceFactory} that resolves source names
  *       through the config store ({@link ConfigStoreTargetResolver}).</li>
- *   <li>Change the batch size while a watcher prints the change; print its history and how a scoped read is answered.</li>
+ *   <li>Change the batch size while a watcher prints the change; print its history and how a scoped read is
+ *       answered.</li>
  *   <li>Print a summary: rows and time per stage, health of the storage and of each source; fail if any is down.</li>
  * </ol>
  *
@@ -93,6 +95,7 @@ public final class ExamplePipeline {
      */
     public static long run(Map<String, String> env, String role, PrintStream out) {
         ConnectionSpec admin = server(env, out);
+        long started = System.nanoTime();
 
         out.println("\n1. A dedicated role and schema; Storage as that role; migrations");
         ConnectionSpec runtime = admin.toBuilder().user(role).password(newPassword()).schema(role)
@@ -105,7 +108,8 @@ public final class ExamplePipeline {
             printMigrations(storage, out);
 
             out.println("\n2. Configuration (" + role + ".config_entry)");
-            ConfigStore configs = ConfigStore.postgres(storage, ConfigOptions.builder().keys(masterKey(env, out)).build());
+            ConfigStore configs = ConfigStore.postgres(storage,
+                    ConfigOptions.builder().keys(masterKey(env, out)).build());
             ConfigStore seeding = configs.as("pgdock-example").because("seeded by the example");
             SampleSources samples = SampleSources.forRole(admin, role);
             String readerPassword = newPassword();
@@ -136,6 +140,7 @@ public final class ExamplePipeline {
 
                 out.println("\n6. Summary");
                 summarize(pipeline.runLog().run(runId).orElseThrow(), storage, sources, out);
+                out.printf("Done in %.1f s after the server was up.%n", (System.nanoTime() - started) / 1e9);
                 return runId;
             }
         }
@@ -155,12 +160,19 @@ public final class ExamplePipeline {
     }
 
     private static void provision(ConnectionSpec admin, ConnectionSpec runtime, PrintStream out) {
-        Jdbi adminJdbi = Jdbi.create(admin.jdbcUrl(), admin.driverProperties());
-        boolean existed = adminJdbi.withHandle(h -> h.createQuery("select count(*) > 0 from pg_roles where rolname = :r")
-                .bind("r", runtime.user()).mapTo(Boolean.class).one());
+        boolean existed;
+        try {
+            existed = Jdbi.create(admin.jdbcUrl(), admin.driverProperties()).withHandle(h -> h.createQuery(
+                    "select count(*) > 0 from pg_roles where rolname = :r").bind("r", runtime.user())
+                    .mapTo(Boolean.class).one());
+        } catch (ConnectionException e) {
+            throw new IllegalStateException("cannot connect as the admin, " + admin + ": "
+                    + e.getCause().getMessage(), e);
+        }
         Provisioning.forRuntime(runtime).apply(admin);   // idempotent; Provisioning.script() prints it for a DBA
         out.printf("  role %s: %s; login with a new random password (sent as a SCRAM verifier), no superuser, CREATEDB,"
-                + " CREATEROLE, replication or RLS bypass%n", runtime.user(), existed ? "already there, checked" : "created");
+                + " CREATEROLE, replication or RLS bypass%n", runtime.user(),
+                existed ? "already there, checked" : "created");
         out.printf("  schema %s in database %s: owned by the role, first on its search_path; CREATE on public revoked"
                 + " from PUBLIC%n", runtime.schema().orElseThrow(), runtime.database());
     }

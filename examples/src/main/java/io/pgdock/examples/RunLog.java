@@ -203,7 +203,8 @@ public final class RunLog {
      */
     public Optional<Run> latestRun(String pipeline) {
         Objects.requireNonNull(pipeline, "pipeline");
-        return jdbi.withHandle(h -> h.createQuery("select run_id from pipeline_run where pipeline = :p order by run_id desc limit 1")
+        return jdbi.withHandle(h -> h.createQuery(
+                        "select run_id from pipeline_run where pipeline = :p order by run_id desc limit 1")
                         .bind("p", pipeline).mapTo(Long.class).findOne())
                 .flatMap(this::run);
     }

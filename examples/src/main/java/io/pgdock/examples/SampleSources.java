@@ -91,12 +91,14 @@ public final class SampleSources {
     public void create(String readerPassword, PrintStream out) {
         Objects.requireNonNull(readerPassword, "readerPassword");
         adminJdbi(admin.database()).useHandle(h -> {
-            h.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + readerRole() + "') THEN "
-                    + "CREATE ROLE " + quote(readerRole()) + " LOGIN; END IF; END $$");
+            h.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '"
+                    + readerRole().replace("'", "''") + "') THEN CREATE ROLE " + quote(readerRole())
+                    + " LOGIN; END IF; END $$");
             h.execute("ALTER ROLE " + quote(readerRole()) + " SET default_transaction_read_only = on");
             setPassword(h, readerRole(), readerPassword);
         });
-        out.println("  role " + readerRole() + ": login, read-only, password set (stored in the config store as a secret)");
+        out.println("  role " + readerRole() + ": login, read-only, new password set (stored in the config store as a "
+                + "secret)");
         for (String region : REGIONS) {
             String database = databaseName(region);
             boolean created = adminJdbi(admin.database()).withHandle(h -> {

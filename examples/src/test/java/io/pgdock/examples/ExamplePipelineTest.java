@@ -12,12 +12,15 @@ import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +141,29 @@ class ExamplePipelineTest {
                         s -> s.get("error"), s -> s.get("timed"))
                 .containsExactly(tuple("merchants", "succeeded", 495L, null, true),
                         tuple("eu", "succeeded", 100_000L, null, true), tuple("us", "succeeded", 100_000L, null, true));
+    }
+
+    @Test
+    void theProgramExitsWithStatusOneAndSaysWhyWhenItFails() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        ProcessBuilder java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ExamplePipeline.class.getName());
+        java.environment().keySet().removeIf(name -> name.startsWith("PG"));
+        java.environment().put("PGDOCK_URL", "postgresql://nobody@127.0.0.1:" + closedPort + "/nowhere");
+        java.redirectErrorStream(true);
+        Process process = java.start();
+        String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // A generous deadline only to detect a hang; the process ends as soon as the connection is refused.
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("ended; printed %s", printed).isTrue();
+
+        assertThat(process.exitValue()).as("exit status; printed %s", printed).isEqualTo(1);
+        assertThat(printed).contains("The example pipeline failed: IllegalStateException: cannot connect as the "
+                        + "admin, postgresql://nobody@127.0.0.1:" + closedPort + "/nowhere: Connection to 127.0.0.1:"
+                        + closedPort + " refused")
+                .doesNotContain("\tat io.pgdock");
     }
 
     private String run(Map<String, String> env) {

@@ -1,10 +1,13 @@
 package io.pgdock.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pgdock.config.ConfigSecretException;
 import io.pgdock.config.InvalidConfigException;
@@ -28,9 +31,16 @@ import picocli.CommandLine.ParameterException;
  */
 final class Cli {
 
-    /** Strict JSON (RFC 8259): numbers kept exact, nothing after the value. */
-    static final ObjectMapper JSON = JsonMapper.builder()
+    /**
+     * Strict JSON (RFC 8259), nothing after the value; numbers kept exact, scale included ({@code 2.50} stays
+     * {@code 2.50}), and as long as the store allows (its limits on nesting and size are checked by the store).
+     */
+    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNumberLength(200_000).maxNestingDepth(2_000).build())
+                    .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .build();
@@ -59,6 +69,7 @@ final class Cli {
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         cmd.registerConverter(Duration.class, Durations::parse);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler(this::usageError);
         cmd.setExecutionExceptionHandler((e, command, parseResult) -> failure(e, command));
         return cmd;
@@ -125,12 +136,37 @@ final class Cli {
      * @param what what the text is, for the message (for example {@code config key "a": value})
      */
     static JsonNode parseJson(String what, String text) {
+        return parseJson(what, text, false);
+    }
+
+    /**
+     * As {@link #parseJson(String, String)}; for a {@code secret}, the message has the position but not Jackson's
+     * description of the problem, which can quote the text (an unquoted password, say).
+     */
+    static JsonNode parseJson(String what, String text, boolean secret) {
         try {
-            return JSON.readTree(text);
+            JsonNode node = JSON.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw new UsageException(what + " is empty; give a JSON value (or use --string for text)");
+            }
+            return node;
         } catch (JsonProcessingException e) {
             throw new UsageException(what + " is not valid JSON" + Cli.position(e) + ": "
-                    + firstLine(e.getOriginalMessage()));
+                    + (secret ? "details not shown for a secret (text needs --string or JSON quotes)" : problem(e)));
         }
+    }
+
+    /** Jackson's description of a syntax error, without its reference to the source (which could show a secret). */
+    static String problem(JsonProcessingException e) {
+        String m = firstLine(e.getOriginalMessage());
+        int source = m.indexOf("[Source");
+        if (source >= 0) {
+            m = m.substring(0, source);
+            m = m.endsWith("at ") ? m.substring(0, m.length() - 3) : m;
+            m = m.strip();
+            m = m.endsWith("(start marker") ? m.substring(0, m.length() - "(start marker".length()).strip() : m;
+        }
+        return m;
     }
 
     static String position(JsonProcessingException e) {

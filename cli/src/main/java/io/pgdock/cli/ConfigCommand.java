@@ -12,7 +12,6 @@ import io.pgdock.config.ConfigStore;
 import io.pgdock.config.Secret;
 import io.pgdock.core.Storage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -134,7 +133,7 @@ final class ConfigCommand implements Runnable {
             }
             String text = value != null ? value : read(cli, file);
             JsonNode node = string ? TextNode.valueOf(text)
-                    : Cli.parseJson("config key \"" + key + "\": value", text);
+                    : Cli.parseJson("config key \"" + key + "\": value", text, secret);
             try (Storage storage = openStorage(cli)) {
                 ConfigStore store = writer(cli, store(cli, storage));
                 long expected = expectVersion == null ? ConfigStore.ANY_VERSION : expectVersion;
@@ -342,9 +341,5 @@ final class ConfigCommand implements Runnable {
             }
             return PgdockCli.OK;
         }
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

@@ -97,8 +97,7 @@ final class ImportCommand extends ConfigWriteCommand {
             }
             return document;
         } catch (JsonProcessingException e) {
-            throw new UsageException(file + " is not valid JSON" + Cli.position(e) + ": "
-                    + Cli.firstLine(e.getOriginalMessage()));
+            throw new UsageException(file + " is not valid JSON" + Cli.position(e) + ": " + Cli.problem(e));
         }
     }
 

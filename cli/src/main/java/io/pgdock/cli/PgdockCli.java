@@ -37,7 +37,7 @@ public final class PgdockCli {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(new Cli(System.getenv(), System.in, System.out, System.err, stderrIsTerminal()).run(args));
+        System.exit(new Cli(System.getenv(), System.in, System.out, System.err, onTerminal()).run(args));
     }
 
     /**
@@ -74,7 +74,7 @@ public final class PgdockCli {
      * Whether this process talks to a terminal. {@link System#console()} is null when standard input or output is
      * redirected; from JDK 22 it is not, and {@code Console.isTerminal()} tells.
      */
-    private static boolean stderrIsTerminal() {
+    private static boolean onTerminal() {
         Console console = System.console();
         if (console == null) {
             return false;

@@ -74,7 +74,7 @@ final class Progress implements AutoCloseable {
     }
 
     private String fit(String s) {
-        return s.length() < width ? s : s.substring(0, width - 1);
+        return s.length() < width ? s : s.substring(0, width - 1).strip();
     }
 
     /** Clears the line, so that what follows starts in the first column. */

@@ -124,7 +124,7 @@ final class WatchCommand extends ConfigSubcommand {
             cli.printJson(o);
         } else {
             cli.out.println(event.position() + "  " + c.kind().name() + "  \"" + c.key() + "\" v" + c.version()
-                    + (scopeName(c.scope()).equals(scopeName(scope)) ? "" : " (scope " + scopeName(c.scope()) + ")")
+                    + (c.scope().equals(scope) ? "" : " (scope " + scopeName(c.scope()) + ")")
                     + (event.deleted() ? "" : " = " + compact(value)));
             cli.out.flush();
         }

@@ -15,8 +15,7 @@ import picocli.CommandLine.Spec;
  * A command implements {@link #run(Cli)}; failures are thrown and turned into one line and an exit code by
  * {@link Cli}.
  */
-@Command(mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class, sortOptions = false,
-        showDefaultValues = true)
+@Command(mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class, sortOptions = false)
 abstract class CliCommand implements Callable<Integer> {
 
     /** The connect timeout used when neither --connect-timeout nor the URL's connectTimeout sets one. */
@@ -39,7 +38,13 @@ abstract class CliCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        return run(((RootCommand) spec.root().userObject()).cli);
+        Cli cli = ((RootCommand) spec.root().userObject()).cli;
+        check(cli);
+        return run(cli);
+    }
+
+    /** Checks the command's input from the environment before anything connects; bad input throws. */
+    void check(Cli cli) {
     }
 
     abstract int run(Cli cli) throws Exception;

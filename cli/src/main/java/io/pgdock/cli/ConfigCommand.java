@@ -103,8 +103,11 @@ final class ConfigCommand implements Runnable {
         }
     }
 
-    @Command(name = "set", description = {"Set KEY to a JSON value: from the argument, a file (--file), or stdin (--file -).",
-            "Examples: pgdock config set db.pool '{\"max\": 20}'    pgdock config set app.mode --string fast"})
+    @Command(name = "set", description = "Set KEY to a JSON value: from the argument, a file (--file), or stdin (--file -).",
+            footer = {"", "Examples:", "  pgdock config set db.pool '{\"max\": 20}' --reason \"more load\"",
+                    "  pgdock config set app.mode --string fast",
+                    "  pgdock config set smtp.password --secret --string --file - < password.txt",
+                    "With --string, one line end at the end of a file or stdin is dropped."})
     static final class Set extends ConfigWriteCommand {
         @Parameters(index = "0", paramLabel = "KEY", description = "The key, e.g. db.pool.")
         String key;
@@ -132,6 +135,10 @@ final class ConfigCommand implements Runnable {
                         + (value == null ? "neither" : "both"));
             }
             String text = value != null ? value : read(cli, file);
+            if (string && file != null) {
+                text = text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+                        : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+            }
             JsonNode node = string ? TextNode.valueOf(text)
                     : Cli.parseJson("config key \"" + key + "\": value", text, secret);
             try (Storage storage = openStorage(cli)) {

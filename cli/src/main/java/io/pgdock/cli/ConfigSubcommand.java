@@ -31,6 +31,12 @@ abstract class ConfigSubcommand extends CliCommand {
     @Option(names = "--json", order = 11, description = "Print one JSON document (see cli/README.md).")
     boolean json;
 
+    /** A malformed PGDOCK_CONFIG_KEYS is refused before connecting. */
+    @Override
+    void check(Cli cli) {
+        options(cli);
+    }
+
     /** Opens the store on {@code storage}, refusing a database whose config tables are missing or out of date. */
     final ConfigStore store(Cli cli, Storage storage) {
         Map<String, List<Migration>> pending = storage.migrator().pending(List.of(new ConfigMigrations().migrations()));
@@ -43,9 +49,15 @@ abstract class ConfigSubcommand extends CliCommand {
     }
 
     static ConfigOptions options(Cli cli) {
-        String keys = cli.env.get(KEYS_VARIABLE);
-        return keys == null ? ConfigOptions.defaults()
-                : ConfigOptions.builder().keys(KeyProvider.fromEnvironment(cli.env)).build();
+        if (cli.env.get(KEYS_VARIABLE) == null) {
+            return ConfigOptions.defaults();
+        }
+        try {
+            return ConfigOptions.builder().keys(KeyProvider.fromEnvironment(cli.env)).build();
+        } catch (IllegalArgumentException e) {
+            // A malformed variable is bad input, like a bad connection variable; the message never shows key material.
+            throw new UsageException(Cli.firstLine(e.getMessage()));
+        }
     }
 
     /** The scopes a read in {@code scope} consults, most specific first: {@code a/b}, {@code a}, the root. */

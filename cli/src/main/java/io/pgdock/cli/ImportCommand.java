@@ -30,7 +30,7 @@ final class ImportCommand extends ConfigWriteCommand {
     String file;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "fail",
-            description = "For existing keys with another value: fail, skip, overwrite or merge.")
+            description = "For existing keys with another value: fail (the default), skip, overwrite or merge.")
     ConflictMode mode;
 
     @Option(names = "--dry-run", description = "Check and show what would change; write nothing.")

@@ -145,6 +145,9 @@ class ConfigCommandsIT {
         assertThat(ok(env(), "config", "get", "stdin.k").out().replaceAll("\\s", "")).isEqualTo("[1,2.50,\"x\"]");
         ok(env(), "config", "set", "stdin.s", "--string", "not {json");
         assertThat(ok(env(), "config", "get", "stdin.s").out()).isEqualTo("\"not {json\"\n");
+        Result line = CliProcess.runWithInput(env(), "a line\n", "config", "set", "stdin.line", "--string", "--file", "-");
+        assertThat(line.exitCode()).as("%s", line).isZero();
+        assertThat(ok(env(), "config", "get", "stdin.line").out()).isEqualTo("\"a line\"\n");
     }
 
     @Test

@@ -56,6 +56,15 @@ class PgdockCliTest {
     }
 
     @Test
+    void malformedKeysAreAUsageErrorNamingTheVariable() {
+        Map<String, String> env = Map.of("PGDOCK_URL", "postgresql://app@127.0.0.1:1/appdb?currentSchema=ingest",
+                "PGDOCK_CONFIG_KEYS", "k1:bm90LWEta2V5");
+        assertThat(run(env, "config", "get", "a.b")).isEqualTo(PgdockCli.USAGE);
+        assertThat(err().lines().findFirst().orElseThrow()).startsWith("pgdock: ").contains("PGDOCK_CONFIG_KEYS")
+                .doesNotContain("bm90LWEta2V5");
+    }
+
+    @Test
     void setNeedsExactlyOneValue() {
         assertThat(run(Map.of(), "config", "set", "a.b")).isEqualTo(PgdockCli.USAGE);
         assertThat(err()).startsWith("pgdock: give the value either as JSON or with --file, not neither\n");

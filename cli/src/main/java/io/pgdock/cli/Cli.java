@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -109,6 +110,11 @@ final class Cli {
         if (e instanceof ConnectionFailedException c) {
             return "cannot connect (" + c.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                     + "): " + firstLine(c.getMessage());
+        }
+        if (e instanceof InvalidConfigException && e.getMessage() != null && e.getMessage().contains("\n")) {
+            // An import refusal lists one problem a line; on the one line of an error they are separated by "; ".
+            List<String> lines = e.getMessage().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            return lines.get(0) + " " + String.join("; ", lines.subList(1, lines.size()));
         }
         if (e instanceof ConfigSecretException s && s.problem() == ConfigSecretException.Problem.NO_KEY_PROVIDER) {
             return firstLine(s.getMessage()) + " (set PGDOCK_CONFIG_KEYS to read secrets)";

@@ -214,6 +214,43 @@ class ConfigCommandsIT {
     }
 
     @Test
+    void aRefusedImportListsEveryProblemOnOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("bad.json"), "{\"format\": \"pgdock-config\", \"version\": 1, "
+                + "\"entries\": [{\"key\": \"bad key\", \"value\": 1}, {\"key\": \"ok.k\", \"value\": 1, \"colour\": 2}]}");
+        Result r = CliProcess.run(env(), "config", "import", file.toString());
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        String first = r.err().lines().findFirst().orElseThrow();
+        assertThat(first).startsWith("pgdock: import into the root scope refused, nothing was imported: 2 problems: ")
+                .contains("bad key").contains("colour");
+        assertThat(r.err()).hasLineCount(2);   // the error, and the hint to --help
+    }
+
+    @Test
+    void exportDrawsAProgressBarOnATerminalOnly() {
+        for (int i = 0; i < 3; i++) {
+            ok(env(), "config", "set", "bar.k" + i, Integer.toString(i));
+        }
+        // In this JVM, with the error stream taken for a terminal: the bar is drawn, then cleared.
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Map<String, String> env = new HashMap<>(env());
+        env.put("COLUMNS", "60");
+        int code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true).run("config", "export", "bar.");
+        assertThat(code).as(err.toString()).isZero();
+        String drawn = err.toString();
+        assertThat(drawn).startsWith("\r[").contains("100% 3/3 entries").endsWith("\r");
+        assertThat(drawn.strip()).doesNotContain("\n");
+        assertThat(out.toString()).contains("\"bar.k2\"").doesNotContain("entries\r");
+
+        err.reset();
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true).run("config", "export", "bar.", "--no-progress");
+        assertThat(code).isZero();
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
     void importOfInvalidJsonShowsThePosition(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("broken.json"), "{\"format\": \"pgdock-config\",\n\"entries\": [,]}");
         Result r = CliProcess.run(env(), "config", "import", file.toString());

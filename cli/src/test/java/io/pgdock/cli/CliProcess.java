@@ -72,6 +72,19 @@ final class CliProcess {
         }
     }
 
+    /**
+     * Runs the command in this JVM instead, through the same code as the jar's main (no JVM start): for a test's
+     * set-up and follow-up reads, where the command's process behaviour is not what is tested.
+     */
+    static Result inProcess(Map<String, String> env, String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = new Cli(Map.copyOf(env), java.io.InputStream.nullInputStream(),
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8), false).run(args);
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     /** A process started and not yet waited for. */
     static Running start(Map<String, String> env, String stdin, String... args) throws IOException {
         Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));

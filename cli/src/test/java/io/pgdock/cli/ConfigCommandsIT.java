@@ -62,6 +62,14 @@ class ConfigCommandsIT {
         return r;
     }
 
+    /** As {@link #ok}, in this JVM: for set-up and follow-up reads (see {@link CliProcess#inProcess}). */
+    private static Result okHere(Map<String, String> env, String... args) {
+        Result r = CliProcess.inProcess(env, args);
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.err()).as("%s", r).isEmpty();
+        return r;
+    }
+
     @Test
     void setGetListHistoryRollbackExplainDelete() throws Exception {
         ok(env(), "config", "set", "crud.pool", "{\"max\": 10, \"min\": 2}", "--reason", "first");
@@ -84,20 +92,20 @@ class ConfigCommandsIT {
         assertThat(history.get("changes")).hasSize(2);
         assertThat(history.get("changes").get(1).get("reason").asText()).isEqualTo("first");
         assertThat(history.get("changes").get(1).get("after").get("max").asInt()).isEqualTo(10);
-        assertThat(ok(env(), "config", "history", "crud.pool", "--limit", "1").out().lines()).hasSize(1);
+        assertThat(okHere(env(), "config", "history", "crud.pool", "--limit", "1").out().lines()).hasSize(1);
 
         assertThat(ok(env(), "config", "rollback", "crud.pool", "--to-version", "1").out())
                 .contains("now version 3");
-        assertThat(JSON.readTree(ok(env(), "config", "get", "crud.pool").out()).get("max").asInt()).isEqualTo(10);
+        assertThat(JSON.readTree(okHere(env(), "config", "get", "crud.pool").out()).get("max").asInt()).isEqualTo(10);
 
-        ok(env(), "config", "set", "crud.pool", "{\"max\": 30}", "--scope", "prod");
+        okHere(env(), "config", "set", "crud.pool", "{\"max\": 30}", "--scope", "prod");
         JsonNode explain = json(CliProcess.run(env(), "config", "explain", "crud.pool", "--scope", "prod/ingest",
                 "--json"));
         assertThat(explain.get("consulted")).hasToString("[\"prod/ingest\",\"prod\",\"\"]");
         assertThat(explain.get("answeredBy").asText()).isEqualTo("prod");
         assertThat(ok(env(), "config", "explain", "crud.pool", "--scope", "prod/ingest").out())
                 .contains("answer     scope prod, version 1: {\"max\":30}");
-        assertThat(ok(env(), "config", "list", "crud.", "--scope", "prod/ingest").out()).contains("(from prod)");
+        assertThat(okHere(env(), "config", "list", "crud.", "--scope", "prod/ingest").out()).contains("(from prod)");
 
         assertThat(ok(env(), "config", "delete", "crud.pool", "--scope", "prod").out()).contains("deleted");
         Result again = CliProcess.run(env(), "config", "delete", "crud.pool", "--scope", "prod");
@@ -120,7 +128,7 @@ class ConfigCommandsIT {
         assertThat(r.err().lines().findFirst().orElseThrow())
                 .startsWith("pgdock: config key \"bad.json\": value is not valid JSON at line 2, column 7: ");
         assertThat(r.err()).contains("Try 'pgdock config set --help'").doesNotContain("\tat ");
-        assertThat(CliProcess.run(env(), "config", "get", "bad.json").exitCode()).isEqualTo(1);   // nothing written
+        assertThat(CliProcess.inProcess(env(), "config", "get", "bad.json").exitCode()).isEqualTo(1);   // nothing written
     }
 
     @Test
@@ -132,7 +140,7 @@ class ConfigCommandsIT {
 
     @Test
     void compareAndSetConflictIsExitOne() {
-        ok(env(), "config", "set", "cas.k", "1");
+        okHere(env(), "config", "set", "cas.k", "1");
         Result r = CliProcess.run(env(), "config", "set", "cas.k", "2", "--expect-version", "5");
         assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
         assertThat(r.err()).startsWith("pgdock: config key \"cas.k\"").contains("version 5").hasLineCount(1);
@@ -142,12 +150,12 @@ class ConfigCommandsIT {
     void valueFromStdinAndAsString() {
         Result r = CliProcess.runWithInput(env(), "[1, 2.50, \"x\"]", "config", "set", "stdin.k", "--file", "-");
         assertThat(r.exitCode()).as("%s", r).isZero();
-        assertThat(ok(env(), "config", "get", "stdin.k").out().replaceAll("\\s", "")).isEqualTo("[1,2.50,\"x\"]");
-        ok(env(), "config", "set", "stdin.s", "--string", "not {json");
-        assertThat(ok(env(), "config", "get", "stdin.s").out()).isEqualTo("\"not {json\"\n");
+        assertThat(okHere(env(), "config", "get", "stdin.k").out().replaceAll("\\s", "")).isEqualTo("[1,2.50,\"x\"]");
+        okHere(env(), "config", "set", "stdin.s", "--string", "not {json");
+        assertThat(okHere(env(), "config", "get", "stdin.s").out()).isEqualTo("\"not {json\"\n");
         Result line = CliProcess.runWithInput(env(), "a line\n", "config", "set", "stdin.line", "--string", "--file", "-");
         assertThat(line.exitCode()).as("%s", line).isZero();
-        assertThat(ok(env(), "config", "get", "stdin.line").out()).isEqualTo("\"a line\"\n");
+        assertThat(okHere(env(), "config", "get", "stdin.line").out()).isEqualTo("\"a line\"\n");
     }
 
     @Test
@@ -173,9 +181,9 @@ class ConfigCommandsIT {
     @Test
     void exportImportRoundTripWithoutProgressOffATerminal(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
-        ok(envWithKeys(), "config", "set", "trip.a", "{\"n\": 1}");
-        ok(envWithKeys(), "config", "set", "trip.b", "[true, null]");
-        ok(envWithKeys(), "config", "set", "trip.pw", "\"s3cret\"", "--secret");
+        okHere(envWithKeys(), "config", "set", "trip.a", "{\"n\": 1}");
+        okHere(envWithKeys(), "config", "set", "trip.b", "[true, null]");
+        okHere(envWithKeys(), "config", "set", "trip.pw", "\"s3cret\"", "--secret");
         Path file = dir.resolve("backup.json");
 
         Result export = ok(envWithKeys(), "config", "export", "trip.", "--output", file.toString());
@@ -204,12 +212,12 @@ class ConfigCommandsIT {
         assertThat(again.out()).contains("0 added, 0 changed, 3 unchanged");
 
         // A conflicting value fails in the default mode, naming the key, and is replaced with --mode overwrite.
-        ok(envWithKeys(), "config", "set", "trip.a", "{\"n\": 2}", "--scope", "restored");
+        okHere(envWithKeys(), "config", "set", "trip.a", "{\"n\": 2}", "--scope", "restored");
         Result conflict = CliProcess.run(envWithKeys(), "config", "import", file.toString(), "--scope", "restored");
         assertThat(conflict.exitCode()).as("%s", conflict).isEqualTo(1);
         assertThat(conflict.err()).contains("trip.a").hasLineCount(1);
-        ok(envWithKeys(), "config", "import", file.toString(), "--scope", "restored", "--mode", "overwrite");
-        assertThat(ok(env(), "config", "get", "trip.a", "--scope", "restored").out().replaceAll("\\s", ""))
+        okHere(envWithKeys(), "config", "import", file.toString(), "--scope", "restored", "--mode", "overwrite");
+        assertThat(okHere(env(), "config", "get", "trip.a", "--scope", "restored").out().replaceAll("\\s", ""))
                 .isEqualTo("{\"n\":1}");
     }
 
@@ -228,7 +236,7 @@ class ConfigCommandsIT {
     @Test
     void exportDrawsAProgressBarOnATerminalOnly() {
         for (int i = 0; i < 3; i++) {
-            ok(env(), "config", "set", "bar.k" + i, Integer.toString(i));
+            okHere(env(), "config", "set", "bar.k" + i, Integer.toString(i));
         }
         // In this JVM, with the error stream taken for a terminal: the bar is drawn, then cleared.
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
@@ -260,7 +268,7 @@ class ConfigCommandsIT {
 
     @Test
     void watchSeesAChangeMadeByAnotherProcess() throws Exception {
-        ok(env(), "config", "set", "watch.before", "1");
+        okHere(env(), "config", "set", "watch.before", "1");
         long position;
         try (var c = PG.dataSource().getConnection(); var s = c.createStatement();
                 var rs = s.executeQuery("SELECT max(id) FROM ops.config_history")) {

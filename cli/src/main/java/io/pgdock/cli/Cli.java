@@ -1,0 +1,192 @@
+package io.pgdock.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pgdock.config.ConfigSecretException;
+import io.pgdock.config.InvalidConfigException;
+import io.pgdock.core.ConnectionFailedException;
+import io.pgdock.core.InvalidConnectionSpecException;
+import io.pgdock.datasource.UnknownTargetException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * One run of the command line: the environment and streams it was given, the picocli set-up, and how failures become
+ * one line on stderr and an exit code.
+ *
+ * <p><b>Thread safety.</b> One instance serves one run, on one thread (a watch's listener thread only hands events to
+ * it through a queue).
+ */
+final class Cli {
+
+    /**
+     * Strict JSON (RFC 8259), nothing after the value; numbers kept exact, scale included ({@code 2.50} stays
+     * {@code 2.50}), and as long as the store allows (its limits on nesting and size are checked by the store).
+     */
+    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNumberLength(200_000).maxNestingDepth(2_000).build())
+                    .build())
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
+
+    final Map<String, String> env;
+    final InputStream in;
+    final PrintStream out;
+    final PrintStream err;
+    final boolean terminal;
+
+    Cli(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, boolean terminal) {
+        this.env = env;
+        this.in = in;
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    int run(String... args) {
+        CommandLine cmd = commandLine(new RootCommand(this));
+        return cmd.execute(args);
+    }
+
+    CommandLine commandLine(Object root) {
+        CommandLine cmd = new CommandLine(root);
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        cmd.registerConverter(Duration.class, Durations::parse);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        cmd.setParameterExceptionHandler(this::usageError);
+        cmd.setExecutionExceptionHandler((e, command, parseResult) -> failure(e, command));
+        return cmd;
+    }
+
+    /** A command line picocli refused, or a command found a bad argument: one line, a hint, exit 2. */
+    private int usageError(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        err.println("pgdock: " + firstLine(e.getMessage()));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return PgdockCli.USAGE;
+    }
+
+    /** A command failed: one line on stderr (the stack trace too with --verbose), exit 1 or, for bad input, 2. */
+    private int failure(Exception e, CommandLine command) {
+        boolean usage = isUsage(e);
+        err.println("pgdock: " + message(e));
+        if (command.getCommand() instanceof CliCommand c && c.verbose) {
+            e.printStackTrace(err);
+        }
+        if (usage) {
+            err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+        }
+        err.flush();
+        return usage ? PgdockCli.USAGE : PgdockCli.FAILURE;
+    }
+
+    /** Bad input from the command line or the environment, found once a command ran. */
+    static boolean isUsage(Exception e) {
+        return e instanceof UsageException || e instanceof InvalidConnectionSpecException
+                || e instanceof InvalidConfigException || e instanceof UnknownTargetException;
+    }
+
+    static String message(Exception e) {
+        if (e instanceof ConnectionFailedException c) {
+            return "cannot connect (" + c.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + "): " + firstLine(c.getMessage());
+        }
+        if (e instanceof InvalidConfigException && e.getMessage() != null && e.getMessage().contains("\n")) {
+            // An import refusal lists one problem a line; on the one line of an error they are separated by "; ".
+            List<String> lines = e.getMessage().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            return lines.get(0) + " " + String.join("; ", lines.subList(1, lines.size()));
+        }
+        if (e instanceof ConfigSecretException s && s.problem() == ConfigSecretException.Problem.NO_KEY_PROVIDER) {
+            return firstLine(s.getMessage()) + " (set PGDOCK_CONFIG_KEYS to read secrets)";
+        }
+        if (e instanceof UsageException || e instanceof CliFailure || e instanceof io.pgdock.core.PgdockException
+                || e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+            String m = firstLine(e.getMessage());
+            return m.isEmpty() ? e.getClass().getSimpleName() : m;
+        }
+        return "unexpected " + e.getClass().getName() + ": " + firstLine(e.getMessage())
+                + " (run with --verbose for the stack trace)";
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        return (nl < 0 ? message : message.substring(0, nl)).strip();
+    }
+
+    /**
+     * Parses strict JSON, refusing bad input with the line and column of the first error.
+     *
+     * @param what what the text is, for the message (for example {@code config key "a": value})
+     */
+    static JsonNode parseJson(String what, String text) {
+        return parseJson(what, text, false);
+    }
+
+    /**
+     * As {@link #parseJson(String, String)}; for a {@code secret}, the message has the position but not Jackson's
+     * description of the problem, which can quote the text (an unquoted password, say).
+     */
+    static JsonNode parseJson(String what, String text, boolean secret) {
+        try {
+            JsonNode node = JSON.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw new UsageException(what + " is empty; give a JSON value (or use --string for text)");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new UsageException(what + " is not valid JSON" + Cli.position(e) + ": "
+                    + (secret ? "details not shown for a secret (text needs --string or JSON quotes)" : problem(e)));
+        }
+    }
+
+    /** Jackson's description of a syntax error, without its reference to the source (which could show a secret). */
+    static String problem(JsonProcessingException e) {
+        String m = firstLine(e.getOriginalMessage());
+        int source = m.indexOf("[Source");
+        if (source >= 0) {
+            m = m.substring(0, source);
+            m = m.endsWith("at ") ? m.substring(0, m.length() - 3) : m;
+            m = m.strip();
+            m = m.endsWith("(start marker") ? m.substring(0, m.length() - "(start marker".length()).strip() : m;
+        }
+        return m;
+    }
+
+    static String position(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+
+    /** Writes one JSON document on one line. */
+    void printJson(Object document) {
+        try {
+            out.println(JSON.writeValueAsString(document));
+            out.flush();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON output: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.pgdock.cli;
+
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Storage;
+import io.pgdock.core.StorageOptions;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every command that runs has: {@code --help}, {@code --version}, {@code --verbose}, and the connection options.
+ * A command implements {@link #run(Cli)}; failures are thrown and turned into one line and an exit code by
+ * {@link Cli}.
+ */
+@Command(mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class, sortOptions = false)
+abstract class CliCommand implements Callable<Integer> {
+
+    /** The connect timeout used when neither --connect-timeout nor the URL's connectTimeout sets one. */
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--url", paramLabel = "URL", order = 100,
+            description = "postgresql:// or jdbc:postgresql:// URL; default: PGDOCK_URL, PGDOCK_*, PG* variables. "
+                    + "Prefer PGDOCK_PASSWORD for the password (a URL shows in ps).")
+    String url;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", order = 101,
+            description = "Connect timeout when the URL sets none (default: 5s).")
+    Duration connectTimeout;
+
+    @Option(names = {"-v", "--verbose"}, order = 102, description = "Print the stack trace of a failure too.")
+    boolean verbose;
+
+    @Override
+    public final Integer call() throws Exception {
+        Cli cli = ((RootCommand) spec.root().userObject()).cli;
+        check(cli);
+        return run(cli);
+    }
+
+    /** Checks the command's input from the environment before anything connects; bad input throws. */
+    void check(Cli cli) {
+    }
+
+    abstract int run(Cli cli) throws Exception;
+
+    /** The connection: --url, else the environment; with the connect timeout and an application name set. */
+    final ConnectionSpec connection(Cli cli) {
+        ConnectionSpec s = url != null ? ConnectionSpec.parse(url) : ConnectionSpec.fromEnvironment(cli.env);
+        ConnectionSpec.Builder b = s.toBuilder();
+        if (connectTimeout != null || s.connectTimeout().isEmpty()) {
+            b.connectTimeout(timeout());
+        }
+        if (s.applicationName().isEmpty()) {
+            b.applicationName("pgdock-cli");
+        }
+        return b.build();
+    }
+
+    final Duration timeout() {
+        return connectTimeout != null ? connectTimeout : DEFAULT_CONNECT_TIMEOUT;
+    }
+
+    /** The storage, never migrating: a CLI changes the schema only when asked to ({@code pgdock migrate}). */
+    final Storage openStorage(Cli cli) {
+        ConnectionSpec s = connection(cli);
+        return Storage.open(s, StorageOptions.builder()
+                .autoMigrate(false)
+                .maximumPoolSize(2)
+                .connectionTimeout(s.connectTimeout().orElse(DEFAULT_CONNECT_TIMEOUT).plusSeconds(1))
+                .poolName("pgdock-cli")
+                .build());
+    }
+}

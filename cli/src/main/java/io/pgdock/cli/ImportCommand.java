@@ -1,0 +1,142 @@
+package io.pgdock.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgdock.config.ImportOptions;
+import io.pgdock.config.ImportOptions.ConflictMode;
+import io.pgdock.config.ImportResult;
+import io.pgdock.config.ImportResult.Action;
+import io.pgdock.core.Storage;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pgdock config import}: a pgdock-config document into the scope, in one transaction, with a progress bar (over
+ * the bytes read) on a terminal.
+ */
+@Command(name = "import", description = {"Import a pgdock-config document (from config export) into the scope, "
+        + "all entries or none.", "Existing keys with another value follow --mode."})
+final class ImportCommand extends ConfigWriteCommand {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The document, or '-' for stdin.")
+    String file;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "fail",
+            description = "For existing keys with another value: fail (the default), skip, overwrite or merge.")
+    ConflictMode mode;
+
+    @Option(names = "--dry-run", description = "Check and show what would change; write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--no-progress", description = "Draw no progress bar (none is drawn unless stderr is a terminal).")
+    boolean noProgress;
+
+    @Override
+    int run(Cli cli) throws IOException {
+        JsonNode document = read(cli);
+        ImportOptions.Builder options = ImportOptions.builder().onConflict(mode);
+        if (dryRun) {
+            options.dryRun();
+        }
+        ImportResult result;
+        try (Storage storage = openStorage(cli)) {
+            result = writer(cli, store(cli, storage)).importFrom(document, options.build());
+        }
+        if (json) {
+            ObjectNode o = Cli.JSON.createObjectNode().put("scope", result.scope()).put("dryRun", result.dryRun());
+            for (Action a : Action.values()) {
+                o.put(a.name().toLowerCase(java.util.Locale.ROOT), result.count(a));
+            }
+            for (ImportResult.Item item : result.items()) {
+                o.withArray("items").addObject().put("key", item.key()).put("action", item.action().name())
+                        .put("version", item.version());
+            }
+            if (result.items().isEmpty()) {
+                o.putArray("items");
+            }
+            cli.printJson(o);
+        } else {
+            cli.out.print(result.diff());
+            cli.out.println((result.dryRun() ? "dry run, nothing written: " : "imported into scope "
+                    + scopeName(result.scope()) + ": ") + result.count(Action.ADDED) + " added, "
+                    + result.count(Action.CHANGED) + " changed, " + result.count(Action.UNCHANGED) + " unchanged, "
+                    + result.count(Action.SKIPPED) + " skipped" + (result.dryRun() ? ", "
+                    + result.count(Action.CONFLICT) + " conflicts" : ""));
+        }
+        return PgdockCli.OK;
+    }
+
+    /** Parses the document, counting the bytes read for the progress bar; bad JSON is shown with its position. */
+    private JsonNode read(Cli cli) throws IOException {
+        long size = -1;
+        InputStream raw;
+        if (file.equals("-")) {
+            raw = cli.in;
+        } else {
+            Path path = Path.of(file);
+            try {
+                raw = Files.newInputStream(path);
+                size = Files.size(path);
+            } catch (NoSuchFileException e) {
+                throw new UsageException("cannot read " + file + ": no such file");
+            }
+        }
+        try (Progress progress = new Progress(cli.err, cli.terminal && !noProgress, Progress.width(cli.env), "bytes");
+                InputStream counted = new Counting(raw, progress, size)) {
+            JsonNode document = Cli.JSON.readTree(counted);
+            if (document == null || document.isMissingNode()) {
+                throw new UsageException(file + " is empty; expected a pgdock-config document");
+            }
+            return document;
+        } catch (JsonProcessingException e) {
+            throw new UsageException(file + " is not valid JSON" + Cli.position(e) + ": " + Cli.problem(e));
+        }
+    }
+
+    /** Counts what is read and shows it; closing it closes the stream unless it is stdin. */
+    private final class Counting extends FilterInputStream {
+        private final Progress progress;
+        private final long size;
+        private long read;
+
+        Counting(InputStream in, Progress progress, long size) {
+            super(in);
+            this.progress = progress;
+            this.size = size;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                progress.update(++read, size);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                read += n;
+                progress.update(read, size);
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!file.equals("-")) {
+                super.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package io.pgdock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgdock.cli.CliProcess.Result;
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Storage;
+import io.pgdock.core.StorageOptions;
+import io.pgdock.testing.PgdockExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The {@code config} commands, run as processes of the runnable jar against a real PostgreSQL. */
+class ConfigCommandsIT {
+
+    @RegisterExtension
+    static final PgdockExtension PG = PgdockExtension.create();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEYS = "k1:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
+
+    private static ConnectionSpec spec;
+
+    @BeforeAll
+    static void migrate() {
+        spec = PG.spec().toBuilder().schema("ops").build();
+        // The config store's tables, made by the library; MigrateCommandIT makes them with the CLI.
+        try (Storage ignored = Storage.open(spec, StorageOptions.builder().createSchema(true).build())) {
+            assertThat(ignored.schema()).isEqualTo("ops");
+        }
+    }
+
+    private static Map<String, String> env() {
+        return CliProcess.env(spec);
+    }
+
+    private static Map<String, String> envWithKeys() {
+        Map<String, String> env = new HashMap<>(env());
+        env.put("PGDOCK_CONFIG_KEYS", KEYS);
+        return env;
+    }
+
+    private static JsonNode json(Result r) throws Exception {
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.err()).as("%s", r).isEmpty();
+        return JSON.readTree(r.out());
+    }
+
+    private static Result ok(Map<String, String> env, String... args) {
+        Result r = CliProcess.run(env, args);
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.err()).as("%s", r).isEmpty();
+        return r;
+    }
+
+    /** As {@link #ok}, in this JVM: for set-up and follow-up reads (see {@link CliProcess#inProcess}). */
+    private static Result okHere(Map<String, String> env, String... args) {
+        Result r = CliProcess.inProcess(env, args);
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.err()).as("%s", r).isEmpty();
+        return r;
+    }
+
+    @Test
+    void setGetListHistoryRollbackExplainDelete() throws Exception {
+        ok(env(), "config", "set", "crud.pool", "{\"max\": 10, \"min\": 2}", "--reason", "first");
+        Result set = ok(env(), "config", "set", "crud.pool", "{\"max\": 20, \"min\": 2}", "--json");
+        assertThat(JSON.readTree(set.out()).get("version").asLong()).isEqualTo(2);
+        assertThat(JSON.readTree(set.out()).get("updatedBy").asText()).isEqualTo("cli:tester");
+
+        assertThat(JSON.readTree(ok(env(), "config", "get", "crud.pool").out()))
+                .isEqualTo(JSON.readTree("{\"max\": 20, \"min\": 2}"));
+        JsonNode got = json(CliProcess.run(env(), "config", "get", "crud.pool", "--pointer", "/max", "--json"));
+        assertThat(got.get("value").asInt()).isEqualTo(20);
+        assertThat(got.get("version").asLong()).isEqualTo(2);
+
+        assertThat(ok(env(), "config", "list", "crud.").out()).matches("crud\\.pool\\s+v2\\s+\\{\"max\":20,\"min\":2}\\n");
+        JsonNode list = json(CliProcess.run(env(), "config", "list", "crud.", "--json"));
+        assertThat(list.get("entries")).hasSize(1);
+        assertThat(list.get("entries").get(0).get("key").asText()).isEqualTo("crud.pool");
+
+        JsonNode history = json(CliProcess.run(env(), "config", "history", "crud.pool", "--json"));
+        assertThat(history.get("changes")).hasSize(2);
+        assertThat(history.get("changes").get(1).get("reason").asText()).isEqualTo("first");
+        assertThat(history.get("changes").get(1).get("after").get("max").asInt()).isEqualTo(10);
+        assertThat(okHere(env(), "config", "history", "crud.pool", "--limit", "1").out().lines()).hasSize(1);
+
+        assertThat(ok(env(), "config", "rollback", "crud.pool", "--to-version", "1").out())
+                .contains("now version 3");
+        assertThat(JSON.readTree(okHere(env(), "config", "get", "crud.pool").out()).get("max").asInt()).isEqualTo(10);
+
+        okHere(env(), "config", "set", "crud.pool", "{\"max\": 30}", "--scope", "prod");
+        JsonNode explain = json(CliProcess.run(env(), "config", "explain", "crud.pool", "--scope", "prod/ingest",
+                "--json"));
+        assertThat(explain.get("consulted")).hasToString("[\"prod/ingest\",\"prod\",\"\"]");
+        assertThat(explain.get("answeredBy").asText()).isEqualTo("prod");
+        assertThat(ok(env(), "config", "explain", "crud.pool", "--scope", "prod/ingest").out())
+                .contains("answer     scope prod, version 1: {\"max\":30}");
+        assertThat(okHere(env(), "config", "list", "crud.", "--scope", "prod/ingest").out()).contains("(from prod)");
+
+        assertThat(ok(env(), "config", "delete", "crud.pool", "--scope", "prod").out()).contains("deleted");
+        Result again = CliProcess.run(env(), "config", "delete", "crud.pool", "--scope", "prod");
+        assertThat(again.exitCode()).as("%s", again).isEqualTo(1);
+        assertThat(again.err()).isEqualTo("pgdock: config key \"crud.pool\" is not set (scope prod)\n");
+    }
+
+    @Test
+    void missingKeyIsExitOne() {
+        Result r = CliProcess.run(env(), "config", "get", "nothing.here");
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("pgdock: config key \"nothing.here\" is not set (scope (root))\n");
+    }
+
+    @Test
+    void invalidJsonIsAUsageErrorWithItsPosition() {
+        Result r = CliProcess.run(env(), "config", "set", "bad.json", "{\"a\": 1,\n \"b\": }");
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.err().lines().findFirst().orElseThrow())
+                .startsWith("pgdock: config key \"bad.json\": value is not valid JSON at line 2, column 7: ");
+        assertThat(r.err()).contains("Try 'pgdock config set --help'").doesNotContain("\tat ");
+        assertThat(CliProcess.inProcess(env(), "config", "get", "bad.json").exitCode()).isEqualTo(1);   // nothing written
+    }
+
+    @Test
+    void badKeyIsAUsageError() {
+        Result r = CliProcess.run(env(), "config", "set", "bad key", "1");
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.err().lines().findFirst().orElseThrow()).startsWith("pgdock: config key \"bad key\"");
+    }
+
+    @Test
+    void compareAndSetConflictIsExitOne() {
+        okHere(env(), "config", "set", "cas.k", "1");
+        Result r = CliProcess.run(env(), "config", "set", "cas.k", "2", "--expect-version", "5");
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
+        assertThat(r.err()).startsWith("pgdock: config key \"cas.k\"").contains("version 5").hasLineCount(1);
+    }
+
+    @Test
+    void valueFromStdinAndAsString() {
+        Result r = CliProcess.runWithInput(env(), "[1, 2.50, \"x\"]", "config", "set", "stdin.k", "--file", "-");
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(okHere(env(), "config", "get", "stdin.k").out().replaceAll("\\s", "")).isEqualTo("[1,2.50,\"x\"]");
+        okHere(env(), "config", "set", "stdin.s", "--string", "not {json");
+        assertThat(okHere(env(), "config", "get", "stdin.s").out()).isEqualTo("\"not {json\"\n");
+        Result line = CliProcess.runWithInput(env(), "a line\n", "config", "set", "stdin.line", "--string", "--file", "-");
+        assertThat(line.exitCode()).as("%s", line).isZero();
+        assertThat(okHere(env(), "config", "get", "stdin.line").out()).isEqualTo("\"a line\"\n");
+    }
+
+    @Test
+    void secretsAreRedactedUnlessShown() throws Exception {
+        ok(envWithKeys(), "config", "set", "sec.smtp", "{\"user\": \"ops\", \"password\": \"hunter2\"}", "--secret");
+
+        assertThat(ok(env(), "config", "get", "sec.smtp").out()).isEqualTo("\"***\"\n");
+        assertThat(ok(envWithKeys(), "config", "list", "sec.").out()).contains("\"***\"").doesNotContain("hunter2");
+        assertThat(ok(env(), "config", "history", "sec.smtp").out()).contains("\"***\"").doesNotContain("hunter2");
+        assertThat(ok(env(), "config", "export", "sec.").out()).contains("$pgdock_secret").doesNotContain("hunter2");
+
+        JsonNode shown = json(CliProcess.run(envWithKeys(), "config", "get", "sec.smtp", "--show-secrets", "--json"));
+        assertThat(shown.get("value").get("password").asText()).isEqualTo("hunter2");
+        assertThat(ok(envWithKeys(), "config", "list", "sec.", "--show-secrets").out()).contains("hunter2");
+        assertThat(ok(envWithKeys(), "config", "history", "sec.smtp", "--show-secrets").out()).contains("hunter2");
+
+        Result noKeys = CliProcess.run(env(), "config", "get", "sec.smtp", "--show-secrets");
+        assertThat(noKeys.exitCode()).as("%s", noKeys).isEqualTo(1);
+        assertThat(noKeys.err()).startsWith("pgdock: config key \"sec.smtp\"").contains("PGDOCK_CONFIG_KEYS")
+                .hasLineCount(1).doesNotContain("hunter2");
+    }
+
+    @Test
+    void exportImportRoundTripWithoutProgressOffATerminal(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        okHere(envWithKeys(), "config", "set", "trip.a", "{\"n\": 1}");
+        okHere(envWithKeys(), "config", "set", "trip.b", "[true, null]");
+        okHere(envWithKeys(), "config", "set", "trip.pw", "\"s3cret\"", "--secret");
+        Path file = dir.resolve("backup.json");
+
+        Result export = ok(envWithKeys(), "config", "export", "trip.", "--output", file.toString());
+        assertThat(export.out()).isEqualTo("exported 3 entries of scope (root) to " + file + "\n");
+        assertThat(export.err()).isEmpty();   // stderr is a file here: no progress bar
+        JsonNode document = JSON.readTree(Files.readString(file));
+        assertThat(document.get("format").asText()).isEqualTo("pgdock-config");
+        assertThat(document.get("entries")).hasSize(3);
+
+        Result dry = ok(envWithKeys(), "config", "import", file.toString(), "--scope", "restored", "--dry-run");
+        assertThat(dry.out()).contains("added     \"trip.a\" = {\"n\":1}").contains("dry run, nothing written: 3 added");
+        JsonNode imported = json(CliProcess.run(envWithKeys(), "config", "import", file.toString(), "--scope",
+                "restored", "--json"));
+        assertThat(imported.get("added").asInt()).isEqualTo(3);
+        assertThat(imported.get("dryRun").asBoolean()).isFalse();
+
+        JsonNode restored = json(CliProcess.run(envWithKeys(), "config", "get", "trip.pw", "--scope", "restored",
+                "--show-secrets", "--json"));
+        assertThat(restored.get("value").asText()).isEqualTo("s3cret");
+        assertThat(restored.get("scope").asText()).isEqualTo("restored");
+
+        // From stdin, again: nothing changes.
+        Result again = CliProcess.runWithInput(envWithKeys(), Files.readString(file), "config", "import", "-", "--scope",
+                "restored");
+        assertThat(again.exitCode()).as("%s", again).isZero();
+        assertThat(again.out()).contains("0 added, 0 changed, 3 unchanged");
+
+        // A conflicting value fails in the default mode, naming the key, and is replaced with --mode overwrite.
+        okHere(envWithKeys(), "config", "set", "trip.a", "{\"n\": 2}", "--scope", "restored");
+        Result conflict = CliProcess.run(envWithKeys(), "config", "import", file.toString(), "--scope", "restored");
+        assertThat(conflict.exitCode()).as("%s", conflict).isEqualTo(1);
+        assertThat(conflict.err()).contains("trip.a").hasLineCount(1);
+        okHere(envWithKeys(), "config", "import", file.toString(), "--scope", "restored", "--mode", "overwrite");
+        assertThat(okHere(env(), "config", "get", "trip.a", "--scope", "restored").out().replaceAll("\\s", ""))
+                .isEqualTo("{\"n\":1}");
+    }
+
+    @Test
+    void aRefusedImportListsEveryProblemOnOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("bad.json"), "{\"format\": \"pgdock-config\", \"version\": 1, "
+                + "\"entries\": [{\"key\": \"bad key\", \"value\": 1}, {\"key\": \"ok.k\", \"value\": 1, \"colour\": 2}]}");
+        Result r = CliProcess.run(env(), "config", "import", file.toString());
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        String first = r.err().lines().findFirst().orElseThrow();
+        assertThat(first).startsWith("pgdock: import into the root scope refused, nothing was imported: 2 problems: ")
+                .contains("bad key").contains("colour");
+        assertThat(r.err()).hasLineCount(2);   // the error, and the hint to --help
+    }
+
+    @Test
+    void exportDrawsAProgressBarOnATerminalOnly() {
+        for (int i = 0; i < 3; i++) {
+            okHere(env(), "config", "set", "bar.k" + i, Integer.toString(i));
+        }
+        // In this JVM, with the error stream taken for a terminal: the bar is drawn, then cleared.
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Map<String, String> env = new HashMap<>(env());
+        env.put("COLUMNS", "60");
+        int code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true).run("config", "export", "bar.");
+        assertThat(code).as(err.toString()).isZero();
+        String drawn = err.toString();
+        assertThat(drawn).startsWith("\r[").contains("100% 3/3 entries").endsWith("\r");
+        assertThat(drawn.strip()).doesNotContain("\n");
+        assertThat(out.toString()).contains("\"bar.k2\"").doesNotContain("entries\r");
+
+        err.reset();
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true).run("config", "export", "bar.", "--no-progress");
+        assertThat(code).isZero();
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void importOfInvalidJsonShowsThePosition(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("broken.json"), "{\"format\": \"pgdock-config\",\n\"entries\": [,]}");
+        Result r = CliProcess.run(env(), "config", "import", file.toString());
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).startsWith("pgdock: " + file + " is not valid JSON at line 2, column 13: ");
+    }
+
+    @Test
+    void watchSeesAChangeMadeByAnotherProcess() throws Exception {
+        okHere(env(), "config", "set", "watch.before", "1");
+        long position;
+        try (var c = PG.dataSource().getConnection(); var s = c.createStatement();
+                var rs = s.executeQuery("SELECT max(id) FROM ops.config_history")) {
+            rs.next();
+            position = rs.getLong(1);
+        }
+        // Resuming after the current position replays anything the watch could miss while it starts, so the
+        // change below is seen however the two processes interleave.
+        CliProcess.Running watch = CliProcess.start(env(), "", "config", "watch", "watch.", "--after",
+                Long.toString(position), "--count", "1", "--timeout", "60s", "--json");
+        ok(env(), "config", "set", "watch.k", "{\"v\": 1}", "--reason", "from another process");
+        Result r = watch.await();
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.out().lines()).hasSize(1);
+        JsonNode event = JSON.readTree(r.out());
+        assertThat(event.get("key").asText()).isEqualTo("watch.k");
+        assertThat(event.get("kind").asText()).isEqualTo("CREATE");
+        assertThat(event.get("value").get("v").asInt()).isEqualTo(1);
+        assertThat(event.get("reason").asText()).isEqualTo("from another process");
+        assertThat(event.get("position").asLong()).isGreaterThan(position);
+
+        Result timedOut = CliProcess.run(env(), "config", "watch", "watch.none.", "--count", "1", "--timeout", "1s");
+        assertThat(timedOut.exitCode()).as("%s", timedOut).isEqualTo(1);
+        assertThat(timedOut.err()).isEqualTo("pgdock: watch: saw 0 of 1 changes before the 1s timeout\n");
+    }
+}

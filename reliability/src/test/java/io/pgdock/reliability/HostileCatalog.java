@@ -13,7 +13,11 @@ import org.jdbi.v3.core.Jdbi;
  *
  * <p>Roles are cluster-wide and other test classes (or other builds on a shared server) create and drop their own, so
  * the role part covers the roles that could matter to an escalation: superusers, roles with CREATEROLE, CREATEDB,
- * REPLICATION or BYPASSRLS, and the members of each of those.
+ * REPLICATION or BYPASSRLS, and the members of each of those; and settings only for this database, for every role
+ * ({@code ALTER ... SET} with no role or for a privileged role).
+ *
+ * <p>ACLs are compared as their effective value (a NULL ACL as its default), so an explicit ACL equal to the default,
+ * as a GRANT and REVOKE leave behind, is no change.
  *
  * <p>Stateless; each call reads through its own handle.
  */
@@ -33,21 +37,22 @@ final class HostileCatalog {
     static Map<String, Object> snapshot(Jdbi admin, String storeSchema, String scope, String key) {
         return admin.withHandle(h -> {
             Map<String, Object> s = new LinkedHashMap<>();
-            s.put("schemas", list(h, "select nspname || ' owner=' || nspowner::regrole || ' acl=' || coalesce(nspacl::text, '') "
+            s.put("schemas", list(h, "select nspname || ' owner=' || nspowner::regrole || ' acl=' || coalesce(nspacl, acldefault('n', nspowner))::text "
                     + "from pg_namespace where nspname not like 'pg\\_temp\\_%' and nspname not like 'pg\\_toast\\_temp\\_%' "
                     + "order by 1"));
             s.put("relations", list(h, "select n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' acl='"
-                    + " || coalesce(c.relacl::text, '') from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                    + " || coalesce(c.relacl, acldefault('r', c.relowner))::text from pg_class c join pg_namespace n on n.oid = c.relnamespace "
                     + "where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%' "
                     + "order by 1"));
             s.put("functions", list(h, "select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) "
                     + "|| ') ' || md5(p.prosrc) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
                     + "where n.nspname not in ('pg_catalog', 'information_schema') order by 1"));
-            s.put("database", list(h, "select datname || ' acl=' || coalesce(datacl::text, '') || ' conn=' || datallowconn "
+            s.put("database", list(h, "select datname || ' acl=' || coalesce(datacl, acldefault('d', datdba))::text || ' conn=' || datallowconn "
                     + "from pg_database where datname = current_database()"));
             s.put("settings", list(h, "select coalesce(setrole::regrole::text, '-') || ' ' || setconfig::text "
-                    + "from pg_db_role_setting where setdatabase in (0, (select oid from pg_database "
-                    + "where datname = current_database())) order by 1"));
+                    + "from pg_db_role_setting where setdatabase = (select oid from pg_database "
+                    + "where datname = current_database()) or setrole = 0 or setrole in (select oid from pg_roles "
+                    + "where rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls) order by 1"));
             s.put("privilegedRoles", list(h, "select rolname || ' ' || rolsuper || rolcreaterole || rolcreatedb "
                     + "|| rolreplication || rolbypassrls from pg_roles "
                     + "where rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls order by 1"));

@@ -47,6 +47,11 @@ class HostileConnectionTest {
     }
 
     @AfterContainer
+    static void printOutcomes() {
+        HostileStrings.printOutcomes("HostileConnectionTest");
+    }
+
+    @AfterContainer
     static void dropDatabase() {
         if (db != null) {
             db.close();
@@ -68,6 +73,7 @@ class HostileConnectionTest {
     void schemaNamesAreQuotedOrRefused(@ForAll("shortHostile") String schema) throws Exception {
         Map<String, Object> before = HostileCatalog.snapshot(admin, null, null, null);
         Throwable refused = catchThrowable(() -> db.spec().toBuilder().schema(schema));
+        HostileStrings.count("schemaNamesAreQuotedOrRefused", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConnectionSpecException.class);
             assertThat(((InvalidConnectionSpecException) refused).source()).isEqualTo("schema");
@@ -100,6 +106,7 @@ class HostileConnectionTest {
         String schema = "s" + name;
         Map<String, Object> before = HostileCatalog.snapshot(admin, null, null, null);
         Throwable refused = catchThrowable(() -> Provisioning.of(role, schema, db.name()));
+        HostileStrings.count("provisionedNamesAreQuotedOrRefused", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConnectionSpecException.class);
             String source = ((InvalidConnectionSpecException) refused).source();
@@ -134,6 +141,7 @@ class HostileConnectionTest {
         Throwable refused = catchThrowable(() -> db.spec().toBuilder().applicationName(name));
         Throwable refusedInUrl = catchThrowable(() -> ConnectionSpec.parse("postgresql://u@h/d?ApplicationName="
                 + encode(name)));
+        HostileStrings.count("applicationNamesReachTheServerLiterallyOrAreRefused", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConnectionSpecException.class);
             assertClearMessage(refused, "applicationName", name);
@@ -170,6 +178,7 @@ class HostileConnectionTest {
                 || name.startsWith("logger")) {
             assertThat(refused).as("%s must be refused", name).isInstanceOf(InvalidConnectionSpecException.class);
         }
+        HostileStrings.count("urlParametersAreReadLiterallyOrRefused", refused != null);
         if (refused != null) {
             assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class);
             assertClearMessage(refused, "url parameter", roundTrips(name) ? name : "");
@@ -200,6 +209,7 @@ class HostileConnectionTest {
         Map<String, String> env = Map.of("PGDOCK_HOST", "db.example", "PGDOCK_DATABASE", "sales", "PGDOCK_USER", "app",
                 "PGDOCK_SCHEMA", value);
         Throwable refused = catchThrowable(() -> ConnectionSpec.fromEnvironment(env));
+        HostileStrings.count("environmentValuesAreReadLiterallyOrRefused", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConnectionSpecException.class);
             assertThat(((InvalidConnectionSpecException) refused).source()).isEqualTo("PGDOCK_SCHEMA");
@@ -214,6 +224,7 @@ class HostileConnectionTest {
         Throwable refused = catchThrowable(() -> TargetResolver.checkName(name));
         TargetResolver resolver = TargetResolver.environment(Map.of("PGDOCK_TARGET_WAREHOUSE_URL",
                 "postgresql://app@db.example/sales"));
+        HostileStrings.count("targetNamesAreCheckedBeforeTheyNameAVariable", refused != null);
         if (refused != null) {
             assertThat(refused).isExactlyInstanceOf(IllegalArgumentException.class);
             assertClearMessage(refused, "target name", name);

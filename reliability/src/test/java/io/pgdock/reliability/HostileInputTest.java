@@ -67,6 +67,11 @@ class HostileInputTest {
     }
 
     @AfterContainer
+    static void printOutcomes() {
+        HostileStrings.printOutcomes("HostileInputTest");
+    }
+
+    @AfterContainer
     static void closeStore() {
         if (storage != null) {
             storage.close();
@@ -96,6 +101,7 @@ class HostileInputTest {
         Throwable refused = catchThrowable(() -> store.put(key, value));
         Throwable refusedByFake = catchThrowable(() -> fake.put(key, value));
         assertThat(refusedByFake == null).as("the fake agrees on %s", key).isEqualTo(refused == null);
+        HostileStrings.count("keysAreRefusedOrStoredLiterally", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConfigException.class);
             assertClearMessage(refused, "config key", key);
@@ -124,6 +130,7 @@ class HostileInputTest {
         Throwable refused = catchThrowable(() -> store.list(prefix));
         Throwable refusedByFake = catchThrowable(() -> fake.list(prefix));
         assertThat(refusedByFake == null).as("the fake agrees on %s", prefix).isEqualTo(refused == null);
+        HostileStrings.count("prefixesSelectExactlyTheKeysThatStartWithThem", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConfigException.class);
             assertClearMessage(refused, "key prefix", prefix);
@@ -168,6 +175,7 @@ class HostileInputTest {
         Throwable refused = catchThrowable(() -> store.inScope(scope));
         Throwable refusedByFake = catchThrowable(() -> fake.inScope(scope));
         assertThat(refusedByFake == null).as("the fake agrees on %s", scope).isEqualTo(refused == null);
+        HostileStrings.count("scopesAreRefusedOrKeptApart", refused != null);
         if (refused != null) {
             assertThat(refused).isInstanceOf(InvalidConfigException.class);
             assertClearMessage(refused, "scope", scope);
@@ -197,6 +205,7 @@ class HostileInputTest {
         Throwable refused = catchThrowable(() -> store.put("ptr", value));
         Throwable refusedByFake = catchThrowable(() -> fake.put("ptr", value));
         assertThat(refusedByFake == null).as("the fake agrees on %s", name).isEqualTo(refused == null);
+        HostileStrings.count("memberNamesAreStoredLiterallyAndPointersReachThem", refused != null);
         if (refused != null) {
             // jsonb cannot hold U+0000 or an unpaired surrogate; anything else must be stored.
             assertThat(name.indexOf('\0') >= 0 || hasUnpairedSurrogate(name)).as("refused %s: %s", name, refused)
@@ -214,8 +223,18 @@ class HostileInputTest {
         assertThat(snapshot("", "ptr")).isEqualTo(before);
     }
 
+    /** Hostile text as it is, and as the tokens of a well-formed-looking pointer, and pointers into the document. */
+    @Provide
+    Arbitrary<String> pointers() {
+        return Arbitraries.oneOf(HostileStrings.hostile(),
+                HostileStrings.hostile().map(s -> "/" + s),
+                HostileStrings.hostile().list().ofMinSize(1).ofMaxSize(4).map(tokens -> "/" + String.join("/", tokens)),
+                Arbitraries.of("", "/", "//", "/a", "/a/b", "/a/b/1", "/a/b/01", "/a/b/-", "/a/b/2", "/~0~1", "/~1~0",
+                        "/0/0", "/0/00", "/'; drop table config_entry; --", "/%", "/_", "/a/b/1/x", "/a~", "/~"));
+    }
+
     @Property(tries = 300)
-    void pointersAreRefusedOrFollowRfc6901(@ForAll("hostile") String pointer) throws Exception {
+    void pointersAreRefusedOrFollowRfc6901(@ForAll("pointers") String pointer) throws Exception {
         JsonNode value = JSON.readTree("{\"a\": {\"b\": [10, 20]}, \"~/\": 1, \"\": {\"\": 2}, \"0\": [3], "
                 + "\"'; drop table config_entry; --\": 4, \"%\": 5, \"_\": 6}");
         store.put("doc", value);
@@ -229,6 +248,7 @@ class HostileInputTest {
         }
         Throwable refused = catchThrowable(() -> store.get("doc", pointer));
         Throwable refusedByFake = catchThrowable(() -> fake.get("doc", pointer));
+        HostileStrings.count("pointersAreRefusedOrFollowRfc6901", refused != null);
         if (expected == null) {
             for (Throwable t : new Throwable[] {refused, refusedByFake}) {
                 assertThat(t).as("malformed pointer %s", pointer).isInstanceOf(InvalidConfigException.class);

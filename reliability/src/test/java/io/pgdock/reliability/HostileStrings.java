@@ -22,7 +22,23 @@ final class HostileStrings {
     /** Characters valid in config keys, so that some generated keys are accepted and checked for literal storage. */
     private static final String KEY_CHARS = "abcXYZ019._-/:";
 
+    /** Outcomes per property ("refused" or "stored"), printed after each class for RELIABILITY.md. */
+    private static final java.util.Map<String, java.util.Map<String, Integer>> OUTCOMES =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+
     private HostileStrings() {
+    }
+
+    /** Counts one outcome of a property. */
+    static void count(String property, boolean refused) {
+        OUTCOMES.computeIfAbsent(property, p -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                .merge(refused ? "refused" : "accepted", 1, Integer::sum);
+    }
+
+    /** Prints and forgets the outcomes counted so far. */
+    static void printOutcomes(String testClass) {
+        OUTCOMES.forEach((property, counts) -> System.out.printf("RELIABILITY %s.%s: %s%n", testClass, property, counts));
+        OUTCOMES.clear();
     }
 
     /** Mixtures of fragments and key characters, including 10,000+ character strings now and then. */

@@ -630,7 +630,7 @@ public final class ConnectionSpec {
         /**
          * Sets the database name.
          *
-         * @param database not empty, at most 63 bytes in UTF-8
+         * @param database not empty, no NUL or unpaired surrogate, at most 63 bytes in UTF-8
          * @return this builder
          */
         public Builder database(String database) {
@@ -645,7 +645,7 @@ public final class ConnectionSpec {
         /**
          * Sets the role to log in as.
          *
-         * @param user not empty, at most 63 bytes in UTF-8
+         * @param user not empty, no NUL or unpaired surrogate, at most 63 bytes in UTF-8
          * @return this builder
          */
         public Builder user(String user) {
@@ -680,7 +680,8 @@ public final class ConnectionSpec {
 
         /**
          * Sets the schema sessions work in; {@code null} removes it. Any name is allowed except one with a double
-         * quote or a NUL character, or one longer than 63 bytes in UTF-8.
+         * quote, a NUL character or an unpaired surrogate (which has no UTF-8 form), or one longer than 63 bytes in
+         * UTF-8.
          *
          * @param schema the schema name
          * @return this builder

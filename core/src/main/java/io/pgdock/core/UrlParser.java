@@ -1,6 +1,9 @@
 package io.pgdock.core;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -14,6 +17,9 @@ import java.util.Set;
  */
 final class UrlParser {
     private static final String[] SCHEMES = {"jdbc:postgresql://", "postgresql://", "postgres://"};
+
+    /** What a parameter name looks like; other names are shown as bad values are. */
+    private static final java.util.regex.Pattern PLAIN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private UrlParser() {
     }
@@ -131,7 +137,8 @@ final class UrlParser {
             }
             int eq = pair.indexOf('=');
             String name = decode(eq >= 0 ? pair.substring(0, eq) : pair, source + " parameter name", true);
-            String at = source + " parameter " + name;
+            // A name that does not look like one is shown quoted, escaped and cut, as any bad value is.
+            String at = source + " parameter " + (PLAIN_NAME.matcher(name).matches() ? name : Values.show(name));
             boolean secret = name.equals("password");
             String value = eq >= 0 ? decode(pair.substring(eq + 1), at, !secret) : "";
             String canonical = canonicalName(name);
@@ -214,7 +221,10 @@ final class UrlParser {
         return -1;
     }
 
-    /** Percent-decodes as UTF-8; a plus stays a plus. */
+    /**
+     * Percent-decodes as UTF-8; a plus stays a plus. Strict: escapes that do not form UTF-8 (such as {@code %FF}) are
+     * refused rather than turned into U+FFFD, so the value used is always the value written.
+     */
     private static String decode(String s, String source, boolean showValue) {
         if (s.indexOf('%') < 0) {
             return s;
@@ -232,11 +242,23 @@ final class UrlParser {
                 out.write(hi * 16 + lo);
                 i += 2;
             } else {
-                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                int end = Character.isHighSurrogate(c) && i + 1 < s.length()
+                        && Character.isLowSurrogate(s.charAt(i + 1)) ? i + 2 : i + 1;
+                byte[] bytes = s.substring(i, end).getBytes(StandardCharsets.UTF_8);
                 out.write(bytes, 0, bytes.length);
+                i = end - 1;
             }
         }
-        return out.toString(StandardCharsets.UTF_8);
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(out.toByteArray()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidConnectionSpecException(source, "is not UTF-8 once percent-decoded"
+                    + (showValue ? ": " + Values.show(s) : " (value not shown)"));
+        }
     }
 
     /** Percent-encodes everything but unreserved characters, for URLs we print. */

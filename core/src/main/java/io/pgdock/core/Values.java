@@ -30,8 +30,8 @@ final class Values {
     }
 
     /**
-     * Checks a name the server stores as an identifier (database, role, schema): not empty, no NUL, at most 63 bytes in
-     * UTF-8, so the server never silently truncates it.
+     * Checks a name the server stores as an identifier (database, role, schema): not empty, no NUL, no unpaired
+     * surrogate (it has no UTF-8 form), at most 63 bytes in UTF-8, so the server never silently truncates or changes it.
      */
     static String checkIdentifier(String source, String value) {
         if (value == null) {
@@ -45,8 +45,8 @@ final class Values {
     }
 
     /**
-     * What is wrong with a name the server stores as an identifier, or null if nothing: empty, a NUL character, or
-     * more than 63 bytes in UTF-8 (the server would silently truncate it). Callers word the exception.
+     * What is wrong with a name the server stores as an identifier, or null if nothing: empty, a NUL character, an
+     * unpaired surrogate, or more than 63 bytes in UTF-8 (the server would silently truncate it). Callers word the exception.
      */
     static String identifierProblem(String value) {
         if (value.isEmpty()) {
@@ -55,12 +55,30 @@ final class Values {
         if (value.indexOf('\0') >= 0) {
             return "must not contain a NUL character, but was " + show(value);
         }
+        int surrogate = unpairedSurrogate(value);
+        if (surrogate >= 0) {
+            return "must be valid Unicode (UTF-8 would turn the unpaired surrogate at index " + surrogate
+                    + " into '?'), but was " + show(value);
+        }
         int bytes = utf8Length(value);
         if (bytes > MAX_IDENTIFIER_BYTES) {
             return "must be at most " + MAX_IDENTIFIER_BYTES + " bytes in UTF-8 (PostgreSQL would truncate it), but was "
                     + bytes + " bytes: " + show(value);
         }
         return null;
+    }
+
+    /** The index of the first unpaired surrogate in {@code value}, or -1. */
+    static int unpairedSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -395,4 +395,50 @@ class ConnectionSpecTest {
                 .option("tcpKeepAlive", "true")
                 .build();
     }
+
+    /** Found by the reliability suite's fuzzing (HostileConnectionTest). */
+    @Nested
+    class HostileText {
+        @Test
+        void anUnpairedSurrogateInANameIsRefusedNotTurnedIntoAQuestionMark() {
+            assertThatThrownBy(() -> ConnectionSpec.builder().schema("s\uD800"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessage("schema: must be valid Unicode (UTF-8 would turn the unpaired surrogate at index 1 into "
+                            + "'?'), but was \"s\\ud800\"");
+            assertThatThrownBy(() -> ConnectionSpec.builder().user("\uDC00u"))
+                    .hasMessageContaining("user: must be valid Unicode");
+            assertThat(ConnectionSpec.builder().schema("s\uD83D\uDE00").schema("s\uD83D\uDE00")).isNotNull();
+        }
+
+        @Test
+        void messagesEscapeUnpairedSurrogates() {
+            assertThatThrownBy(() -> ConnectionSpec.builder().applicationName("a\uD800"))
+                    .hasMessageEndingWith("but was \"a\\ud800\"");
+        }
+
+        @Test
+        void percentEscapesMustFormUtf8() {
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u@h/d?currentSchema=a%FFb"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessage("url parameter currentSchema: is not UTF-8 once percent-decoded: \"a%FFb\"");
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u:p%C3@h/d"))
+                    .hasMessage("url password: is not UTF-8 once percent-decoded (value not shown)");
+        }
+
+        @Test
+        void characterOutsideTheBmpNextToAPercentEscapeIsKept() {
+            assertThat(ConnectionSpec.parse("postgresql://u@h/d?currentSchema=%41\uD83D\uDE00").schema())
+                    .contains("A\uD83D\uDE00");
+        }
+
+        @Test
+        void anOddParameterNameIsShownBounded() {
+            String name = "x'".repeat(5_000);
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u@h/d?" + name + "=1"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("url parameter \"x'x'")
+                    .hasMessageContaining("(10000 characters)")
+                    .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(1_000));
+        }
+    }
 }

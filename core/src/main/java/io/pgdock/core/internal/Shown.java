@@ -8,7 +8,8 @@ public final class Shown {
     }
 
     /**
-     * A value as it should appear in an error message: quoted, control characters escaped, long values cut.
+     * A value as it should appear in an error message: quoted, control characters and unpaired surrogates escaped (so
+     * the message prints the same in any log or terminal), long values cut.
      */
     public static String show(String value) {
         if (value == null) {
@@ -25,7 +26,10 @@ public final class Shown {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (Character.isISOControl(c)) {
+                    if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                            && Character.isLowSurrogate(value.charAt(i + 1))) {
+                        out.append(c).append(value.charAt(++i));
+                    } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

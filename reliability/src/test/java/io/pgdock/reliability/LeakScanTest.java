@@ -28,9 +28,14 @@ import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetResolver;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.cli.PgdockCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Base64;
@@ -339,6 +344,99 @@ class LeakScanTest {
         capture.assertClean("watched events", seen.toString());
     }
 
+    /**
+     * The ops command line, run in this process (so its log lines are captured too) against the server that checks
+     * passwords: the password in the environment and in a URL, secrets written, read, listed, exported, imported,
+     * watched and explained, a wrong password, a server that is down and a bad URL, each with and without
+     * {@code --json} and {@code --verbose}. Only {@code --show-secrets} may print a secret, and it is not used here.
+     */
+    @Test
+    void theCommandLineTool() throws Exception {
+        Provisioning.forRuntime(runtime).apply(server.adminSpec());
+        String url = "postgresql://leak_app@localhost:" + server.port() + "/postgres?currentSchema=leak";
+        Map<String, String> env = Map.of("PGDOCK_URL", url, "PGDOCK_PASSWORD", PASSWORD,
+                "PGDOCK_CONFIG_KEYS", "k1:" + KEY_TEXT, "PGDOCK_ADMIN_URL", server.adminSpec().toString(),
+                "PGDOCK_TARGET_SMTP_URL", url, "PGDOCK_TARGET_SMTP_PASSWORD", PASSWORD);
+        Map<String, String> wrongPassword = new HashMap<>(env);
+        wrongPassword.put("PGDOCK_PASSWORD", NEW_PASSWORD);
+        String passwordInUrl = "postgresql://leak_app:" + java.net.URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8)
+                + "@localhost:" + server.port() + "/postgres?currentSchema=leak";
+        Path exported = Files.createTempFile("leak-export", ".json");
+        try {
+            List<List<String>> commands = List.of(
+                    List.of("provision", "--print-sql"),
+                    List.of("provision"),
+                    List.of("migrate", "--print-sql"),
+                    List.of("migrate"),
+                    List.of("config", "set", "smtp.password", "--secret", "--string", SECRET),
+                    List.of("config", "set", "db", "{\"password\": \"" + OTHER_SECRET + "\"}", "--secret"),
+                    List.of("config", "set", "bad", "{\"password\": \"" + SECRET + "\",", "--secret"),
+                    List.of("config", "set", "smtp.password", "--secret", "--string", SECRET, "--expect-version", "1"),
+                    List.of("config", "get", "smtp.password"),
+                    List.of("config", "get", "db", "--pointer", "/password", "--json"),
+                    List.of("config", "list", "", "--json"),
+                    List.of("config", "list"),
+                    List.of("config", "history", "smtp.password"),
+                    List.of("config", "history", "db", "--json"),
+                    List.of("config", "explain", "smtp.password", "--json"),
+                    List.of("config", "export", "-o", exported.toString()),
+                    List.of("config", "export", "--json"),
+                    List.of("config", "import", exported.toString(), "--scope", "staging", "--dry-run", "--json"),
+                    List.of("config", "import", exported.toString(), "--scope", "staging"),
+                    List.of("config", "import", exported.toString(), "--scope", "staging", "--verbose"),
+                    List.of("config", "watch", "smtp.", "--after", "0", "--count", "2", "--timeout", "30s", "--json"),
+                    List.of("config", "rollback", "smtp.password", "--to-version", "1"),
+                    List.of("health", "--target", "smtp", "--json"),
+                    List.of("config", "get", "smtp.password", "--verbose", "--url", passwordInUrl),
+                    List.of("config", "get", "smtp.password", "--url", passwordInUrl + "&bogus=1"),
+                    List.of("health", "--url", "postgresql://leak_app:" + java.net.URLEncoder.encode(PASSWORD,
+                            StandardCharsets.UTF_8) + "@localhost:1/postgres?currentSchema=leak", "--verbose"));
+            Map<String, Integer> exitCodes = new HashMap<>();
+            for (List<String> command : commands) {
+                // provision sets the role's password, so it is not run with the wrong one.
+                for (Map<String, String> environment : command.get(0).equals("provision") ? List.of(env)
+                        : List.of(env, wrongPassword)) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    ByteArrayOutputStream err = new ByteArrayOutputStream();
+                    int code = PgdockCli.execute(environment, new PrintStream(out, true, StandardCharsets.UTF_8),
+                            new PrintStream(err, true, StandardCharsets.UTF_8), command.toArray(String[]::new));
+                    String where = "pgdock " + String.join(" ", command)
+                            + (environment == env ? "" : " (wrong password)");
+                    exitCodes.put(where, code);
+                    assertNoSecretIn(where + ": stdout", out.toString(StandardCharsets.UTF_8));
+                    assertNoSecretIn(where + ": stderr", err.toString(StandardCharsets.UTF_8));
+                }
+            }
+            capture.assertClean("the exported file", Files.readString(exported));
+            // The scenarios did real work and failed where they should: the secrets were stored and read back, ...
+            ConfigStore store = ConfigStore.postgres(cliStorage(), ConfigOptions.builder()
+                    .keys(KeyProvider.fromEnvironment(env)).build());
+            assertThat(store.get("smtp.password", String.class)).contains(SECRET);
+            assertThat(store.inScope("staging").get("db", "/password", String.class)).contains(OTHER_SECRET);
+            // ... a wrong password, a server that is down and bad input failed, with their exit codes.
+            assertThat(exitCodes).containsEntry("pgdock config get smtp.password", PgdockCli.OK)
+                    .containsEntry("pgdock config get smtp.password (wrong password)", PgdockCli.FAILURE)
+                    .containsEntry("pgdock config export --json", PgdockCli.OK)
+                    .containsEntry("pgdock health --target smtp --json", PgdockCli.OK)
+                    .containsEntry("pgdock " + String.join(" ", commands.get(6)), PgdockCli.USAGE)
+                    .containsEntry("pgdock " + String.join(" ", commands.get(24)), PgdockCli.USAGE)
+                    .containsEntry("pgdock " + String.join(" ", commands.get(25)), PgdockCli.FAILURE);
+        } finally {
+            Files.deleteIfExists(exported);
+        }
+    }
+
+    private static Storage cliStorage;
+
+    /** Storage as the runtime role, in the schema the command line's scenario uses. */
+    private static synchronized Storage cliStorage() {
+        if (cliStorage == null) {
+            cliStorage = Storage.open(runtime, StorageOptions.builder().autoMigrate(false).maximumPoolSize(1)
+                    .minimumIdle(0).build());
+        }
+        return cliStorage;
+    }
+
     @Test
     void keyProvidersDoNotEchoKeyMaterial() {
         String shortKey = Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(KEY, 31));
@@ -370,6 +468,9 @@ class LeakScanTest {
     static void closeStorage() {
         if (storage != null) {
             storage.close();
+        }
+        if (cliStorage != null) {
+            cliStorage.close();
         }
     }
 

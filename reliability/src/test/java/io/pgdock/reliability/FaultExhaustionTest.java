@@ -57,7 +57,7 @@ class FaultExhaustionTest {
 
     @AfterEach
     void nothingLeftBehind() {
-        awaitTrue(() -> "no library session left on the server: " + pg.pids("pgdock-rel-"), WAIT,
+        awaitTrue(() -> "no library session left on the server:" + pg.describeSessions("pgdock-rel-"), WAIT,
                 () -> pg.sessions(FaultServer.STORAGE_APP) + pg.sessions(FaultServer.FACTORY_APP) == 0);
     }
 

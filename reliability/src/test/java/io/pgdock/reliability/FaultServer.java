@@ -69,9 +69,12 @@ final class FaultServer implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(20)).build();
     }
 
-    /** A new superuser connection to {@code database}, application name {@code pgdock-rel-admin}; caller closes. */
+    /**
+     * A new superuser connection to {@code database}, application name {@code pgdock-test-admin} (outside the
+     * library's prefix {@code pgdock-rel-}); the caller closes it.
+     */
     Connection admin(String database) throws SQLException {
-        ConnectionSpec spec = server.adminSpec().toBuilder().database(database).applicationName("pgdock-rel-admin")
+        ConnectionSpec spec = server.adminSpec().toBuilder().database(database).applicationName("pgdock-test-admin")
                 .connectTimeout(Duration.ofSeconds(2)).build();
         Properties props = spec.driverProperties();
         return DriverManager.getConnection(spec.jdbcUrl(), props);
@@ -120,6 +123,23 @@ final class FaultServer implements AutoCloseable {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);
         }
         return pids;
+    }
+
+    /** The sessions whose {@code application_name} starts with {@code prefix}, described for a failure message. */
+    String describeSessions(String prefix) {
+        String sql = "select pid, application_name, state, backend_start, left(query, 80) from pg_stat_activity"
+                + " where application_name like '" + prefix.replace("'", "''") + "%' order by pid";
+        StringBuilder b = new StringBuilder();
+        try (Connection c = admin("postgres"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                b.append("\n  pid ").append(rs.getInt(1)).append(' ').append(rs.getString(2)).append(' ')
+                        .append(rs.getString(3)).append(" since ").append(rs.getString(4)).append(": ")
+                        .append(rs.getString(5));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+        return b.toString();
     }
 
     /**

@@ -54,7 +54,7 @@ class FaultTerminateTest {
 
                 awaitTrue("every library session idle for over 600 ms (past HikariCP's 500 ms bypass window)", WAIT,
                         () -> pg.queryLong("postgres", "select count(*) from pg_stat_activity where application_name"
-                                + " like 'pgdock-rel-%' and application_name <> 'pgdock-rel-admin'"
+                                + " like 'pgdock-rel-%'"
                                 + " and query not like '%txid_current_snapshot%'" // the listener beats every 500 ms
                                 + " and (state <> 'idle' or state_change > now() - interval '600 ms')") == 0);
                 List<Integer> storageSessions = pg.pids(FaultServer.STORAGE_APP);

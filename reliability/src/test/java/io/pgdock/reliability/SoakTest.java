@@ -24,7 +24,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,8 +61,9 @@ class SoakTest {
     private final Map<String, AtomicLong> ops = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
     private final Map<String, Set<Long>> ackedVersions = new ConcurrentHashMap<>();
-    private final Set<Long> ackedRows = ConcurrentHashMap.newKeySet();
-    private final Set<Long> ackedBorrows = ConcurrentHashMap.newKeySet();
+    /** Acknowledged ids, as bits (ids come from one counter), so that millions of them take a few MiB. */
+    private final AckedIds ackedRows = new AckedIds();
+    private final AckedIds ackedBorrows = new AckedIds();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
 
@@ -130,16 +131,11 @@ class SoakTest {
                 }
 
                 assertThat(errors).as("failed calls (CAS conflicts excluded)").isEmpty();
-                assertSameIds(storage.jdbi().withHandle(h -> h.createQuery("select id from events order by id")
-                        .mapTo(Long.class).list()), ackedRows, "storage rows");
-                try (Connection c = pg.admin(FaultServer.TARGET_DATABASE);
-                        PreparedStatement s = c.prepareStatement("select id from borrows order by id");
-                        ResultSet rs = s.executeQuery()) {
-                    List<Long> found = new ArrayList<>();
-                    while (rs.next()) {
-                        found.add(rs.getLong(1));
-                    }
-                    assertSameIds(found, ackedBorrows, "factory rows");
+                try (Connection c = storage.dataSource().getConnection()) {
+                    assertSameIds(c, "events", ackedRows, "storage rows");
+                }
+                try (Connection c = pg.admin(FaultServer.TARGET_DATABASE)) {
+                    assertSameIds(c, "borrows", ackedBorrows, "factory rows");
                 }
                 assertThat(storage.health().pool().active()).as("storage connections still lent").isZero();
                 assertThat(factory.targets()).extracting(TargetStatus::pool)
@@ -159,12 +155,10 @@ class SoakTest {
                     });
             figures.put("acknowledged config versions",
                     ackedVersions.values().stream().mapToInt(Set::size).sum());
-            figures.put("acknowledged storage rows", ackedRows.size());
-            figures.put("acknowledged factory rows", ackedBorrows.size());
+            figures.put("acknowledged storage rows", ackedRows.count());
+            figures.put("acknowledged factory rows", ackedBorrows.count());
             // The records of acknowledged writes are the test's, not the library's: drop them before measuring.
             ackedVersions.clear();
-            ackedRows.clear();
-            ackedBorrows.clear();
             long heapAtEnd = heapAfterGc();
 
             figures.put("seconds", seconds);
@@ -263,7 +257,7 @@ class SoakTest {
         List<List<?>> rows = LongStream.range(first, first + COPY_ROWS).<List<?>>mapToObj(id -> List.of(id, "copy"))
                 .toList();
         storage.bulk().copyIn(TableName.of(FaultServer.SCHEMA, "events"), List.of("id", "kind"), rows);
-        rows.forEach(r -> ackedRows.add((Long) r.get(0)));
+        ackedRows.addRange(first, first + COPY_ROWS);
         return "storage.copy";
     }
 
@@ -293,12 +287,52 @@ class SoakTest {
         ops.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
     }
 
-    private static void assertSameIds(List<Long> found, Set<Long> acked, String what) {
-        long[] expected = acked.stream().mapToLong(Long::longValue).sorted().toArray();
-        long[] actual = found.stream().mapToLong(Long::longValue).toArray();
-        assertThat(actual.length).as("%s: count (acknowledged %d)", what, expected.length).isEqualTo(expected.length);
-        assertThat(Arrays.equals(actual, expected)).as("%s: the acknowledged ids, each once", what).isTrue();
-        assertThat(expected).as(what).isNotEmpty();
+    /**
+     * The ids in {@code table} are exactly the acknowledged ones: as many rows as acknowledged ids (the primary key
+     * rules out duplicates), and each row's id acknowledged. Streams the ids with a cursor.
+     */
+    private static void assertSameIds(Connection c, String table, AckedIds acked, String what) throws SQLException {
+        long rows = 0;
+        long unacknowledged = 0;
+        c.setAutoCommit(false); // pgjdbc uses a cursor, and so bounded memory, only inside a transaction
+        try (PreparedStatement s = c.prepareStatement("select id from " + table)) {
+            s.setFetchSize(10_000);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows++;
+                    if (!acked.contains(rs.getLong(1))) {
+                        unacknowledged++;
+                    }
+                }
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        assertThat(acked.count()).as("%s acknowledged", what).isPositive();
+        assertThat(unacknowledged).as("%s whose id was never acknowledged", what).isZero();
+        assertThat(rows).as("%s: rows, against acknowledged ids", what).isEqualTo(acked.count());
+    }
+
+    /** A set of non-negative ids as a bit set; thread-safe. */
+    private static final class AckedIds {
+        private final BitSet bits = new BitSet();
+
+        synchronized void add(long id) {
+            bits.set(Math.toIntExact(id));
+        }
+
+        synchronized void addRange(long from, long to) {
+            bits.set(Math.toIntExact(from), Math.toIntExact(to));
+        }
+
+        synchronized boolean contains(long id) {
+            return id >= 0 && id <= Integer.MAX_VALUE && bits.get((int) id);
+        }
+
+        synchronized long count() {
+            return bits.cardinality();
+        }
     }
 
     private static long heapAfterGc() throws InterruptedException {

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -134,7 +135,7 @@ class FaultRestartTest {
                     history.addAll(changes);
                 }
             }
-            Set<String> recorded = new java.util.HashSet<>();
+            Set<String> recorded = new HashSet<>();
             history.forEach(c -> recorded.add(c.key() + "@" + c.version()));
             assertThat(recorded).as("acknowledged config writes in the history").containsAll(ackedVersions);
             assertThat(watcher.missing(history)).as("changes the watcher missed").isEmpty();

@@ -52,14 +52,18 @@ class FaultTerminateTest {
                 assertThat(queryInt(target, "select 1")).isEqualTo(1);
                 storage.bulk().copyIn(TableName.of(FaultServer.SCHEMA, "loads"), List.of("id"), List.of(List.of(1L)));
 
-                awaitTrue("every library session idle for over 600 ms (past HikariCP's 500 ms bypass window)", WAIT,
-                        () -> pg.queryLong("postgres", "select count(*) from pg_stat_activity where application_name"
-                                + " like 'pgdock-rel-%'"
-                                + " and query not like '%txid_current_snapshot%'" // the listener beats every 500 ms
+                // The storage pool's 3 connections (HikariCP opens them in the background) and the config store's
+                // listening connection; the factory's one. Then every pooled one idle for over 600 ms, past HikariCP's
+                // 500 ms bypass window (the listener runs a heartbeat every 500 ms and is left out of that).
+                awaitTrue(() -> "4 storage and 1 factory sessions, the pooled ones idle for 600 ms:"
+                        + pg.describeSessions("pgdock-rel-"), WAIT,
+                        () -> pg.sessions(FaultServer.STORAGE_APP) == 4 && pg.sessions(FaultServer.FACTORY_APP) == 1
+                                && pg.queryLong("postgres", "select count(*) from pg_stat_activity where"
+                                + " application_name like 'pgdock-rel-%'"
+                                + " and query not like '%txid_current_snapshot%'"
                                 + " and (state <> 'idle' or state_change > now() - interval '600 ms')") == 0);
                 List<Integer> storageSessions = pg.pids(FaultServer.STORAGE_APP);
                 List<Integer> factorySessions = pg.pids(FaultServer.FACTORY_APP);
-                // The storage pool's 3 connections and the config store's listening connection; the factory's one.
                 assertThat(storageSessions).hasSize(4);
                 assertThat(factorySessions).hasSize(1);
 

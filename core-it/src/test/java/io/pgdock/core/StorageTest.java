@@ -253,6 +253,25 @@ class StorageTest {
     }
 
     @Test
+    void aBusyPoolFailsCallsWithTooManyConnectionsNotAsAnUnexplainedConnectFailure() throws Exception {
+        StorageOptions options = StorageOptions.builder().discoverMigrations(false).maximumPoolSize(1)
+                .connectionTimeout(Duration.ofMillis(300)).build();
+        try (Storage storage = Storage.open(runtimeSpec("busy2"), options)) {
+            storage.jdbi().useHandle(h -> h.execute("create table t (id int)"));
+            try (Connection held = storage.dataSource().getConnection()) {
+                assertThat(held.isValid(1)).isTrue();
+                assertThatThrownBy(() -> storage.bulk().copyIn(TableName.of("t"), List.of("id"), List.of(List.of(1))))
+                        .isInstanceOfSatisfying(ConnectionFailedException.class,
+                                e -> assertThat(e.reason()).isEqualTo(Reason.TOO_MANY_CONNECTIONS))
+                        .hasMessageContaining("no pooled connection for the data source for COPY into \"t\""
+                                + " came free within the pool's connection timeout")
+                        .hasMessageContaining("total=1, active=1");
+            }
+            assertThat(storage.bulk().copyIn(TableName.of("t"), List.of("id"), List.of(List.of(1)))).isEqualTo(1);
+        }
+    }
+
+    @Test
     void healthIsDownWhenTheRoleMayNoLongerLogIn() {
         ConnectionSpec spec = runtimeSpec("locked_out");
         try (Storage storage = Storage.open(spec, noDiscovery())) {

@@ -26,7 +26,10 @@ public final class ConnectionFailedException extends PgdockException {
         SCHEMA_MISSING,
         /** The role may not do what is needed: connect to the database, use or create in the schema. */
         PRIVILEGE_MISSING,
-        /** The server is at its connection limit. */
+        /**
+         * The server is at its connection limit, or a pool is: every connection it may open is lent and none came
+         * free within its timeout. The message says which.
+         */
         TOO_MANY_CONNECTIONS,
         /** Anything else; see the cause. */
         OTHER

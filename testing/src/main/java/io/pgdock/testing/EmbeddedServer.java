@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -109,11 +110,12 @@ final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
-     * As {@link #start()}, for a {@link ThrowawayPostgres}: a failure does not suggest
-     * {@value TestPostgres#URL_VARIABLE}, which a throwaway server does not use.
+     * As {@link #start()}, for a {@link ThrowawayPostgres}, with the given server settings ({@code -c name=value}) on
+     * top of zonky's: a failure does not suggest {@value TestPostgres#URL_VARIABLE}, which a throwaway server does not
+     * use.
      */
-    static EmbeddedServer startThrowaway() {
-        return start(builder -> { }, "");
+    static EmbeddedServer startThrowaway(Map<String, String> settings) {
+        return start(builder -> settings.forEach(builder::setServerConfig), "");
     }
 
     private static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer, String wayOut) {

@@ -7,6 +7,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * A PostgreSQL server of a test's own, that the test may stop and start again: for code that must survive its database
@@ -27,9 +31,10 @@ import java.sql.Statement;
  * {@code localhost} on a free port, which it keeps across stops and starts, and trusts every local connection; the
  * superuser is {@code postgres} and the database {@code postgres} (see {@link #adminSpec()}). It runs with zonky's
  * settings for speed, {@code fsync = off} and {@code synchronous_commit = off} (and {@code max_connections = 300},
- * {@code timezone = UTC}): a {@link #stop()} loses nothing, but when the server's processes are killed, transactions
- * committed in the last moment before may be lost, unless they ran with {@code SET synchronous_commit = on}. Starting
- * one takes a second or two, so share it within a test class where the tests allow.
+ * {@code timezone = UTC}; {@link #start(Map)} sets others): a {@link #stop()} loses nothing, but when the server's
+ * processes are killed, transactions committed in the last moment before may be lost, unless they ran with
+ * {@code SET synchronous_commit = on}. Starting one takes a second or two, so share it within a test class where the
+ * tests allow.
  *
  * <p><b>Stop and start.</b> {@link #stop()} is a fast shutdown ({@code pg_ctl stop -m fast}): open sessions are ended,
  * the data is checkpointed, and the call returns once the server process has exited, after which connecting fails with
@@ -47,6 +52,8 @@ import java.sql.Statement;
  * {@link IllegalStateException}.
  */
 public final class ThrowawayPostgres implements AutoCloseable {
+
+    private static final Pattern SETTING_NAME = Pattern.compile("[a-z_][a-z0-9_.]*");
 
     private final EmbeddedServer server;
     private final ConnectionSpec adminSpec;
@@ -73,9 +80,45 @@ public final class ThrowawayPostgres implements AutoCloseable {
      *     output
      */
     public static ThrowawayPostgres start() {
-        ThrowawayPostgres postgres = new ThrowawayPostgres(EmbeddedServer.startThrowaway());
+        return start(Map.of());
+    }
+
+    /**
+     * As {@link #start()}, with server settings of the test's choice on top of the usual ones, for example
+     * {@code Map.of("max_connections", "20")} to reach the server's connection limit cheaply. The settings are passed to
+     * the server as {@code -c name=value} options, so they override {@code postgresql.conf}, and they stay in force
+     * across {@link #stop()}, {@link #startAgain()} and {@link #restart()}. A setting PostgreSQL does not know, or a
+     * value it refuses, makes the start fail and the message quotes the server's complaint.
+     *
+     * @param settings server settings by name (lower-case letters, digits, {@code _} and {@code .}), each with a
+     *     non-empty value on one line
+     * @return the running server
+     * @throws IllegalArgumentException naming the setting, if a name or value is malformed; nothing is started
+     * @throws TestPostgresException if the server cannot be started, for example because it refused a setting
+     */
+    public static ThrowawayPostgres start(Map<String, String> settings) {
+        Map<String, String> checked = checkSettings(settings);
+        ThrowawayPostgres postgres = new ThrowawayPostgres(EmbeddedServer.startThrowaway(checked));
         Runtime.getRuntime().addShutdownHook(postgres.shutdownHook);
         return postgres;
+    }
+
+    private static Map<String, String> checkSettings(Map<String, String> settings) {
+        Objects.requireNonNull(settings, "settings");
+        Map<String, String> checked = new TreeMap<>();
+        settings.forEach((name, value) -> {
+            if (name == null || !SETTING_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("server setting name: must be lower-case letters, digits, _ and ., "
+                        + "starting with a letter or _, but was " + (name == null ? "null" : "\"" + name + "\""));
+            }
+            if (value == null || value.isEmpty() || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0
+                    || value.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("server setting " + name + ": the value must be non-empty text on "
+                        + "one line, but was " + (value == null ? "null" : "\"" + value + "\""));
+            }
+            checked.put(name, value);
+        });
+        return checked;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -144,5 +145,36 @@ class ThrowawayPostgresTest {
         other.close();
 
         assertThat(Files.exists(data)).as("%s exists", data).isFalse();
+    }
+
+    @Test
+    void startsWithChosenSettingsThatSurviveARestart() throws SQLException {
+        try (ThrowawayPostgres other = ThrowawayPostgres.start(Map.of("max_connections", "20", "lock_timeout", "1234"))) {
+            DataSource otherAdmin = DataSources.unpooled(other.adminSpec());
+            assertThat(Sql.queryString(otherAdmin, "show max_connections")).isEqualTo("20");
+            assertThat(Sql.queryString(otherAdmin, "show lock_timeout")).isEqualTo("1234ms");
+
+            other.restart();
+
+            assertThat(Sql.queryString(otherAdmin, "show max_connections")).isEqualTo("20");
+            assertThat(Sql.queryString(otherAdmin, "show lock_timeout")).isEqualTo("1234ms");
+        }
+    }
+
+    @Test
+    void malformedSettingsAreRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> ThrowawayPostgres.start(Map.of("max connections", "20")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"max connections\"");
+        assertThatThrownBy(() -> ThrowawayPostgres.start(Map.of("work_mem", "1MB\nfsync=on")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("server setting work_mem");
+    }
+
+    @Test
+    void aSettingTheServerRefusesFailsTheStartAndSaysWhy() {
+        assertThatThrownBy(() -> ThrowawayPostgres.start(Map.of("max_connections", "many")))
+                .isInstanceOf(TestPostgresException.class)
+                .hasMessageContaining("max_connections");
     }
 }

@@ -3,6 +3,7 @@ package io.pgdock.core.internal;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
 
@@ -23,6 +24,9 @@ public final class SqlFailures {
      */
     public static Reason classify(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (isBusyPool(e)) {
+            return Reason.TOO_MANY_CONNECTIONS;
+        }
         if (isTls(e)) {
             return Reason.TLS;
         }
@@ -54,6 +58,11 @@ public final class SqlFailures {
      * @return the exception to throw
      */
     public static ConnectionFailedException connectFailure(SQLException e, String target) {
+        if (isBusyPool(e)) {
+            return new ConnectionFailedException(Reason.TOO_MANY_CONNECTIONS, "no pooled connection for " + target
+                    + " came free within the pool's connection timeout: all are lent; return connections sooner, or "
+                    + "raise the pool's maximum size (" + firstLine(e.getMessage()) + ")", e.getSQLState(), e);
+        }
         Reason reason = classify(e);
         String advice = switch (reason) {
             case UNREACHABLE -> "no server answered; check host, port and network, and that the server is running";
@@ -66,6 +75,15 @@ public final class SqlFailures {
         };
         return new ConnectionFailedException(reason,
                 "cannot connect to " + target + ": " + advice + " (" + firstLine(e.getMessage()) + ")", e.getSQLState(), e);
+    }
+
+    /**
+     * Whether {@code e} is HikariCP's timeout for a pool that had no free connection while the server was fine: its
+     * {@link SQLTransientConnectionException} carries a cause and an SQLSTATE only when the pool's own attempts to
+     * connect failed (server down, refused, full), which the other reasons describe.
+     */
+    private static boolean isBusyPool(SQLException e) {
+        return e instanceof SQLTransientConnectionException && e.getCause() == null && e.getSQLState() == null;
     }
 
     private static boolean isTls(SQLException e) {

@@ -209,17 +209,19 @@ public final class ExamplePipeline {
         int next = configs.get(key, Integer.class).orElse(SEEDED_BATCH_SIZE) / 2;
         BlockingQueue<ConfigEvent> events = new LinkedBlockingQueue<>();
         ConfigEntry written;
-        ConfigEvent heard;
-        ConfigSubscription watch = configs.watch("pipeline.", events::add);   // delivers on a thread of the store's
+        // The watcher prints each change as it hears of it, on a thread of the store's.
+        ConfigSubscription watch = configs.watch("pipeline.", event -> {
+            out.printf("  watcher heard: %s version %d = %s, by %s, \"%s\"%n", event.key(), event.version(),
+                    event.value().map(Object::toString).orElse("(deleted)"), event.change().actor(),
+                    event.change().why().orElse(""));
+            events.add(event);
+        });
         try {
             written = configs.as("ops").because("halve the batch size for the next run").put(key, next);
-            heard = awaitEvent(events, key, written.version());
+            awaitEvent(events, key, written.version());   // the change has been printed once this returns
         } finally {
             watch.close();
         }
-        out.printf("  watcher heard: %s version %d = %s, by %s, \"%s\"%n", heard.key(), heard.version(),
-                heard.value().map(Object::toString).orElse("(deleted)"), heard.change().actor(),
-                heard.change().why().orElse(""));
         out.println("  history(\"" + key + "\"), newest first:");
         List<ConfigChange> history = configs.history(key);
         history.stream().limit(4).forEach(c -> out.printf("    v%d %-6s %s -> %s by %s at %s (%s)%n", c.version(),
@@ -233,13 +235,13 @@ public final class ExamplePipeline {
     }
 
     /** Waits for the watcher to deliver {@code version} of {@code key}, up to {@link #WATCH_DEADLINE}. */
-    private static ConfigEvent awaitEvent(BlockingQueue<ConfigEvent> events, String key, long version) {
+    private static void awaitEvent(BlockingQueue<ConfigEvent> events, String key, long version) {
         long deadline = System.nanoTime() + WATCH_DEADLINE.toNanos();
         try {
             for (long left = WATCH_DEADLINE.toNanos(); left > 0; left = deadline - System.nanoTime()) {
                 ConfigEvent event = events.poll(left, TimeUnit.NANOSECONDS);
                 if (event != null && event.key().equals(key) && event.version() == version) {
-                    return event;
+                    return;
                 }
             }
         } catch (InterruptedException e) {

@@ -128,6 +128,11 @@ final class UrlParser {
         }
     }
 
+    /** The parameters modelled by {@link ConnectionSpec}, in every spelling {@link #parseQuery} accepts. */
+    private static final Set<String> KNOWN_NAMES = Set.of("user", "password", "currentSchema", "sslmode",
+            "ApplicationName", "application_name", "connectTimeout", "connect_timeout", "socketTimeout",
+            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly");
+
     private static void parseQuery(ConnectionSpec.Builder b, String query, String source, Set<String> seen) {
         // A raw '&' inside a password value splits it, and its tail would then be reported as an unknown parameter.
         boolean hasPassword = ("&" + query).contains("&password=");
@@ -136,11 +141,17 @@ final class UrlParser {
                 continue;
             }
             int eq = pair.indexOf('=');
-            String name = decode(eq >= 0 ? pair.substring(0, eq) : pair, source + " parameter name", true);
+            String rawName = eq >= 0 ? pair.substring(0, eq) : pair;
+            // Behind a password, a parameter we do not know may be the password's tail split off at a raw '&': neither
+            // its name nor its value is shown, whatever goes wrong with it.
+            boolean mayBePassword = hasPassword && !KNOWN_NAMES.contains(rawName)
+                    && !ConnectionSpec.ALLOWED_OPTIONS.contains(rawName);
+            String name = decode(rawName, source + " parameter name", !mayBePassword);
             // A name that does not look like one is shown quoted, escaped and cut, as any bad value is.
-            String at = source + " parameter " + (PLAIN_NAME.matcher(name).matches() ? name : Values.show(name));
+            String at = source + " parameter " + (mayBePassword ? "(name not shown: it may be part of the password)"
+                    : PLAIN_NAME.matcher(name).matches() ? name : Values.show(name));
             boolean secret = name.equals("password");
-            String value = eq >= 0 ? decode(pair.substring(eq + 1), at, !secret) : "";
+            String value = eq >= 0 ? decode(pair.substring(eq + 1), at, !secret && !mayBePassword) : "";
             String canonical = canonicalName(name);
             if (!seen.add(canonical)) {
                 throw new InvalidConnectionSpecException(at, "is given more than once (in the query or also before the '@')");
@@ -244,6 +255,10 @@ final class UrlParser {
             } else {
                 int end = Character.isHighSurrogate(c) && i + 1 < s.length()
                         && Character.isLowSurrogate(s.charAt(i + 1)) ? i + 2 : i + 1;
+                if (end == i + 1 && Character.isSurrogate(c)) {   // UTF-8 has no form for it: it would become '?'
+                    throw new InvalidConnectionSpecException(source, "is not valid Unicode (an unpaired surrogate)"
+                            + (showValue ? ": " + Values.show(s) : " (value not shown)"));
+                }
                 byte[] bytes = s.substring(i, end).getBytes(StandardCharsets.UTF_8);
                 out.write(bytes, 0, bytes.length);
                 i = end - 1;

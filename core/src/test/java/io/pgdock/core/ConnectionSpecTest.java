@@ -426,6 +426,24 @@ class ConnectionSpecTest {
         }
 
         @Test
+        void anUnpairedSurrogateNextToAPercentEscapeIsRefused() {
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u@h/d?sslrootcert=%41\uD800"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessage("url parameter sslrootcert: is not valid Unicode (an unpaired surrogate): \"%41\\ud800\"");
+        }
+
+        @Test
+        void anUnknownParameterBehindAPasswordIsNeverShownEvenWhenItIsMalformed() {
+            // "s3cr&Q7x=%FFQ7" written without encoding the '&': the tail is not a parameter but part of the password.
+            for (String url : List.of("postgresql://u@h/d?password=s3cr&Q7x=%FFQ7", "postgresql://u@h/d?password=s3cr&Q7x%FF=Q7",
+                    "postgresql://u@h/d?password=s3cr&Q7\uD800x=1", "postgresql://u@h/d?password=s3cr&Q7=1&Q7=2")) {
+                assertThatThrownBy(() -> ConnectionSpec.parse(url)).as(url)
+                        .isInstanceOf(InvalidConnectionSpecException.class)
+                        .message().doesNotContain("s3cr").doesNotContain("Q7").contains("not shown");
+            }
+        }
+
+        @Test
         void characterOutsideTheBmpNextToAPercentEscapeIsKept() {
             assertThat(ConnectionSpec.parse("postgresql://u@h/d?currentSchema=%41\uD83D\uDE00").schema())
                     .contains("A\uD83D\uDE00");

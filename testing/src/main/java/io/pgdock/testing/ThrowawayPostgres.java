@@ -54,6 +54,11 @@ import java.util.regex.Pattern;
 public final class ThrowawayPostgres implements AutoCloseable {
 
     private static final Pattern SETTING_NAME = Pattern.compile("[a-z_][a-z0-9_.]*");
+    /**
+     * Setting values the server gets unchanged: zonky joins the {@code -c} options into one {@code pg_ctl -o} string that
+     * a shell splits again, so spaces, quotes and shell characters are refused rather than mangled.
+     */
+    private static final Pattern SETTING_VALUE = Pattern.compile("[A-Za-z0-9_.:+/,-]+");
 
     private final EmbeddedServer server;
     private final ConnectionSpec adminSpec;
@@ -91,7 +96,8 @@ public final class ThrowawayPostgres implements AutoCloseable {
      * value it refuses, makes the start fail and the message quotes the server's complaint.
      *
      * @param settings server settings by name (lower-case letters, digits, {@code _} and {@code .}), each with a
-     *     non-empty value on one line
+     *     non-empty value of letters, digits and {@code _ . : + / , -} (values are passed through a shell by the
+     *     embedded server's {@code pg_ctl}, so spaces, quotes and shell characters are refused)
      * @return the running server
      * @throws IllegalArgumentException naming the setting, if a name or value is malformed; nothing is started
      * @throws TestPostgresException if the server cannot be started, for example because it refused a setting
@@ -111,10 +117,10 @@ public final class ThrowawayPostgres implements AutoCloseable {
                 throw new IllegalArgumentException("server setting name: must be lower-case letters, digits, _ and ., "
                         + "starting with a letter or _, but was " + (name == null ? "null" : "\"" + name + "\""));
             }
-            if (value == null || value.isEmpty() || value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0
-                    || value.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("server setting " + name + ": the value must be non-empty text on "
-                        + "one line, but was " + (value == null ? "null" : "\"" + value + "\""));
+            if (value == null || !SETTING_VALUE.matcher(value).matches()) {
+                throw new IllegalArgumentException("server setting " + name + ": the value must be letters, digits and "
+                        + "_ . : + / , - (no spaces, quotes or shell characters), but was "
+                        + (value == null ? "null" : "\"" + value.replace("\n", "\\n").replace("\r", "\\r") + "\""));
             }
             checked.put(name, value);
         });

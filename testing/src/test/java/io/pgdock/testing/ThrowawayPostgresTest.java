@@ -169,6 +169,13 @@ class ThrowawayPostgresTest {
         assertThatThrownBy(() -> ThrowawayPostgres.start(Map.of("work_mem", "1MB\nfsync=on")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("server setting work_mem");
+        // Values go through pg_ctl's shell: a space or a quote would split or end the option string.
+        assertThatThrownBy(() -> ThrowawayPostgres.start(Map.of("search_path", "a b")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("server setting search_path").hasMessageContaining("\"a b\"");
+        assertThatThrownBy(() -> ThrowawayPostgres.start(Map.of("application_name", "x'; touch /tmp/p; '")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("server setting application_name");
     }
 
     @Test

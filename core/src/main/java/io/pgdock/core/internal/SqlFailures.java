@@ -5,6 +5,8 @@ import io.pgdock.core.ConnectionFailedException.Reason;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
@@ -26,6 +28,9 @@ public final class SqlFailures {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (isBusyPool(e)) {
             return Reason.TOO_MANY_CONNECTIONS;
+        }
+        if (isUnansweredPool(e)) {
+            return Reason.UNREACHABLE;
         }
         if (isTls(e)) {
             return Reason.TLS;
@@ -60,8 +65,15 @@ public final class SqlFailures {
     public static ConnectionFailedException connectFailure(SQLException e, String target) {
         if (isBusyPool(e)) {
             return new ConnectionFailedException(Reason.TOO_MANY_CONNECTIONS, "no pooled connection for " + target
-                    + " came free within the pool's connection timeout: all are lent; return connections sooner, or "
-                    + "raise the pool's maximum size (" + firstLine(e.getMessage()) + ")", e.getSQLState(), e);
+                    + " came free within the pool's connection timeout: all open connections were lent and no new one"
+                    + " was opened in time; return connections sooner, or raise the pool's maximum size ("
+                    + firstLine(e.getMessage()) + ")", e.getSQLState(), e);
+        }
+        if (isUnansweredPool(e)) {
+            return new ConnectionFailedException(Reason.UNREACHABLE, "cannot connect to " + target + ": no connection"
+                    + " was opened within the pool's connection timeout; the server did not answer in time, so check"
+                    + " host, port and network, and that the server is running (" + firstLine(e.getMessage()) + ")",
+                    e.getSQLState(), e);
         }
         Reason reason = classify(e);
         String advice = switch (reason) {
@@ -77,13 +89,35 @@ public final class SqlFailures {
                 "cannot connect to " + target + ": " + advice + " (" + firstLine(e.getMessage()) + ")", e.getSQLState(), e);
     }
 
+    /** HikariCP's pool counts in its timeout message: {@code (total=4, active=4, idle=0, waiting=2)}. */
+    private static final Pattern POOL_COUNTS = Pattern.compile("\\(total=(\\d+), active=(\\d+), idle=(\\d+)");
+
     /**
-     * Whether {@code e} is HikariCP's timeout for a pool that had no free connection while the server was fine: its
-     * {@link SQLTransientConnectionException} carries a cause and an SQLSTATE only when the pool's own attempts to
-     * connect failed (server down, refused, full), which the other reasons describe.
+     * Whether {@code e} is HikariCP's timeout for a pool whose open connections were all lent while the server was
+     * fine. HikariCP's {@link SQLTransientConnectionException} carries a cause and an SQLSTATE only when the pool's own
+     * attempts to connect failed (server down, refused, full), which the other reasons describe; without them, its
+     * counts tell a pool whose connections were all lent from one that never got a connection at all (a server that
+     * does not answer within the pool's timeout, see {@link #isUnansweredPool}).
      */
     private static boolean isBusyPool(SQLException e) {
-        return e instanceof SQLTransientConnectionException && e.getCause() == null && e.getSQLState() == null;
+        Matcher counts = poolTimeoutCounts(e);
+        return counts != null && Integer.parseInt(counts.group(2)) > 0 && counts.group(1).equals(counts.group(2))
+                && Integer.parseInt(counts.group(3)) == 0;
+    }
+
+    /** Whether {@code e} is HikariCP's timeout for a pool with no connection open at all, and no failure yet. */
+    private static boolean isUnansweredPool(SQLException e) {
+        Matcher counts = poolTimeoutCounts(e);
+        return counts != null && Integer.parseInt(counts.group(1)) == 0;
+    }
+
+    private static Matcher poolTimeoutCounts(SQLException e) {
+        if (!(e instanceof SQLTransientConnectionException) || e.getCause() != null || e.getSQLState() != null
+                || e.getMessage() == null) {
+            return null;
+        }
+        Matcher counts = POOL_COUNTS.matcher(e.getMessage());
+        return counts.find() ? counts : null;
     }
 
     private static boolean isTls(SQLException e) {

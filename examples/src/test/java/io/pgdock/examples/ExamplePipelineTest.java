@@ -67,6 +67,7 @@ class ExamplePipelineTest {
 
         assertThat(first)
                 .contains("role " + role + ": created;")
+                .contains("role " + role + "_reader: created; login, read-only, new password set")
                 .contains("EPHEMERAL (PGDOCK_CONFIG_KEYS is not set)")
                 .contains("targets.eu = Target[host=", "database=" + role + "_eu, user=" + role + "_reader, "
                         + "schema=cards, password=***]")
@@ -86,6 +87,7 @@ class ExamplePipelineTest {
                 .contains("health of storage: UP in ", "health of eu:     UP in ", "health of us:     UP in ");
         assertThat(second)
                 .contains("role " + role + ": already there, checked;")
+                .contains("role " + role + "_reader: already there; login, read-only, new password set")
                 .contains("master key for secrets: test-k1 from PGDOCK_CONFIG_KEYS")
                 .contains("database " + role + "_us: already there, 100,000 card transactions")
                 .contains("watcher heard: pipeline.batch_size version 4 = 2500")

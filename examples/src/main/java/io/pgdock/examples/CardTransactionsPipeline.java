@@ -88,14 +88,15 @@ public final class CardTransactionsPipeline {
      * @return the id of the run, as recorded in the {@link #runLog() run log} as {@code succeeded}
      * @throws IllegalArgumentException if {@value #BATCH_SIZE} or {@value #SOURCES} is missing or invalid (the message
      *     names the key and shows the value); no run is recorded then
-     * @throws RuntimeException the first stage's failure, after the stage and the run are recorded as {@code failed}
+     * @throws RuntimeException the first stage's failure (or an {@link Error}, likewise), after the stage and the run
+     *     are recorded as {@code failed}; if recording the run fails too, that failure is added as suppressed
      */
     public long run() {
         int batchSize = batchSize();
         List<String> names = sourceNames();
         long run = runLog.startRun(NAME);
-        out.printf("  run %d of %s: sources %s, batches of %,d rows%n", run, NAME, names, batchSize);
         try {
+            out.printf("  run %d of %s: sources %s, batches of %,d rows%n", run, NAME, names, batchSize);
             Map<String, Merchant> merchants = new HashMap<>();
             runLog.stage(run, "merchants", rows -> {
                 storage.bulk().copyOut("SELECT merchant_id, name, category, country FROM merchant",
@@ -108,10 +109,14 @@ public final class CardTransactionsPipeline {
             }
             runLog.finishRun(run, null);
             return run;
-        } catch (RuntimeException e) {
-            runLog.finishRun(run, e);
+        } catch (Throwable e) {   // errors too: a run is never left "running" when this method has ended
+            try {
+                runLog.finishRun(run, e);
+            } catch (RuntimeException recordFailure) {
+                e.addSuppressed(recordFailure);   // the stage's failure is the one to report
+            }
             out.printf("  run %d failed: %s%n", run, RunLog.message(e));
-            throw e;
+            throw e;   // unchecked only: the stages throw no checked exception
         }
     }
 

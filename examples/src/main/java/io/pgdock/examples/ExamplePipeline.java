@@ -172,8 +172,8 @@ public final class ExamplePipeline {
                     "select count(*) > 0 from pg_roles where rolname = :r").bind("r", runtime.user())
                     .mapTo(Boolean.class).one());
         } catch (ConnectionException e) {
-            throw new IllegalStateException("cannot connect as the admin, " + admin + ": "
-                    + e.getCause().getMessage(), e);
+            Throwable why = e.getCause() == null ? e : e.getCause();   // the driver's exception says why
+            throw new IllegalStateException("cannot connect as the admin, " + admin + ": " + why.getMessage(), e);
         }
         Provisioning.forRuntime(runtime).apply(admin);   // idempotent; Provisioning.script() prints it for a DBA
         out.printf("  role %s: %s; login with a new random password (sent as a SCRAM verifier), no superuser, CREATEDB,"

@@ -53,6 +53,7 @@ public final class CardTransactionsPipeline {
 
     private static final String EXTRACT = "SELECT id, card_last4, amount, currency, occurred_at, merchant_id "
             + "FROM card_transactions ORDER BY id";
+    private static final int INITIAL_BATCH_CAPACITY = 10_000;
     private static final TableName OUTPUT = TableName.of("enriched_transaction");
     private static final List<String> OUTPUT_COLUMNS = List.of("source", "id", "card_last4", "amount", "currency",
             "occurred_at", "merchant_id", "merchant_name", "merchant_category", "merchant_country");
@@ -133,7 +134,8 @@ public final class CardTransactionsPipeline {
         storage.jdbi().useTransaction(h -> {
             h.execute("DELETE FROM enriched_transaction WHERE source = ?", name);
             BulkTransfer load = BulkTransfer.on(h.getConnection());   // joins this transaction
-            List<List<?>> batch = new ArrayList<>(batchSize);
+            // Grows as rows come: a valid batch size may be far larger than any array the JVM would allocate up front.
+            List<List<?>> batch = new ArrayList<>(Math.min(batchSize, INITIAL_BATCH_CAPACITY));
             BulkTransfer.of(source).copyOut(EXTRACT, t -> {
                 batch.add(enrich(name, t, merchants));
                 if (batch.size() == batchSize) {

@@ -250,4 +250,19 @@ class CardTransactionsPipelineTest {
                 .extracting(RunLog.Stage::name, RunLog.Stage::status)
                 .containsExactly(tuple("merchants", "succeeded"), tuple("empty", "failed"));
     }
+
+    @Test
+    void aBatchSizeLargerThanTheSourceLoadsItInOneBatch() {
+        ConfigStore configs = ConfigStore.inMemory();
+        configs.put("pipeline.batch_size", Integer.MAX_VALUE);   // valid; the batch must not be allocated up front
+        configs.put("pipeline.sources", List.of("eu"));
+        CardTransactionsPipeline pipeline = new CardTransactionsPipeline(storage, configs,
+                DataSourceFactory.fixed(Map.of("eu", eu.dataSource())), out);
+
+        RunLog.Run run = pipeline.runLog().run(pipeline.run()).orElseThrow();
+
+        assertThat(run.stages()).extracting(RunLog.Stage::name, RunLog.Stage::status, RunLog.Stage::rowsProcessed)
+                .containsExactly(tuple("merchants", "succeeded", 495L), tuple("eu", "succeeded", 1_000L));
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("eu: 1,000 of 1,000 rows loaded (100%)\n");
+    }
 }

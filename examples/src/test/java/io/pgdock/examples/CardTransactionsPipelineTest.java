@@ -265,4 +265,12 @@ class CardTransactionsPipelineTest {
                 .containsExactly(tuple("merchants", "succeeded", 495L), tuple("eu", "succeeded", 1_000L));
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("eu: 1,000 of 1,000 rows loaded (100%)\n");
     }
+
+    @Test
+    void finishingARunThatWasNeverStartedIsRefusedNamingTheId() {
+        RunLog runLog = new RunLog(storage.jdbi());
+
+        assertThatThrownBy(() -> runLog.finishRun(-7, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("runId: no such run in pipeline_run, but was -7");
+    }
 }

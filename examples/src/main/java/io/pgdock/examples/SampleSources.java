@@ -39,7 +39,7 @@ public final class SampleSources {
     /** The schema of the sources' table. */
     public static final String SOURCE_SCHEMA = "cards";
     /** The longest runtime role name: {@link #readerRole()} adds 7 bytes and PostgreSQL names hold 63. */
-    static final int MAX_ROLE_LENGTH = 63 - "_reader".length();
+    public static final int MAX_ROLE_LENGTH = 63 - "_reader".length();
 
     private static final Pattern SIMPLE_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
 

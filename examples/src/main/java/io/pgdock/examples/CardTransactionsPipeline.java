@@ -53,6 +53,7 @@ public final class CardTransactionsPipeline {
 
     private static final String EXTRACT = "SELECT id, card_last4, amount, currency, occurred_at, merchant_id "
             + "FROM card_transactions ORDER BY id";
+    private static final int INITIAL_BATCH_CAPACITY = 10_000;
     private static final TableName OUTPUT = TableName.of("enriched_transaction");
     private static final List<String> OUTPUT_COLUMNS = List.of("source", "id", "card_last4", "amount", "currency",
             "occurred_at", "merchant_id", "merchant_name", "merchant_category", "merchant_country");
@@ -88,14 +89,15 @@ public final class CardTransactionsPipeline {
      * @return the id of the run, as recorded in the {@link #runLog() run log} as {@code succeeded}
      * @throws IllegalArgumentException if {@value #BATCH_SIZE} or {@value #SOURCES} is missing or invalid (the message
      *     names the key and shows the value); no run is recorded then
-     * @throws RuntimeException the first stage's failure, after the stage and the run are recorded as {@code failed}
+     * @throws RuntimeException the first stage's failure (or an {@link Error}, likewise), after the stage and the run
+     *     are recorded as {@code failed}; if recording the run fails too, that failure is added as suppressed
      */
     public long run() {
         int batchSize = batchSize();
         List<String> names = sourceNames();
         long run = runLog.startRun(NAME);
-        out.printf("  run %d of %s: sources %s, batches of %,d rows%n", run, NAME, names, batchSize);
         try {
+            out.printf("  run %d of %s: sources %s, batches of %,d rows%n", run, NAME, names, batchSize);
             Map<String, Merchant> merchants = new HashMap<>();
             runLog.stage(run, "merchants", rows -> {
                 storage.bulk().copyOut("SELECT merchant_id, name, category, country FROM merchant",
@@ -108,10 +110,14 @@ public final class CardTransactionsPipeline {
             }
             runLog.finishRun(run, null);
             return run;
-        } catch (RuntimeException e) {
-            runLog.finishRun(run, e);
+        } catch (Throwable e) {   // errors too: a run is never left "running" when this method has ended
+            try {
+                runLog.finishRun(run, e);
+            } catch (RuntimeException recordFailure) {
+                e.addSuppressed(recordFailure);   // the stage's failure is the one to report
+            }
             out.printf("  run %d failed: %s%n", run, RunLog.message(e));
-            throw e;
+            throw e;   // unchecked only: the stages throw no checked exception
         }
     }
 
@@ -128,7 +134,8 @@ public final class CardTransactionsPipeline {
         storage.jdbi().useTransaction(h -> {
             h.execute("DELETE FROM enriched_transaction WHERE source = ?", name);
             BulkTransfer load = BulkTransfer.on(h.getConnection());   // joins this transaction
-            List<List<?>> batch = new ArrayList<>(batchSize);
+            // Grows as rows come: a valid batch size may be far larger than any array the JVM would allocate up front.
+            List<List<?>> batch = new ArrayList<>(Math.min(batchSize, INITIAL_BATCH_CAPACITY));
             BulkTransfer.of(source).copyOut(EXTRACT, t -> {
                 batch.add(enrich(name, t, merchants));
                 if (batch.size() == batchSize) {

@@ -25,6 +25,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -88,12 +89,17 @@ public final class ExamplePipeline {
      * Runs the example.
      *
      * @param env the environment to read the server and the master key from
-     * @param role the role and schema to provision; the source databases and their reader role are named after it
+     * @param role the role and schema to provision; the source databases and their reader role are named after it, so
+     *     it must pass {@link SampleSources#checkRole(String)}
      * @param out where to print what is done
      * @return the id of the pipeline's run in the run log
+     * @throws IllegalArgumentException if {@code role} is not a valid name; checked before anything is connected to
      * @throws IllegalStateException if the storage or a source is not healthy at the end
      */
     public static long run(Map<String, String> env, String role, PrintStream out) {
+        SampleSources.checkRole(role);
+        Objects.requireNonNull(env, "env");
+        Objects.requireNonNull(out, "out");
         ConnectionSpec admin = server(env, out);
         long started = System.nanoTime();
 
@@ -166,8 +172,8 @@ public final class ExamplePipeline {
                     "select count(*) > 0 from pg_roles where rolname = :r").bind("r", runtime.user())
                     .mapTo(Boolean.class).one());
         } catch (ConnectionException e) {
-            throw new IllegalStateException("cannot connect as the admin, " + admin + ": "
-                    + e.getCause().getMessage(), e);
+            Throwable why = e.getCause() == null ? e : e.getCause();   // the driver's exception says why
+            throw new IllegalStateException("cannot connect as the admin, " + admin + ": " + why.getMessage(), e);
         }
         Provisioning.forRuntime(runtime).apply(admin);   // idempotent; Provisioning.script() prints it for a DBA
         out.printf("  role %s: %s; login with a new random password (sent as a SCRAM verifier), no superuser, CREATEDB,"

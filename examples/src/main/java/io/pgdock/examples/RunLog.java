@@ -124,12 +124,16 @@ public final class RunLog {
      *
      * @param runId the run
      * @param failure why it failed, or null if it succeeded
+     * @throws IllegalArgumentException if there is no run {@code runId}
      */
     public void finishRun(long runId, Throwable failure) {
-        jdbi.useHandle(h -> h.createUpdate("update pipeline_run set status = :s, finished_at = clock_timestamp(), "
-                        + "error = :e where run_id = :id")
+        int updated = jdbi.withHandle(h -> h.createUpdate("update pipeline_run set status = :s, "
+                        + "finished_at = clock_timestamp(), error = :e where run_id = :id")
                 .bind("s", failure == null ? "succeeded" : "failed").bind("e", message(failure)).bind("id", runId)
                 .execute());
+        if (updated == 0) {
+            throw new IllegalArgumentException("runId: no such run in pipeline_run, but was " + runId);
+        }
     }
 
     /**

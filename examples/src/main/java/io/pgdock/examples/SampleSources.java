@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
@@ -37,24 +38,59 @@ public final class SampleSources {
     public static final int MERCHANTS = 500;
     /** The schema of the sources' table. */
     public static final String SOURCE_SCHEMA = "cards";
+    /** The longest runtime role name: {@link #readerRole()} adds 7 bytes and PostgreSQL names hold 63. */
+    public static final int MAX_ROLE_LENGTH = 63 - "_reader".length();
+
+    private static final Pattern SIMPLE_IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
 
     private final ConnectionSpec admin;
     private final String role;
 
     private SampleSources(ConnectionSpec admin, String role) {
         this.admin = Objects.requireNonNull(admin, "admin");
-        this.role = Objects.requireNonNull(role, "role");
+        this.role = checkRole(role);
     }
 
     /**
      * The sample sources of one runtime role.
      *
      * @param admin an admin connection to the server (any database on it)
-     * @param role the runtime role; the databases and the reader role are named after it
+     * @param role the runtime role; the databases and the reader role are named after it (see
+     *     {@link #checkRole(String)})
      * @return the sources
+     * @throws IllegalArgumentException if {@code role} is not a simple identifier short enough for the names made of it
      */
     public static SampleSources forRole(ConnectionSpec admin, String role) {
         return new SampleSources(admin, role);
+    }
+
+    /**
+     * Checks a runtime role name before anything is named after it: a simple lower-case identifier
+     * ({@code [a-z_][a-z0-9_]*}, so it means the same quoted or not), not starting with {@code pg_} (reserved by
+     * PostgreSQL), and at most {@value #MAX_ROLE_LENGTH} bytes, so that {@code <role>_reader} fits PostgreSQL's 63-byte
+     * names (the server would silently cut a longer one at CREATE, and the example would fail later, leaving a database
+     * behind).
+     *
+     * @param role the runtime role
+     * @return {@code role}
+     * @throws IllegalArgumentException if it is not such a name; the message shows it
+     */
+    public static String checkRole(String role) {
+        Objects.requireNonNull(role, "role");
+        if (!SIMPLE_IDENTIFIER.matcher(role).matches()) {
+            throw new IllegalArgumentException("role: expected a simple lower-case identifier ([a-z_][a-z0-9_]*), "
+                    + "but was \"" + role + "\"");
+        }
+        if (role.startsWith("pg_")) {
+            throw new IllegalArgumentException("role: names starting with pg_ are reserved by PostgreSQL, but was \""
+                    + role + "\"");
+        }
+        if (role.length() > MAX_ROLE_LENGTH) {
+            throw new IllegalArgumentException("role: expected at most " + MAX_ROLE_LENGTH + " characters, so that \""
+                    + role + "_reader\" fits PostgreSQL's 63-byte names, but was \"" + role + "\" ("
+                    + role.length() + " characters)");
+        }
+        return role;
     }
 
     /**
@@ -90,15 +126,18 @@ public final class SampleSources {
      */
     public void create(String readerPassword, PrintStream out) {
         Objects.requireNonNull(readerPassword, "readerPassword");
-        adminJdbi(admin.database()).useHandle(h -> {
-            h.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '"
-                    + readerRole().replace("'", "''") + "') THEN CREATE ROLE " + quote(readerRole())
-                    + " LOGIN; END IF; END $$");
+        boolean roleCreated = adminJdbi(admin.database()).withHandle(h -> {
+            boolean missing = h.createQuery("select count(*) = 0 from pg_roles where rolname = :r")
+                    .bind("r", readerRole()).mapTo(Boolean.class).one();
+            if (missing) {
+                h.execute("CREATE ROLE " + quote(readerRole()) + " LOGIN");
+            }
             h.execute("ALTER ROLE " + quote(readerRole()) + " SET default_transaction_read_only = on");
             setPassword(h, readerRole(), readerPassword);
+            return missing;
         });
-        out.println("  role " + readerRole() + ": login, read-only, new password set (stored in the config store as a "
-                + "secret)");
+        out.println("  role " + readerRole() + ": " + (roleCreated ? "created" : "already there")
+                + "; login, read-only, new password set (stored in the config store as a secret)");
         for (String region : REGIONS) {
             String database = databaseName(region);
             boolean created = adminJdbi(admin.database()).withHandle(h -> {

@@ -14,6 +14,7 @@ import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.TestDatabase;
 import io.pgdock.testing.TestPostgres;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -185,5 +186,91 @@ class CardTransactionsPipelineTest {
         configs.put("pipeline.batch_size", 2.5);
         assertThatThrownBy(pipeline::run).hasMessageEndingWith("but was 2.5");
         assertThat(pipeline.runLog().latestRun(CardTransactionsPipeline.NAME)).as("no run recorded").isEmpty();
+    }
+
+    @Test
+    void anErrorInAStageStillEndsTheRunAsFailedWithItsMessage() {
+        ConfigStore configs = ConfigStore.inMemory();
+        configs.put("pipeline.batch_size", 300);
+        configs.put("pipeline.sources", List.of("eu"));
+        // The first progress line throws an Error (not an exception) from inside the eu stage's COPY.
+        PrintStream breaksOnce = new PrintStream(new OutputStream() {
+            private boolean broke;
+
+            @Override
+            public void write(int b) {
+                printed.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (!broke && new String(b, off, len, StandardCharsets.UTF_8).contains("rows loaded")) {
+                    broke = true;
+                    throw new Error("the console broke");
+                }
+                printed.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8);
+        CardTransactionsPipeline pipeline = new CardTransactionsPipeline(storage, configs,
+                DataSourceFactory.fixed(Map.of("eu", eu.dataSource())), breaksOnce);
+
+        assertThatThrownBy(pipeline::run).isExactlyInstanceOf(Error.class).hasMessage("the console broke");
+
+        RunLog.Run run = pipeline.runLog().latestRun(CardTransactionsPipeline.NAME).orElseThrow();
+        assertThat(run.status()).isEqualTo("failed");
+        assertThat(run.error()).isEqualTo("Error: the console broke");
+        assertThat(run.finishedAt()).isNotNull();
+        assertThat(run.stages()).extracting(RunLog.Stage::name, RunLog.Stage::status)
+                .containsExactly(tuple("merchants", "succeeded"), tuple("eu", "failed"));
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("failed: Error: the console broke");
+    }
+
+    @Test
+    void whenRecordingTheFailedRunFailsTooTheStagesFailureIsThrownWithThatSuppressed() {
+        ConfigStore configs = ConfigStore.inMemory();
+        configs.put("pipeline.batch_size", 300);
+        configs.put("pipeline.sources", List.of("empty"));
+        CardTransactionsPipeline pipeline = new CardTransactionsPipeline(storage, configs,
+                DataSourceFactory.fixed(Map.of("empty", PG.dataSource())), out);   // PG's has no such table
+        storage.jdbi().useHandle(h -> {
+            h.execute("create function refuse_failed_runs() returns trigger language plpgsql as $$ begin "
+                    + "if new.status = 'failed' then raise exception 'the run log refuses failed runs'; end if; "
+                    + "return new; end $$");
+            h.execute("create trigger refuse_failed_runs before update on pipeline_run for each row "
+                    + "execute function refuse_failed_runs()");
+        });
+        try {
+            assertThatThrownBy(pipeline::run).hasMessageContaining("relation \"card_transactions\" does not exist")
+                    .satisfies(e -> assertThat(e.getSuppressed()).singleElement().extracting(Throwable::getMessage)
+                            .asString().contains("the run log refuses failed runs"));
+        } finally {
+            storage.jdbi().useHandle(h -> h.execute("drop function refuse_failed_runs() cascade"));
+        }
+        assertThat(pipeline.runLog().latestRun(CardTransactionsPipeline.NAME).orElseThrow().stages())
+                .extracting(RunLog.Stage::name, RunLog.Stage::status)
+                .containsExactly(tuple("merchants", "succeeded"), tuple("empty", "failed"));
+    }
+
+    @Test
+    void aBatchSizeLargerThanTheSourceLoadsItInOneBatch() {
+        ConfigStore configs = ConfigStore.inMemory();
+        configs.put("pipeline.batch_size", Integer.MAX_VALUE);   // valid; the batch must not be allocated up front
+        configs.put("pipeline.sources", List.of("eu"));
+        CardTransactionsPipeline pipeline = new CardTransactionsPipeline(storage, configs,
+                DataSourceFactory.fixed(Map.of("eu", eu.dataSource())), out);
+
+        RunLog.Run run = pipeline.runLog().run(pipeline.run()).orElseThrow();
+
+        assertThat(run.stages()).extracting(RunLog.Stage::name, RunLog.Stage::status, RunLog.Stage::rowsProcessed)
+                .containsExactly(tuple("merchants", "succeeded", 495L), tuple("eu", "succeeded", 1_000L));
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("eu: 1,000 of 1,000 rows loaded (100%)\n");
+    }
+
+    @Test
+    void finishingARunThatWasNeverStartedIsRefusedNamingTheId() {
+        RunLog runLog = new RunLog(storage.jdbi());
+
+        assertThatThrownBy(() -> runLog.finishRun(-7, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("runId: no such run in pipeline_run, but was -7");
     }
 }

@@ -1,6 +1,7 @@
 package io.pgdock.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.pgdock.config.ConfigOptions;
@@ -14,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
@@ -25,6 +27,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the README's example program against the test server, twice, as the README's first command does, and checks
@@ -67,6 +70,7 @@ class ExamplePipelineTest {
 
         assertThat(first)
                 .contains("role " + role + ": created;")
+                .contains("role " + role + "_reader: created; login, read-only, new password set")
                 .contains("EPHEMERAL (PGDOCK_CONFIG_KEYS is not set)")
                 .contains("targets.eu = Target[host=", "database=" + role + "_eu, user=" + role + "_reader, "
                         + "schema=cards, password=***]")
@@ -86,6 +90,7 @@ class ExamplePipelineTest {
                 .contains("health of storage: UP in ", "health of eu:     UP in ", "health of us:     UP in ");
         assertThat(second)
                 .contains("role " + role + ": already there, checked;")
+                .contains("role " + role + "_reader: already there; login, read-only, new password set")
                 .contains("master key for secrets: test-k1 from PGDOCK_CONFIG_KEYS")
                 .contains("database " + role + "_us: already there, 100,000 card transactions")
                 .contains("watcher heard: pipeline.batch_size version 4 = 2500")
@@ -144,7 +149,7 @@ class ExamplePipelineTest {
     }
 
     @Test
-    void theProgramExitsWithStatusOneAndSaysWhyWhenItFails() throws Exception {
+    void theProgramExitsWithStatusOneAndSaysWhyWhenItFails(@TempDir Path dir) throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -153,11 +158,15 @@ class ExamplePipelineTest {
                 "-cp", System.getProperty("java.class.path"), ExamplePipeline.class.getName());
         java.environment().keySet().removeIf(name -> name.startsWith("PG"));
         java.environment().put("PGDOCK_URL", "postgresql://nobody@127.0.0.1:" + closedPort + "/nowhere");
-        java.redirectErrorStream(true);
+        Path output = dir.resolve("output.txt");   // to a file, so a hung child cannot block the reading here
+        java.redirectErrorStream(true).redirectOutput(output.toFile());
         Process process = java.start();
-        String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         // A generous deadline only to detect a hang; the process ends as soon as the connection is refused.
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("ended; printed %s", printed).isTrue();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            fail("the program did not end within 60 s; it printed:%n%s", Files.readString(output));
+        }
+        String printed = Files.readString(output);
 
         assertThat(process.exitValue()).as("exit status; printed %s", printed).isEqualTo(1);
         assertThat(printed).contains("The example pipeline failed: IllegalStateException: cannot connect as the "

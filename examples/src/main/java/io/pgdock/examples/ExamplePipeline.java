@@ -212,7 +212,7 @@ public final class ExamplePipeline {
     /** Changes the batch size while watching {@code pipeline.}; prints the change, the key's history and explain. */
     private static void watchAChange(ConfigStore configs, PrintStream out) {
         String key = CardTransactionsPipeline.BATCH_SIZE;
-        int next = configs.get(key, Integer.class).orElse(SEEDED_BATCH_SIZE) / 2;
+        int next = Math.max(1, configs.get(key, Integer.class).orElse(SEEDED_BATCH_SIZE) / 2);
         BlockingQueue<ConfigEvent> events = new LinkedBlockingQueue<>();
         ConfigEntry written;
         // The watcher prints each change as it hears of it, on a thread of the store's.

@@ -79,7 +79,7 @@ final class Cli {
     /** A command line picocli refused, or a command found a bad argument: one line, a hint, exit 2. */
     private int usageError(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
-        err.println("pgdock: " + firstLine(e.getMessage()));
+        err.println("pgdock: " + UsageMessages.of(e, args));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();

@@ -85,11 +85,11 @@ final class ImportCommand extends ConfigWriteCommand {
             try {
                 raw = Files.newInputStream(path);
                 size = Files.size(path);
-            } catch (NoSuchFileException e) {
-                throw new UsageException("cannot read " + file + ": no such file");
+            } catch (IOException e) {
+                throw ConfigCommand.cannotRead(file, e);
             }
         }
-        try (Progress progress = new Progress(cli.err, cli.terminal && !noProgress, Progress.width(cli.env), "bytes");
+        try (Progress progress = new Progress(cli.err, cli.progress(noProgress, false), Progress.width(cli.env), "bytes");
                 InputStream counted = new Counting(raw, progress, size)) {
             JsonNode document = Cli.JSON.readTree(counted);
             if (document == null || document.isMissingNode()) {

@@ -13,6 +13,8 @@ import io.pgdock.config.Secret;
 import io.pgdock.core.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -160,11 +162,25 @@ final class ConfigCommand implements Runnable {
         try {
             return file.equals("-") ? new String(cli.in.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UsageException("cannot read " + file + ": no such file");
         } catch (IOException e) {
-            throw new UsageException("cannot read " + file + ": " + Cli.firstLine(e.getMessage()));
+            throw cannotRead(file, e);
         }
+    }
+
+    /** A file that cannot be read, as a usage error: "cannot read FILE: reason". */
+    static UsageException cannotRead(String file, IOException e) {
+        String reason;
+        if (e instanceof NoSuchFileException) {
+            reason = "no such file";
+        } else if (e instanceof AccessDeniedException) {
+            reason = "permission denied";
+        } else if (e instanceof FileSystemException f) {
+            // Its message is the path itself when there is no reason.
+            reason = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        } else {
+            reason = e.getMessage() == null ? e.getClass().getSimpleName() : Cli.firstLine(e.getMessage());
+        }
+        return new UsageException("cannot read " + file + ": " + reason);
     }
 
     @Command(name = "delete", description = {"Delete KEY from the scope (its parents keep theirs).",

@@ -73,7 +73,11 @@ final class ConfigCommand implements Runnable {
                         .orElseThrow(() -> notSet(scope, key));
                 JsonNode value = e.value();
                 if (at != null) {
-                    value = value.at(at);
+                    JsonNode part = value.at(at);
+                    if (part.isMissingNode() && !showSecrets && inSecret(store, e, value, at)) {
+                        part = TextNode.valueOf(Secret.REDACTED);   // a part of a secret is as secret as the rest
+                    }
+                    value = part;
                     if (value.isMissingNode()) {
                         throw new CliFailure("config key \"" + key + "\" has nothing at pointer \"" + pointer + "\"");
                     }
@@ -89,6 +93,32 @@ final class ConfigCommand implements Runnable {
                 }
             }
             return PgdockCli.OK;
+        }
+
+        /**
+         * Whether {@code at} points into a secret of {@code entry}: {@code redacted}, the value as shown, has
+         * {@code "***"} where the stored value has an encrypted secret, at {@code at} or above it.
+         */
+        private static boolean inSecret(ConfigStore store, ConfigEntry entry, JsonNode redacted, JsonPointer at) {
+            JsonNode stored = null;
+            for (JsonPointer p = at.head(); p != null; p = p.head()) {
+                if (!redacted.at(p).isTextual() || !redacted.at(p).asText().equals(Secret.REDACTED)) {
+                    continue;
+                }
+                if (stored == null) {
+                    // The stored value, still encrypted, of the scope that answered: its export has it.
+                    stored = Cli.JSON.missingNode();
+                    for (JsonNode e : store.inScope(entry.scope()).export(entry.key()).get("entries")) {
+                        if (e.get("key").asText().equals(entry.key())) {
+                            stored = e.get("value");
+                        }
+                    }
+                }
+                if (Secret.isEncrypted(stored.at(p))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** A strict RFC 6901 pointer: empty, or starting with "/", every "~" followed by 0 or 1. */

@@ -50,14 +50,27 @@ final class Cli {
     final InputStream in;
     final PrintStream out;
     final PrintStream err;
-    final boolean terminal;
+    /** Whether standard output is a terminal. */
+    final boolean outTerminal;
+    /** Whether standard error is a terminal (where a progress bar is drawn). */
+    final boolean errTerminal;
 
-    Cli(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, boolean terminal) {
+    Cli(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, boolean outTerminal,
+            boolean errTerminal) {
         this.env = env;
         this.in = in;
         this.out = out;
         this.err = err;
-        this.terminal = terminal;
+        this.outTerminal = outTerminal;
+        this.errTerminal = errTerminal;
+    }
+
+    /**
+     * Whether to draw a progress bar: only on a terminal stderr, not with {@code --no-progress}, and not while the
+     * command's document goes to a terminal stdout (the bar would be drawn into it).
+     */
+    boolean progress(boolean noProgress, boolean documentToStdout) {
+        return errTerminal && !noProgress && !(documentToStdout && outTerminal);
     }
 
     int run(String... args) {
@@ -79,7 +92,7 @@ final class Cli {
     /** A command line picocli refused, or a command found a bad argument: one line, a hint, exit 2. */
     private int usageError(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
-        err.println("pgdock: " + firstLine(e.getMessage()));
+        err.println("pgdock: " + UsageMessages.of(e, args));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();

@@ -30,7 +30,8 @@ abstract class CliCommand implements Callable<Integer> {
     String url;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", order = 101,
-            description = "Connect timeout when the URL sets none (default: 5s).")
+            description = "Connect timeout when the URL (--url or PGDOCK_URL) sets no connectTimeout "
+                    + "(default: 5s); the URL's own wins.")
     Duration connectTimeout;
 
     @Option(names = {"-v", "--verbose"}, order = 102, description = "Print the stack trace of a failure too.")
@@ -49,11 +50,14 @@ abstract class CliCommand implements Callable<Integer> {
 
     abstract int run(Cli cli) throws Exception;
 
-    /** The connection: --url, else the environment; with the connect timeout and an application name set. */
+    /**
+     * The connection: --url, else the environment; with an application name and, when the URL or the environment
+     * sets none, the connect timeout of --connect-timeout (or the default).
+     */
     final ConnectionSpec connection(Cli cli) {
         ConnectionSpec s = url != null ? ConnectionSpec.parse(url) : ConnectionSpec.fromEnvironment(cli.env);
         ConnectionSpec.Builder b = s.toBuilder();
-        if (connectTimeout != null || s.connectTimeout().isEmpty()) {
+        if (s.connectTimeout().isEmpty()) {
             b.connectTimeout(timeout());
         }
         if (s.applicationName().isEmpty()) {

@@ -13,6 +13,8 @@ import io.pgdock.config.Secret;
 import io.pgdock.core.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,7 +73,11 @@ final class ConfigCommand implements Runnable {
                         .orElseThrow(() -> notSet(scope, key));
                 JsonNode value = e.value();
                 if (at != null) {
-                    value = value.at(at);
+                    JsonNode part = value.at(at);
+                    if (part.isMissingNode() && !showSecrets && inSecret(store, e, value, at)) {
+                        part = TextNode.valueOf(Secret.REDACTED);   // a part of a secret is as secret as the rest
+                    }
+                    value = part;
                     if (value.isMissingNode()) {
                         throw new CliFailure("config key \"" + key + "\" has nothing at pointer \"" + pointer + "\"");
                     }
@@ -87,6 +93,32 @@ final class ConfigCommand implements Runnable {
                 }
             }
             return PgdockCli.OK;
+        }
+
+        /**
+         * Whether {@code at} points into a secret of {@code entry}: {@code redacted}, the value as shown, has
+         * {@code "***"} where the stored value has an encrypted secret, at {@code at} or above it.
+         */
+        private static boolean inSecret(ConfigStore store, ConfigEntry entry, JsonNode redacted, JsonPointer at) {
+            JsonNode stored = null;
+            for (JsonPointer p = at.head(); p != null; p = p.head()) {
+                if (!redacted.at(p).isTextual() || !redacted.at(p).asText().equals(Secret.REDACTED)) {
+                    continue;
+                }
+                if (stored == null) {
+                    // The stored value, still encrypted, of the scope that answered: its export has it.
+                    stored = Cli.JSON.missingNode();
+                    for (JsonNode e : store.inScope(entry.scope()).export(entry.key()).get("entries")) {
+                        if (e.get("key").asText().equals(entry.key())) {
+                            stored = e.get("value");
+                        }
+                    }
+                }
+                if (Secret.isEncrypted(stored.at(p))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** A strict RFC 6901 pointer: empty, or starting with "/", every "~" followed by 0 or 1. */
@@ -160,11 +192,25 @@ final class ConfigCommand implements Runnable {
         try {
             return file.equals("-") ? new String(cli.in.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UsageException("cannot read " + file + ": no such file");
         } catch (IOException e) {
-            throw new UsageException("cannot read " + file + ": " + Cli.firstLine(e.getMessage()));
+            throw cannotRead(file, e);
         }
+    }
+
+    /** A file that cannot be read, as a usage error: "cannot read FILE: reason". */
+    static UsageException cannotRead(String file, IOException e) {
+        String reason;
+        if (e instanceof NoSuchFileException) {
+            reason = "no such file";
+        } else if (e instanceof AccessDeniedException) {
+            reason = "permission denied";
+        } else if (e instanceof FileSystemException f) {
+            // Its message is the path itself when there is no reason.
+            reason = f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        } else {
+            reason = e.getMessage() == null ? e.getClass().getSimpleName() : Cli.firstLine(e.getMessage());
+        }
+        return new UsageException("cannot read " + file + ": " + reason);
     }
 
     @Command(name = "delete", description = {"Delete KEY from the scope (its parents keep theirs).",

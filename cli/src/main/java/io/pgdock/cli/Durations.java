@@ -11,6 +11,9 @@ final class Durations {
 
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
+    /** The longest duration taken: a year is more than any timeout needs, and far from overflowing nanoseconds. */
+    static final Duration MAX = Duration.ofDays(365);
+
     private Durations() {
     }
 
@@ -34,6 +37,9 @@ final class Durations {
         }
         if (d.isNegative() || d.isZero()) {
             throw new TypeConversionException("'" + text + "' is not a positive duration");
+        }
+        if (d.compareTo(MAX) > 0) {
+            throw new TypeConversionException("'" + text + "' is too long (at most " + MAX.toHours() + "h)");
         }
         return d;
     }

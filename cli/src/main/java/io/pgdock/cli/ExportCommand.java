@@ -45,7 +45,8 @@ final class ExportCommand extends ConfigSubcommand {
             document = store(cli, storage).export(options.build());
         }
         int count = document.get("entries").size();
-        try (Progress progress = new Progress(cli.err, cli.terminal && !noProgress, Progress.width(cli.env), "entries")) {
+        try (Progress progress = new Progress(cli.err, cli.progress(noProgress, output == null),
+                Progress.width(cli.env), "entries")) {
             if (output == null) {
                 write(document, cli.out, progress);
                 cli.out.println();

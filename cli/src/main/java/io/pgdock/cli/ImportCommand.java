@@ -1,6 +1,7 @@
 package io.pgdock.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgdock.config.ImportOptions;
@@ -12,7 +13,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,11 +85,11 @@ final class ImportCommand extends ConfigWriteCommand {
             try {
                 raw = Files.newInputStream(path);
                 size = Files.size(path);
-            } catch (NoSuchFileException e) {
-                throw new UsageException("cannot read " + file + ": no such file");
+            } catch (IOException e) {
+                throw ConfigCommand.cannotRead(file, e);
             }
         }
-        try (Progress progress = new Progress(cli.err, cli.terminal && !noProgress, Progress.width(cli.env), "bytes");
+        try (Progress progress = new Progress(cli.err, cli.progress(noProgress, false), Progress.width(cli.env), "bytes");
                 InputStream counted = new Counting(raw, progress, size)) {
             JsonNode document = Cli.JSON.readTree(counted);
             if (document == null || document.isMissingNode()) {
@@ -97,7 +97,11 @@ final class ImportCommand extends ConfigWriteCommand {
             }
             return document;
         } catch (JsonProcessingException e) {
-            throw new UsageException(file + " is not valid JSON" + Cli.position(e) + ": " + Cli.problem(e));
+            // Not Jackson's description: it can quote a token of the file, and a hand-written file can hold secrets.
+            throw new UsageException(file + " is not valid JSON" + Cli.position(e) + ": "
+                    + (e instanceof JsonEOFException ? "the document ends too early" : "unexpected text there"));
+        } catch (IOException e) {
+            throw ConfigCommand.cannotRead(file, e);
         }
     }
 

@@ -1,11 +1,16 @@
 package io.pgdock.cli;
 
 import java.io.Console;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * The {@code pgdock} ops command line: configuration ({@code pgdock config ...}), {@code health}, {@code provision} and
@@ -37,7 +42,8 @@ public final class PgdockCli {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(new Cli(System.getenv(), System.in, System.out, System.err, onTerminal()).run(args));
+        System.exit(new Cli(System.getenv(), System.in, System.out, System.err, isTerminal(1), isTerminal(2))
+                .run(args));
     }
 
     /**
@@ -67,14 +73,53 @@ public final class PgdockCli {
             String... args) {
         Objects.requireNonNull(args, "args");
         return new Cli(Map.copyOf(Objects.requireNonNull(env, "env")), Objects.requireNonNull(in, "in"),
-                Objects.requireNonNull(out, "out"), Objects.requireNonNull(err, "err"), false).run(args);
+                Objects.requireNonNull(out, "out"), Objects.requireNonNull(err, "err"), false, false).run(args);
     }
 
     /**
-     * Whether this process talks to a terminal. {@link System#console()} is null when standard input or output is
-     * redirected; from JDK 22 it is not, and {@code Console.isTerminal()} tells.
+     * Whether file descriptor {@code fd} (1 stdout, 2 stderr) of this process is a terminal: on Linux, where
+     * {@code /proc/self/fd/<fd>} points to ({@code /dev/pts/*} or {@code /dev/tty*}); where there is no {@code /proc},
+     * whether a {@link System#console()} exists (which needs stdin and stdout to be terminals, so it is only a guess
+     * for stderr).
      */
-    private static boolean onTerminal() {
+    private static boolean isTerminal(int fd) {
+        return isTerminal(Path.of("/proc/self/fd/" + fd), Files::readSymbolicLink, PgdockCli::hasConsole);
+    }
+
+    /** Reads where a symbolic link points. */
+    @FunctionalInterface
+    interface LinkReader {
+        /**
+         * @param link the link
+         * @return its target
+         * @throws IOException when it cannot be read
+         */
+        Path read(Path link) throws IOException;
+    }
+
+    /**
+     * Whether {@code fdLink} (a {@code /proc/self/fd/N} link) points to a terminal device; {@code fallback} decides
+     * when there is no such link (no {@code /proc}).
+     */
+    static boolean isTerminal(Path fdLink, LinkReader links, BooleanSupplier fallback) {
+        Path target;
+        try {
+            target = links.read(fdLink);
+        } catch (NoSuchFileException e) {
+            // A closed descriptor is no terminal; without /proc, the fallback decides.
+            return !Files.isDirectory(fdLink.getParent()) && fallback.getAsBoolean();
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return fallback.getAsBoolean();
+        }
+        String t = target.toString();
+        return t.startsWith("/dev/pts/") || t.startsWith("/dev/tty");
+    }
+
+    /**
+     * Whether a console exists. {@link System#console()} is null when standard input or output is redirected; from
+     * JDK 22 it is not, and {@code Console.isTerminal()} tells.
+     */
+    private static boolean hasConsole() {
         Console console = System.console();
         if (console == null) {
             return false;

@@ -92,9 +92,10 @@ final class WatchCommand extends ConfigSubcommand {
                         print(cli, c.event());
                         seen++;
                     } else if (s instanceof Gap g) {
-                        cli.err.println("pgdock: watch: changes may have been missed (" + g.why() + "); catching up");
-                    } else if (s instanceof CaughtUp) {
-                        cli.err.println("pgdock: watch: caught up");
+                        // Not a failure, so not "pgdock: ...": the watch goes on and delivers what it missed.
+                        cli.err.println("watch: notifications stopped (" + g.why() + "); catching up from the history");
+                    } else if (s instanceof CaughtUp && verbose) {
+                        cli.err.println("watch: caught up");
                     }
                 }
             }

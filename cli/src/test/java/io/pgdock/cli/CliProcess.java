@@ -81,7 +81,7 @@ final class CliProcess {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         int code = new Cli(Map.copyOf(env), java.io.InputStream.nullInputStream(),
                 new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
-                new java.io.PrintStream(err, true, StandardCharsets.UTF_8), false).run(args);
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8), false, false).run(args);
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 

@@ -172,6 +172,47 @@ class ConfigCommandsIT {
         assertThat(ok(envWithKeys(), "config", "list", "sec.", "--show-secrets").out()).contains("hunter2");
         assertThat(ok(envWithKeys(), "config", "history", "sec.smtp", "--show-secrets").out()).contains("hunter2");
 
+        // With the keys at hand, history and watch still show secrets only when asked to.
+        assertThat(ok(envWithKeys(), "config", "history", "sec.smtp").out()).contains("\"***\"")
+                .doesNotContain("hunter2");
+        assertThat(okHere(envWithKeys(), "config", "history", "sec.smtp", "--json").out()).contains("\"***\"")
+                .doesNotContain("hunter2");
+        Result watched = ok(envWithKeys(), "config", "watch", "sec.smtp", "--after", "0", "--count", "1",
+                "--timeout", "60s", "--json");
+        assertThat(JSON.readTree(watched.out()).get("value").asText()).isEqualTo("***");
+        assertThat(watched.out()).doesNotContain("hunter2");
+        assertThat(okHere(envWithKeys(), "config", "watch", "sec.smtp", "--after", "0", "--count", "1",
+                "--timeout", "60s").out()).contains("= \"***\"").doesNotContain("hunter2");
+        assertThat(okHere(envWithKeys(), "config", "watch", "sec.smtp", "--after", "0", "--count", "1",
+                "--timeout", "60s", "--show-secrets").out()).contains("hunter2");
+
+        // A part of a secret is a secret: "***", not "nothing at pointer".
+        assertThat(ok(env(), "config", "get", "sec.smtp", "--pointer", "/password").out()).isEqualTo("\"***\"\n");
+        JsonNode part = json(CliProcess.run(env(), "config", "get", "sec.smtp", "--pointer", "/user", "--json"));
+        assertThat(part.get("value").asText()).isEqualTo("***");
+        assertThat(part.get("pointer").asText()).isEqualTo("/user");
+        assertThat(okHere(envWithKeys(), "config", "get", "sec.smtp", "--pointer", "/user", "--show-secrets").out())
+                .isEqualTo("\"ops\"\n");
+        assertThat(okHere(env(), "config", "get", "sec.smtp", "--pointer", "").out()).isEqualTo("\"***\"\n");
+        // A secret field of a value (written by code): a pointer into it shows "***" too, the rest as it is.
+        try (Storage storage = Storage.open(spec, StorageOptions.builder().autoMigrate(false).build())) {
+            io.pgdock.config.ConfigStore.postgres(storage, io.pgdock.config.ConfigOptions.builder()
+                    .keys(io.pgdock.config.KeyProvider.fromEnvironment(envWithKeys())).build())
+                    .put("sec.mixed", Map.of("user", "ops", "password", io.pgdock.config.Secret.of(
+                            Map.of("current", "hunter3"))));
+        }
+        assertThat(okHere(env(), "config", "get", "sec.mixed", "--pointer", "/password/current").out())
+                .isEqualTo("\"***\"\n");
+        assertThat(okHere(env(), "config", "get", "sec.mixed", "--pointer", "/user").out()).isEqualTo("\"ops\"\n");
+        Result notThere = CliProcess.inProcess(env(), "config", "get", "sec.mixed", "--pointer", "/nothing/here");
+        assertThat(notThere.exitCode()).isEqualTo(1);
+        assertThat(notThere.err()).startsWith("pgdock: config key \"sec.mixed\" has nothing at pointer");
+        // The text "***" itself is no secret: nothing is inside it.
+        okHere(env(), "config", "set", "sec.literal", "\"***\"");
+        Result literal = CliProcess.inProcess(env(), "config", "get", "sec.literal", "--pointer", "/x");
+        assertThat(literal.exitCode()).as("%s", literal).isEqualTo(1);
+        assertThat(literal.err()).contains("has nothing at pointer \"/x\"");
+
         Result noKeys = CliProcess.run(env(), "config", "get", "sec.smtp", "--show-secrets");
         assertThat(noKeys.exitCode()).as("%s", noKeys).isEqualTo(1);
         assertThat(noKeys.err()).startsWith("pgdock: config key \"sec.smtp\"").contains("PGDOCK_CONFIG_KEYS")
@@ -234,17 +275,18 @@ class ConfigCommandsIT {
     }
 
     @Test
-    void exportDrawsAProgressBarOnATerminalOnly() {
+    void exportDrawsAProgressBarOnATerminalOnly(@org.junit.jupiter.api.io.TempDir Path dir) {
         for (int i = 0; i < 3; i++) {
             okHere(env(), "config", "set", "bar.k" + i, Integer.toString(i));
         }
-        // In this JVM, with the error stream taken for a terminal: the bar is drawn, then cleared.
+        // In this JVM, with the error stream taken for a terminal and stdout redirected: the bar is drawn, then
+        // cleared.
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         Map<String, String> env = new HashMap<>(env());
         env.put("COLUMNS", "60");
         int code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), true).run("config", "export", "bar.");
+                new java.io.PrintStream(err, true), false, true).run("config", "export", "bar.");
         assertThat(code).as(err.toString()).isZero();
         String drawn = err.toString();
         assertThat(drawn).startsWith("\r[").contains("100% 3/3 entries").endsWith("\r");
@@ -253,7 +295,27 @@ class ConfigCommandsIT {
 
         err.reset();
         code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), true).run("config", "export", "bar.", "--no-progress");
+                new java.io.PrintStream(err, true), false, true).run("config", "export", "bar.", "--no-progress");
+        assertThat(code).isZero();
+        assertThat(err.toString()).isEmpty();
+
+        // stdout a terminal too: the document printed there is not drawn over; to a file, the bar is drawn.
+        err.reset();
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true, true).run("config", "export", "bar.");
+        assertThat(code).isZero();
+        assertThat(err.toString()).isEmpty();
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true, true).run("config", "export", "bar.", "-o",
+                dir.resolve("bar.json").toString());
+        assertThat(code).isZero();
+        assertThat(err.toString()).startsWith("\r[").contains("100% 3/3 entries");
+
+        // stderr not a terminal (2>log): nothing, wherever stdout goes.
+        err.reset();
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true), true, false).run("config", "export", "bar.", "-o",
+                dir.resolve("bar2.json").toString());
         assertThat(code).isZero();
         assertThat(err.toString()).isEmpty();
     }
@@ -290,8 +352,60 @@ class ConfigCommandsIT {
         assertThat(event.get("reason").asText()).isEqualTo("from another process");
         assertThat(event.get("position").asLong()).isGreaterThan(position);
 
+        Result tooLong = CliProcess.inProcess(env(), "config", "watch", "watch.", "--timeout", "999999999h");
+        assertThat(tooLong.exitCode()).as("%s", tooLong).isEqualTo(2);
+        assertThat(tooLong.err()).startsWith("pgdock: Invalid value for option '--timeout': '999999999h' is too long");
+
         Result timedOut = CliProcess.run(env(), "config", "watch", "watch.none.", "--count", "1", "--timeout", "1s");
         assertThat(timedOut.exitCode()).as("%s", timedOut).isEqualTo(1);
         assertThat(timedOut.err()).isEqualTo("pgdock: watch: saw 0 of 1 changes before the 1s timeout\n");
+    }
+
+    /**
+     * A watch whose listening connection is killed goes on, saying so on stderr, but not with "pgdock: ", which marks
+     * a failure; "caught up" is shown with --verbose.
+     */
+    @Test
+    void aGapInAWatchIsNoFailureLine() throws Exception {
+        CliProcess.Running watch = CliProcess.start(env(), "", "config", "watch", "gap.", "--count", "1",
+                "--timeout", "60s", "--verbose");
+        // The listening connection, found by its last statement (LISTEN, or the heartbeat's xmin query).
+        String listener = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                + "pg_backend_pid() AND (query LIKE 'LISTEN %' OR query LIKE 'SELECT txid_snapshot_xmin%')";
+        awaitTrue("the watch listens", () -> !pids(listener).isEmpty());
+        try (var c = PG.dataSource().getConnection(); var s = c.createStatement()) {
+            for (long pid : pids(listener)) {
+                s.execute("SELECT pg_terminate_backend(" + pid + ")");
+            }
+        }
+        awaitTrue("the watch catches up", () -> Files.readString(watch.err()).contains("watch: caught up"));
+        okHere(env(), "config", "set", "gap.k", "1");
+        Result r = watch.await();
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.out()).contains("\"gap.k\" v1 = 1");
+        assertThat(r.err()).contains("watch: notifications stopped (").contains("catching up from the history")
+                .contains("watch: caught up");
+        assertThat(r.err().lines()).noneMatch(l -> l.startsWith("pgdock:"));
+    }
+
+    private static java.util.List<Long> pids(String sql) throws Exception {
+        java.util.List<Long> pids = new java.util.ArrayList<>();
+        try (var c = PG.dataSource().getConnection(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                pids.add(rs.getLong(1));
+            }
+        }
+        return pids;
+    }
+
+    /** A condition of the watch process, awaited with a deadline that only detects a hang (never asserted on). */
+    private static void awaitTrue(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(CliProcess.HANG_SECONDS);
+        while (!condition.call()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what + ": not within " + CliProcess.HANG_SECONDS + " s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
     }
 }

@@ -126,17 +126,18 @@ class OpsCommandsIT {
     void usageErrorsAreExitTwo() {
         Result unknown = CliProcess.run(env(), "frobnicate");
         assertThat(unknown.exitCode()).as("%s", unknown).isEqualTo(2);
-        assertThat(unknown.err()).startsWith("pgdock: Unmatched argument at index 0: 'frobnicate'\n")
-                .contains("Try 'pgdock --help'");
+        // Arguments are not echoed (one could be a secret): they are numbered, options named.
+        assertThat(unknown.err()).startsWith("pgdock: unexpected argument #1 (arguments that may be values are not "
+                + "shown)\n").contains("Try 'pgdock --help'").doesNotContain("frobnicate");
         Result option = CliProcess.run(env(), "config", "get", "a.b", "--frob");
         assertThat(option.exitCode()).as("%s", option).isEqualTo(2);
-        assertThat(option.err()).startsWith("pgdock: Unknown option: '--frob'\n");
+        assertThat(option.err()).startsWith("pgdock: unknown option '--frob'\n");
         Result url = CliProcess.run(Map.of(), "health", "--url", "mysql://x/y");
         assertThat(url.exitCode()).as("%s", url).isEqualTo(2);
         assertThat(url.err()).startsWith("pgdock: url: ").contains("\"mysql:\"");
         Result duration = CliProcess.run(env(), "config", "watch", "--timeout", "soon");
         assertThat(duration.exitCode()).as("%s", duration).isEqualTo(2);
-        assertThat(duration.err()).contains("'soon' is not a duration");
+        assertThat(duration.err()).contains("'(not shown)' is not a duration").doesNotContain("soon");
     }
 
     @Test

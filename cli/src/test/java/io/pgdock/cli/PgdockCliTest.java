@@ -3,8 +3,12 @@ package io.pgdock.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -115,6 +119,142 @@ class PgdockCliTest {
                 .hasMessageContaining("hunter2");   // what the secret case hides
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Cli.parseJson("value", "  ", false))
                 .isInstanceOf(UsageException.class).hasMessage("value is empty; give a JSON value (or use --string for text)");
+    }
+
+    /** Picocli quotes the arguments it did not understand; an argument can be a password or a secret. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "--url|postgresql://app:S3cret-pw@db/app|config|get|k=>unknown option '--url', unexpected argument #2 "
+                    + "(arguments that may be values are not shown); options such as --url go after the command",
+            "config|get|k|--ulr|postgresql://app:S3cret-pw@db/app=>unknown option '--ulr', unexpected argument #5 (",
+            "config|get|k|--ulr=postgresql://app:S3cret-pw@db/app=>unknown option '--ulr'\n",
+            "config|set|k|--secret|--string|-S3cret-pw=>unknown option at argument #6 (",
+            "config|set|k|--secret|--string|S3cret-pw|S3cret-pw2=>unexpected argument #7 (",
+            "config|set|k|--secret|--expect-version|S3cret-pw|1=>Invalid value for option '--expect-version': "
+                    + "'(not shown)' is not a long",
+            "config|set|k|--expect-version=S3cret-pw|1=>'(not shown)' is not a long",
+            "config|import|f|--mode|S3cret-pw=>but was '(not shown)'",
+            "config|watch|--timeout|S3cret-pw=>Invalid value for option '--timeout': '(not shown)' is not a duration",
+            "config|S3cret-pw|k=>unexpected arguments #2, #3 ("})
+    void usageErrorsShowNoArgumentValues(String testCase) {
+        String[] args = testCase.substring(0, testCase.indexOf("=>")).split("\\|");
+        String expected = testCase.substring(testCase.indexOf("=>") + 2);
+        assertThat(run(Map.of("PGDOCK_URL", "postgresql://app@127.0.0.1:1/app"), args)).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: ").contains(expected).contains("Try 'pgdock")
+                .doesNotContain("S3cret").doesNotContain("S3cret-pw".toLowerCase(java.util.Locale.ROOT));
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void usageErrorsStillShowNumbersDurationsAndNames() {
+        assertThat(run(Map.of(), "config", "watch", "--timeout", "0s")).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: Invalid value for option '--timeout': '0s' is not a positive duration");
+        err.reset();
+        assertThat(run(Map.of(), "config", "rollback", "k")).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: Missing required option: '--to-version=N'");
+        err.reset();
+        assertThat(run(Map.of(), "config", "history", "k", "--limit", "0", "--url", "postgresql://a:S3cret@h:1/d"))
+                .isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: --limit must be at least 1, but was 0\n");
+        assertThat(UsageMessages.maskUrlPasswords("at postgresql://app:S3cret@db/x and jdbc:postgresql://h/x"))
+                .isEqualTo("at postgresql://app:***@db/x and jdbc:postgresql://h/x");
+    }
+
+    @Test
+    void aDurationThatOverflowsIsAUsageErrorNamingTheOptionAndValue() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Durations.parse("999999999h"))
+                .isInstanceOf(TypeConversionException.class).hasMessage("'999999999h' is too long (at most 8760h)");
+        assertThat(Durations.parse("8760h")).isEqualTo(Durations.MAX);
+        assertThat(run(Map.of("PGDOCK_URL", "postgresql://app@127.0.0.1:1/app"), "config", "watch", "--timeout",
+                "999999999h")).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: Invalid value for option '--timeout': '999999999h' is too long");
+    }
+
+    @Test
+    void theUrlsConnectTimeoutWinsOverTheOption() {
+        Cli cli = new Cli(Map.of("PGDOCK_URL", "postgresql://app@db/app"), java.io.InputStream.nullInputStream(),
+                System.out, System.err, false, false);
+        picocli.CommandLine cmd = cli.commandLine(new RootCommand(cli));
+        CliCommand inUrl = command(cmd, "config", "get", "k", "--url", "postgresql://app@db/app?connectTimeout=3",
+                "--connect-timeout", "9s");
+        assertThat(inUrl.connection(cli).connectTimeout()).contains(Duration.ofSeconds(3));
+        CliCommand notInUrl = command(cli.commandLine(new RootCommand(cli)), "config", "get", "k",
+                "--connect-timeout", "9s");
+        assertThat(notInUrl.connection(cli).connectTimeout()).contains(Duration.ofSeconds(9));
+        CliCommand neither = command(cli.commandLine(new RootCommand(cli)), "config", "get", "k");
+        assertThat(neither.connection(cli).connectTimeout()).contains(CliCommand.DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    private static CliCommand command(picocli.CommandLine cmd, String... args) {
+        picocli.CommandLine.ParseResult r = cmd.parseArgs(args);
+        while (r.hasSubcommand()) {
+            r = r.subcommand();
+        }
+        return (CliCommand) r.commandSpec().userObject();
+    }
+
+    @Test
+    void aFileThatCannotBeReadIsTheSameUsageErrorForImportAndSet(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Map<String, String> env = Map.of("PGDOCK_URL", "postgresql://app@127.0.0.1:1/app");
+        assertThat(run(env, "config", "import", dir.toString())).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: cannot read " + dir + ": Is a directory\n");
+        err.reset();
+        assertThat(run(env, "config", "set", "k", "--file", dir.toString())).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: cannot read " + dir + ": Is a directory\n");
+        err.reset();
+        assertThat(run(env, "config", "import", dir.resolve("none.json").toString())).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: cannot read " + dir.resolve("none.json") + ": no such file\n");
+        assertThat(ConfigCommand.cannotRead("f", new java.nio.file.AccessDeniedException("f")))
+                .hasMessage("cannot read f: permission denied");
+    }
+
+    @Test
+    void anImportFileThatIsNotJsonIsNotQuoted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("hand-written.json"),
+                "{\"format\": \"pgdock-config\",\n\"entries\": [{\"key\": \"a\", \"value\": S3cretToken}]}");
+        Map<String, String> env = Map.of("PGDOCK_URL", "postgresql://app@127.0.0.1:1/app");
+        assertThat(run(env, "config", "import", file.toString())).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).startsWith("pgdock: " + file + " is not valid JSON at line 2, column ")
+                .contains(": unexpected text there\n").doesNotContain("S3cret");
+        err.reset();
+        Files.writeString(file, "{\"format\": \"pgdock-config\", \"entries\": [");
+        assertThat(run(env, "config", "import", file.toString())).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).contains(": the document ends too early\n");
+    }
+
+    @Test
+    void aTerminalIsWhatTheDescriptorPointsTo(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Path fd = dir.resolve("2");
+        assertThat(PgdockCli.isTerminal(fd, link -> Path.of("/dev/pts/3"), () -> false)).isTrue();
+        assertThat(PgdockCli.isTerminal(fd, link -> Path.of("/dev/tty1"), () -> false)).isTrue();
+        assertThat(PgdockCli.isTerminal(fd, link -> Path.of("/home/ops/export.log"), () -> true)).isFalse();
+        assertThat(PgdockCli.isTerminal(fd, link -> Path.of("pipe:[81234]"), () -> true)).isFalse();
+        assertThat(PgdockCli.isTerminal(fd, link -> Path.of("/dev/null"), () -> true)).isFalse();
+        // A closed descriptor, in a /proc/self/fd that exists: no terminal.
+        assertThat(PgdockCli.isTerminal(fd, link -> {
+            throw new java.nio.file.NoSuchFileException(link.toString());
+        }, () -> true)).isFalse();
+        // No /proc at all: the fallback (System.console()) decides.
+        Path noProc = dir.resolve("proc").resolve("self").resolve("fd").resolve("2");
+        assertThat(PgdockCli.isTerminal(noProc, link -> {
+            throw new java.nio.file.NoSuchFileException(link.toString());
+        }, () -> true)).isTrue();
+        assertThat(PgdockCli.isTerminal(noProc, link -> {
+            throw new java.nio.file.NoSuchFileException(link.toString());
+        }, () -> false)).isFalse();
+    }
+
+    @Test
+    void theProgressBarIsDrawnOnATerminalStderrUnlessTheDocumentGoesToATerminalStdout() {
+        PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream());
+        Cli both = new Cli(Map.of(), InputStream.nullInputStream(), nowhere, nowhere, true, true);
+        assertThat(both.progress(false, false)).isTrue();    // export -o FILE, import
+        assertThat(both.progress(false, true)).isFalse();    // export to the terminal
+        assertThat(both.progress(true, false)).isFalse();    // --no-progress
+        Cli redirected = new Cli(Map.of(), InputStream.nullInputStream(), nowhere, nowhere, false, true);
+        assertThat(redirected.progress(false, true)).isTrue();   // config export > backup.json
+        Cli errToFile = new Cli(Map.of(), InputStream.nullInputStream(), nowhere, nowhere, true, false);
+        assertThat(errToFile.progress(false, false)).isFalse();  // -o f 2>log
     }
 
     @Test

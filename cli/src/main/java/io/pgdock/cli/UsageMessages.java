@@ -1,0 +1,132 @@
+package io.pgdock.cli;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The one line shown for a command line picocli refused. Picocli's own messages quote the arguments they did not
+ * understand, and an argument can be a password or a secret (a URL given before the command, a mistyped {@code --url},
+ * a secret starting with "-"), so the line names options and argument positions but shows no value, except numbers
+ * and durations ({@code 5s}, {@code PT5S}); a {@code ://user:password@} in what is shown is masked too.
+ *
+ * <p><b>Thread safety.</b> Stateless.
+ */
+final class UsageMessages {
+
+    /** What an option name looks like; anything else that starts with "-" could be a value and is not shown. */
+    private static final Pattern OPTION_NAME = Pattern.compile("--[a-z][a-z0-9]*(-[a-z0-9]+)*|-[a-zA-Z?]");
+    /** Values that are shown: numbers and durations, which name no secret. */
+    private static final Pattern HARMLESS = Pattern.compile(
+            "-?\\d{1,19}|\\d{1,19}(ms|s|m|h)|[Pp]([0-9]+[Dd])?([Tt]([0-9.]+[HhMmSs])+)?");
+    private static final Pattern URL_PASSWORD = Pattern.compile("(://[^\\s/@:]*):[^\\s@]*@");
+    /** The options every running command has, which go after the command's name. */
+    private static final Set<String> COMMAND_OPTIONS = Set.of("--url", "--connect-timeout", "-v", "--verbose",
+            "--scope", "--json");
+
+    private UsageMessages() {
+    }
+
+    /** The message for {@code e}, raised for the command line {@code args}, without any argument's value. */
+    static String of(ParameterException e, String[] args) {
+        CommandSpec spec = e.getCommandLine().getCommandSpec();
+        String message = e instanceof UnmatchedArgumentException u ? unmatched(u, spec, args)
+                : withoutValues(Cli.firstLine(e.getMessage()), e.getValue(), spec, args);
+        return maskUrlPasswords(message);
+    }
+
+    /** Unknown options by name (when they look like one), other arguments by their position, from 1. */
+    private static String unmatched(UnmatchedArgumentException e, CommandSpec spec, String[] args) {
+        List<String> parts = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        boolean hidden = false;
+        boolean misplaced = false;
+        int from = 0;
+        for (String token : e.getUnmatched()) {
+            int at = indexOf(args, token, from);
+            from = at < 0 ? from : at + 1;
+            String where = at < 0 ? "" : "#" + (at + 1);
+            if (token.length() > 1 && token.startsWith("-")) {
+                String name = token.contains("=") ? token.substring(0, token.indexOf('=')) : token;
+                if (OPTION_NAME.matcher(name).matches()) {
+                    parts.add("unknown option '" + name + "'");
+                    misplaced |= COMMAND_OPTIONS.contains(name) && !spec.subcommands().isEmpty();
+                } else {
+                    parts.add("unknown option" + (where.isEmpty() ? "" : " at argument " + where));
+                    hidden = true;
+                }
+            } else {
+                unexpected.add(where);
+                hidden = true;
+            }
+        }
+        unexpected.removeIf(String::isEmpty);
+        if (!unexpected.isEmpty()) {
+            parts.add("unexpected argument" + (unexpected.size() == 1 ? " " : "s ") + String.join(", ", unexpected));
+        } else if (hidden && parts.isEmpty()) {
+            parts.add("unexpected arguments");
+        }
+        if (parts.isEmpty()) {
+            return "unexpected arguments";
+        }
+        return String.join(", ", parts) + (hidden ? " (arguments that may be values are not shown)" : "")
+                + (misplaced ? "; options such as --url go after the command, e.g. 'pgdock config get KEY --url URL'"
+                        : "");
+    }
+
+    private static int indexOf(String[] args, String token, int from) {
+        for (int i = from; args != null && i < args.length; i++) {
+            if (args[i].equals(token)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Picocli's message with every quoted argument value (other than a name, number or duration) left out. */
+    private static String withoutValues(String message, String value, CommandSpec spec, String[] args) {
+        Set<String> values = new HashSet<>();
+        if (value != null) {
+            values.add(value);
+        }
+        for (String arg : args == null ? new String[0] : args) {
+            values.add(arg);
+            if (arg.startsWith("-") && arg.contains("=")) {
+                values.add(arg.substring(arg.indexOf('=') + 1));
+            }
+        }
+        Set<String> names = names(spec);
+        String m = message;
+        for (String v : values) {
+            if (!v.isEmpty() && !names.contains(v) && !HARMLESS.matcher(v).matches()) {
+                m = m.replace("'" + v + "'", "'(not shown)'");
+            }
+        }
+        return m;
+    }
+
+    /** The names picocli may quote: the options, commands and positional parameters of the command and its parents. */
+    private static Set<String> names(CommandSpec spec) {
+        Set<String> names = new HashSet<>();
+        for (CommandSpec s = spec; s != null; s = s.parent()) {
+            names.add(s.name());
+            s.subcommands().keySet().forEach(names::add);
+            for (OptionSpec o : s.options()) {
+                names.addAll(List.of(o.names()));
+            }
+            s.positionalParameters().forEach(p -> names.add(p.paramLabel()));
+        }
+        return names;
+    }
+
+    /** {@code scheme://user:password@host} with the password as {@code ***}. */
+    static String maskUrlPasswords(String text) {
+        return URL_PASSWORD.matcher(text).replaceAll("$1:***@");
+    }
+}

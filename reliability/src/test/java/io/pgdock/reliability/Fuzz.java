@@ -149,7 +149,7 @@ final class Fuzz {
                 String reason = cause.getMessage() == null ? "" : cause.getMessage().strip();
                 m.append("\n  its failure: ").append(cause.getClass().getName());
                 reason.lines().limit(20).forEach(line -> m.append("\n    ")
-                        .append(HostileStrings.escape(HostileStrings.abbreviate(line, 300))));
+                        .append(HostileStrings.printable(HostileStrings.abbreviate(line, 300))));
             }
             // QuickTheories lists the smallest first and the value first found last.
             if (falsifying.size() > 1) {

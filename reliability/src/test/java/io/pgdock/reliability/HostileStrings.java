@@ -98,12 +98,21 @@ final class HostileStrings {
      * NUL, surrogates, a right-to-left override, any non-ASCII letter) as {@code \}{@code uXXXX}.
      */
     static String escape(String s) {
+        return escape(s, true);
+    }
+
+    /** Like {@link #escape}, but leaves backslash and double quote alone: for text that quotes values, not a value. */
+    static String printable(String s) {
+        return escape(s, false);
+    }
+
+    private static String escape(String s, boolean quotes) {
         StringBuilder out = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '\\' -> out.append("\\\\");
-                case '"' -> out.append("\\\"");
+                case '\\' -> out.append(quotes ? "\\\\" : "\\");
+                case '"' -> out.append(quotes ? "\\\"" : "\"");
                 case '\t' -> out.append("\\t");
                 case '\r' -> out.append("\\r");
                 case '\n' -> out.append("\\n");

@@ -30,7 +30,7 @@ final class Fuzz {
     /** How long shrinking may go on after the first failure. */
     static final int SHRINK_BUDGET_SECONDS = 30;
 
-    /** Shrink steps at most (QuickTheories' default is 100 per example, too many for tries that reach a database). */
+    /** Shrink steps at most (QuickTheories' default, 100,000, is far too many for tries that reach a database). */
     private static final int SHRINK_CYCLES = 2_000;
 
     /** Draws a generator may reject (a filter such as "at most 40 characters") before it gives up on one try. */

@@ -2,9 +2,12 @@ package io.pgdock.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.quicktheories.generators.SourceDSL.lists;
+
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
 /**
  * Generators of strings that try to escape from SQL, JSON Pointers, LIKE patterns and error messages, and the check
@@ -41,21 +44,93 @@ final class HostileStrings {
         OUTCOMES.clear();
     }
 
-    /** Mixtures of fragments and key characters, including 10,000+ character strings now and then. */
-    static Arbitrary<String> hostile() {
-        Arbitrary<String> mixed = Arbitraries.oneOf(Arbitraries.of(FRAGMENTS),
-                        Arbitraries.strings().withChars(KEY_CHARS).ofMinLength(1).ofMaxLength(6))
-                .list().ofMinSize(0).ofMaxSize(8).map(parts -> String.join("", parts));
-        Arbitrary<String> keyLike = Arbitraries.strings().withChars(KEY_CHARS).ofMinLength(1).ofMaxLength(40);
-        Arbitrary<String> veryLong = Arbitraries.of(FRAGMENTS).flatMap(f -> Arbitraries.integers()
-                .between(10_000 / Math.max(1, f.length()), 12_000 / Math.max(1, f.length()))
-                .map(n -> "k" + f.repeat(n)));
-        Arbitrary<String> anyChars = Arbitraries.strings().all().ofMaxLength(30);
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, mixed),
-                net.jqwik.api.Tuple.of(2, keyLike),
-                net.jqwik.api.Tuple.of(1, veryLong),
-                net.jqwik.api.Tuple.of(1, anyChars));
+    /**
+     * Mixtures of fragments and key characters, including 10,000+ character strings now and then; described (in a
+     * failure message) by {@link #describe}. Weights: 6 mixtures of up to 8 pieces, 2 key-like strings, 1 long
+     * repetition of a fragment, 1 string of any UTF-16 chars (unpaired surrogates included). Shrinks towards fewer
+     * pieces, the first fragment ({@code '}) and the character {@code a}.
+     */
+    static Gen<String> hostile() {
+        Gen<String> fragment = Generate.pick(FRAGMENTS);
+        Gen<String> mixed = lists().of(Generate.oneOf(fragment, keyChars(1, 6))).ofSizeBetween(0, 8)
+                .map(parts -> String.join("", parts));
+        Gen<String> keyLike = keyChars(1, 40);
+        Gen<String> veryLong = fragment.flatMap(f -> Generate.range(10_000 / Math.max(1, f.length()),
+                12_000 / Math.max(1, f.length())).map(n -> "k" + f.repeat(n)));
+        Gen<String> anyChars = chars(Generate.range(Character.MIN_VALUE, Character.MAX_VALUE, 'a')
+                .map(c -> (char) c.intValue()), 0, 30);
+        return Generate.frequency(Pair.of(6, mixed), Pair.of(2, keyLike), Pair.of(1, veryLong), Pair.of(1, anyChars))
+                .describedAs(HostileStrings::describe);
+    }
+
+    /** Strings of characters valid in keys, of the given lengths. */
+    private static Gen<String> keyChars(int minLength, int maxLength) {
+        List<Character> keyChars = KEY_CHARS.chars().mapToObj(c -> (char) c).toList();
+        return chars(Generate.pick(keyChars), minLength, maxLength);
+    }
+
+    private static Gen<String> chars(Gen<Character> chars, int minLength, int maxLength) {
+        return lists().of(chars).ofSizeBetween(minLength, maxLength).map(list -> {
+            StringBuilder s = new StringBuilder(list.size());
+            list.forEach(s::append);
+            return s.toString();
+        });
+    }
+
+    /**
+     * A string as a failure message shows it: quoted and {@linkplain #escape escaped}; over 200 characters, its first
+     * 100 and last 30 characters and its length.
+     */
+    static String describe(String s) {
+        if (s == null) {
+            return "null";
+        }
+        if (s.length() <= 200) {
+            return "\"" + escape(s) + "\"";
+        }
+        return "\"" + escape(s.substring(0, 100)) + "\" ... \"" + escape(s.substring(s.length() - 30)) + "\" ("
+                + s.length() + " chars)";
+    }
+
+    /**
+     * Escapes a string to printable ASCII, so that it prints safely and unambiguously: backslash and double quote are
+     * escaped, tab, CR and LF as {@code \t \r \n}, any other character outside printable ASCII (control characters,
+     * NUL, surrogates, a right-to-left override, any non-ASCII letter) as {@code \}{@code uXXXX}.
+     */
+    static String escape(String s) {
+        return escape(s, true);
+    }
+
+    /** Like {@link #escape}, but leaves backslash and double quote alone: for text that quotes values, not a value. */
+    static String printable(String s) {
+        return escape(s, false);
+    }
+
+    private static String escape(String s, boolean quotes) {
+        StringBuilder out = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '\\' -> out.append(quotes ? "\\\\" : "\\");
+                case '"' -> out.append(quotes ? "\\\"" : "\"");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                case '\n' -> out.append("\\n");
+                default -> {
+                    if (c >= 0x20 && c < 0x7f) {
+                        out.append(c);
+                    } else {
+                        out.append(String.format("\\u%04x", (int) c));
+                    }
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /** The string if it has at most {@code max} characters, else its start and its length. */
+    static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "... (" + s.length() + " chars)";
     }
 
     /** True if the string is printable ASCII without the characters a message must escape. */

@@ -9,15 +9,17 @@ public final class Shown {
 
     /**
      * A value as it should appear in an error message: quoted, control characters and unpaired surrogates escaped (so
-     * the message prints the same in any log or terminal), long values cut.
+     * the message prints the same in any log or terminal), long values cut after about 80 characters of the escaped
+     * form (an escape takes up to 6 characters, so counting the value's characters instead would let a value of
+     * control characters fill a message 6 times over), followed by the value's length.
      */
     public static String show(String value) {
         if (value == null) {
             return "null";
         }
         StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_SHOWN) + 16).append('"');
-        int shown = 0;
-        for (int i = 0; i < value.length() && shown < MAX_SHOWN; i++, shown++) {
+        int i = 0;
+        for (; i < value.length() && out.length() <= MAX_SHOWN; i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -38,7 +40,7 @@ public final class Shown {
             }
         }
         out.append('"');
-        if (value.length() > MAX_SHOWN) {
+        if (i < value.length()) {
             out.append("... (").append(value.length()).append(" characters)");
         }
         return out.toString();

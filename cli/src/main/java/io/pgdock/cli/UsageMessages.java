@@ -36,9 +36,13 @@ final class UsageMessages {
     /** The message for {@code e}, raised for the command line {@code args}, without any argument's value. */
     static String of(ParameterException e, String[] args) {
         CommandSpec spec = e.getCommandLine().getCommandSpec();
-        String message = e instanceof UnmatchedArgumentException u ? unmatched(u, spec, args)
-                : withoutValues(Cli.firstLine(e.getMessage()), e.getValue(), spec, args);
-        return maskUrlPasswords(message);
+        // Values are masked in the whole message before it is cut to its first line: a value with a line break would
+        // otherwise lose its closing quote, no longer match, and show its first line.
+        if (e instanceof UnmatchedArgumentException u) {
+            return maskUrlPasswords(unmatched(u, spec, args));   // built from option names and positions only
+        }
+        String message = Cli.firstLine(withoutValues(e.getMessage(), e.getValue(), spec, args));
+        return maskUrlPasswords(stillShowing(message, e.getValue(), spec, args) ? withNoValue(message) : message);
     }
 
     /** Unknown options by name (when they look like one), other arguments by their position, from 1. */
@@ -109,6 +113,36 @@ final class UsageMessages {
             }
         }
         return m;
+    }
+
+    /**
+     * Whether the line still holds an argument value that is not a name, number or duration (four characters or more,
+     * so that short values do not match ordinary words): a last check, for messages whose quoting the masking missed.
+     */
+    private static boolean stillShowing(String line, String value, CommandSpec spec, String[] args) {
+        Set<String> names = names(spec);
+        List<String> values = new ArrayList<>();
+        if (value != null) {
+            values.add(value);
+        }
+        for (String arg : args == null ? new String[0] : args) {
+            values.add(arg);
+            values.add(arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : arg);
+            arg.lines().forEach(values::add);
+        }
+        for (String v : values) {
+            if (v.length() >= 4 && !names.contains(v) && !OPTION_NAME.matcher(v).matches()
+                    && !HARMLESS.matcher(v).matches() && line.contains(v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The line up to its first quoted part, with the rest replaced by a note that the value is not shown. */
+    private static String withNoValue(String line) {
+        int quote = line.indexOf('\'');
+        return (quote < 0 ? "invalid command line" : line.substring(0, quote).trim()) + " (value not shown)";
     }
 
     /** The names picocli may quote: the options, commands and positional parameters of the command and its parents. */

@@ -135,7 +135,10 @@ class PgdockCliTest {
             "config|set|k|--expect-version=S3cret-pw|1=>'(not shown)' is not a long",
             "config|import|f|--mode|S3cret-pw=>but was '(not shown)'",
             "config|watch|--timeout|S3cret-pw=>Invalid value for option '--timeout': '(not shown)' is not a duration",
-            "config|S3cret-pw|k=>unexpected arguments #2, #3 ("})
+            "config|S3cret-pw|k=>unexpected arguments #2, #3 (",
+            // A value with a line break (a PEM, a multi-line secret) must not show its first line.
+            "config|set|k|--secret|--expect-version|S3cret\nS3cret-pw|1=>Invalid value for option '--expect-version'",
+            "config|watch|--timeout|S3cret\nS3cret-pw=>Invalid value for option '--timeout'"})
     void usageErrorsShowNoArgumentValues(String testCase) {
         String[] args = testCase.substring(0, testCase.indexOf("=>")).split("\\|");
         String expected = testCase.substring(testCase.indexOf("=>") + 2);

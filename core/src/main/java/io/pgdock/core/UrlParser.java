@@ -136,6 +136,7 @@ final class UrlParser {
     private static void parseQuery(ConnectionSpec.Builder b, String query, String source, Set<String> seen) {
         // A raw '&' inside a password value splits it, and its tail would then be reported as an unknown parameter.
         boolean hasPassword = ("&" + query).contains("&password=");
+        boolean afterPassword = false;
         for (String pair : query.split("&", -1)) {
             if (pair.isEmpty()) {
                 continue;
@@ -151,7 +152,12 @@ final class UrlParser {
             String at = source + " parameter " + (mayBePassword ? "(name not shown: it may be part of the password)"
                     : PLAIN_NAME.matcher(name).matches() ? name : Values.show(name));
             boolean secret = name.equals("password");
-            String value = eq >= 0 ? decode(pair.substring(eq + 1), at, !secret && !mayBePassword) : "";
+            // After the password, even a known parameter may be the password's tail ("pw&sslmode=x"): its value is not
+            // shown in any error either.
+            boolean knownAfterPassword = afterPassword && !mayBePassword;
+            afterPassword |= secret;
+            String value = eq >= 0
+                    ? decode(pair.substring(eq + 1), at, !secret && !mayBePassword && !knownAfterPassword) : "";
             String canonical = canonicalName(name);
             if (!seen.add(canonical)) {
                 throw new InvalidConnectionSpecException(at, "is given more than once (in the query or also before the '@')");
@@ -160,28 +166,42 @@ final class UrlParser {
                 throw new InvalidConnectionSpecException(source + " parameter", "has a parameter without '=' (not shown: "
                         + "it may be part of the password; percent-encode '&' in values as %26)");
             }
-            switch (canonical) {
-                case "user" -> b.setUser(value, at);
-                case "password" -> b.setPassword(value, at);
-                case "currentSchema" -> b.setSchema(value, at);
-                case "sslmode" -> b.sslMode(SslMode.parse(at, value));
-                case "ApplicationName" -> b.setApplicationName(value, at);
-                case "connectTimeout" -> b.connectTimeout(Duration.ofSeconds(parseNonNegative(at, value, "seconds")));
-                case "socketTimeout" -> b.socketTimeout(Duration.ofSeconds(parseNonNegative(at, value, "seconds")));
-                case "statementTimeout" -> b.statementTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
-                case "lockTimeout" -> b.lockTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
-                case "idleInTransactionSessionTimeout" ->
-                        b.idleInTransactionSessionTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
-                case "targetServerType" -> b.targetServerType(TargetServerType.parse(at, value));
-                case "readOnly" -> b.readOnly(parseBoolean(at, value));
-                default -> {
-                    if (hasPassword && !ConnectionSpec.ALLOWED_OPTIONS.contains(name)) {
-                        throw new InvalidConnectionSpecException(source + " parameter", "has an unknown parameter (not "
-                                + "shown: it may be part of the password; percent-encode '&' in values as %26); allowed "
-                                + "options are " + new java.util.TreeSet<>(ConnectionSpec.ALLOWED_OPTIONS));
-                    }
-                    b.setOption(name, value, at);
+            try {
+                setParameter(b, canonical, name, value, at, source, hasPassword);
+            } catch (InvalidConnectionSpecException e) {
+                if (!knownAfterPassword) {
+                    throw e;   // shows no value of a parameter that may be the password's tail (see mayBePassword)
                 }
+                throw new InvalidConnectionSpecException(at, "is not valid (value not shown: it may be part of the "
+                        + "password; percent-encode '&' in values as %26)");
+            }
+        }
+    }
+
+    /** Sets one query parameter on the builder; {@code at} names it in errors. */
+    private static void setParameter(ConnectionSpec.Builder b, String canonical, String name, String value, String at,
+            String source, boolean hasPassword) {
+        switch (canonical) {
+            case "user" -> b.setUser(value, at);
+            case "password" -> b.setPassword(value, at);
+            case "currentSchema" -> b.setSchema(value, at);
+            case "sslmode" -> b.sslMode(SslMode.parse(at, value));
+            case "ApplicationName" -> b.setApplicationName(value, at);
+            case "connectTimeout" -> b.connectTimeout(Duration.ofSeconds(parseNonNegative(at, value, "seconds")));
+            case "socketTimeout" -> b.socketTimeout(Duration.ofSeconds(parseNonNegative(at, value, "seconds")));
+            case "statementTimeout" -> b.statementTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
+            case "lockTimeout" -> b.lockTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
+            case "idleInTransactionSessionTimeout" ->
+                    b.idleInTransactionSessionTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
+            case "targetServerType" -> b.targetServerType(TargetServerType.parse(at, value));
+            case "readOnly" -> b.readOnly(parseBoolean(at, value));
+            default -> {
+                if (hasPassword && !ConnectionSpec.ALLOWED_OPTIONS.contains(name)) {
+                    throw new InvalidConnectionSpecException(source + " parameter", "has an unknown parameter (not "
+                            + "shown: it may be part of the password; percent-encode '&' in values as %26); allowed "
+                            + "options are " + new java.util.TreeSet<>(ConnectionSpec.ALLOWED_OPTIONS));
+                }
+                b.setOption(name, value, at);
             }
         }
     }
@@ -237,6 +257,10 @@ final class UrlParser {
      * refused rather than turned into U+FFFD, so the value used is always the value written.
      */
     private static String decode(String s, String source, boolean showValue) {
+        if (Values.unpairedSurrogate(s) >= 0) {   // UTF-8 has no form for it: it would reach the server as '?'
+            throw new InvalidConnectionSpecException(source, "is not valid Unicode (an unpaired surrogate)"
+                    + (showValue ? ": " + Values.show(s) : " (value not shown)"));
+        }
         if (s.indexOf('%') < 0) {
             return s;
         }
@@ -255,10 +279,6 @@ final class UrlParser {
             } else {
                 int end = Character.isHighSurrogate(c) && i + 1 < s.length()
                         && Character.isLowSurrogate(s.charAt(i + 1)) ? i + 2 : i + 1;
-                if (end == i + 1 && Character.isSurrogate(c)) {   // UTF-8 has no form for it: it would become '?'
-                    throw new InvalidConnectionSpecException(source, "is not valid Unicode (an unpaired surrogate)"
-                            + (showValue ? ": " + Values.show(s) : " (value not shown)"));
-                }
                 byte[] bytes = s.substring(i, end).getBytes(StandardCharsets.UTF_8);
                 out.write(bytes, 0, bytes.length);
                 i = end - 1;

@@ -433,6 +433,29 @@ class ConnectionSpecTest {
         }
 
         @Test
+        void anUnpairedSurrogateWithoutAPercentEscapeIsRefusedToo() {
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u@h/d?sslrootcert=a\uD800"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessage("url parameter sslrootcert: is not valid Unicode (an unpaired surrogate): \"a\\ud800\"");
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u:p\uD800w@h/d"))
+                    .hasMessage("url password: is not valid Unicode (an unpaired surrogate) (value not shown)");
+        }
+
+        @Test
+        void aKnownParameterAfterThePasswordShowsNoValueEither() {
+            // "ab&sslmode=Q7" written without encoding the '&' reads as a password "ab" and an sslmode "Q7".
+            for (String url : List.of("postgresql://u@h/d?password=ab&sslmode=Q7", "postgresql://u@h/d?password=ab&readOnly=Q7",
+                    "postgresql://u@h/d?password=ab&connectTimeout=Q7", "postgresql://u@h/d?password=ab&currentSchema=Q7\uD800")) {
+                assertThatThrownBy(() -> ConnectionSpec.parse(url)).as(url)
+                        .isInstanceOf(InvalidConnectionSpecException.class)
+                        .message().doesNotContain("Q7").contains("not shown");
+            }
+            // Before the password, and without one, values are shown as usual.
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u@h/d?sslmode=Q7&password=ab"))
+                    .hasMessageContaining("Q7");
+        }
+
+        @Test
         void anUnknownParameterBehindAPasswordIsNeverShownEvenWhenItIsMalformed() {
             // "s3cr&Q7x=%FFQ7" written without encoding the '&': the tail is not a parameter but part of the password.
             for (String url : List.of("postgresql://u@h/d?password=s3cr&Q7x=%FFQ7", "postgresql://u@h/d?password=s3cr&Q7x%FF=Q7",

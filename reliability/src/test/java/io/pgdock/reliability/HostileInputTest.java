@@ -232,7 +232,7 @@ class HostileInputTest {
                 lists().of(HostileStrings.hostile()).ofSizeBetween(1, 4).map(tokens -> "/" + String.join("/", tokens)),
                 Generate.pick(List.of("", "/", "//", "/a", "/a/b", "/a/b/1", "/a/b/01", "/a/b/-", "/a/b/2", "/~0~1",
                         "/~1~0", "/0/0", "/0/00", "/'; drop table config_entry; --", "/%", "/_", "/a/b/1/x", "/a~",
-                        "/~"))).describedAs(HostileStrings::describe);
+                        "/~", "/~~01", "/~01~"))).describedAs(HostileStrings::describe);
     }
 
     @Test
@@ -299,6 +299,16 @@ class HostileInputTest {
         private Rfc6901() {
         }
 
+        /** Whether every '~' in the token starts {@code ~0} or {@code ~1} ({@code "~~01"} is malformed). */
+        private static boolean wellEscaped(String token) {
+            for (int i = token.indexOf('~'); i >= 0; i = token.indexOf('~', i + 2)) {
+                if (i + 1 >= token.length() || (token.charAt(i + 1) != '0' && token.charAt(i + 1) != '1')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** The node the pointer names, or null; IllegalArgumentException if it is malformed. */
         static JsonNode at(JsonNode root, String pointer) {
             if (pointer.isEmpty()) {
@@ -309,7 +319,7 @@ class HostileInputTest {
             }
             JsonNode node = root;
             for (String raw : pointer.substring(1).split("/", -1)) {
-                if (raw.replace("~0", "").replace("~1", "").contains("~")) {
+                if (!wellEscaped(raw)) {
                     throw new IllegalArgumentException(pointer);
                 }
                 String token = raw.replace("~1", "/").replace("~0", "~");

@@ -25,6 +25,9 @@ final class HostileCatalog {
     private HostileCatalog() {
     }
 
+    /** A {@code pg_roles} condition: the role holds an attribute beyond a plain login role's. */
+    private static final String PRIVILEGED = "(rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls)";
+
     /**
      * Takes a snapshot.
      *
@@ -52,13 +55,11 @@ final class HostileCatalog {
             s.put("settings", list(h, "select coalesce(setrole::regrole::text, '-') || ' ' || setconfig::text "
                     + "from pg_db_role_setting where setdatabase = (select oid from pg_database "
                     + "where datname = current_database()) or setrole = 0 or setrole in (select oid from pg_roles "
-                    + "where rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls) order by 1"));
+                    + "where " + PRIVILEGED + ") order by 1"));
             s.put("privilegedRoles", list(h, "select rolname || ' ' || rolsuper || rolcreaterole || rolcreatedb "
-                    + "|| rolreplication || rolbypassrls from pg_roles "
-                    + "where rolsuper or rolcreaterole or rolcreatedb or rolreplication or rolbypassrls order by 1"));
+                    + "|| rolreplication || rolbypassrls from pg_roles where " + PRIVILEGED + " order by 1"));
             s.put("membersOfPrivileged", list(h, "select m.member::regrole || ' in ' || m.roleid::regrole from pg_auth_members m "
-                    + "join pg_roles r on r.oid = m.roleid where r.rolsuper or r.rolcreaterole or r.rolcreatedb "
-                    + "or r.rolreplication or r.rolbypassrls order by 1"));
+                    + "where m.roleid in (select oid from pg_roles where " + PRIVILEGED + ") order by 1"));
             if (storeSchema != null) {
                 String schema = "\"" + storeSchema.replace("\"", "\"\"") + "\"";
                 String exclude = key == null ? "true" : scope == null ? "key <> :key" : "not (scope = :scope and key = :key)";

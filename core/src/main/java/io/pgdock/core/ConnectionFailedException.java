@@ -35,7 +35,9 @@ public final class ConnectionFailedException extends PgdockException {
         OTHER
     }
 
+    /** Why it failed. */
     private final Reason reason;
+    /** The SQLSTATE reported, or null. */
     private final String sqlState;
 
     /**

@@ -15,6 +15,8 @@ public record Endpoint(String host, int port) {
     /**
      * Validates both parts.
      *
+     * @param host a host name, an IPv4 address or an IPv6 address (without brackets)
+     * @param port a TCP port, 1 to 65535
      * @throws InvalidConnectionSpecException if the host is empty or has characters no host name has, or the port is out
      *     of range
      */

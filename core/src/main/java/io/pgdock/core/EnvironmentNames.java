@@ -53,6 +53,14 @@ public record EnvironmentNames(
     /**
      * Copies the lists, so the record is immutable.
      *
+     * @param url variables holding a whole connection URL
+     * @param host variables holding the host name
+     * @param port variables holding the port
+     * @param database variables holding the database name
+     * @param user variables holding the user (role) name
+     * @param password variables holding the password
+     * @param schema variables holding the schema name
+     * @param sslmode variables holding the TLS mode
      * @throws NullPointerException if a list or a name in it is null
      */
     public EnvironmentNames {

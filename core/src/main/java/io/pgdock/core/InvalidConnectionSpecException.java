@@ -8,6 +8,7 @@ package io.pgdock.core;
 public final class InvalidConnectionSpecException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** Where the bad setting came from. */
     private final String source;
 
     InvalidConnectionSpecException(String source, String problem) {

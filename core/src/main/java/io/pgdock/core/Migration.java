@@ -16,6 +16,10 @@ public record Migration(int version, String description, String sql) {
     /**
      * Validates the parts.
      *
+     * @param version a positive number; versions of one module are applied in ascending order
+     * @param description a short human description, for example {@code "create config tables"}
+     * @param sql the statements, separated by semicolons; they run in one transaction with the module's other pending
+     *     migrations, so they must not contain {@code COMMIT} or statements that cannot run in a transaction
      * @throws IllegalArgumentException if the version is not positive or the description or SQL is blank
      */
     public Migration {

@@ -28,6 +28,8 @@ public record MigrationSet(String module, List<Migration> migrations) {
     /**
      * Validates the name and the order.
      *
+     * @param module the module name: lower-case letters, digits and {@code _ -}, at most 63 characters
+     * @param migrations the migrations, in strictly ascending version order
      * @throws IllegalArgumentException if the module name is not allowed, or versions are not strictly ascending
      */
     public MigrationSet {

@@ -49,6 +49,19 @@ public record FactoryEvent(Type type, String target, long pool, ConnectionSpec s
     /**
      * Checks that no component is null.
      *
+     * @param type what happened
+     * @param target the target's label: the name it was first asked for by, or {@code user@host:port/database} for a
+     *     target asked for by spec ({@code #2}, {@code #3}... appended while another live pool has the label). A pool
+     *     that replaces another after a password change keeps its label. Labels are few (one per live pool), so they
+     *     suit metric tags
+     * @param pool the pool's number, distinct for every pool a factory makes: tells apart the pools that carry one
+     *     label over time
+     * @param spec the target's connection spec; its {@code toString()} masks the password
+     * @param detail a sentence for logs: the reason for an eviction, the error of a failure; never a password
+     * @param at when it happened, by the factory's clock
+     * @param stats live pool counts of this pool (the same supplier in every event of one pool); zeros once it is
+     *     closed. Being a live view, it takes part in {@code equals} by identity: two events are equal only if they
+     *     name one pool
      * @throws NullPointerException naming the null component
      */
     public FactoryEvent {

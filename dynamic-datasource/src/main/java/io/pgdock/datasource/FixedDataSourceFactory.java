@@ -48,6 +48,8 @@ public final class FixedDataSourceFactory implements DataSourceFactory {
         /**
          * Checks that exactly one of the two is set.
          *
+         * @param name the name asked for, or null
+         * @param spec the spec asked for, or null
          * @throws IllegalArgumentException if both or neither are set
          */
         public Request {

@@ -31,6 +31,12 @@ public record TargetStatus(String target, ConnectionSpec spec, State state, Heal
     /**
      * Checks the required components.
      *
+     * @param target the target's label (see {@link FactoryEvent#target()})
+     * @param spec the target's spec; its {@code toString()} masks the password
+     * @param state whether the target has answered, has not been tried, or is failing
+     * @param pool the pool's connection counts
+     * @param idle time since a connection was last asked of this target
+     * @param lastError the message of the failure that put the target in {@link State#FAILED}; null in the other states
      * @throws NullPointerException naming a null required component
      */
     public TargetStatus {

@@ -11,6 +11,7 @@ import io.pgdock.core.PgdockException;
 public final class UnknownTargetException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
+    /** The name asked for. */
     private final String name;
 
     /**

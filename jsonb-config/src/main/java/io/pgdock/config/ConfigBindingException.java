@@ -11,8 +11,11 @@ import java.lang.reflect.Type;
 public final class ConfigBindingException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
+    /** The key whose value could not be bound. */
     private final String key;
+    /** The type asked for. */
     private final String type;
+    /** The JSON Pointer of the part that failed. */
     private final String path;
 
     /**

@@ -35,6 +35,15 @@ public record ConfigChange(String scope, String key, long version, Kind kind, Js
     /**
      * Checks the required parts are present.
      *
+     * @param scope the scope of the key
+     * @param key the key
+     * @param version the version this change produced; for a deletion, the version that was deleted
+     * @param kind what happened
+     * @param oldValue the value before, or null when the key was created
+     * @param newValue the value after, or null when the key was deleted
+     * @param actor who made the change
+     * @param reason why, if the writer said (see {@link ConfigStore#because(String)}), else null
+     * @param changedAt when the change was made (the start of its transaction, in the PostgreSQL store)
      * @throws NullPointerException if scope, key, kind, actor or changedAt is null
      */
     public ConfigChange {

@@ -9,9 +9,13 @@ import io.pgdock.core.PgdockException;
 public final class ConfigConflictException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
+    /** The scope written to. */
     private final String scope;
+    /** The key written. */
     private final String key;
+    /** The version the writer expected. */
     private final long expectedVersion;
+    /** The version the store had. */
     private final long currentVersion;
 
     /**

@@ -18,6 +18,12 @@ public record ConfigEntry(String scope, String key, JsonNode value, long version
     /**
      * Checks the parts are present.
      *
+     * @param scope the scope that holds it ({@code ""} for the root scope)
+     * @param key the key
+     * @param value the value, never Java {@code null} (a JSON null is a {@code NullNode}); do not modify it
+     * @param version 1 for the first write of the key, one more for every write after it
+     * @param updatedAt when the current version was written
+     * @param updatedBy who wrote it (the store's actor, see {@link ConfigStore#as(String)})
      * @throws NullPointerException if a part is null
      * @throws IllegalArgumentException if the version is not positive
      */

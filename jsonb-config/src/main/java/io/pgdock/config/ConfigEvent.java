@@ -23,6 +23,9 @@ public record ConfigEvent(long position, ConfigChange change) {
     /**
      * Checks the parts.
      *
+     * @param position the change's position in the store's change log, positive
+     * @param change the change, with its new value ({@link ConfigChange#newValue()} is null for a deletion); do not
+     *     modify its values
      * @throws NullPointerException if change is null
      * @throws IllegalArgumentException if the position is not positive
      */

@@ -16,6 +16,9 @@ public record ConfigExplanation(String key, List<String> consulted, ConfigEntry 
     /**
      * Copies the list.
      *
+     * @param key the key
+     * @param consulted the scopes looked at, most specific first, ending with the root scope {@code ""}
+     * @param answer the entry that answered, or null when no scope holds the key
      * @throws NullPointerException if the key or list is null
      */
     public ConfigExplanation {

@@ -11,7 +11,9 @@ import java.util.List;
 public final class ConfigImportConflictException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
+    /** The scope imported into. */
     private final String scope;
+    /** The keys in conflict. */
     private final List<String> keys;
 
     /**

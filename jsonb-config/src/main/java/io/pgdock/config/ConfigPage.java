@@ -14,6 +14,8 @@ public record ConfigPage(List<ConfigEntry> entries, String nextAfter) {
     /**
      * Copies the list.
      *
+     * @param entries the entries of this page, in key order
+     * @param nextAfter the last key of this page when more may follow, else null
      * @throws NullPointerException if the list is null
      */
     public ConfigPage {

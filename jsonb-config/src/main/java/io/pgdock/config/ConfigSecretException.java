@@ -28,8 +28,11 @@ public final class ConfigSecretException extends PgdockException {
         KEY_PROVIDER_FAILED
     }
 
+    /** The key concerned, or null. */
     private final String key;
+    /** The master key id concerned, or null. */
     private final String keyId;
+    /** What went wrong. */
     private final Problem problem;
 
     /**

@@ -16,6 +16,8 @@ public record HistoryRetention(int latestVersions, Duration maxAge) {
     /**
      * Validates the limits.
      *
+     * @param latestVersions how many of a key's most recent changes to keep; 0 for no limit
+     * @param maxAge how old a change may get before it is removed; null for no limit
      * @throws IllegalArgumentException if a limit is negative
      */
     public HistoryRetention {

@@ -46,6 +46,12 @@ public record ImportResult(String scope, boolean dryRun, List<Item> items) {
         /**
          * Checks the parts are present.
          *
+         * @param key the key
+         * @param action what happened
+         * @param before the stored value before the import, or null if the key did not exist
+         * @param imported the value in the document
+         * @param after the value after the import (for a dry run: that it would have)
+         * @param version the key's version after the import; 0 when the key is new and nothing was written
          * @throws NullPointerException if key, action, imported or after is null
          */
         public Item {
@@ -82,6 +88,9 @@ public record ImportResult(String scope, boolean dryRun, List<Item> items) {
     /**
      * Copies the list.
      *
+     * @param scope the scope imported into
+     * @param dryRun whether nothing was written
+     * @param items one per imported key, in key order
      * @throws NullPointerException if a part is null
      */
     public ImportResult {

@@ -8,6 +8,7 @@ package io.pgdock.config;
 public final class InvalidConfigException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The key concerned, or null. */
     private final String key;
 
     /**

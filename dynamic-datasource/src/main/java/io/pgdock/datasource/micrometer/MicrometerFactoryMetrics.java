@@ -70,6 +70,8 @@ import java.util.function.ToIntFunction;
  * <p><b>Thread safety.</b> Thread-safe: events may arrive on any thread, concurrently, while the registry samples the
  * gauges.
  */
+// Micrometer is optional ("requires static"): a module that uses this class reads micrometer.core itself.
+@SuppressWarnings("exports")
 public final class MicrometerFactoryMetrics implements FactoryListener {
     /*
      * Pairing events with pools. A label is unique among live pools only: after a pool is retired (ROTATED or EVICTED)

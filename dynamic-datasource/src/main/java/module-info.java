@@ -1,0 +1,22 @@
+/**
+ * Dynamic connections ({@link io.pgdock.datasource.DataSourceFactory}): pooled, bounded data sources for any number of
+ * PostgreSQL targets, and a fixed fake for tests.
+ *
+ * <p>Micrometer is optional ({@code requires static}): {@code io.pgdock.datasource.micrometer} needs
+ * {@code micrometer.core} on the module path, read by the module that uses it.
+ */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module io.pgdock.datasource {
+    requires transitive io.pgdock.core;
+    requires transitive java.sql;
+    requires transitive org.jdbi.v3.core;
+    requires static micrometer.core;
+    requires org.jdbi.v3.postgres;
+    requires org.jdbi.v3.jackson2;
+    requires com.zaxxer.hikari;
+    requires org.postgresql.jdbc;
+    requires org.slf4j;
+
+    exports io.pgdock.datasource;
+    exports io.pgdock.datasource.micrometer;
+}

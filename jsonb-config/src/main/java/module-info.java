@@ -1,0 +1,23 @@
+/**
+ * The configuration store ({@link io.pgdock.config.ConfigStore}): per-deployment settings kept as typed, versioned,
+ * audited JSONB, with an in-memory fake.
+ *
+ * <p>Values are Jackson trees ({@code JsonNode}) in the API, so reading this module reads Jackson's databind too. To bind
+ * values to your own classes, open their package to {@code com.fasterxml.jackson.databind}, as for any Jackson use.
+ */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module io.pgdock.config {
+    requires transitive io.pgdock.core;
+    requires transitive com.fasterxml.jackson.databind;
+    requires java.sql;
+    requires com.fasterxml.jackson.datatype.jsr310;
+    requires com.networknt.schema;
+    requires org.postgresql.jdbc;
+    requires org.slf4j;
+
+    exports io.pgdock.config;
+    // The migration SQL is read by io.pgdock.core; Jackson calls Secret's package-private creator.
+    opens io.pgdock.config to io.pgdock.core, com.fasterxml.jackson.databind;
+
+    provides io.pgdock.core.MigrationProvider with io.pgdock.config.ConfigMigrations;
+}

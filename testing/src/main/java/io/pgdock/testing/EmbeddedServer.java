@@ -146,7 +146,10 @@ final class EmbeddedServer implements AutoCloseable {
             // Zonky reports a failed initdb as IllegalStateException("Process [...] failed") and a failed unpack as
             // ExceptionInInitializerError; neither says why, the process output does.
             TestPostgresException failure = new TestPostgresException(
-                    describeFailure("Could not start an embedded PostgreSQL: ", e, logFile) + wayOut + quotedLog(logFile),
+                    describeFailure("Could not start an embedded PostgreSQL: ", e, logFile)
+                            + EmbeddedBinaries.missingHint(EmbeddedPostgres.class.getClassLoader(),
+                                    System.getProperty("os.name"), System.getProperty("os.arch"))
+                            + wayOut + quotedLog(logFile),
                     e);
             deleteUnlessServerRuns(dataDirectory, failure);
             throw failure;

@@ -2702,6 +2702,9 @@ public abstract class ConfigStoreContract {
         assertThat(store.get("r.epoch", Instant.class)).as("seconds since the epoch")
                 .contains(Instant.ofEpochSecond(1_700_000_000));
         assertThat(store.get("r.count", Duration.class)).as("seconds").contains(Duration.ofSeconds(5));
+        store.putJson("r.old_timeout", "90.000000005");
+        assertThat(store.get("r.old_timeout", Duration.class)).as("a Duration as pgdock wrote it before it wrote text")
+                .contains(Duration.ofSeconds(90, 5));
         assertThat(store.get("r.price", BigDecimal.class)).contains(new BigDecimal("1.50"));
         assertThat(store.get("r.mode", Mode.class)).contains(Mode.SAFE);
         assertThat(store.get("r.any", Object.class)).as("numbers of untyped values: Integer, or exact BigDecimal")
@@ -2846,6 +2849,29 @@ public abstract class ConfigStoreContract {
         assertThat(stored(store, "db").toString()).doesNotContain("hunter2");
         assertThat(store.get("db", SealedDb.class).orElseThrow().password().revealText()).isEqualTo("hunter2-secret");
         assertThat(store.get("db", Db.class)).contains(new Db("jdbc:postgresql://db/app", "hunter2-secret"));
+    }
+
+    @Test
+    void aFailureOfYourMappersDeserializerNamesTheKeyAndTheTypeButNotTheValue() {
+        SimpleModule failing = new SimpleModule("failing").addDeserializer(Money.class,
+                new com.fasterxml.jackson.databind.deser.std.StdDeserializer<Money>(Money.class) {
+                    private static final long serialVersionUID = 1L;
+
+                    @Override
+                    public Money deserialize(com.fasterxml.jackson.core.JsonParser p,
+                            com.fasterxml.jackson.databind.DeserializationContext ctxt) throws IOException {
+                        throw new IllegalStateException("cannot parse " + p.getValueAsString());
+                    }
+                });
+        JsonMapper unwrapped = JsonMapper.builder().addModule(failing)
+                .disable(DeserializationFeature.WRAP_EXCEPTIONS).build();
+        ConfigStore store = newStore(ConfigOptions.builder().objectMapper(unwrapped).build());
+        store.put("u.money", Map.of("limit", "12 very-secret-money"));
+
+        assertThat(catchThrowableOfType(ConfigBindingException.class, () -> store.get("u.money", "/limit", Money.class)))
+                .hasMessage("config key \"u.money\" does not bind to io.pgdock.config.ConfigStoreContract$Money at "
+                        + "/limit: the mapper failed with java.lang.IllegalStateException")
+                .hasNoCause();
     }
 
     @Test

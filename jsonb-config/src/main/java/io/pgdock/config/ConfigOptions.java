@@ -170,7 +170,9 @@ public final class ConfigOptions {
          * {@link ConfigOptions#defaultObjectMapper() the default} refuses.
          *
          * <p>The store keeps a copy made now ({@link ObjectMapper#copy()}) and never changes {@code mapper}; changes
-         * made to {@code mapper} later do not reach the store. The copy is given {@link Secret}'s serializer and
+         * made to {@code mapper} later do not reach the store. The copy is used by every thread that uses the store,
+         * at once, as Jackson mappers may be once configured: serializers and deserializers your modules add must be
+         * thread-safe. The copy is given {@link Secret}'s serializer and
          * deserializer as a module, so that secret fields are sealed and read even by a mapper that ignores
          * annotations.
          *

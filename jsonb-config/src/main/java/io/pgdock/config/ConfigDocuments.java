@@ -40,7 +40,7 @@ final class ConfigDocuments {
     private static final Set<String> ENTRY_MEMBERS = Set.of("key", "value", "version", "updatedAt", "updatedBy");
 
     /**
-     * {@link JsonValues#MAPPER}'s configuration, with room for the document around values that nest
+     * {@link JsonValues#INTERNAL}'s configuration, with room for the document around values that nest
      * {@link JsonValues#MAX_DEPTH} levels (a value sits three levels down: document, entries, entry), for reading and
      * writing. Numbers and strings have the same limits as values.
      */

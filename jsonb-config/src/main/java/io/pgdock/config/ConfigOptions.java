@@ -2,6 +2,8 @@ package io.pgdock.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
@@ -25,6 +27,9 @@ import java.util.TreeMap;
  *     them, writing or reading a secret throws {@link ConfigSecretException}</td></tr>
  * <tr><td>{@code cache(maxEntries)}</td><td>0 (no cache)</td><td>a read cache of at most that many keys, kept
  *     coherent by change notifications</td></tr>
+ * <tr><td>{@code objectMapper}</td><td>{@link #defaultObjectMapper()}</td><td>the Jackson mapper that turns your Java
+ *     values into JSON ({@code put}, {@code patch}, {@code putSecret}) and JSON into your types (typed {@code get});
+ *     see {@link Builder#objectMapper(ObjectMapper)} for what pgdock still checks on top of it</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -41,6 +46,7 @@ public final class ConfigOptions {
     private final Clock clock;
     private final KeyProvider keys;
     private final int cacheMaxEntries;
+    private final ObjectMapper objectMapper;   // the store's own copy, or null for the default
 
     private ConfigOptions(Builder b) {
         this.maxValueBytes = b.maxValueBytes;
@@ -49,6 +55,7 @@ public final class ConfigOptions {
         this.clock = b.clock;
         this.keys = b.keys;
         this.cacheMaxEntries = b.cacheMaxEntries;
+        this.objectMapper = b.objectMapper;
     }
 
     /** @return the defaults in the table above */
@@ -91,6 +98,54 @@ public final class ConfigOptions {
         return cacheMaxEntries;
     }
 
+    /**
+     * The mapper given to {@link Builder#objectMapper(ObjectMapper)}, as a new copy on each call: changing it changes
+     * nothing in these options.
+     *
+     * @return a copy of the mapper the store binds with, or empty if it uses {@link #defaultObjectMapper()}'s settings
+     */
+    public Optional<ObjectMapper> objectMapper() {
+        return Optional.ofNullable(objectMapper).map(ObjectMapper::copy);
+    }
+
+    /** The mapper stores with these options bind with; never handed out, never changed. */
+    ObjectMapper mapper() {
+        return objectMapper != null ? objectMapper : JsonValues.DEFAULT_MAPPER;
+    }
+
+    /**
+     * A new mapper with the settings a store uses when {@link Builder#objectMapper(ObjectMapper)} is not called, to
+     * start your own from: {@code ConfigOptions.defaultObjectMapper().rebuild().addModule(myModule).build()}.
+     *
+     * <ul>
+     *   <li><b>Modules</b>: {@code Jdk8Module} ({@code Optional}, {@code OptionalInt}, {@code OptionalLong},
+     *       {@code OptionalDouble}; an empty one is JSON null) and {@code JavaTimeModule}.</li>
+     *   <li><b>Dates and times</b> are ISO-8601 text: {@code Instant} {@code "2024-01-02T03:04:05.123456Z"},
+     *       {@code LocalDate} {@code "2024-01-02"}, {@code Duration} {@code "PT1M30S"}, {@code OffsetDateTime} with
+     *       its offset, which it keeps when read back ({@code ADJUST_DATES_TO_CONTEXT_TIME_ZONE} is off). A
+     *       {@code ZonedDateTime} is written with its offset only, not its zone id.</li>
+     *   <li><b>Numbers</b>: bound to {@code Object}, a {@code Map} or a {@code List}, numbers with a fraction are
+     *       {@code BigDecimal}s (exact, trailing zeros kept), others {@code Integer}, {@code Long} or
+     *       {@code BigInteger} by size.</li>
+     *   <li><b>No scalar coercion.</b> A JSON number or boolean does not read as a {@code String} ({@code 500} is
+     *       not {@code "500"}); text does not read as a number, boolean or enum ordinal ({@code "5"} is not
+     *       {@code 5}); {@code ""} does not read as null, 0 or false; a number with a fraction does not read as an
+     *       integer type ({@code 1.5} and {@code 1.0} are not {@code 1}); a number does not read as a boolean, an
+     *       enum or a {@code LocalDate}. Each is a {@link ConfigBindingException} naming the key, the JSON path, the JSON type found and
+     *       the type asked for, never the value. What still reads: an integer as a floating-point type or
+     *       {@code BigDecimal}; a number as an {@code Instant} (seconds since the epoch) or a {@code Duration}
+     *       (seconds), as Jackson's {@code java.time} module reads them; JSON null, and a member that is missing, as
+     *       Java {@code null} (or {@code 0} and {@code false} for primitives: use boxed types to tell them
+     *       apart).</li>
+     *   <li>Unknown properties of a bean or record are refused (Jackson's default).</li>
+     * </ul>
+     *
+     * @return a new mapper; yours to change
+     */
+    public static JsonMapper defaultObjectMapper() {
+        return JsonValues.newDefaultMapper();
+    }
+
     /** Builds {@link ConfigOptions}; setters validate at once. Not thread-safe. */
     public static final class Builder {
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -99,8 +154,68 @@ public final class ConfigOptions {
         private Clock clock = Clock.systemUTC();
         private KeyProvider keys;
         private int cacheMaxEntries;
+        private ObjectMapper objectMapper;
 
         private Builder() {
+        }
+
+        /**
+         * The Jackson mapper that turns your Java values into JSON ({@link ConfigStore#put(String, Object)},
+         * {@link ConfigStore#patch(String, Object)}, {@link ConfigStore#putSecret(String, Object)}, Java objects in
+         * {@code POJONode}s of a tree you write) and JSON into your types (every typed {@code get}: by
+         * {@code Class}, {@code TypeReference} or {@code JavaType}, whole or by JSON Pointer, through views, scopes
+         * and snapshots; a {@code Class} or {@code TypeReference} is resolved by this mapper's {@code TypeFactory}).
+         * Its modules, naming strategy, features and coercion settings decide how values map: with a plain
+         * {@code new ObjectMapper()}, for instance, a JSON number reads as a {@code String}, which
+         * {@link ConfigOptions#defaultObjectMapper() the default} refuses.
+         *
+         * <p>The store keeps a copy made now ({@link ObjectMapper#copy()}) and never changes {@code mapper}; changes
+         * made to {@code mapper} later do not reach the store. The copy is used by every thread that uses the store,
+         * at once, as Jackson mappers may be once configured: serializers and deserializers your modules add must be
+         * thread-safe. The copy is given {@link Secret}'s serializer and
+         * deserializer as a module, so that secret fields are sealed and read even by a mapper that ignores
+         * annotations.
+         *
+         * <p><b>What pgdock applies on top, whatever the mapper.</b>
+         * <ul>
+         *   <li>What the mapper makes of a value is normalised to what PostgreSQL {@code jsonb} stores, and refused
+         *       as {@link ConfigStore} says when {@code jsonb} could not store it: members reordered, numbers exact
+         *       within {@code numeric}'s range ({@code NaN} and infinities refused), no U+0000 or unpaired surrogate,
+         *       at most 1000 levels of nesting, {@code byte[]} as base64 text; then the size limit and the JSON Schema
+         *       of the key's prefix. Both stores therefore keep the same tree, whatever the mapper.</li>
+         *   <li>Typed reads bind that normalised tree, with secrets decrypted: the mapper sees numbers as
+         *       {@code int}, {@code long}, {@code BigInteger} or {@code BigDecimal} nodes by size, never as
+         *       {@code double}s, and sees members in {@code jsonb}'s order.</li>
+         *   <li>A value that does not bind is a {@link ConfigBindingException} naming the key, the type and the JSON
+         *       path, without Jackson's message where that could quote the value, and without Jackson's exception as
+         *       its cause. A value the mapper cannot map is an {@link InvalidConfigException} naming the key and the
+         *       value's class.</li>
+         *   <li>The mapper is not used for pgdock's own JSON text: {@link ConfigStore#putJson} and
+         *       {@link ConfigStore#patchJson} text, values read back from PostgreSQL, export and import documents,
+         *       change notifications and JSON Schemas are parsed and written by pgdock's internal strict mapper (RFC
+         *       8259, no comments or trailing text, the limits above).</li>
+         *   <li>{@link Secret#of(Object)} is not tied to a store and maps its value with the default mapper's
+         *       settings; for a value that needs yours, use {@link ConfigStore#putSecret(String, Object)} (the
+         *       store's mapper) or give {@code Secret.of} a tree: {@code Secret.of(mapper.valueToTree(value))}.</li>
+         * </ul>
+         *
+         * @param mapper the mapper; it must support {@link ObjectMapper#copy()}, as {@code ObjectMapper},
+         *     {@code JsonMapper} and Jackson's other mappers do
+         * @return this builder
+         * @throws IllegalArgumentException if {@code mapper} cannot be copied
+         */
+        public Builder objectMapper(ObjectMapper mapper) {
+            Objects.requireNonNull(mapper, "mapper");
+            ObjectMapper copy;
+            try {
+                copy = mapper.copy();
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("objectMapper: a " + mapper.getClass().getName()
+                        + " cannot be copied (it does not override ObjectMapper.copy()); the store needs a copy of its"
+                        + " own", e);
+            }
+            this.objectMapper = JsonValues.forStores(copy);
+            return this;
         }
 
         /**
@@ -159,7 +274,7 @@ public final class ConfigOptions {
             ConfigKeys.checkPrefix(Objects.requireNonNull(prefix, "prefix"));
             Objects.requireNonNull(schemaJson, "schemaJson");
             try {
-                return schema(prefix, JsonValues.MAPPER.readTree(schemaJson));
+                return schema(prefix, JsonValues.INTERNAL.readTree(schemaJson));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("schema for prefix " + ConfigKeys.show(prefix) + ": not valid JSON: "
                         + JsonValues.withoutQuotedText(e.getOriginalMessage()), null);

@@ -29,10 +29,14 @@ import java.util.Optional;
  * <p><b>Keys</b> are 1 to 256 characters from {@code A-Z a-z 0-9 . _ - / :}. <b>Scopes</b> are {@code /}-separated
  * paths of segments from the same set without {@code /}, at most 256 characters; {@code ""} is the root scope.
  *
- * <p><b>Values</b> are anything Jackson maps to JSON, JSON null included. They are stored with PostgreSQL {@code jsonb}'s
- * rules, which the in-memory store follows too: object keys are reordered (shorter keys first), a duplicated object
- * key keeps its last value, numbers keep their full precision but not their spelling ({@code 1.0e2} reads back as
- * {@code 100}), and the character U+0000, unpaired surrogates, {@code NaN} and infinities cannot be stored. Numbers
+ * <p><b>Values</b> are anything the store's Jackson {@code ObjectMapper} maps to JSON, JSON null included, and typed
+ * reads bind with the same mapper: {@link ConfigOptions#defaultObjectMapper() pgdock's default}, which maps
+ * {@code Optional} and {@code java.time} values and does not coerce one JSON scalar type to another (a number does not
+ * read as a {@code String}), or yours ({@link ConfigOptions.Builder#objectMapper}). They are stored with PostgreSQL
+ * {@code jsonb}'s rules, whatever the mapper, which the in-memory store follows too: object keys are reordered
+ * (shorter keys first), a duplicated object key keeps its last value, numbers keep their full precision but not their
+ * spelling ({@code 1.0e2} reads back as {@code 100}), and the character U+0000, unpaired surrogates, {@code NaN} and
+ * infinities cannot be stored. Numbers
  * have at most 131072 digits before the point and 16383 after (jsonb's {@code numeric}), and arrays and objects nest
  * at most 1000 levels deep (so that every stored value can be read back by a JSON parser with Jackson's default
  * limits).
@@ -128,7 +132,8 @@ public interface ConfigStore {
     }
 
     /**
-     * The value of {@code key}, bound to {@code type} with Jackson.
+     * The value of {@code key}, bound to {@code type} by the store's {@code ObjectMapper}
+     * ({@link ConfigOptions.Builder#objectMapper}).
      *
      * @param key the key
      * @param type the type to bind to
@@ -179,7 +184,8 @@ public interface ConfigStore {
     }
 
     /**
-     * Writes {@code value} (anything Jackson maps to JSON) as the next version of {@code key} in this view's scope.
+     * Writes {@code value} (anything the store's {@code ObjectMapper} maps to JSON) as the next version of {@code key}
+     * in this view's scope.
      *
      * @param key the key
      * @param value the value; Java {@code null} stores JSON null
@@ -192,7 +198,8 @@ public interface ConfigStore {
 
     /**
      * Writes {@code value} as a secret: the whole value is encrypted (see {@link Secret}) before it leaves this
-     * process, and reads of a store that has the key decrypt it. To keep only some fields of a value secret, put
+     * process, and reads of a store that has the key decrypt it. pgdock's stores map {@code value} with their
+     * {@code ObjectMapper}, as {@link #put(String, Object)} does. To keep only some fields of a value secret, put
      * {@link Secret#of(Object)} in those fields and use {@link #put(String, Object)}.
      *
      * @param key the key
@@ -380,7 +387,8 @@ public interface ConfigStore {
     }
 
     /**
-     * One part of the value of {@code key}, named by a JSON Pointer, bound to {@code type} with Jackson.
+     * One part of the value of {@code key}, named by a JSON Pointer, bound to {@code type} by the store's
+     * {@code ObjectMapper}.
      *
      * @param key the key
      * @param pointer the JSON Pointer, as for {@link #get(String, String)}

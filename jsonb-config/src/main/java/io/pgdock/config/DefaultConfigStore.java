@@ -1,8 +1,10 @@
 package io.pgdock.config;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
@@ -110,14 +112,51 @@ final class DefaultConfigStore implements ConfigStore {
             return Optional.empty();
         }
         ConfigEntry e = found.get();
+        return Optional.ofNullable(bind(e.scope(), key, "", e.value(), type));
+    }
+
+    /** Classes and type references are resolved by the store's mapper, whose modules may modify types. */
+    @Override
+    public <T> Optional<T> get(String key, Class<T> type) {
+        return get(key, options.mapper().getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, TypeReference<T> type) {
+        return get(key, options.mapper().getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, String pointer, Class<T> type) {
+        return get(key, pointer, options.mapper().getTypeFactory().constructType(
+                Objects.requireNonNull(type, "type")));
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, String pointer, TypeReference<T> type) {
+        return get(key, pointer, options.mapper().getTypeFactory().constructType(
+                Objects.requireNonNull(type, "type")));
+    }
+
+    /**
+     * Binds {@code value} (the part at {@code pointer} of the value of {@code key} in {@code scope}) with the store's
+     * mapper. Jackson's messages quote the offending value, which may be a secret, and so may a failing deserializer's
+     * own exception: the error describes the failure without the value, and keeps Jackson's exception out of the chain
+     * for the same reason.
+     */
+    private <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
         try {
-            return Optional.ofNullable(JsonValues.MAPPER.readerFor(type).readValue(e.value()));
+            return options.mapper().readerFor(type).readValue(value);
         } catch (JsonMappingException ex) {
-            // Jackson's own message quotes the offending value, which may be a secret: describe it without the value,
-            // and keep Jackson's exception out of the chain for the same reason.
-            throw new ConfigBindingException(e.scope(), key, type, JsonValues.pointer(ex), JsonValues.describe(ex), null);
-        } catch (java.io.IOException ex) {
-            throw new ConfigBindingException(e.scope(), key, type, "", ex.getClass().getSimpleName(), null);
+            String at = JsonValues.pointer(ex);
+            throw new ConfigBindingException(scope, key, type, pointer + at, JsonValues.describe(ex, value, at), null);
+        } catch (IOException ex) {
+            // A number out of the target's range at the root, or another failure of the parser over the tree.
+            throw new ConfigBindingException(scope, key, type, pointer, JsonValues.describe(ex, value), null);
+        } catch (RuntimeException ex) {
+            // Only a mapper configured not to wrap exceptions (WRAP_EXCEPTIONS off) lets a deserializer's through.
+            throw new ConfigBindingException(scope, key, type, pointer, "the mapper failed with "
+                    + ex.getClass().getName(), null);
         }
     }
 
@@ -133,9 +172,30 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     private Mapped map(String key, Object value) {
+        ObjectMapper mapper = options.mapper();
         try (SecretCodec.Capture capture = SecretCodec.capture()) {
-            return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value)), capture);
+            return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value, mapper), mapper), capture);
         }
+    }
+
+    /** As the interface's, but the value is mapped by the store's mapper, not by {@link Secret#of(Object)}'s. */
+    @Override
+    public ConfigEntry putSecret(String key, Object value) {
+        ConfigKeys.checkKey(key);
+        if (value instanceof Secret) {
+            return put(key, value);
+        }
+        if (value instanceof JsonNode node && !SecretCodec.hasPojo(node)) {
+            return put(key, Secret.ofTree(node.deepCopy()));   // plain JSON: no mapper involved, as for put
+        }
+        JsonNode tree;
+        try {
+            tree = SecretCodec.toTreeInside(options.mapper(), value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
+                    + value.getClass().getName() + " cannot be mapped to JSON as a secret: " + e.getMessage(), e);
+        }
+        return put(key, Secret.ofTree(tree));
     }
 
     @Override
@@ -398,16 +458,7 @@ final class DefaultConfigStore implements ConfigStore {
         if (part == null || part.isNull()) {
             return Optional.empty();
         }
-        try {
-            return Optional.ofNullable(JsonValues.MAPPER.readerFor(type).readValue(part));
-        } catch (JsonMappingException ex) {
-            // As in get(key, type): describe the failure without the value, and keep Jackson's exception out.
-            throw new ConfigBindingException(found.get().scope(), key, type, pointer + JsonValues.pointer(ex),
-                    JsonValues.describe(ex), null);
-        } catch (java.io.IOException ex) {
-            throw new ConfigBindingException(found.get().scope(), key, type, pointer, ex.getClass().getSimpleName(),
-                    null);
-        }
+        return Optional.ofNullable(bind(found.get().scope(), key, pointer, part, type));
     }
 
     @Override

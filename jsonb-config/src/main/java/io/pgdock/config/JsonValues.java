@@ -4,13 +4,20 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BigIntegerNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
@@ -18,6 +25,8 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -73,26 +82,72 @@ final class JsonValues {
             .maxNestingDepth(MAX_DEPTH)
             .build();
 
-    static final ObjectMapper MAPPER = configured(JsonMapper.builder(JsonFactory.builder()
+    /**
+     * pgdock's own parser and writer of JSON text: {@code putJson} and merge patch text, JSON Schemas, notification
+     * payloads, and the compact text of values. Never given to callers, and never configured by them, so no option can
+     * loosen what a value must be or change the text the stores write.
+     */
+    static final ObjectMapper INTERNAL = configured(JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(LIMITS).build()))
             .build();
 
     /**
-     * Reads values back from PostgreSQL: {@link #MAPPER}'s configuration and limits, without the source text in error
+     * Reads values back from PostgreSQL: {@link #INTERNAL}'s configuration and limits, without the source text in error
      * locations, since values may be secret.
      */
     private static final ObjectMapper STORED = configured(JsonMapper.builder(JsonFactory.builder()
             .streamReadConstraints(LIMITS).build()))
             .build();
 
+    /** The internal mappers' settings: trees keep numbers exactly as written, and nothing may follow a value. */
     static JsonMapper.Builder configured(JsonMapper.Builder builder) {
         return builder
                 .nodeFactory(NODES)
-                .addModule(new JavaTimeModule())
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+    }
+
+    /**
+     * A new mapper with pgdock's default binding settings ({@link ConfigOptions#defaultObjectMapper()} documents them):
+     * the internal settings, the JDK 8 and {@code java.time} modules, dates as ISO-8601 text, and no coercion between
+     * JSON's scalar types.
+     */
+    static JsonMapper newDefaultMapper() {
+        return configured(JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build()))
+                .addModule(new Jdk8Module())
+                .addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+                // An OffsetDateTime reads back with the offset it was written with, not moved to UTC.
+                .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+                // Text is not read as a number, boolean or date, nor "" as null, 0 or false: the scalar types'
+                // coercions are off (an integer still reads as a floating-point type, which loses nothing).
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                // 1.5 (and 1.0) do not read as an int by dropping the fraction.
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                // 0 does not read as an enum's first constant.
+                .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+                // A number or a boolean does not read as its text ("500"): Jackson allows it unless told.
+                .withCoercionConfig(LogicalType.Textual, c -> c
+                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .build();
+    }
+
+    /** The mapper of stores given none, and of {@link Secret#of(Object)}; never changed. */
+    static final ObjectMapper DEFAULT_MAPPER = forStores(newDefaultMapper());
+
+    /**
+     * Makes a mapper the store's own: {@code mapper} must be a copy nobody else holds. Adds {@link Secret}'s
+     * serializer and deserializer as a module, so that a mapper that ignores annotations still writes secrets as
+     * placeholders to seal (rather than as beans) and reads secret fields.
+     */
+    static ObjectMapper forStores(ObjectMapper mapper) {
+        return mapper.registerModule(new SimpleModule("io.pgdock.config.Secret")
+                .addSerializer(Secret.class, new Secret.Serializer())
+                .addDeserializer(Secret.class, new Secret.Deserializer()));
     }
 
     /** jsonb's key order: shorter first, then by UTF-8 bytes (which for equal lengths is code point order). */
@@ -106,7 +161,7 @@ final class JsonValues {
     /** Parses JSON text strictly; errors name the key and the position. */
     static JsonNode parse(String scope, String key, String json) {
         try {
-            JsonNode node = MAPPER.readTree(json);
+            JsonNode node = INTERNAL.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key)
                         + ": the JSON text is empty", null);
@@ -137,13 +192,17 @@ final class JsonValues {
         return STORED.readTree(json);
     }
 
-    /** Maps a Java value to JSON. */
-    static JsonNode toTree(String scope, String key, Object value) {
+    /**
+     * Maps a Java value to JSON with the store's mapper; the tree is still to be {@link #normalize normalised}. A
+     * failure names the key and the value's class, and keeps Jackson's message, which names types and properties (the
+     * value is being written, not parsed, so there is no input text to quote).
+     */
+    static JsonNode toTree(String scope, String key, Object value, ObjectMapper mapper) {
         if (value instanceof JsonNode node) {
             return node;
         }
         try {
-            return value == null ? NODES.nullNode() : MAPPER.valueToTree(value);
+            return value == null ? NODES.nullNode() : mapper.valueToTree(value);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
                     + value.getClass().getName() + " cannot be mapped to JSON: " + e.getMessage(), e);
@@ -306,7 +365,7 @@ final class JsonValues {
     /** Compact JSON text, UTF-8. */
     static byte[] bytes(JsonNode node) {
         try {
-            return MAPPER.writeValueAsBytes(node);
+            return INTERNAL.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written", e);
         }
@@ -327,15 +386,63 @@ final class JsonValues {
         return nl < 0 ? cut : cut.substring(0, nl);
     }
 
-    /** What a binding failure was, without the value: the expected type of the failing part. */
-    static String describe(JsonMappingException e) {
-        if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+    /**
+     * What a binding failure was, without the value: the kind of JSON found at the failing part ({@code at}, a JSON
+     * Pointer into {@code value}) and the type expected there. Jackson's message is used only where no type says more,
+     * with its quoted spans cut.
+     */
+    static String describe(JsonMappingException e, JsonNode value, String at) {
+        if (e instanceof UnrecognizedPropertyException u) {
             return "unknown property " + ConfigKeys.show(u.getPropertyName());
         }
-        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
-            return "the value there cannot be read as " + m.getTargetType().getTypeName();
+        if (e.getCause() instanceof InputCoercionException range) {
+            return outOfRange(range);   // its message shows the number: "Numeric value (...) out of range of int"
+        }
+        if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+            return found(value, at) + " cannot be read as " + m.getTargetType().getTypeName();
         }
         return withoutQuotedText(e.getOriginalMessage());
+    }
+
+    /** As {@link #describe(JsonMappingException, JsonNode, String)}, for a failure of the parser at the root. */
+    static String describe(java.io.IOException e, JsonNode value) {
+        if (e instanceof InputCoercionException range) {
+            return outOfRange(range);
+        }
+        return found(value, "") + " cannot be read (" + e.getClass().getSimpleName() + ")";
+    }
+
+    private static String outOfRange(InputCoercionException e) {
+        return "a JSON number out of the range of " + (e.getTargetType() == null ? "the type asked for"
+                : e.getTargetType().getTypeName());
+    }
+
+    /** The kind of JSON at {@code at} in {@code value}, for example "a JSON number with a fraction"; never the value. */
+    private static String found(JsonNode value, String at) {
+        JsonNode there;
+        try {
+            there = at.isEmpty() ? value : value.at(at);
+        } catch (IllegalArgumentException e) {
+            return "the value there";
+        }
+        switch (there.getNodeType()) {
+            case NUMBER:
+                return there.isIntegralNumber() ? "a JSON integer" : "a JSON number with a fraction";
+            case STRING:
+                return there.textValue().isEmpty() ? "an empty JSON string" : "a JSON string";
+            case BOOLEAN:
+                return "a JSON boolean";
+            case NULL:
+                return "JSON null";
+            case ARRAY:
+                return "a JSON array";
+            case OBJECT:
+                return "a JSON object";
+            case MISSING:
+                return "a missing member";
+            default:
+                return "the value there";
+        }
     }
 
     /** The JSON Pointer of the part of a value where binding failed. */

@@ -317,7 +317,7 @@ final class PostgresChangeFeed {
             for (PGNotification note : notes) {
                 JsonNode payload;
                 try {
-                    payload = JsonValues.MAPPER.readTree(note.getParameter());
+                    payload = JsonValues.INTERNAL.readTree(note.getParameter());
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                     LOG.warn("config store in schema \"{}\": ignoring a notification that is not a change",
                             storage.schema());

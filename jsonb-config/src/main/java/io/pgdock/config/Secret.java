@@ -2,9 +2,12 @@ package io.pgdock.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.util.Objects;
@@ -47,7 +50,11 @@ public final class Secret {
     }
 
     /**
-     * A secret holding {@code value}, mapped to JSON now.
+     * A secret holding {@code value}, mapped to JSON now with the settings of
+     * {@link ConfigOptions#defaultObjectMapper()}: a {@code Secret} belongs to no store, so a store's own
+     * {@link ConfigOptions.Builder#objectMapper mapper} does not map it. For a value that needs your mapper, use
+     * {@link ConfigStore#putSecret(String, Object)}, which maps with the store's mapper, or give a tree:
+     * {@code Secret.of(mapper.valueToTree(value))}.
      *
      * @param value anything Jackson maps to JSON; Java {@code null} is JSON null; a {@code Secret} is returned as is
      * @return the secret
@@ -64,7 +71,12 @@ public final class Secret {
             }
             return new Secret(node.deepCopy());
         }
-        return new Secret(SecretCodec.toTreeInside(value));
+        return new Secret(SecretCodec.toTreeInside(JsonValues.DEFAULT_MAPPER, value));
+    }
+
+    /** A secret holding {@code tree}, which nobody else holds (not API). */
+    static Secret ofTree(JsonNode tree) {
+        return new Secret(tree);
     }
 
     /** For Jackson: a secret field of a type being read binds the (decrypted) JSON found there. */
@@ -136,6 +148,23 @@ public final class Secret {
     @Override
     public String toString() {
         return REDACTED;
+    }
+
+    /**
+     * Reads a secret field as {@link #fromJson} does, for the store's copy of a mapper that may ignore annotations (see
+     * {@link JsonValues#forStores}).
+     */
+    static final class Deserializer extends StdDeserializer<Secret> {
+        private static final long serialVersionUID = 1L;
+
+        Deserializer() {
+            super(Secret.class);
+        }
+
+        @Override
+        public Secret deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            return fromJson(ctxt.readTree(p));
+        }
     }
 
     /** Writes a placeholder while the store seals a value, else {@code "***"}. */

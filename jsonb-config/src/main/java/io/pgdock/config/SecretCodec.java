@@ -2,6 +2,7 @@ package io.pgdock.config;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
@@ -72,13 +73,16 @@ final class SecretCodec {
             this.previous = previous;
         }
 
-        /** The value to map: a JSON tree holding {@code Secret}s in POJO nodes is mapped again so they are seen. */
-        Object prepare(Object value) {
+        /**
+         * The value to map: a JSON tree holding Java objects in POJO nodes ({@code Secret}s among them) is mapped again
+         * by the store's mapper, so that the objects become JSON and the secrets are seen.
+         */
+        Object prepare(Object value, ObjectMapper mapper) {
             if (value instanceof Secret) {
                 return value;
             }
             if (value instanceof JsonNode node && hasPojo(node)) {
-                return JsonValues.MAPPER.valueToTree(node);
+                return mapper.valueToTree(node);
             }
             return value;
         }
@@ -99,11 +103,12 @@ final class SecretCodec {
         return c;
     }
 
-    static JsonNode toTreeInside(Object value) {
+    /** {@code value} mapped to JSON as the content of a secret, which cannot hold another {@code Secret}. */
+    static JsonNode toTreeInside(ObjectMapper mapper, Object value) {
         Object previous = CAPTURE.get();
         CAPTURE.set(NESTED);
         try {
-            return value == null ? JsonValues.NODES.nullNode() : JsonValues.MAPPER.valueToTree(value);
+            return value == null ? JsonValues.NODES.nullNode() : mapper.valueToTree(value);
         } finally {
             if (previous == null) {
                 CAPTURE.remove();

@@ -10,6 +10,7 @@ final class CachedConfigStores {
                 .retention(options.retention()).clock(options.clock()).cache(maxEntries);
         options.schemas().forEach(b::schema);
         options.keys().ifPresent(b::keys);
+        options.objectMapper().ifPresent(b::objectMapper);
         return b.build();
     }
 

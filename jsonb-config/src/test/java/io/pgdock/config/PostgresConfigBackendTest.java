@@ -77,7 +77,7 @@ class PostgresConfigBackendTest {
     }
 
     private static JsonNode json(String text) throws Exception {
-        return JsonValues.MAPPER.readTree(text);
+        return JsonValues.INTERNAL.readTree(text);
     }
 
     private static int sql(Connection c, String sql, Object... args) throws SQLException {

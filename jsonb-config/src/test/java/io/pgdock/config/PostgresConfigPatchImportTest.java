@@ -54,7 +54,7 @@ class PostgresConfigPatchImportTest {
     }
 
     private static JsonNode parse(String json) throws Exception {
-        return JsonValues.MAPPER.readTree(json);
+        return JsonValues.INTERNAL.readTree(json);
     }
 
     @Test

@@ -121,7 +121,7 @@ class PostgresConfigValuesTest {
             s.setString(1, text);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
-                JsonNode jsonb = JsonValues.MAPPER.readTree(rs.getString(1));
+                JsonNode jsonb = JsonValues.INTERNAL.readTree(rs.getString(1));
                 assertThat(JsonValues.text(jsonb)).as(text).isEqualTo(JsonValues.text(memory.get(key).orElseThrow()));
             }
         }

@@ -10,6 +10,7 @@ module io.pgdock.config {
     requires transitive io.pgdock.core;
     requires transitive com.fasterxml.jackson.databind;
     requires java.sql;
+    requires com.fasterxml.jackson.datatype.jdk8;
     requires com.fasterxml.jackson.datatype.jsr310;
     requires com.networknt.schema;
     requires org.postgresql.jdbc;

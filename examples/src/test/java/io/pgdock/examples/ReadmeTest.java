@@ -21,6 +21,39 @@ class ReadmeTest {
     }
 
     @Test
+    void theConsumerProjectRunsTheReadmeExampleVerbatim() throws IOException {
+        assertShowsCompiled("README.md", "consumer/src/main/java/org/example/pipeline/ReadmeExample.java",
+                "readme-example");
+    }
+
+    /** The consumer projects (consumer/run) use the README's Maven section verbatim, or without the BOM only. */
+    @Test
+    void readmeMavenSectionIsWhatTheConsumerProjectsUse() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String shown = between(between(readme, "<!-- readme-maven: begin", "<!-- readme-maven: end -->"), "```xml\n",
+                "```");
+        for (String pom : List.of("consumer/pom.xml", "consumer/modular/pom.xml")) {
+            String section = between(Files.readString(ROOT.resolve(pom)), "<!-- readme-maven: begin -->\n",
+                    "<!-- readme-maven: end -->");
+            assertThat(dedent(section).stripTrailing() + "\n").as("%s between its readme-maven markers", pom)
+                    .isEqualTo(shown);
+        }
+
+        String version = between(shown, "<artifactId>pgdock-bom</artifactId>\n", "</version>").strip()
+                .substring("<version>".length());
+        String withoutBom = shown.replaceAll("(?s)<dependencyManagement>.*</dependencyManagement>\n\n", "")
+                .replaceAll("( *)(<artifactId>pgdock-[a-z-]+</artifactId>\n)", "$1$2$1<version>" + version
+                        + "</version>\n");
+        String section = between(Files.readString(ROOT.resolve("consumer/without-bom/pom.xml")),
+                "<!-- readme-maven-without-bom: begin", "<!-- readme-maven-without-bom: end -->");
+        section = section.substring(section.indexOf('\n') + 1);
+        assertThat(dedent(section).stripTrailing() + "\n")
+                .as("consumer/without-bom/pom.xml: the README's section without the BOM, a version on each pgdock"
+                        + " artifact")
+                .isEqualTo(withoutBom);
+    }
+
+    @Test
     void readmeShowsExactlyTheCompiledPipelineTest() throws IOException {
         assertShowsCompiled("README.md", "examples/src/test/java/io/pgdock/examples/CardTransactionsPipelineTest.java",
                 "pipeline-test-fakes");
@@ -65,6 +98,8 @@ class ReadmeTest {
         assertThat(readme).contains("./mvnw -q -DskipTests -Pexample package").contains("./mvnw verify");
         assertThat(ci).contains("./mvnw \"${mvn_flags[@]}\" verify")
                 .contains("./mvnw \"${mvn_flags[@]}\" -q -DskipTests -Pexample package");
+        assertThat(readme).contains("\nconsumer/run\n");
+        assertThat(ci).contains("\nconsumer/run\n");
     }
 
     private static String between(String text, String start, String end) {

@@ -54,6 +54,10 @@ public final class ConnectionSpec {
             "readOnlyMode", "maxResultBuffer", "adaptiveFetch", "logUnclosedConnections", "quoteReturningIdentifiers");
 
     private final List<Endpoint> endpoints;
+    /** Each endpoint's own port as it was set, or null where the host took {@link #defaultPort}; for toBuilder. */
+    private final List<Integer> ownPorts;
+    /** The builder's port for hosts without their own, or null for 5432; for toBuilder. */
+    private final Integer defaultPort;
     private final String database;
     private final String user;
     private final String password;
@@ -73,6 +77,8 @@ public final class ConnectionSpec {
 
     private ConnectionSpec(Builder b, List<Endpoint> endpoints) {
         this.endpoints = List.copyOf(endpoints);
+        this.ownPorts = Collections.unmodifiableList(new ArrayList<>(b.hostPorts));
+        this.defaultPort = b.port;
         this.database = b.database;
         this.user = b.user;
         this.password = b.password;
@@ -104,16 +110,21 @@ public final class ConnectionSpec {
     }
 
     /**
-     * A builder holding every setting of this spec, to derive a changed copy.
+     * A builder holding every setting of this spec, to derive a changed copy. Hosts keep what was set for them: a host
+     * that was given its own port (in a URL, {@code host:port}, or by {@link Builder#endpoints}) keeps it, and one that
+     * was not takes {@link Builder#port(int)}, so {@code spec.toBuilder().port(6543)} moves those hosts to 6543 (and is
+     * refused, saying why, if every host has a port of its own).
      *
      * @return a new builder
      */
     public Builder toBuilder() {
         Builder b = new Builder();
-        for (Endpoint e : endpoints) {
-            b.hosts.add(e.host());
-            b.hostPorts.add(e.port());
+        for (int i = 0; i < endpoints.size(); i++) {
+            b.hosts.add(endpoints.get(i).host());
+            b.hostPorts.add(ownPorts.get(i));
         }
+        b.port = defaultPort;
+        b.portSetByCaller = false;
         b.database = database;
         b.user = user;
         b.password = password;
@@ -190,8 +201,13 @@ public final class ConnectionSpec {
         if (b.hosts.isEmpty() && (v = firstSet(env, names.host())) != null) {
             b.setHost(env.get(v), v);
         }
+        // As libpq: the port variable is for hosts the URL gave no port (and is checked even when none needs it).
         if (b.port == null && (v = firstSet(env, names.port())) != null) {
-            b.setPort(Endpoint.parsePort(v, env.get(v)), v);
+            int port = Endpoint.parsePort(v, env.get(v));
+            if (b.hosts.isEmpty() || b.hostPorts.contains(null)) {
+                b.setPort(port, v);
+                b.portSetByCaller = false;
+            }
         }
         if (b.database == null && (v = firstSet(env, names.database())) != null) {
             b.setDatabase(env.get(v), v);
@@ -548,6 +564,8 @@ public final class ConnectionSpec {
         private final List<String> hosts = new ArrayList<>(1);
         private final List<Integer> hostPorts = new ArrayList<>(1);
         private Integer port;
+        /** Whether {@link #port(int)} was called on this builder, so that a port no host takes is refused. */
+        private boolean portSetByCaller;
         private String database;
         private String user;
         private String password;
@@ -613,13 +631,17 @@ public final class ConnectionSpec {
         }
 
         /**
-         * Sets the port of hosts that have none of their own. Default 5432.
+         * Sets the port of hosts that have none of their own: those set with {@link #host(String)}, and those of a URL
+         * or of {@link ConnectionSpec#toBuilder()} that came without a port. Default 5432. {@link #build()} refuses a
+         * port that no host would take (every host has its own), rather than ignore it.
          *
          * @param port 1 to 65535
          * @return this builder
          */
         public Builder port(int port) {
-            return setPort(port, "port");
+            setPort(port, "port");
+            portSetByCaller = true;
+            return this;
         }
 
         Builder setPort(int port, String source) {
@@ -883,10 +905,20 @@ public final class ConnectionSpec {
          * Builds the spec.
          *
          * @return an immutable spec
-         * @throws InvalidConnectionSpecException if host, database or user is not set
+         * @throws InvalidConnectionSpecException if host, database or user is not set, or {@link #port(int)} was called
+         *     but every host has a port of its own
          */
         public ConnectionSpec build() {
             requireComplete("ConnectionSpec", "host", "database", "user");
+            if (portSetByCaller && !hostPorts.contains(null)) {
+                List<String> own = new ArrayList<>(hosts.size());
+                for (int i = 0; i < hosts.size(); i++) {
+                    own.add(new Endpoint(hosts.get(i), hostPorts.get(i)).toString());
+                }
+                throw new InvalidConnectionSpecException("port", "port(" + port + ") would apply to no host, since every"
+                        + " host has a port of its own (" + String.join(", ", own) + "); set the host again with"
+                        + " host(...) to give it this port, or set the ports with endpoints(...)");
+            }
             int defaultPort = port == null ? Endpoint.DEFAULT_PORT : port;
             Endpoint[] endpoints = new Endpoint[hosts.size()];
             for (int i = 0; i < endpoints.length; i++) {

@@ -271,13 +271,19 @@ public final class StorageOptions {
 
         /**
          * @return the options
-         * @throws IllegalArgumentException if {@code minimumIdle} exceeds {@code maximumPoolSize}, or two migration sets
-         *     share a module name
+         * @throws IllegalArgumentException if {@code minimumIdle} exceeds {@code maximumPoolSize}, two migration sets
+         *     share a module name, or {@code idleTimeout} is not at least 1 s shorter than a {@code maxLifetime}
+         *     (HikariCP would ignore it)
          */
         public StorageOptions build() {
             if (minimumIdle > maximumPoolSize) {
                 throw new IllegalArgumentException("minimumIdle: must be at most maximumPoolSize (" + maximumPoolSize
                         + "), but was " + minimumIdle);
+            }
+            // HikariCP silently turns the idle timeout off when it is within a second of the lifetime.
+            if (!idleTimeout.isZero() && !maxLifetime.isZero() && idleTimeout.plusSeconds(1).compareTo(maxLifetime) > 0) {
+                throw new IllegalArgumentException("idleTimeout (" + idleTimeout + ") must be at least 1 s shorter than"
+                        + " maxLifetime (" + maxLifetime + "), or zero; HikariCP would otherwise ignore it");
             }
             long modules = migrations.stream().map(MigrationSet::module).distinct().count();
             if (modules != migrations.size()) {

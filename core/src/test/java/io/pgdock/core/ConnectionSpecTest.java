@@ -117,6 +117,43 @@ class ConnectionSpecTest {
             ConnectionSpec spec = fullSpec();
             assertThat(spec.toBuilder().build()).isEqualTo(spec).hasSameHashCodeAs(spec);
         }
+
+        @Test
+        void toBuilderPortMovesTheHostsThatHadNoPortOfTheirOwn() {
+            ConnectionSpec one = ConnectionSpec.builder().host("db").port(5433).database("d").user("u").build();
+            assertThat(one.toBuilder().port(6543).build().endpoints()).containsExactly(new Endpoint("db", 6543));
+            assertThat(one.toBuilder().host("other").build().endpoints()).as("a new host takes the builder's port")
+                    .containsExactly(new Endpoint("other", 5433));
+
+            ConnectionSpec two = ConnectionSpec.parse("postgresql://u@a,b:5433/d");
+            assertThat(two.toBuilder().port(6543).build().endpoints())
+                    .containsExactly(new Endpoint("a", 6543), new Endpoint("b", 5433));
+        }
+
+        @Test
+        void aPortNoHostWouldTakeIsRefusedNotIgnored() {
+            ConnectionSpec own = ConnectionSpec.parse("postgresql://u@db:5433/d");
+            assertThatThrownBy(() -> own.toBuilder().port(6543).build())
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessage("port: port(6543) would apply to no host, since every host has a port of its own"
+                            + " (db:5433); set the host again with host(...) to give it this port, or set the ports"
+                            + " with endpoints(...)")
+                    .extracting(e -> ((InvalidConnectionSpecException) e).source()).isEqualTo("port");
+            assertThat(own.toBuilder().host("db").port(6543).build().endpoints())
+                    .containsExactly(new Endpoint("db", 6543));
+
+            assertThatThrownBy(() -> ConnectionSpec.builder().port(6543).endpoints(List.of(new Endpoint("a", 5432)))
+                    .database("d").user("u").build())
+                    .hasMessageStartingWith("port: port(6543) would apply to no host")
+                    .hasMessageContaining("(a:5432)");
+        }
+
+        @Test
+        void whereAPortCameFromDoesNotChangeEquality() {
+            ConnectionSpec byBuilder = ConnectionSpec.builder().host("db").database("d").user("u").build();
+            ConnectionSpec byUrl = ConnectionSpec.parse("postgresql://u@db:5432/d");
+            assertThat(byBuilder).isEqualTo(byUrl).hasSameHashCodeAs(byUrl);
+        }
     }
 
     @Nested
@@ -227,6 +264,25 @@ class ConnectionSpecTest {
             assertThat(spec.password()).contains(SECRET);
             assertThat(spec.schema()).contains("ingest");
             assertThat(spec.sslMode()).contains(SslMode.VERIFY_FULL);
+        }
+
+        @Test
+        void thePortVariableIsForHostsTheUrlGaveNoPortAsInLibpq() {
+            ConnectionSpec own = ConnectionSpec.fromEnvironment(Map.of(
+                    "PGDOCK_URL", "postgresql://u@a:5433,b/d", "PGDOCK_PORT", "6432"));
+            assertThat(own.endpoints()).containsExactly(new Endpoint("a", 5433), new Endpoint("b", 6432));
+            ConnectionSpec all = ConnectionSpec.fromEnvironment(Map.of(
+                    "PGDOCK_URL", "postgresql://u@a:5433/d", "PGDOCK_PORT", "6432"));
+            assertThat(all.endpoints()).as("the URL's own port wins, as libpq's does over PGPORT")
+                    .containsExactly(new Endpoint("a", 5433));
+            assertThatThrownBy(() -> ConnectionSpec.fromEnvironment(Map.of(
+                    "PGDOCK_URL", "postgresql://u@a:5433/d", "PGDOCK_PORT", "x")))
+                    .hasMessage("PGDOCK_PORT: must be a port number between 1 and 65535, but was \"x\"");
+
+            ConnectionSpec fromVariables = ConnectionSpec.fromEnvironment(Map.of(
+                    "PGDOCK_HOST", "db", "PGDOCK_PORT", "6432", "PGDOCK_DATABASE", "d", "PGDOCK_USER", "u"));
+            assertThat(fromVariables.toBuilder().port(7000).build().endpoints())
+                    .containsExactly(new Endpoint("db", 7000));
         }
 
         @Test

@@ -498,9 +498,11 @@ public final class FactoryOptions {
                 throw new IllegalArgumentException("maximumConnections (" + maximumConnections
                         + ") must be at least maximumPoolSize (" + maximumPoolSize + ")");
             }
-            if (connectionIdleTimeout.compareTo(maxLifetime) >= 0) {
+            // HikariCP silently turns the idle timeout off when it is within a second of the lifetime.
+            if (connectionIdleTimeout.plusSeconds(1).compareTo(maxLifetime) > 0) {
                 throw new IllegalArgumentException("connectionIdleTimeout (" + connectionIdleTimeout
-                        + ") must be shorter than maxLifetime (" + maxLifetime + ")");
+                        + ") must be at least 1 s shorter than maxLifetime (" + maxLifetime + "); HikariCP would"
+                        + " otherwise ignore it");
             }
             return new FactoryOptions(this);
         }

@@ -53,5 +53,10 @@ class FactoryOptionsTest {
         assertThatThrownBy(() -> FactoryOptions.builder().maxLifetime(Duration.ofMinutes(1))
                 .connectionIdleTimeout(Duration.ofMinutes(2)).build())
                 .hasMessageContaining("connectionIdleTimeout");
+        // Within a second of the lifetime HikariCP would switch the idle timeout off without a word.
+        assertThatThrownBy(() -> FactoryOptions.builder().maxLifetime(Duration.ofSeconds(30))
+                .connectionIdleTimeout(Duration.ofMillis(29_500)).build())
+                .hasMessage("connectionIdleTimeout (PT29.5S) must be at least 1 s shorter than maxLifetime (PT30S);"
+                        + " HikariCP would otherwise ignore it");
     }
 }

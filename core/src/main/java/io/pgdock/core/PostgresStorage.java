@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
@@ -21,7 +23,6 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
-import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,6 @@ final class PostgresStorage implements Storage {
     static final String DEFAULT_APPLICATION_NAME = "pgdock";
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
-
-    private static final Driver DRIVER = new Driver();
 
     private final ConnectionSpec spec;
     private final StorageOptions options;
@@ -61,16 +60,24 @@ final class PostgresStorage implements Storage {
         if (spec.applicationName().isEmpty()) {
             properties.setProperty("ApplicationName", DEFAULT_APPLICATION_NAME);
         }
+        LoginTimeout timeout = LoginTimeout.of(spec);
         // One plain connection first: a bad target fails here with the driver's own error, at once, and the schema is
         // checked before any pool exists.
         boolean canCreate;
-        try (Connection probe = connect(spec, properties)) {
+        try (Connection probe = connect(spec, properties, timeout)) {
+            // The checks are bounded like the login: a server that logs in and then stalls must not hold open().
+            if (!timeout.unlimited()) {
+                probe.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeout.value().toMillis()));
+            }
             canCreate = checkSchema(probe, spec, schema, options.createSchema());
         } catch (SQLException e) {
+            if (SqlFailures.classify(e) == Reason.UNREACHABLE) {
+                throw SqlFailures.connectFailure(e, spec.toString());
+            }
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
         }
-        HikariDataSource pool = startPool(spec, properties, options);
+        HikariDataSource pool = startPool(spec, new LoginDataSource(spec, properties, timeout), options);
         boolean opened = false;
         try {
             PostgresStorage storage = new PostgresStorage(spec, options, pool, properties);
@@ -94,19 +101,18 @@ final class PostgresStorage implements Storage {
         }
     }
 
-    private static Connection connect(ConnectionSpec spec, Properties properties) {
+    private static Connection connect(ConnectionSpec spec, Properties properties, LoginTimeout timeout) {
         try {
-            return DRIVER.connect(spec.jdbcUrl(), properties);
+            return BoundedLogin.open(spec, properties, timeout);
         } catch (SQLException e) {
             throw SqlFailures.connectFailure(e, spec.toString());
         }
     }
 
-    private static HikariDataSource startPool(ConnectionSpec spec, Properties properties, StorageOptions options) {
+    private static HikariDataSource startPool(ConnectionSpec spec, LoginDataSource connections, StorageOptions options) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(options.poolName());
-        config.setJdbcUrl(spec.jdbcUrl());
-        config.setDataSourceProperties(properties);
+        config.setDataSource(connections);
         String initSql = spec.sessionInitSql();
         if (!initSql.isEmpty()) {
             config.setConnectionInitSql(initSql);

@@ -43,6 +43,14 @@ public interface Storage extends AutoCloseable {
      * StorageOptions#createSchema()} allows it, and applies pending migrations unless {@link
      * StorageOptions#autoMigrate()} is off.
      *
+     * <p><b>Bounded.</b> Every login, this first one and each the pool makes later, is bounded as a whole (TCP
+     * connect, TLS, authentication, every host of a multi-host spec) by the spec's {@code connectTimeout}, 10 s when it
+     * sets none; an explicit {@code connectTimeout} of zero means no limit. The open-time checks on the first
+     * connection are bounded by the same timeout. A server that accepts the connection and sends nothing fails with
+     * {@link ConnectionFailedException.Reason#UNREACHABLE} and a message naming the timeout. Migrations are not bounded
+     * (they may wait for another process's, under the advisory lock). Connections reach the pool reading with the
+     * spec's {@code socketTimeout}, or none.
+     *
      * @param spec where to connect; must name a schema
      * @param options pool and open-time options
      * @return open storage
@@ -101,9 +109,11 @@ public interface Storage extends AutoCloseable {
     /**
      * Checks the server like {@code pg_isready}, on a fresh connection rather than a pooled one (so a busy pool is not
      * mistaken for a dead server), and reports the pool's counts. Returns within {@link StorageOptions#healthTimeout()}
-     * and never throws: failures are reported as {@link Health.Status#DOWN}. A check that gives up keeps trying in the
-     * background until its connect and socket timeouts end; until then, further checks wait for that attempt instead of
-     * starting more.
+     * and never throws: failures are reported as {@link Health.Status#DOWN}, with a {@link Health#reason()} (a server
+     * that does not answer in time is {@link ConnectionFailedException.Reason#UNREACHABLE}, the message naming the
+     * health timeout). The check's login and query are themselves bounded by the health timeout, so an attempt a check
+     * gave up on ends soon after and leaves no thread or socket behind; until then, further checks wait for that attempt
+     * instead of starting more.
      *
      * @return the result
      */

@@ -53,7 +53,8 @@ public final class SilentServer implements AutoCloseable {
     private final ServerSocket listener;
     private final InetSocketAddress upstream;
     private final Thread acceptor;
-    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> upstreams = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();   // guarded by this
     private volatile boolean silent;
     private volatile boolean closed;
@@ -194,11 +195,15 @@ public final class SilentServer implements AutoCloseable {
             } catch (IOException e) {
                 return;   // closed
             }
-            sockets.add(client);
+            clients.add(client);
             synchronized (this) {
                 accepted++;
                 open++;
                 notifyAll();
+            }
+            if (closed) {
+                clientGone(client);   // accepted as close() ran
+                return;
             }
             if (silent) {
                 startThread("silent", () -> drain(client));
@@ -211,7 +216,7 @@ public final class SilentServer implements AutoCloseable {
     private void forward(Socket client) {
         Socket server = new Socket();
         try {
-            sockets.add(server);
+            upstreams.add(server);
             server.connect(upstream, (int) Duration.ofSeconds(5).toMillis());
             startThread("back", () -> pump(server, client, false));
             pump(client, server, true);
@@ -220,6 +225,7 @@ public final class SilentServer implements AutoCloseable {
             drain(client);
         } finally {
             closeQuietly(server);
+            upstreams.remove(server);
         }
     }
 
@@ -267,7 +273,7 @@ public final class SilentServer implements AutoCloseable {
 
     private void clientGone(Socket client) {
         closeQuietly(client);
-        if (sockets.remove(client)) {
+        if (clients.remove(client)) {
             synchronized (this) {
                 open--;
                 notifyAll();
@@ -311,7 +317,10 @@ public final class SilentServer implements AutoCloseable {
         } catch (IOException e) {
             // closing anyway
         }
-        for (Socket s : sockets) {
+        for (Socket s : clients) {
+            clientGone(s);   // counted here, whether or not its thread ever started
+        }
+        for (Socket s : upstreams) {
             closeQuietly(s);
         }
         long deadline = System.nanoTime() + JOIN_TIMEOUT.toNanos();

@@ -29,7 +29,7 @@ public final class SqlFailures {
         if (isBusyPool(e)) {
             return Reason.TOO_MANY_CONNECTIONS;
         }
-        if (isUnansweredPool(e)) {
+        if (isUnansweredPool(e) || loginTimeout(e) != null) {
             return Reason.UNREACHABLE;
         }
         if (isTls(e)) {
@@ -75,6 +75,13 @@ public final class SqlFailures {
                     + " host, port and network, and that the server is running (" + firstLine(e.getMessage()) + ")",
                     e.getSQLState(), e);
         }
+        LoginTimeoutException timeout = loginTimeout(e);
+        if (timeout != null) {
+            // Directly, or as the last connection failure behind a pool's timeout.
+            return new ConnectionFailedException(Reason.UNREACHABLE, "cannot connect to " + target + ": "
+                    + timeout.getMessage() + (timeout == e ? "" : " (" + firstLine(e.getMessage()) + ")"),
+                    timeout.getSQLState(), e);
+        }
         Reason reason = classify(e);
         String advice = switch (reason) {
             case UNREACHABLE -> "no server answered; check host, port and network, and that the server is running";
@@ -87,6 +94,16 @@ public final class SqlFailures {
         };
         return new ConnectionFailedException(reason,
                 "cannot connect to " + target + ": " + advice + " (" + firstLine(e.getMessage()) + ")", e.getSQLState(), e);
+    }
+
+    /** The login timeout in {@code e}'s cause chain, or null. */
+    public static LoginTimeoutException loginTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LoginTimeoutException l) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /** HikariCP's pool counts in its timeout message: {@code (total=4, active=4, idle=0, waiting=2)}. */

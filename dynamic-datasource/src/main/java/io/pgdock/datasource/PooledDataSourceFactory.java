@@ -229,8 +229,11 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         } catch (SQLException | ConnectionFailedException e) {
             Health.PoolStats stats = handle != null ? handle.pool().stats()
                     : new Health.PoolStats(0, 0, 0, 0, options.maximumPoolSize());
-            return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)),
-                    SqlFailures.firstLine(e.getMessage()), stats, at);
+            ConnectionFailedException failure = e instanceof ConnectionFailedException f ? f
+                    : SqlFailures.connectFailure((SQLException) e, handle != null ? handle.pool().spec().toString()
+                            : "the target");
+            return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)), failure.reason(),
+                    SqlFailures.firstLine(failure.getMessage()), stats, at);
         }
     }
 

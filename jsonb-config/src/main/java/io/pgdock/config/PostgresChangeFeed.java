@@ -1,8 +1,11 @@
 package io.pgdock.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
+import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * xmin had committed (or rolled back) before the heartbeat, while the connection was listening, and its notification
  * was read by that heartbeat at the latest (pgjdbc queues notifications that arrive with a query's results; they are
  * handled before the heartbeat's xmin is adopted). Then watches are told {@code onCaughtUp}.
+ *
+ * <p><b>Bounded.</b> The listening connection's login is bounded by the spec's connect timeout ({@link BoundedLogin};
+ * 10 s when the spec sets none), and so is setting it up (its channel, {@code LISTEN}); a server that does not answer
+ * fails the first watch with {@link io.pgdock.core.ConnectionFailedException.Reason#UNREACHABLE} naming that timeout.
+ * Then its reads wait up to the spec's {@code socketTimeout}, or 30 s, so a silently dead network ends a read and the
+ * feed reconnects.
  *
  * <p><b>Threads.</b> One thread per running feed reads notifications (blocking for at most a heartbeat interval) and
  * reads the changes; listeners are called on a separate serial executor, so a slow listener does not hold the
@@ -211,8 +220,11 @@ final class PostgresChangeFeed {
                         retire();   // the storage was closed (and its database perhaps dropped): not a gap to report
                         break;
                     }
-                    Exception safe = e instanceof SQLException ? new SQLException(SqlFailures.firstLine(e.getMessage()),
-                            ((SQLException) e).getSQLState()) : e;
+                    // A driver failure is shown by its first line only; a login that ran out of time is kept whole,
+                    // so its reason and the timeout it names survive.
+                    Exception safe = e instanceof SQLException && SqlFailures.loginTimeout(e) == null
+                            ? new SQLException(SqlFailures.firstLine(e.getMessage()), ((SQLException) e).getSQLState())
+                            : e;
                     if (!connected.isDone()) {
                         connected.completeExceptionally(e instanceof SQLException
                                 ? SqlFailures.connectFailure((SQLException) safe, storage.spec().toString()) : e);
@@ -236,13 +248,17 @@ final class PostgresChangeFeed {
         }
 
         private void connect() throws SQLException {
-            Properties props = storage.spec().driverProperties();
+            ConnectionSpec spec = storage.spec();
+            Properties props = spec.driverProperties();
             props.putIfAbsent("socketTimeout", "30");   // a silently dead network ends a read, so the loop reconnects
-            Connection c = new org.postgresql.Driver().connect(storage.spec().jdbcUrl(), props);
-            if (c == null) {
-                throw new SQLException("the PostgreSQL driver did not accept " + storage.spec().jdbcUrl(), "08001");
-            }
+            LoginTimeout timeout = LoginTimeout.of(spec);
+            Connection c = BoundedLogin.open(spec, props, timeout);
             try {
+                // Setting up is bounded like the login; then reads wait up to the socket timeout.
+                int readTimeout = c.getNetworkTimeout();
+                if (!timeout.unlimited()) {
+                    c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeout.value().toMillis()));
+                }
                 c.setAutoCommit(true);
                 try (Statement s = c.createStatement()) {
                     String init = storage.spec().sessionInitSql();
@@ -257,6 +273,7 @@ final class PostgresChangeFeed {
                     }
                     s.execute("LISTEN \"" + channel + "\"");
                 }
+                c.setNetworkTimeout(Runnable::run, readTimeout);
                 connection = c;
                 pid = c.unwrap(PGConnection.class).getBackendPID();
             } catch (SQLException | RuntimeException e) {

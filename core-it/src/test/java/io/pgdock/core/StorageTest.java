@@ -169,6 +169,16 @@ class StorageTest {
     }
 
     @Test
+    void tlsRequiredOfAServerWithoutItIsTlsNotUnreachable() {
+        String ssl = PG.jdbi().withHandle(h -> h.createQuery("show ssl").mapTo(String.class).one());
+        org.junit.jupiter.api.Assumptions.assumeTrue("off".equals(ssl), "the test server has TLS on");
+        ConnectionSpec spec = PG.spec().toBuilder().sslMode(SslMode.REQUIRE).schema("s").build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS))
+                .hasMessageContaining("the server does not support TLS, but sslmode=require requires it");
+    }
+
+    @Test
     void missingSchemaIsRefusedUnlessCreationIsAllowed() {
         ConnectionSpec spec = PG.spec().toBuilder().schema("not_there").build();
         assertThatThrownBy(() -> Storage.open(spec, noDiscovery()))

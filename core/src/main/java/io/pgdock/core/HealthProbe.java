@@ -59,6 +59,8 @@ final class HealthProbe {
 
     private final Attempt attempt;
     private final String target;
+    /** The spec connected to, for precise advice; null when the attempt does not connect by spec. */
+    private final ConnectionSpec spec;
     private final Duration timeout;
     private final LoginTimeout described;
     private final Supplier<Health.PoolStats> poolStats;
@@ -73,18 +75,19 @@ final class HealthProbe {
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats,
             Executor executor, Clock clock) {
-        this(freshConnection(spec, driverProperties, healthTimeout(timeout)), spec.toString(), timeout, poolStats,
-                executor, clock);
+        this(freshConnection(spec, driverProperties, healthTimeout(timeout)), spec.toString(), spec, timeout,
+                poolStats, executor, clock);
     }
 
     HealthProbe(Attempt attempt, String target, Duration timeout, Supplier<Health.PoolStats> poolStats) {
-        this(attempt, target, timeout, poolStats, SHARED, Clock.systemUTC());
+        this(attempt, target, null, timeout, poolStats, SHARED, Clock.systemUTC());
     }
 
-    HealthProbe(Attempt attempt, String target, Duration timeout, Supplier<Health.PoolStats> poolStats,
-            Executor executor, Clock clock) {
+    HealthProbe(Attempt attempt, String target, ConnectionSpec spec, Duration timeout,
+            Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock) {
         this.attempt = attempt;
         this.target = target;
+        this.spec = spec;
         this.timeout = timeout;
         this.described = healthTimeout(timeout);
         this.poolStats = poolStats;
@@ -134,7 +137,7 @@ final class HealthProbe {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql) {
-                ConnectionFailedException failure = SqlFailures.connectFailure(sql, target);
+                ConnectionFailedException failure = SqlFailures.connectFailure(sql, target, spec);
                 return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
             }
             if (cause instanceof ConnectionFailedException failure) {

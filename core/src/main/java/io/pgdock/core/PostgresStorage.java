@@ -72,7 +72,7 @@ final class PostgresStorage implements Storage {
             canCreate = checkSchema(probe, spec, schema, options.createSchema());
         } catch (SQLException e) {
             if (SqlFailures.classify(e) == Reason.UNREACHABLE) {
-                throw SqlFailures.connectFailure(e, spec.toString());
+                throw SqlFailures.connectFailure(e, spec);
             }
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
@@ -105,7 +105,7 @@ final class PostgresStorage implements Storage {
         try {
             return BoundedLogin.open(spec, properties, timeout);
         } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, spec.toString());
+            throw SqlFailures.connectFailure(e, spec);
         }
     }
 
@@ -133,7 +133,7 @@ final class PostgresStorage implements Storage {
                 throw new ConnectionFailedException(Reason.OTHER, "cannot start a pool for " + spec + ": "
                         + SqlFailures.firstLine(e.getMessage()), null, e);
             }
-            throw SqlFailures.connectFailure(cause, spec.toString());
+            throw SqlFailures.connectFailure(cause, spec);
         }
     }
 

@@ -182,7 +182,7 @@ public final class Provisioning {
      */
     public void apply(DataSource admin) {
         Objects.requireNonNull(admin, "admin");
-        apply(admin::getConnection);
+        apply(admin::getConnection, null);
     }
 
     /**
@@ -196,7 +196,7 @@ public final class Provisioning {
      */
     public void apply(ConnectionSpec admin) {
         Objects.requireNonNull(admin, "admin");
-        apply(() -> BoundedLogin.open(admin, admin.driverProperties(), LoginTimeout.of(admin)));
+        apply(() -> BoundedLogin.open(admin, admin.driverProperties(), LoginTimeout.of(admin)), admin);
     }
 
     @FunctionalInterface
@@ -204,7 +204,8 @@ public final class Provisioning {
         Connection get() throws SQLException;
     }
 
-    private void apply(ConnectionSource admin) {
+    /** Applies the plan through {@code admin}; {@code spec} is the admin spec, if known, for precise advice. */
+    private void apply(ConnectionSource admin, ConnectionSpec spec) {
         try (Connection c = admin.get()) {
             String current = currentDatabase(c);
             if (!current.equals(database)) {
@@ -234,7 +235,7 @@ public final class Provisioning {
                         + SqlFailures.firstLine(e.getMessage()) + "; nothing was changed", e.getSQLState(), e);
             }
             throw SqlFailures.connectFailure(e,
-                    "database " + Values.show(database) + " (provisioning role " + Values.show(role) + ")");
+                    "database " + Values.show(database) + " (provisioning role " + Values.show(role) + ")", spec);
         }
     }
 

@@ -183,7 +183,7 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         try (Connection c = handle.getConnection()) {
             c.isValid(1);
         } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, spec.toString());
+            throw SqlFailures.connectFailure(e, spec);
         }
     }
 
@@ -230,8 +230,8 @@ final class PooledDataSourceFactory implements DataSourceFactory {
             Health.PoolStats stats = handle != null ? handle.pool().stats()
                     : new Health.PoolStats(0, 0, 0, 0, options.maximumPoolSize());
             ConnectionFailedException failure = e instanceof ConnectionFailedException f ? f
-                    : SqlFailures.connectFailure((SQLException) e, handle != null ? handle.pool().spec().toString()
-                            : "the target");
+                    : handle != null ? SqlFailures.connectFailure((SQLException) e, handle.pool().spec())
+                    : SqlFailures.connectFailure((SQLException) e, "the target");
             return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)), failure.reason(),
                     SqlFailures.firstLine(failure.getMessage()), stats, at);
         }

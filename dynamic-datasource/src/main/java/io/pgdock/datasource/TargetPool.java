@@ -632,7 +632,7 @@ final class TargetPool {
                         + limit.getMessage(), limit.getSQLState(), limit);
             }
         }
-        return t instanceof SQLException s ? SqlFailures.connectFailure(s, spec.toString()) : null;
+        return t instanceof SQLException s ? SqlFailures.connectFailure(s, spec) : null;
     }
 
     private ConnectionFailedException remembered(Check c) {

@@ -35,6 +35,11 @@ public final class ConnectionFailedException extends PgdockException {
         /** The role may not do what is needed: connect to the database, use or create in the schema. */
         PRIVILEGE_MISSING,
         /**
+         * The sessions of a DataSource the application owns ({@link Storage#over}) do not have the storage schema as
+         * their current schema (first on the {@code search_path}); the message says how to set it.
+         */
+        SEARCH_PATH,
+        /**
          * The server is at its connection limit, or a pool is: every connection it may open is lent and none came
          * free within its timeout. The message says which.
          */

@@ -39,6 +39,10 @@ import java.util.function.Supplier;
  * <p>Thread-safe.
  */
 final class HealthProbe {
+    /** What a check on a fresh connection that got no answer in time says. */
+    private static final String FRESH_UNANSWERED = "the server did not accept a connection, log in and answer a query "
+            + "in time; check that it is running and not overloaded (pg_isready), and the network";
+
     /** Shared by every probe in the process: daemon threads that end after a minute idle. */
     private static final ExecutorService SHARED = Executors.newCachedThreadPool(new DaemonThreads("pgdock-health-"));
 
@@ -61,6 +65,8 @@ final class HealthProbe {
     private final String target;
     /** The spec connected to, for precise advice; null when the attempt does not connect by spec. */
     private final ConnectionSpec spec;
+    /** What a check that got no answer in time says, after naming the timeout. */
+    private final String unanswered;
     private final Duration timeout;
     private final LoginTimeout described;
     private final Supplier<Health.PoolStats> poolStats;
@@ -75,19 +81,21 @@ final class HealthProbe {
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats,
             Executor executor, Clock clock) {
-        this(freshConnection(spec, driverProperties, healthTimeout(timeout)), spec.toString(), spec, timeout,
-                poolStats, executor, clock);
+        this(freshConnection(spec, driverProperties, healthTimeout(timeout)), spec.toString(), spec, FRESH_UNANSWERED,
+                timeout, poolStats, executor, clock);
     }
 
-    HealthProbe(Attempt attempt, String target, Duration timeout, Supplier<Health.PoolStats> poolStats) {
-        this(attempt, target, null, timeout, poolStats, SHARED, Clock.systemUTC());
+    HealthProbe(Attempt attempt, String target, String unanswered, Duration timeout,
+            Supplier<Health.PoolStats> poolStats) {
+        this(attempt, target, null, unanswered, timeout, poolStats, SHARED, Clock.systemUTC());
     }
 
-    HealthProbe(Attempt attempt, String target, ConnectionSpec spec, Duration timeout,
+    HealthProbe(Attempt attempt, String target, ConnectionSpec spec, String unanswered, Duration timeout,
             Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock) {
         this.attempt = attempt;
         this.target = target;
         this.spec = spec;
+        this.unanswered = unanswered;
         this.timeout = timeout;
         this.described = healthTimeout(timeout);
         this.poolStats = poolStats;
@@ -131,9 +139,7 @@ final class HealthProbe {
             return Health.up(Duration.ofNanos(result.roundTripNanos()), result.serverVersion(), poolStats.get(), checkedAt);
         } catch (TimeoutException e) {
             return Health.down(elapsed(start), Reason.UNREACHABLE, "no answer from " + target + " within "
-                    + described.describe() + ": the server did not accept a connection, log in and answer a query in "
-                    + "time; check that it is running and not overloaded (pg_isready), and the network",
-                    poolStats.get(), checkedAt);
+                    + described.describe() + ": " + unanswered, poolStats.get(), checkedAt);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql) {

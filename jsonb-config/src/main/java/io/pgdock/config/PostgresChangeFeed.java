@@ -1,11 +1,8 @@
 package io.pgdock.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
-import io.pgdock.core.internal.BoundedLogin;
-import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,10 +11,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL store's change notifications: one dedicated connection per store (not a pooled one), opened when the
+ * The PostgreSQL store's change notifications: one dedicated connection per store (see below), opened when the
  * first watch starts and closed when the last one closes, that LISTENs on the schema's channel (see
  * {@code V2__config_notify.sql}) and hands each notified change, read from {@code config_history}, to the watches that
  * want it.
@@ -43,11 +40,13 @@ import org.slf4j.LoggerFactory;
  * was read by that heartbeat at the latest (pgjdbc queues notifications that arrive with a query's results; they are
  * handled before the heartbeat's xmin is adopted). Then watches are told {@code onCaughtUp}.
  *
- * <p><b>Bounded.</b> The listening connection's login is bounded by the spec's connect timeout ({@link BoundedLogin};
- * 10 s when the spec sets none), and so is setting it up (its channel, {@code LISTEN}); a server that does not answer
- * fails the first watch with {@link io.pgdock.core.ConnectionFailedException.Reason#UNREACHABLE} naming that timeout.
- * Then its reads wait up to the spec's {@code socketTimeout}, or 30 s, so a silently dead network ends a read and the
- * feed reconnects.
+ * <p><b>The connection.</b> It is {@link Storage#dedicatedConnection()}: for storage opened from a spec, a connection of
+ * its own outside the pool, whose login is bounded by the spec's connect timeout (10 s when the spec sets none), so a
+ * server that does not answer fails the first watch with {@link io.pgdock.core.ConnectionFailedException.Reason#UNREACHABLE}
+ * naming that timeout; for storage over an application's DataSource ({@link Storage#over}), one connection borrowed from
+ * it and held while the feed runs, given back (after {@code UNLISTEN *}) when the last watch closes or the storage is
+ * closed. Its reads wait up to its own network timeout ({@code socketTimeout}), or 30 s when it has none, so a silently
+ * dead network ends a read and the feed reconnects.
  *
  * <p><b>Threads.</b> One thread per running feed reads notifications (blocking for at most a heartbeat interval) and
  * reads the changes; listeners are called on a separate serial executor, so a slow listener does not hold the
@@ -59,6 +58,8 @@ final class PostgresChangeFeed {
     private static final int HEARTBEAT_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 2000;
     private static final long CONNECT_WAIT_SECONDS = 60;
+    private static final int DEFAULT_READ_TIMEOUT_MILLIS = 30_000;
+    private static final Executor DIRECT = Runnable::run;
 
     static final String COLUMNS = "id, scope, key, version, kind, old_value, new_value, actor, reason, changed_at";
     private static final String XMIN = "SELECT txid_snapshot_xmin(txid_current_snapshot())";
@@ -184,6 +185,8 @@ final class PostgresChangeFeed {
         volatile Thread thread;
         volatile int pid;
         private Connection connection;
+        /** The listening connection's network timeout as it came, put back when it is given back. */
+        private int readTimeout;
         private String channel;
         private long xmin = -1;
         private volatile boolean inGap;
@@ -215,7 +218,7 @@ final class PostgresChangeFeed {
                     if (stopped) {
                         break;
                     }
-                    closeConnection();
+                    closeConnection(e);
                     if (connected.isDone() && storageClosed()) {
                         retire();   // the storage was closed (and its database perhaps dropped): not a gap to report
                         break;
@@ -227,7 +230,7 @@ final class PostgresChangeFeed {
                             : e;
                     if (!connected.isDone()) {
                         connected.completeExceptionally(e instanceof SQLException
-                                ? SqlFailures.connectFailure((SQLException) safe, storage.spec().toString()) : e);
+                                ? SqlFailures.connectFailure((SQLException) safe, storage.toString()) : e);
                         return;
                     }
                     if (!inGap) {
@@ -244,27 +247,18 @@ final class PostgresChangeFeed {
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 }
             }
-            closeConnection();
+            closeConnection(null);
         }
 
         private void connect() throws SQLException {
-            ConnectionSpec spec = storage.spec();
-            Properties props = spec.driverProperties();
-            props.putIfAbsent("socketTimeout", "30");   // a silently dead network ends a read, so the loop reconnects
-            LoginTimeout timeout = LoginTimeout.of(spec);
-            Connection c = BoundedLogin.open(spec, props, timeout);
+            Connection c = storage.dedicatedConnection();
             try {
-                // Setting up is bounded like the login; then reads wait up to the socket timeout.
-                int readTimeout = c.getNetworkTimeout();
-                if (!timeout.unlimited()) {
-                    c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeout.value().toMillis()));
+                readTimeout = c.getNetworkTimeout();
+                if (readTimeout == 0) {
+                    // A silently dead network ends a read, so the loop reconnects.
+                    c.setNetworkTimeout(DIRECT, DEFAULT_READ_TIMEOUT_MILLIS);
                 }
-                c.setAutoCommit(true);
                 try (Statement s = c.createStatement()) {
-                    String init = storage.spec().sessionInitSql();
-                    if (!init.isEmpty()) {
-                        s.execute(init);
-                    }
                     if (channel == null) {
                         try (ResultSet rs = s.executeQuery(CHANNEL)) {
                             rs.next();
@@ -273,11 +267,10 @@ final class PostgresChangeFeed {
                     }
                     s.execute("LISTEN \"" + channel + "\"");
                 }
-                c.setNetworkTimeout(Runnable::run, readTimeout);
                 connection = c;
                 pid = c.unwrap(PGConnection.class).getBackendPID();
             } catch (SQLException | RuntimeException e) {
-                c.close();
+                release(c, e);
                 throw e;
             }
             long since = xmin;
@@ -389,26 +382,44 @@ final class PostgresChangeFeed {
             }
         }
 
-        private void closeConnection() {
+        /** Closes the listening connection; {@code failure} is why, or null when the feed stops. */
+        private void closeConnection(Throwable failure) {
             pid = 0;
             if (connection != null) {
+                release(connection, failure);
+                connection = null;
+            }
+        }
+
+        /**
+         * Gives a listening connection back. One borrowed from an application's pool ({@code Storage.over}) goes back
+         * to that pool, so, unless it broke, it stops listening and gets its network timeout back first (a connection
+         * of pgdock's own is closed for good, and that costs one round trip).
+         */
+        private void release(Connection c, Throwable failure) {
+            boolean broken = failure instanceof SQLException e
+                    && (e.getSQLState() == null || e.getSQLState().startsWith("08") || SqlFailures.classify(e)
+                            == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE);
+            try {
+                if (!broken) {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("UNLISTEN *");
+                    }
+                    c.setNetworkTimeout(DIRECT, readTimeout);
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("resetting the listening connection failed", e);
+            } finally {
                 try {
-                    connection.close();
+                    c.close();
                 } catch (SQLException e) {
                     LOG.debug("closing the listening connection failed", e);
                 }
-                connection = null;
             }
         }
     }
 
-    /** Whether the storage's pool was closed: HikariCP's public {@code isClosed()}, looked up reflectively. */
     private boolean storageClosed() {
-        Object ds = storage.dataSource();
-        try {
-            return (Boolean) ds.getClass().getMethod("isClosed").invoke(ds);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return false;
-        }
+        return storage.isClosed();
     }
 }

@@ -476,14 +476,14 @@ final class PostgresConfigBackend implements ConfigBackend {
         try {
             c = dataSource.getConnection();
         } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, storage.spec().toString());
+            throw SqlFailures.connectFailure(e, storage.toString());
         }
         try (c) {
             return work.run(c);
         } catch (SQLException e) {
             String state = e.getSQLState();
             if (SqlFailures.classify(e) == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE) {
-                throw SqlFailures.connectFailure(sanitized(e), storage.spec().toString());
+                throw SqlFailures.connectFailure(sanitized(e), storage.toString());
             }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
                     : "config key " + ConfigKeys.describe(scope, key);

@@ -171,7 +171,9 @@ public interface Storage extends AutoCloseable {
 
     /**
      * Checks the server like {@code pg_isready}, on a fresh connection rather than a pooled one (so a busy pool is not
-     * mistaken for a dead server), and reports the pool's counts. Returns within {@link StorageOptions#healthTimeout()}
+     * mistaken for a dead server), and reports the pool's counts. (Storage {@link #over(DataSource, String,
+     * StorageOptions) over} an application's DataSource checks on a connection borrowed from it instead, and checks its
+     * search_path too.) Returns within {@link StorageOptions#healthTimeout()}
      * and never throws: failures are reported as {@link Health.Status#DOWN}, with a {@link Health#reason()} (a server
      * that does not answer in time is {@link ConnectionFailedException.Reason#UNREACHABLE}, the message naming the
      * health timeout). The check's login and query are themselves bounded by the health timeout, so an attempt a check

@@ -230,7 +230,7 @@ final class PostgresChangeFeed {
                             : e;
                     if (!connected.isDone()) {
                         connected.completeExceptionally(e instanceof SQLException
-                                ? SqlFailures.connectFailure((SQLException) safe, storage.toString()) : e);
+                                ? SqlFailures.connectFailure((SQLException) safe, PostgresConfigBackend.target(storage)) : e);
                         return;
                     }
                     if (!inGap) {

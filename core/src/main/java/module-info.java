@@ -25,7 +25,9 @@ module io.pgdock.core {
     requires com.fasterxml.jackson.databind;
 
     exports io.pgdock.core;
-    exports io.pgdock.core.internal to io.pgdock.config, io.pgdock.datasource, io.pgdock.testing, io.pgdock.cli;
+    // pgjdbc instantiates the login's socket factory (LoginDeadlineSocketFactory) by name.
+    exports io.pgdock.core.internal to io.pgdock.config, io.pgdock.datasource, io.pgdock.testing, io.pgdock.cli,
+            org.postgresql.jdbc;
 
     uses io.pgdock.core.MigrationProvider;
 }

@@ -31,7 +31,11 @@ final class HealthCommand extends CliCommand {
         Map<String, ObjectNode> checks = new LinkedHashMap<>();
         checks.put("storage", storage(cli));
         if (!targets.isEmpty()) {
-            FactoryOptions options = FactoryOptions.builder().resolver(TargetResolver.environment(cli.env))
+            // A target's connect timeout follows the storage's rule: its URL's own, else --connect-timeout.
+            TargetResolver environment = TargetResolver.environment(cli.env);
+            TargetResolver resolver = name -> environment.resolve(name).map(s -> s.connectTimeout().isPresent() ? s
+                    : s.toBuilder().connectTimeout(timeout()).build());
+            FactoryOptions options = FactoryOptions.builder().resolver(resolver)
                     .connectTimeout(timeout()).maximumPoolSize(1).build();
             try (DataSourceFactory factory = DataSourceFactory.pooled(options)) {
                 for (String name : targets) {
@@ -66,6 +70,7 @@ final class HealthCommand extends CliCommand {
 
     private static ObjectNode json(Health h) {
         ObjectNode o = Cli.JSON.createObjectNode().put("status", h.status().name());
+        h.reason().ifPresent(r -> o.put("reason", r.name().toLowerCase(Locale.ROOT)));
         o.put("latencyMs", h.latency().toNanos() / 1_000_000.0);
         o.put("serverVersion", h.serverVersion().orElse(null));
         Health.PoolStats p = h.pool();

@@ -64,6 +64,15 @@ final class CliProcess {
         return runWithInput(env, "", args);
     }
 
+    /** As {@link #run}, taking the process for hung (and failing) after {@code hangSeconds} instead. */
+    static Result runWithin(long hangSeconds, Map<String, String> env, String... args) {
+        try {
+            return start(env, "", args).await(hangSeconds);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static Result runWithInput(Map<String, String> env, String stdin, String... args) {
         try {
             return start(env, stdin, args).await();
@@ -105,10 +114,14 @@ final class CliProcess {
     /** A running CLI process. */
     record Running(Process process, Path in, Path out, Path err, String args) {
         Result await() throws IOException {
+            return await(HANG_SECONDS);
+        }
+
+        Result await(long hangSeconds) throws IOException {
             try {
-                if (!process.waitFor(HANG_SECONDS, TimeUnit.SECONDS)) {
+                if (!process.waitFor(hangSeconds, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
-                    fail("pgdock " + args + " hung: still running after " + HANG_SECONDS + " s; stderr so far:\n"
+                    fail("pgdock " + args + " hung: still running after " + hangSeconds + " s; stderr so far:\n"
                             + Files.readString(err));
                 }
             } catch (InterruptedException e) {

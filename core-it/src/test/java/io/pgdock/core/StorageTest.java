@@ -57,6 +57,23 @@ class StorageTest {
     }
 
     @Test
+    void pooledConnectionsReadWithTheSpecsSocketTimeoutNotTheLoginDeadline() throws Exception {
+        ConnectionSpec spec = runtimeSpec("net").toBuilder().connectTimeout(Duration.ofSeconds(1))
+                .socketTimeout(Duration.ofSeconds(7)).build();
+        try (Storage storage = Storage.open(spec, noDiscovery()); Connection c = storage.dataSource().getConnection()) {
+            assertThat(c.getNetworkTimeout()).isEqualTo(7000);
+            // A query that takes longer than the connect timeout: the login's deadline ended with the login.
+            try (java.sql.Statement s = c.createStatement()) {
+                s.execute("select pg_sleep(1.5)");
+            }
+        }
+        try (Storage storage = Storage.open(spec.toBuilder().socketTimeout(null).build(), noDiscovery());
+                Connection c = storage.dataSource().getConnection()) {
+            assertThat(c.getNetworkTimeout()).isZero();
+        }
+    }
+
+    @Test
     void usesTheSpecsApplicationName() {
         ConnectionSpec spec = runtimeSpec("named").toBuilder().applicationName("nightly-etl").build();
         try (Storage storage = Storage.open(spec, noDiscovery())) {
@@ -149,6 +166,16 @@ class StorageTest {
                 .option("sslrootcert", "/nonexistent/root.crt").build();
         assertThatThrownBy(() -> Storage.open(spec))
                 .isInstanceOfSatisfying(ConnectionFailedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS));
+    }
+
+    @Test
+    void tlsRequiredOfAServerWithoutItIsTlsNotUnreachable() {
+        String ssl = PG.jdbi().withHandle(h -> h.createQuery("show ssl").mapTo(String.class).one());
+        org.junit.jupiter.api.Assumptions.assumeTrue("off".equals(ssl), "the test server has TLS on");
+        ConnectionSpec spec = PG.spec().toBuilder().sslMode(SslMode.REQUIRE).schema("s").build();
+        assertThatThrownBy(() -> Storage.open(spec))
+                .isInstanceOfSatisfying(ConnectionFailedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TLS))
+                .hasMessageContaining("the server does not support TLS, but sslmode=require requires it");
     }
 
     @Test

@@ -16,9 +16,17 @@ public final class ConnectionFailedException extends PgdockException {
     public enum Reason {
         /** No server answered: refused, unknown host, timed out, or the connection broke. */
         UNREACHABLE,
-        /** TLS could not be negotiated as the spec's {@code sslmode} requires. */
+        /**
+         * TLS could not be negotiated as the spec's {@code sslmode} requires (the server does not offer it, its
+         * certificate cannot be verified, a certificate file cannot be read), or GSS encryption as {@code gssEncMode}
+         * requires.
+         */
         TLS,
-        /** The server refused the credentials, or has no such role, or no {@code pg_hba.conf} entry allows it. */
+        /**
+         * The server refused the credentials, or asked for a password the spec does not have, or has no such role, or no
+         * {@code pg_hba.conf} entry allows it, or asked for an authentication method the driver does not support, or
+         * could not give the channel binding {@code channelBinding=require} asks for.
+         */
         AUTHENTICATION,
         /** The server has no such database. */
         DATABASE_MISSING,
@@ -26,6 +34,11 @@ public final class ConnectionFailedException extends PgdockException {
         SCHEMA_MISSING,
         /** The role may not do what is needed: connect to the database, use or create in the schema. */
         PRIVILEGE_MISSING,
+        /**
+         * The sessions of a DataSource the application owns ({@link Storage#over}) do not have the storage schema as
+         * their current schema (first on the {@code search_path}); the message says how to set it.
+         */
+        SEARCH_PATH,
         /**
          * The server is at its connection limit, or a pool is: every connection it may open is lent and none came
          * free within its timeout. The message says which.

@@ -758,8 +758,11 @@ public final class ConnectionSpec {
         }
 
         /**
-         * Sets how long to wait for a connection to open; whole seconds (pgjdbc's unit), zero for no limit,
-         * {@code null} for pgjdbc's default of 10 s.
+         * Sets how long opening a connection may take, all of it: TCP connect, TLS, authentication and every host of a
+         * multi-host spec (pgdock bounds the whole login, where pgjdbc's own {@code connectTimeout} bounds only the TCP
+         * connect). Whole seconds (pgjdbc's unit); zero for no limit at all; {@code null} for the default of 10 s
+         * (pgjdbc's).
+         * A {@code DataSourceFactory} uses its own default for specs that set none.
          *
          * @param timeout the timeout
          * @return this builder

@@ -1,5 +1,6 @@
 package io.pgdock.core;
 
+import io.pgdock.core.ConnectionFailedException.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -37,14 +38,17 @@ public final class Health {
     private final Duration latency;
     private final String serverVersion;
     private final PoolStats pool;
+    private final Reason reason;
     private final String error;
     private final Instant checkedAt;
 
-    private Health(Status status, Duration latency, String serverVersion, PoolStats pool, String error, Instant checkedAt) {
+    private Health(Status status, Duration latency, String serverVersion, PoolStats pool, Reason reason, String error,
+            Instant checkedAt) {
         this.status = status;
         this.latency = latency;
         this.serverVersion = serverVersion;
         this.pool = pool;
+        this.reason = reason;
         this.error = error;
         this.checkedAt = checkedAt;
     }
@@ -60,12 +64,12 @@ public final class Health {
      */
     public static Health up(Duration latency, String serverVersion, PoolStats pool, Instant checkedAt) {
         return new Health(Status.UP, Objects.requireNonNull(latency, "latency"),
-                Objects.requireNonNull(serverVersion, "serverVersion"), Objects.requireNonNull(pool, "pool"), null,
+                Objects.requireNonNull(serverVersion, "serverVersion"), Objects.requireNonNull(pool, "pool"), null, null,
                 Objects.requireNonNull(checkedAt, "checkedAt"));
     }
 
     /**
-     * A failed check.
+     * A failed check whose cause has no {@link Reason} (the storage was closed, say).
      *
      * @param elapsed how long the check took before it failed or gave up
      * @param error what went wrong, without secrets
@@ -75,8 +79,24 @@ public final class Health {
      */
     public static Health down(Duration elapsed, String error, PoolStats pool, Instant checkedAt) {
         return new Health(Status.DOWN, Objects.requireNonNull(elapsed, "elapsed"), null,
-                Objects.requireNonNull(pool, "pool"), Objects.requireNonNull(error, "error"),
+                Objects.requireNonNull(pool, "pool"), null, Objects.requireNonNull(error, "error"),
                 Objects.requireNonNull(checkedAt, "checkedAt"));
+    }
+
+    /**
+     * A failed check, with the reason a connection failed, as {@link ConnectionFailedException#reason()} gives it.
+     *
+     * @param elapsed how long the check took before it failed or gave up
+     * @param reason why it failed
+     * @param error what went wrong and what to check, without secrets
+     * @param pool the pool's counts
+     * @param checkedAt when the check started
+     * @return the result
+     */
+    public static Health down(Duration elapsed, Reason reason, String error, PoolStats pool, Instant checkedAt) {
+        return new Health(Status.DOWN, Objects.requireNonNull(elapsed, "elapsed"), null,
+                Objects.requireNonNull(pool, "pool"), Objects.requireNonNull(reason, "reason"),
+                Objects.requireNonNull(error, "error"), Objects.requireNonNull(checkedAt, "checkedAt"));
     }
 
     /**
@@ -123,6 +143,17 @@ public final class Health {
      */
     public PoolStats pool() {
         return pool;
+    }
+
+    /**
+     * Why the check failed, when it is down because a connection failed or did not answer in time: for example
+     * {@link Reason#UNREACHABLE} for a server that did not answer within the timeout, {@link Reason#AUTHENTICATION} for
+     * a password it refused.
+     *
+     * @return the reason; empty when up, or when the failure has none (the storage was closed)
+     */
+    public Optional<Reason> reason() {
+        return Optional.ofNullable(reason);
     }
 
     /**

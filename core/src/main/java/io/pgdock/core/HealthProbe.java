@@ -1,5 +1,8 @@
 package io.pgdock.core;
 
+import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -19,15 +22,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.postgresql.Driver;
 
 /**
  * Checks a server the way {@code pg_isready} does: a fresh connection, not a pooled one, so a busy pool is not mistaken
  * for a dead server, and a health check never takes a connection a caller is waiting for.
  *
  * <p><b>Bounded time.</b> The check runs on a background thread; {@link #check()} waits at most the timeout and then
- * reports DOWN. The background attempt itself is bounded by connect and socket timeouts of the same length (rounded up
- * to whole seconds, pgjdbc's unit).
+ * reports DOWN ({@link ConnectionFailedException.Reason#UNREACHABLE}, naming the health timeout). The background attempt
+ * itself is bounded by the same timeout: its login by {@link BoundedLogin}, its query by a socket timeout of the same
+ * length (rounded up to whole seconds, pgjdbc's unit), so it ends soon after a check gives up, and leaves no thread or
+ * socket behind.
  *
  * <p><b>Single flight.</b> At most one attempt per probe runs at a time: a check that finds one still running (say,
  * during an outage) waits for that one instead of starting another, so polling cannot pile up threads or connections.
@@ -35,23 +39,41 @@ import org.postgresql.Driver;
  * <p>Thread-safe.
  */
 final class HealthProbe {
-    private static final Driver DRIVER = new Driver();
+    /** What a check on a fresh connection that got no answer in time says. */
+    private static final String FRESH_UNANSWERED = "the server did not accept a connection, log in and answer a query "
+            + "in time; check that it is running and not overloaded (pg_isready), and the network";
 
     /** Shared by every probe in the process: daemon threads that end after a minute idle. */
     private static final ExecutorService SHARED = Executors.newCachedThreadPool(new DaemonThreads("pgdock-health-"));
 
-    private final String url;
-    private final Properties properties;
+    /** One attempt of a check: reach the server and ask its version. */
+    @FunctionalInterface
+    interface Attempt {
+        Result run() throws SQLException;
+    }
+
+    /**
+     * What an attempt found.
+     *
+     * @param serverVersion the server's {@code server_version}
+     * @param roundTripNanos the round trip of the query
+     */
+    record Result(String serverVersion, long roundTripNanos) {
+    }
+
+    private final Attempt attempt;
+    private final String target;
+    /** The spec connected to, for precise advice; null when the attempt does not connect by spec. */
+    private final ConnectionSpec spec;
+    /** What a check that got no answer in time says, after naming the timeout. */
+    private final String unanswered;
     private final Duration timeout;
+    private final LoginTimeout described;
     private final Supplier<Health.PoolStats> poolStats;
     private final Executor executor;
     private final Clock clock;
-    private final String target;
 
     private FutureTask<Result> inFlight;   // guarded by this
-
-    private record Result(String serverVersion, long roundTripNanos) {
-    }
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats) {
         this(spec, driverProperties, timeout, poolStats, SHARED, Clock.systemUTC());
@@ -59,40 +81,75 @@ final class HealthProbe {
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats,
             Executor executor, Clock clock) {
-        this.url = spec.jdbcUrl();
-        this.target = spec.toString();
-        this.properties = new Properties();
-        this.properties.putAll(driverProperties);
-        long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
-        this.properties.setProperty("connectTimeout", Long.toString(seconds));
-        this.properties.setProperty("socketTimeout", Long.toString(seconds));
+        this(freshConnection(spec, driverProperties, healthTimeout(timeout)), spec.toString(), spec, FRESH_UNANSWERED,
+                timeout, poolStats, executor, clock);
+    }
+
+    HealthProbe(Attempt attempt, String target, String unanswered, Duration timeout,
+            Supplier<Health.PoolStats> poolStats) {
+        this(attempt, target, null, unanswered, timeout, poolStats, SHARED, Clock.systemUTC());
+    }
+
+    HealthProbe(Attempt attempt, String target, ConnectionSpec spec, String unanswered, Duration timeout,
+            Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock) {
+        this.attempt = attempt;
+        this.target = target;
+        this.spec = spec;
+        this.unanswered = unanswered;
         this.timeout = timeout;
+        this.described = healthTimeout(timeout);
         this.poolStats = poolStats;
         this.executor = executor;
         this.clock = clock;
+    }
+
+    /** The health timeout, as messages name it. */
+    static LoginTimeout healthTimeout(Duration timeout) {
+        return new LoginTimeout(timeout, "health timeout", "StorageOptions.healthTimeout");
+    }
+
+    /** An attempt on a fresh connection: the login and the query each bounded by {@code timeout}. */
+    private static Attempt freshConnection(ConnectionSpec spec, Properties driverProperties, LoginTimeout timeout) {
+        Properties properties = new Properties();
+        properties.putAll(driverProperties);
+        properties.setProperty("socketTimeout", Long.toString(Math.max(1, timeout.seconds())));
+        return () -> {
+            try (Connection c = BoundedLogin.open(spec, properties, timeout); Statement s = c.createStatement()) {
+                long start = System.nanoTime();
+                try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version')")) {
+                    rs.next();
+                    return new Result(rs.getString(1), System.nanoTime() - start);
+                }
+            }
+        };
     }
 
     /** Checks the server; never throws. */
     Health check() {
         Instant checkedAt = clock.instant();
         long start = System.nanoTime();
-        FutureTask<Result> attempt;
+        FutureTask<Result> running;
         try {
-            attempt = attempt();
+            running = attempt();
         } catch (RejectedExecutionException e) {
             return Health.down(Duration.ZERO, "cannot start a health check: " + e.getMessage(), poolStats.get(), checkedAt);
         }
         try {
-            Result result = attempt.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Result result = running.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return Health.up(Duration.ofNanos(result.roundTripNanos()), result.serverVersion(), poolStats.get(), checkedAt);
         } catch (TimeoutException e) {
-            return Health.down(elapsed(start), "no answer within " + timeout, poolStats.get(), checkedAt);
+            return Health.down(elapsed(start), Reason.UNREACHABLE, "no answer from " + target + " within "
+                    + described.describe() + ": " + unanswered, poolStats.get(), checkedAt);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            String error = cause instanceof SQLException
-                    ? SqlFailures.connectFailure((SQLException) cause, target).getMessage()
-                    : String.valueOf(cause);
-            return Health.down(elapsed(start), error, poolStats.get(), checkedAt);
+            if (cause instanceof SQLException sql) {
+                ConnectionFailedException failure = SqlFailures.connectFailure(sql, target, spec);
+                return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
+            }
+            if (cause instanceof ConnectionFailedException failure) {
+                return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
+            }
+            return Health.down(elapsed(start), String.valueOf(cause), poolStats.get(), checkedAt);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Health.down(elapsed(start), "interrupted", poolStats.get(), checkedAt);
@@ -103,21 +160,11 @@ final class HealthProbe {
 
     private synchronized FutureTask<Result> attempt() {
         if (inFlight == null || inFlight.isDone()) {
-            FutureTask<Result> task = new FutureTask<>(this::probe);
+            FutureTask<Result> task = new FutureTask<>(attempt::run);
             executor.execute(task);
             inFlight = task;
         }
         return inFlight;
-    }
-
-    private Result probe() throws SQLException {
-        try (Connection c = DRIVER.connect(url, properties); Statement s = c.createStatement()) {
-            long start = System.nanoTime();
-            try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version')")) {
-                rs.next();
-                return new Result(rs.getString(1), System.nanoTime() - start);
-            }
-        }
     }
 
     private static Duration elapsed(long startNanos) {

@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
@@ -21,7 +23,6 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
-import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +32,6 @@ final class PostgresStorage implements Storage {
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
 
-    private static final Driver DRIVER = new Driver();
-
     private final ConnectionSpec spec;
     private final StorageOptions options;
     private final HikariDataSource pool;
@@ -40,11 +39,16 @@ final class PostgresStorage implements Storage {
     private final Migrator migrator;
     private final BulkTransfer bulk;
     private final HealthProbe healthProbe;
+    private final Properties properties;
+    private final LoginTimeout timeout;
 
-    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool, Properties properties) {
+    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool, Properties properties,
+            LoginTimeout timeout) {
         this.spec = spec;
         this.options = options;
         this.pool = pool;
+        this.properties = properties;
+        this.timeout = timeout;
         this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
         this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
         this.migrator = Migrator.of(pool, schema()).withOwner(spec.user());
@@ -61,29 +65,29 @@ final class PostgresStorage implements Storage {
         if (spec.applicationName().isEmpty()) {
             properties.setProperty("ApplicationName", DEFAULT_APPLICATION_NAME);
         }
+        LoginTimeout timeout = LoginTimeout.of(spec);
         // One plain connection first: a bad target fails here with the driver's own error, at once, and the schema is
         // checked before any pool exists.
         boolean canCreate;
-        try (Connection probe = connect(spec, properties)) {
-            canCreate = checkSchema(probe, spec, schema, options.createSchema());
+        try (Connection probe = connect(spec, properties, timeout)) {
+            // The checks are bounded like the login: a server that logs in and then stalls must not hold open().
+            if (!timeout.unlimited()) {
+                probe.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeout.value().toMillis()));
+            }
+            canCreate = checkSchema(probe, spec.user(), spec.database(), spec.toString(), schema,
+                    options.createSchema());
         } catch (SQLException e) {
+            if (SqlFailures.classify(e) == Reason.UNREACHABLE) {
+                throw SqlFailures.connectFailure(e, spec);
+            }
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
         }
-        HikariDataSource pool = startPool(spec, properties, options);
+        HikariDataSource pool = startPool(spec, new LoginDataSource(spec, properties, timeout), options);
         boolean opened = false;
         try {
-            PostgresStorage storage = new PostgresStorage(spec, options, pool, properties);
-            List<MigrationSet> sets = migrationSets(options);
-            if (options.autoMigrate() && !sets.isEmpty()) {
-                if (!canCreate && !storage.migrator.pending(sets).isEmpty()) {
-                    throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(spec.user())
-                            + " may not create objects in schema " + Values.quoteIdentifier(schema)
-                            + ", and migrations are pending; grant it CREATE on the schema (the provisioning SQL makes it "
-                            + "the owner), or apply the migrations as another role with autoMigrate off", "42501", null);
-                }
-                storage.migrator.apply(sets);
-            }
+            PostgresStorage storage = new PostgresStorage(spec, options, pool, properties, timeout);
+            migrate(storage.migrator, options, canCreate, spec.user(), schema);
             LOG.info("Opened storage {} in schema {}", spec, Values.quoteIdentifier(schema));
             opened = true;
             return storage;
@@ -94,19 +98,32 @@ final class PostgresStorage implements Storage {
         }
     }
 
-    private static Connection connect(ConnectionSpec spec, Properties properties) {
-        try {
-            return DRIVER.connect(spec.jdbcUrl(), properties);
-        } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, spec.toString());
+    /** Applies the pending migrations at open, unless automatic migration is off; refuses them without CREATE. */
+    static void migrate(Migrator migrator, StorageOptions options, boolean canCreate, String role, String schema) {
+        List<MigrationSet> sets = migrationSets(options);
+        if (options.autoMigrate() && !sets.isEmpty()) {
+            if (!canCreate && !migrator.pending(sets).isEmpty()) {
+                throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(role)
+                        + " may not create objects in schema " + Values.quoteIdentifier(schema)
+                        + ", and migrations are pending; grant it CREATE on the schema (the provisioning SQL makes it "
+                        + "the owner), or apply the migrations as another role with autoMigrate off", "42501", null);
+            }
+            migrator.apply(sets);
         }
     }
 
-    private static HikariDataSource startPool(ConnectionSpec spec, Properties properties, StorageOptions options) {
+    private static Connection connect(ConnectionSpec spec, Properties properties, LoginTimeout timeout) {
+        try {
+            return BoundedLogin.open(spec, properties, timeout);
+        } catch (SQLException e) {
+            throw SqlFailures.connectFailure(e, spec);
+        }
+    }
+
+    private static HikariDataSource startPool(ConnectionSpec spec, LoginDataSource connections, StorageOptions options) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(options.poolName());
-        config.setJdbcUrl(spec.jdbcUrl());
-        config.setDataSourceProperties(properties);
+        config.setDataSource(connections);
         String initSql = spec.sessionInitSql();
         if (!initSql.isEmpty()) {
             config.setConnectionInitSql(initSql);
@@ -127,7 +144,7 @@ final class PostgresStorage implements Storage {
                 throw new ConnectionFailedException(Reason.OTHER, "cannot start a pool for " + spec + ": "
                         + SqlFailures.firstLine(e.getMessage()), null, e);
             }
-            throw SqlFailures.connectFailure(cause, spec.toString());
+            throw SqlFailures.connectFailure(cause, spec);
         }
     }
 
@@ -143,27 +160,30 @@ final class PostgresStorage implements Storage {
     /**
      * Checks that the schema exists (creating it if allowed) and that the role may use it.
      *
+     * @param role the role connected as, for messages
+     * @param database the database, for messages
+     * @param target what was connected to, as it may be shown, for messages
      * @return whether the role may create objects in the schema
      */
-    private static boolean checkSchema(Connection c, ConnectionSpec spec, String schema, boolean create)
-            throws SQLException {
+    static boolean checkSchema(Connection c, String role, String database, String target, String schema,
+            boolean create) throws SQLException {
         String quoted = Values.quoteIdentifier(schema);
         SchemaAccess state = SchemaAccess.of(c, schema);
         if (!state.exists()) {
             if (!create) {
                 throw new ConnectionFailedException(Reason.SCHEMA_MISSING, "schema " + quoted + " does not exist in "
-                        + "database " + Values.show(spec.database()) + " (" + spec + "); create it with the "
+                        + "database " + Values.show(database) + " (" + target + "); create it with the "
                         + "provisioning SQL (Provisioning.forRuntime(spec).script()), or allow "
                         + "StorageOptions.createSchema(true)", "3F000", null);
             }
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE SCHEMA IF NOT EXISTS " + quoted);
-                LOG.info("Created schema {} in database {}", quoted, spec.database());
+                LOG.info("Created schema {} in database {}", quoted, database);
             } catch (SQLException e) {
                 if ("42501".equals(e.getSQLState())) {
                     throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "schema " + quoted + " does not "
-                            + "exist and role " + Values.show(spec.user()) + " may not create it in database "
-                            + Values.show(spec.database()) + "; have a DBA run the provisioning SQL", "42501", e);
+                            + "exist and role " + Values.show(role) + " may not create it in database "
+                            + Values.show(database) + "; have a DBA run the provisioning SQL", "42501", e);
                 }
                 // 23505/42P06: another process created it at the same moment, which is what we wanted.
                 if (!"23505".equals(e.getSQLState()) && !"42P06".equals(e.getSQLState())) {
@@ -173,14 +193,14 @@ final class PostgresStorage implements Storage {
             state = SchemaAccess.of(c, schema);
         }
         if (!state.usage()) {
-            throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(spec.user())
+            throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(role)
                     + " has no USAGE privilege on schema " + quoted + "; grant it, or make the role the schema's "
                     + "owner with the provisioning SQL", "42501", null);
         }
         return state.create();
     }
 
-    private static List<MigrationSet> migrationSets(StorageOptions options) {
+    static List<MigrationSet> migrationSets(StorageOptions options) {
         List<MigrationSet> sets = new ArrayList<>(options.migrations());
         if (options.discoverMigrations()) {
             for (MigrationProvider provider : ServiceLoader.load(MigrationProvider.class)) {
@@ -221,6 +241,41 @@ final class PostgresStorage implements Storage {
     @Override
     public Migrator migrator() {
         return migrator;
+    }
+
+    @Override
+    public Connection dedicatedConnection() {
+        if (pool.isClosed()) {
+            throw new IllegalStateException("storage is closed: " + this);
+        }
+        Connection c = connect(spec, properties, timeout);
+        try {
+            String initSql = spec.sessionInitSql();
+            if (!initSql.isEmpty()) {
+                int readTimeout = c.getNetworkTimeout();
+                if (!timeout.unlimited()) {
+                    // Set up within the connect timeout, like the pool's connections are.
+                    c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, timeout.value().toMillis()));
+                }
+                try (Statement s = c.createStatement()) {
+                    s.execute(initSql);
+                }
+                c.setNetworkTimeout(Runnable::run, readTimeout);
+            }
+            return c;
+        } catch (SQLException e) {
+            try {
+                c.close();
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw SqlFailures.connectFailure(e, spec);
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return pool.isClosed();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.pgdock.core;
 
+import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.LoginTimeout;
+import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,7 +11,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
-import io.pgdock.core.internal.SqlFailures;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -180,12 +182,13 @@ public final class Provisioning {
      */
     public void apply(DataSource admin) {
         Objects.requireNonNull(admin, "admin");
-        apply(admin::getConnection);
+        apply(admin::getConnection, null);
     }
 
     /**
      * Applies the plan as {@link #apply(DataSource)} does, through one plain (unpooled) connection opened with every
-     * setting of {@code admin}, TLS included.
+     * setting of {@code admin}, TLS included. The login is bounded by the spec's {@code connectTimeout} (10 s when it
+     * sets none), however the server behaves.
      *
      * @param admin a superuser, or the database's owner with CREATEROLE, on the plan's database
      * @throws ConnectionFailedException if the admin connection fails or lacks privileges
@@ -193,7 +196,7 @@ public final class Provisioning {
      */
     public void apply(ConnectionSpec admin) {
         Objects.requireNonNull(admin, "admin");
-        apply(() -> new org.postgresql.Driver().connect(admin.jdbcUrl(), admin.driverProperties()));
+        apply(() -> BoundedLogin.open(admin, admin.driverProperties(), LoginTimeout.of(admin)), admin);
     }
 
     @FunctionalInterface
@@ -201,7 +204,8 @@ public final class Provisioning {
         Connection get() throws SQLException;
     }
 
-    private void apply(ConnectionSource admin) {
+    /** Applies the plan through {@code admin}; {@code spec} is the admin spec, if known, for precise advice. */
+    private void apply(ConnectionSource admin, ConnectionSpec spec) {
         try (Connection c = admin.get()) {
             String current = currentDatabase(c);
             if (!current.equals(database)) {
@@ -231,7 +235,7 @@ public final class Provisioning {
                         + SqlFailures.firstLine(e.getMessage()) + "; nothing was changed", e.getSQLState(), e);
             }
             throw SqlFailures.connectFailure(e,
-                    "database " + Values.show(database) + " (provisioning role " + Values.show(role) + ")");
+                    "database " + Values.show(database) + " (provisioning role " + Values.show(role) + ")", spec);
         }
     }
 

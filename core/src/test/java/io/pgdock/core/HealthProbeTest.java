@@ -38,7 +38,9 @@ class HealthProbeTest {
                 () -> STATS, executor, CLOCK);
         Health health = probe.check();
         assertThat(health.status()).isEqualTo(Health.Status.DOWN);
-        assertThat(health.error()).hasValue("no answer within PT0.05S");
+        assertThat(health.reason()).hasValue(ConnectionFailedException.Reason.UNREACHABLE);
+        assertThat(health.error()).hasValueSatisfying(e -> assertThat(e).startsWith("no answer from "
+                + "postgresql://u:***@127.0.0.1:5432/d within the health timeout of 50 ms (StorageOptions.healthTimeout)"));
         assertThat(health.pool()).isEqualTo(STATS);
         assertThat(health.checkedAt()).isEqualTo(CLOCK.instant());
     }
@@ -55,6 +57,34 @@ class HealthProbeTest {
     }
 
     @Test
+    void aSilentServerIsDownAndUnreachableWithinTheHealthTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                List<java.net.Socket> held = new ArrayList<>();
+                try {
+                    while (true) {
+                        held.add(silent.accept());   // accepted, and never answered
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Duration timeout = Duration.ofSeconds(1);
+            HealthProbe probe = new HealthProbe(spec(silent.getLocalPort()), spec(silent.getLocalPort())
+                    .driverProperties(), timeout, () -> STATS);
+            Health health = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(timeout.multipliedBy(3),
+                    probe::check);
+            assertThat(health.status()).isEqualTo(Health.Status.DOWN);
+            assertThat(health.reason()).hasValue(ConnectionFailedException.Reason.UNREACHABLE);
+            assertThat(health.error()).hasValueSatisfying(e -> assertThat(e).contains("127.0.0.1:"
+                    + silent.getLocalPort()).contains("within the health timeout of 1 s (StorageOptions.healthTimeout)")
+                    .doesNotContain("hidden-pw-1"));
+        }
+    }
+
+    @Test
     void aRefusedConnectionIsDownWithTheReasonAndNoPassword() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -66,6 +96,7 @@ class HealthProbeTest {
         assertThat(health.status()).isEqualTo(Health.Status.DOWN);
         assertThat(health.error()).hasValueSatisfying(e -> assertThat(e)
                 .contains("no server answered").contains("127.0.0.1:" + port).doesNotContain("hidden-pw-1"));
+        assertThat(health.reason()).hasValue(ConnectionFailedException.Reason.UNREACHABLE);
         assertThat(health.toString()).startsWith("DOWN after ");
     }
 }

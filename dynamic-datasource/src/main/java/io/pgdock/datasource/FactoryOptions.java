@@ -32,8 +32,8 @@ import java.util.concurrent.ThreadFactory;
  *     {@code maxLifetime}; at least 30 s)</td></tr>
  * <tr><td>{@code borrowTimeout}</td><td>10 s</td><td>how long a caller waits for a connection from a busy pool (HikariCP
  *     {@code connectionTimeout}; at least 250 ms)</td></tr>
- * <tr><td>{@code connectTimeout}</td><td>10 s</td><td>TCP connect and login timeout for specs that set no
- *     {@code connectTimeout} of their own</td></tr>
+ * <tr><td>{@code connectTimeout}</td><td>10 s</td><td>how long a whole login may take (TCP connect, TLS,
+ *     authentication) for specs that set no {@code connectTimeout} of their own</td></tr>
  * <tr><td>{@code failureBackoff}</td><td>5 s</td><td>after a failed connect, callers get that failure again without a
  *     new attempt for this long, so a wrong password does not become a login storm</td></tr>
  * <tr><td>{@code drainTimeout}</td><td>30 s</td><td>a retired pool waits this long for its lent connections to come

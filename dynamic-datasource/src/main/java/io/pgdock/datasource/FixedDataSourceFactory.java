@@ -175,8 +175,8 @@ public final class FixedDataSourceFactory implements DataSourceFactory {
             rs.next();
             return Health.up(Duration.ofNanos(System.nanoTime() - start), rs.getString(1), none, at);
         } catch (SQLException e) {
-            return Health.down(Duration.ofNanos(System.nanoTime() - start), SqlFailures.firstLine(e.getMessage()), none,
-                    at);
+            return Health.down(Duration.ofNanos(System.nanoTime() - start), SqlFailures.classify(e),
+                    SqlFailures.firstLine(e.getMessage()), none, at);
         }
     }
 

@@ -183,7 +183,7 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         try (Connection c = handle.getConnection()) {
             c.isValid(1);
         } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, spec.toString());
+            throw SqlFailures.connectFailure(e, spec);
         }
     }
 
@@ -229,8 +229,11 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         } catch (SQLException | ConnectionFailedException e) {
             Health.PoolStats stats = handle != null ? handle.pool().stats()
                     : new Health.PoolStats(0, 0, 0, 0, options.maximumPoolSize());
-            return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)),
-                    SqlFailures.firstLine(e.getMessage()), stats, at);
+            ConnectionFailedException failure = e instanceof ConnectionFailedException f ? f
+                    : handle != null ? SqlFailures.connectFailure((SQLException) e, handle.pool().spec())
+                    : SqlFailures.connectFailure((SQLException) e, "the target");
+            return Health.down(Duration.ofNanos(Math.max(0, options.ticker().read() - start)), failure.reason(),
+                    SqlFailures.firstLine(failure.getMessage()), stats, at);
         }
     }
 

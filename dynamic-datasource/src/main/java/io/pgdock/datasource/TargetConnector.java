@@ -1,5 +1,8 @@
 package io.pgdock.datasource;
 
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.LoginTimeout;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,13 +16,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
-import org.postgresql.Driver;
 
 /**
  * Opens the physical connections of one target: the {@link DataSource} its HikariCP pool draws from. Every connection
  * holds a permit of the factory's global limit ({@link PermitConnection}); when none is free, the factory is asked to
  * close idle connections of other targets, and the call waits up to the borrow timeout for one, asking again every 50 ms.
  * It keeps track of its open connections, so that closing the target's pool can close any that HikariCP let go of.
+ *
+ * <p>Every login is bounded as a whole by the target's connect timeout ({@link BoundedLogin}): a server that accepts the
+ * TCP connection and never answers fails it within that time, on the calling thread, with nothing left blocked.
  *
  * <p>The first connection of a target is opened by the caller that first needs it (to check the target and report a
  * failure at once, typed) and then handed to the pool through {@link #handOff(Connection)}, so the check costs no extra
@@ -28,11 +33,11 @@ import org.postgresql.Driver;
  * <p>Thread-safe.
  */
 final class TargetConnector implements DataSource {
-    private static final Driver DRIVER = new Driver();
     private static final long PERMIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private final String url;
+    private final ConnectionSpec spec;
     private final Properties properties;
+    private final LoginTimeout timeout;
     private final Semaphore permits;
     private final int maximumConnections;
     private final long permitWaitNanos;
@@ -42,10 +47,11 @@ final class TargetConnector implements DataSource {
     private volatile boolean closed;
     private volatile int loginTimeoutSeconds;
 
-    TargetConnector(String url, Properties properties, Semaphore permits, int maximumConnections, long permitWaitNanos,
-            TargetPool owner) {
-        this.url = url;
+    TargetConnector(ConnectionSpec spec, Properties properties, LoginTimeout timeout, Semaphore permits,
+            int maximumConnections, long permitWaitNanos, TargetPool owner) {
+        this.spec = spec;
         this.properties = properties;
+        this.timeout = timeout;
         this.permits = permits;
         this.maximumConnections = maximumConnections;
         this.permitWaitNanos = permitWaitNanos;
@@ -58,10 +64,7 @@ final class TargetConnector implements DataSource {
         acquirePermit();
         Connection c;
         try {
-            c = DRIVER.connect(url, properties);
-            if (c == null) {
-                throw new SQLException("pgjdbc did not accept the URL " + url, "08001");
-            }
+            c = BoundedLogin.open(spec, properties, timeout);
         } catch (SQLException | RuntimeException | Error e) {
             permits.release();
             throw e;
@@ -172,7 +175,7 @@ final class TargetConnector implements DataSource {
 
     @Override
     public void setLoginTimeout(int seconds) {
-        // HikariCP passes its connection timeout here; the login timeout in effect is the driver property.
+        // HikariCP passes its connection timeout here; the login is bounded by the target's connect timeout instead.
         this.loginTimeoutSeconds = seconds;
     }
 

@@ -8,6 +8,7 @@ import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
+import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
@@ -85,7 +86,8 @@ final class TargetPool {
         this.spec = spec;
         this.label = label;
         this.connectTimeout = spec.connectTimeout().orElse(options.connectTimeout());
-        this.connector = new TargetConnector(spec.jdbcUrl(), driverProperties(spec, options), factory.permits(),
+        this.connector = new TargetConnector(spec, driverProperties(spec, options),
+                LoginTimeout.of(spec, options.connectTimeout(), "FactoryOptions.connectTimeout"), factory.permits(),
                 options.maximumConnections(), options.borrowTimeout().toNanos(), this);
         this.hikari = new HikariDataSource(hikariConfig());
         // HikariDataSource(config) starts its pool at once; borrowing through HikariPool allows a per-call timeout.
@@ -109,9 +111,8 @@ final class TargetPool {
         }
         long connectSeconds = spec.connectTimeout().orElse(options.connectTimeout()).toSeconds();
         p.setProperty("connectTimeout", Long.toString(connectSeconds));
-        if (!spec.options().containsKey("loginTimeout")) {
-            p.setProperty("loginTimeout", Long.toString(connectSeconds));
-        }
+        // No loginTimeout: the whole login is bounded by BoundedLogin, on the calling thread (pgjdbc's loginTimeout
+        // would return in time but leave its own connect thread blocked on the socket).
         if (options.transactionPooling() && !spec.options().containsKey("prepareThreshold")) {
             p.setProperty("prepareThreshold", "0");
         }
@@ -631,7 +632,7 @@ final class TargetPool {
                         + limit.getMessage(), limit.getSQLState(), limit);
             }
         }
-        return t instanceof SQLException s ? SqlFailures.connectFailure(s, spec.toString()) : null;
+        return t instanceof SQLException s ? SqlFailures.connectFailure(s, spec) : null;
     }
 
     private ConnectionFailedException remembered(Check c) {

@@ -54,6 +54,12 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledApplicationDataSourceExample() throws IOException {
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/ApplicationDataSourceExample.java",
+                "app-datasource-example");
+    }
+
+    @Test
     void readmeShowsExactlyTheCompiledPipelineTest() throws IOException {
         assertShowsCompiled("README.md", "examples/src/test/java/io/pgdock/examples/CardTransactionsPipelineTest.java",
                 "pipeline-test-fakes");

@@ -11,10 +11,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL store's change notifications: one dedicated connection per store (not a pooled one), opened when the
+ * The PostgreSQL store's change notifications: one dedicated connection per store (see below), opened when the
  * first watch starts and closed when the last one closes, that LISTENs on the schema's channel (see
  * {@code V2__config_notify.sql}) and hands each notified change, read from {@code config_history}, to the watches that
  * want it.
@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  * was read by that heartbeat at the latest (pgjdbc queues notifications that arrive with a query's results; they are
  * handled before the heartbeat's xmin is adopted). Then watches are told {@code onCaughtUp}.
  *
+ * <p><b>The connection.</b> It is {@link Storage#dedicatedConnection()}: for storage opened from a spec, a connection of
+ * its own outside the pool, whose login is bounded by the spec's connect timeout (10 s when the spec sets none), so a
+ * server that does not answer fails the first watch with {@link io.pgdock.core.ConnectionFailedException.Reason#UNREACHABLE}
+ * naming that timeout; for storage over an application's DataSource ({@link Storage#over}), one connection borrowed from
+ * it and held while the feed runs, given back (after {@code UNLISTEN *}) when the last watch closes or the storage is
+ * closed. Its reads wait up to its own network timeout ({@code socketTimeout}), or 30 s when it has none, so a silently
+ * dead network ends a read and the feed reconnects.
+ *
  * <p><b>Threads.</b> One thread per running feed reads notifications (blocking for at most a heartbeat interval) and
  * reads the changes; listeners are called on a separate serial executor, so a slow listener does not hold the
  * connection. The feed stops when its last watch is closed, or when the storage has been closed (checked every
@@ -50,6 +58,8 @@ final class PostgresChangeFeed {
     private static final int HEARTBEAT_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 2000;
     private static final long CONNECT_WAIT_SECONDS = 60;
+    private static final int DEFAULT_READ_TIMEOUT_MILLIS = 30_000;
+    private static final Executor DIRECT = Runnable::run;
 
     static final String COLUMNS = "id, scope, key, version, kind, old_value, new_value, actor, reason, changed_at";
     private static final String XMIN = "SELECT txid_snapshot_xmin(txid_current_snapshot())";
@@ -175,6 +185,8 @@ final class PostgresChangeFeed {
         volatile Thread thread;
         volatile int pid;
         private Connection connection;
+        /** The listening connection's network timeout as it came, put back when it is given back. */
+        private int readTimeout;
         private String channel;
         private long xmin = -1;
         private volatile boolean inGap;
@@ -206,16 +218,19 @@ final class PostgresChangeFeed {
                     if (stopped) {
                         break;
                     }
-                    closeConnection();
+                    closeConnection(e);
                     if (connected.isDone() && storageClosed()) {
                         retire();   // the storage was closed (and its database perhaps dropped): not a gap to report
                         break;
                     }
-                    Exception safe = e instanceof SQLException ? new SQLException(SqlFailures.firstLine(e.getMessage()),
-                            ((SQLException) e).getSQLState()) : e;
+                    // A driver failure is shown by its first line only; a login that ran out of time is kept whole,
+                    // so its reason and the timeout it names survive.
+                    Exception safe = e instanceof SQLException && SqlFailures.loginTimeout(e) == null
+                            ? new SQLException(SqlFailures.firstLine(e.getMessage()), ((SQLException) e).getSQLState())
+                            : e;
                     if (!connected.isDone()) {
                         connected.completeExceptionally(e instanceof SQLException
-                                ? SqlFailures.connectFailure((SQLException) safe, storage.spec().toString()) : e);
+                                ? SqlFailures.connectFailure((SQLException) safe, PostgresConfigBackend.target(storage)) : e);
                         return;
                     }
                     if (!inGap) {
@@ -232,23 +247,18 @@ final class PostgresChangeFeed {
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 }
             }
-            closeConnection();
+            closeConnection(null);
         }
 
         private void connect() throws SQLException {
-            Properties props = storage.spec().driverProperties();
-            props.putIfAbsent("socketTimeout", "30");   // a silently dead network ends a read, so the loop reconnects
-            Connection c = new org.postgresql.Driver().connect(storage.spec().jdbcUrl(), props);
-            if (c == null) {
-                throw new SQLException("the PostgreSQL driver did not accept " + storage.spec().jdbcUrl(), "08001");
-            }
+            Connection c = storage.dedicatedConnection();
             try {
-                c.setAutoCommit(true);
+                readTimeout = c.getNetworkTimeout();
+                if (readTimeout == 0) {
+                    // A silently dead network ends a read, so the loop reconnects.
+                    c.setNetworkTimeout(DIRECT, DEFAULT_READ_TIMEOUT_MILLIS);
+                }
                 try (Statement s = c.createStatement()) {
-                    String init = storage.spec().sessionInitSql();
-                    if (!init.isEmpty()) {
-                        s.execute(init);
-                    }
                     if (channel == null) {
                         try (ResultSet rs = s.executeQuery(CHANNEL)) {
                             rs.next();
@@ -260,7 +270,7 @@ final class PostgresChangeFeed {
                 connection = c;
                 pid = c.unwrap(PGConnection.class).getBackendPID();
             } catch (SQLException | RuntimeException e) {
-                c.close();
+                release(c, e);
                 throw e;
             }
             long since = xmin;
@@ -372,26 +382,44 @@ final class PostgresChangeFeed {
             }
         }
 
-        private void closeConnection() {
+        /** Closes the listening connection; {@code failure} is why, or null when the feed stops. */
+        private void closeConnection(Throwable failure) {
             pid = 0;
             if (connection != null) {
+                release(connection, failure);
+                connection = null;
+            }
+        }
+
+        /**
+         * Gives a listening connection back. One borrowed from an application's pool ({@code Storage.over}) goes back
+         * to that pool, so, unless it broke, it stops listening and gets its network timeout back first (a connection
+         * of pgdock's own is closed for good, and that costs one round trip).
+         */
+        private void release(Connection c, Throwable failure) {
+            boolean broken = failure instanceof SQLException e
+                    && (e.getSQLState() == null || e.getSQLState().startsWith("08") || SqlFailures.classify(e)
+                            == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE);
+            try {
+                if (!broken) {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("UNLISTEN *");
+                    }
+                    c.setNetworkTimeout(DIRECT, readTimeout);
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("resetting the listening connection failed", e);
+            } finally {
                 try {
-                    connection.close();
+                    c.close();
                 } catch (SQLException e) {
                     LOG.debug("closing the listening connection failed", e);
                 }
-                connection = null;
             }
         }
     }
 
-    /** Whether the storage's pool was closed: HikariCP's public {@code isClosed()}, looked up reflectively. */
     private boolean storageClosed() {
-        Object ds = storage.dataSource();
-        try {
-            return (Boolean) ds.getClass().getMethod("isClosed").invoke(ds);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return false;
-        }
+        return storage.isClosed();
     }
 }

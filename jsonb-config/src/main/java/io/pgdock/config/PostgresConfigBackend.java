@@ -139,11 +139,23 @@ final class PostgresConfigBackend implements ConfigBackend {
     private final Storage storage;
     private final DataSource dataSource;
     private final String defaultActor;
+    /** What connection failures name: the spec, password masked, or the application's DataSource. */
+    private final String target;
 
     private PostgresConfigBackend(Storage storage, String defaultActor) {
         this.storage = storage;
         this.dataSource = storage.dataSource();
         this.defaultActor = defaultActor;
+        this.target = target(storage);
+    }
+
+    /** The spec of storage opened from one; storage over an application's DataSource has none, and says so itself. */
+    static String target(Storage storage) {
+        try {
+            return storage.spec().toString();
+        } catch (UnsupportedOperationException overApplicationDataSource) {
+            return storage.toString();
+        }
     }
 
     /**
@@ -476,14 +488,14 @@ final class PostgresConfigBackend implements ConfigBackend {
         try {
             c = dataSource.getConnection();
         } catch (SQLException e) {
-            throw SqlFailures.connectFailure(e, storage.spec().toString());
+            throw SqlFailures.connectFailure(e, target);
         }
         try (c) {
             return work.run(c);
         } catch (SQLException e) {
             String state = e.getSQLState();
             if (SqlFailures.classify(e) == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE) {
-                throw SqlFailures.connectFailure(sanitized(e), storage.spec().toString());
+                throw SqlFailures.connectFailure(sanitized(e), target);
             }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
                     : "config key " + ConfigKeys.describe(scope, key);

@@ -2,12 +2,16 @@ package io.pgdock.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.SilentServer;
 import io.pgdock.testing.ThrowawayPostgres;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +67,24 @@ class PostgresWatchTest {
                 throw new AssertionError("timed out waiting for " + what);
             }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // poll, not a sleep
+        }
+    }
+
+    @Test
+    void aWatchWhoseServerHasGoneSilentFailsUnreachableWithinTheConnectTimeout() {
+        ConnectionSpec real = PG.spec();
+        Duration timeout = Duration.ofSeconds(2);
+        try (SilentServer proxy = SilentServer.forwardingTo(real.host(), real.port())) {
+            Storage storage = open(proxy.redirect(real).toBuilder().connectTimeout(timeout).build(),
+                    "watch_silent_" + SCHEMAS.incrementAndGet());
+            ConfigStore store = ConfigStore.postgres(storage);
+            proxy.silence();
+            assertTimeoutPreemptively(timeout.multipliedBy(3), () -> assertThatThrownBy(
+                    () -> store.watch("a.", new ConfigStoreContract.Recorder()))
+                    .isInstanceOfSatisfying(ConnectionFailedException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.UNREACHABLE))
+                    .hasMessageContaining("the server accepted the connection but sent nothing within the connect "
+                            + "timeout of 2 s (connectTimeout)"));
         }
     }
 

@@ -13,6 +13,8 @@
  *   <li>{@link io.pgdock.testing.PgBouncer}: a real PgBouncer (transaction pooling by default) in front of a test
  *       database, where the {@code pgbouncer} binary is installed; {@link io.pgdock.testing.PgBouncer#assumeAvailable()}
  *       skips a test where it is not.
+ *   <li>{@link io.pgdock.testing.SilentServer}: a local server that accepts connections and never answers (or a proxy to
+ *       a real server that can be made to go silent), for tests that a login or a query cannot hang.
  * </ul>
  *
  * <p>The server is the one named by {@code PGDOCK_TEST_URL} (system property or environment variable, an admin URL such

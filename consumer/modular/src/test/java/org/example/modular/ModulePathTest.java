@@ -1,8 +1,10 @@
 package org.example.modular;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;
 import io.pgdock.testing.PgdockExtension;
@@ -10,9 +12,12 @@ import io.pgdock.testing.TestDatabase;
 import io.pgdock.testing.TestPostgres;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +50,19 @@ class ModulePathTest {
         assertEquals("io.pgdock.core", Storage.class.getModule().getName());
         assertEquals("io.pgdock.config", io.pgdock.config.ConfigStore.class.getModule().getName());
         assertEquals("io.pgdock.datasource", io.pgdock.datasource.DataSourceFactory.class.getModule().getName());
+    }
+
+    /** pgdock's bounded login works on the module path: pgjdbc can make pgdock's socket factory there. */
+    @Test
+    void aLoginToAPeerThatNeverAnswersIsBoundedOnTheModulePath() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ConnectionSpec spec = ConnectionSpec.builder().host("127.0.0.1").port(silent.getLocalPort())
+                    .database("d").user("u").schema("s").connectTimeout(Duration.ofSeconds(1)).build();
+            ConnectionFailedException e = assertThrows(ConnectionFailedException.class, () -> Storage.open(spec));
+            assertEquals(ConnectionFailedException.Reason.UNREACHABLE, e.reason());
+            assertTrue(e.getMessage().contains("the server accepted the connection but sent nothing within the connect"
+                    + " timeout of 1 s"), e.getMessage());
+        }
     }
 
     @Test

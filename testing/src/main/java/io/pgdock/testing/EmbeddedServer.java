@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -106,7 +107,7 @@ final class EmbeddedServer implements AutoCloseable {
 
     /** As {@link #start()}, with a last say over zonky's builder; tests use it to make the start fail. */
     static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer) {
-        return start(customizer, USE_AN_EXTERNAL_SERVER);
+        return start(customizer, null, USE_AN_EXTERNAL_SERVER);
     }
 
     /**
@@ -115,10 +116,34 @@ final class EmbeddedServer implements AutoCloseable {
      * use.
      */
     static EmbeddedServer startThrowaway(Map<String, String> settings) {
-        return start(builder -> settings.forEach(builder::setServerConfig), "");
+        return start(builder -> settings.forEach(builder::setServerConfig), null, "");
     }
 
-    private static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer, String wayOut) {
+    /**
+     * As {@link #startThrowaway(Map)}, on a data directory that {@code writer} fills rather than {@code initdb}: a
+     * standby's copy of its primary. Zonky runs {@code initdb} only where there is no {@code postgresql.conf}, so the
+     * writer must copy one. If the start fails, a server that did start (but did not answer in time) is stopped with
+     * {@code pg_ctl stop -m immediate}, and the copy is deleted.
+     */
+    static EmbeddedServer startOnCopy(Map<String, String> settings, DataDirectoryWriter writer) {
+        return start(builder -> settings.forEach(builder::setServerConfig), writer, "");
+    }
+
+    /** Fills a new, empty data directory (mode 0700) before a server starts on it; see {@link #startOnCopy}. */
+    @FunctionalInterface
+    interface DataDirectoryWriter {
+        /**
+         * Writes the data directory's files.
+         *
+         * @param dataDirectory the directory, empty
+         * @throws IOException if a file cannot be written
+         * @throws SQLException if what is copied comes from a server that fails
+         */
+        void write(Path dataDirectory) throws IOException, SQLException;
+    }
+
+    private static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer, DataDirectoryWriter writer,
+            String wayOut) {
         Path workingDirectory = workingDirectory();
         String id = "pgdock-" + UUID.randomUUID();
         Path dataDirectory = workingDirectory.resolve(id);
@@ -126,6 +151,12 @@ final class EmbeddedServer implements AutoCloseable {
         try {
             // Zonky writes into java.io.tmpdir before it creates its own directories; surefire does not create it.
             Files.createDirectories(workingDirectory);
+            if (writer != null) {
+                // PostgreSQL refuses a data directory that others may read; initdb would have made it 0700.
+                Files.createDirectory(dataDirectory, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+                writer.write(dataDirectory);
+            }
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory.toFile())
                     // close() deletes the data directory; stop() must keep it.
@@ -142,7 +173,7 @@ final class EmbeddedServer implements AutoCloseable {
             LOG.info("Embedded PostgreSQL is running on port {} with data in {} (server log: {})",
                     postgres.getPort(), dataDirectory, logFile);
             return new EmbeddedServer(postgres, dataDirectory, logFile);
-        } catch (IOException | RuntimeException | ExceptionInInitializerError e) {
+        } catch (IOException | SQLException | RuntimeException | ExceptionInInitializerError e) {
             // Zonky reports a failed initdb as IllegalStateException("Process [...] failed") and a failed unpack as
             // ExceptionInInitializerError; neither says why, the process output does.
             TestPostgresException failure = new TestPostgresException(
@@ -151,8 +182,29 @@ final class EmbeddedServer implements AutoCloseable {
                                     System.getProperty("os.name"), System.getProperty("os.arch"))
                             + wayOut + quotedLog(logFile),
                     e);
+            if (writer != null) {
+                stopLeftover(dataDirectory, logFile, failure);
+            }
             deleteUnlessServerRuns(dataDirectory, failure);
             throw failure;
+        }
+    }
+
+    /**
+     * Stops, with {@code pg_ctl stop -m immediate}, a server that a failed start left running on a copied data
+     * directory (zonky gives up waiting for an answer, but the server it started goes on, for example a standby that
+     * cannot reach its primary). Its {@code postmaster.opts} names the binary.
+     */
+    private static void stopLeftover(Path dataDirectory, Path logFile, TestPostgresException failure) {
+        if (!Files.exists(dataDirectory.resolve("postmaster.pid"))
+                || !Files.exists(dataDirectory.resolve("postmaster.opts"))) {
+            return;
+        }
+        try {
+            pgCtl(postgresBinary(dataDirectory), dataDirectory, logFile, "a server left by a failed start",
+                    "stop", "-m", "immediate");
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -166,14 +218,24 @@ final class EmbeddedServer implements AutoCloseable {
         return dataDirectory;
     }
 
+    /** The last lines of the server log under a header that names the file, for failure messages; or nothing. */
+    String quotedLog() {
+        return quotedLog(logFile);
+    }
+
     /**
      * Whether a server process runs on the data directory: {@code postmaster.pid} exists and names a live process (not a
      * zombie that nobody has reaped, as happens in containers whose first process does not reap). True as soon as the
      * postmaster has started, and until it has exited.
      */
     boolean isRunning() {
+        return runningPostmaster().isPresent();
+    }
+
+    /** The postmaster process, if {@link #isRunning()}. */
+    private Optional<ProcessHandle> runningPostmaster() {
         return postmasterPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
-                .filter(process -> !LocalProcesses.isZombie(process.pid())).isPresent();
+                .filter(process -> !LocalProcesses.isZombie(process.pid()));
     }
 
     /**
@@ -194,6 +256,45 @@ final class EmbeddedServer implements AutoCloseable {
             if (wasRunning) {
                 LOG.info("Embedded PostgreSQL on port {} stopped (data kept in {})", port, dataDirectory);
             }
+        }
+    }
+
+    /**
+     * Stops the server with an immediate shutdown ({@code pg_ctl stop -m immediate}: every server process quits at once,
+     * without a checkpoint, as in a crash), and waits until the postmaster process has exited. The next
+     * {@link #startAgain()} recovers from the write-ahead log. Does nothing if the server is not running.
+     *
+     * <p>On the first stop, zonky's own stop runs after this one (see the class comment), finds no server and logs
+     * that as an error; that is expected.
+     *
+     * @throws IllegalStateException if closed
+     * @throws TestPostgresException if {@code pg_ctl stop} fails or the postmaster does not exit within
+     *     {@link #STARTUP_WAIT}; the message quotes the server log
+     */
+    void stopImmediately() {
+        synchronized (lock) {
+            requireOpen();
+            Optional<ProcessHandle> postmaster = runningPostmaster();
+            if (postmaster.isPresent()) {
+                pgCtl("stop", "-m", "immediate");
+                awaitExit(postmaster.get());
+            }
+            takeOverFromZonky();
+            if (postmaster.isPresent()) {
+                LOG.info("Embedded PostgreSQL on port {} stopped immediately (data kept in {})", port, dataDirectory);
+            }
+        }
+    }
+
+    /** Waits until the process has exited (or is a zombie that nobody reaps), for up to {@link #STARTUP_WAIT}. */
+    private void awaitExit(ProcessHandle process) {
+        Deadline deadline = Deadline.after(STARTUP_WAIT);
+        while (process.isAlive() && !LocalProcesses.isZombie(process.pid())) {
+            if (deadline.passed()) {
+                throw new TestPostgresException("The postmaster (pid " + process.pid() + ") of the embedded PostgreSQL"
+                        + " on port " + port + " did not exit within " + STARTUP_WAIT + quotedLog(logFile), null);
+            }
+            deadline.pause();
         }
     }
 
@@ -318,7 +419,13 @@ final class EmbeddedServer implements AutoCloseable {
      * {@code unshare -U} when zonky would use it, its output appended to the server log.
      */
     private void pgCtl(String action, String... options) {
-        Path pgCtl = postgresBinary().resolveSibling("pg_ctl");
+        pgCtl(postgresBinary(dataDirectory), dataDirectory, logFile, "the embedded PostgreSQL on port " + port, action,
+                options);
+    }
+
+    private static void pgCtl(Path postgresBinary, Path dataDirectory, Path logFile, String server, String action,
+            String... options) {
+        Path pgCtl = postgresBinary.resolveSibling("pg_ctl");
         List<String> command = new ArrayList<>();
         if (LinuxUtils.isUnshareAvailable()) {
             command.addAll(List.of("unshare", "-U"));
@@ -326,7 +433,7 @@ final class EmbeddedServer implements AutoCloseable {
         command.addAll(List.of(pgCtl.toString(), action, "-D", dataDirectory.toString(), "-w",
                 "-t", Long.toString(STARTUP_WAIT.toSeconds())));
         command.addAll(List.of(options));
-        String what = "pg_ctl " + action + " of the embedded PostgreSQL on port " + port;
+        String what = "pg_ctl " + action + " of " + server;
         try {
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -354,7 +461,7 @@ final class EmbeddedServer implements AutoCloseable {
      * The {@code postgres} binary this data directory was last started with: the first word of {@code postmaster.opts},
      * which the server writes at every start and leaves in place when it stops.
      */
-    private Path postgresBinary() {
+    private static Path postgresBinary(Path dataDirectory) {
         Path opts = dataDirectory.resolve("postmaster.opts");
         try {
             String line = Files.readAllLines(opts, StandardCharsets.UTF_8).get(0);

@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * @Test
  * void worksThroughPgBouncer() throws SQLException {
- *     PgBouncer.assumeAvailable(); // skips the test where PgBouncer is not installed
+ *     PgBouncer.assumeAvailable(); // skips the test where PgBouncer is not installed (fails it in CI)
  *     try (TestDatabase db = TestPostgres.get().createDatabase();
  *             PgBouncer bouncer = PgBouncer.start(db.spec())) {
  *         ConnectionSpec throughBouncer = bouncer.spec().toBuilder().option("prepareThreshold", "0").build();
@@ -50,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * the Debian package ({@code apt-get install pgbouncer}). It is looked for in the directories of {@code PATH}, then in
  * {@code /usr/sbin} and {@code /usr/bin} (where Debian puts it, outside most users' {@code PATH}); the system property
  * {@value #BINARY_PROPERTY} names the binary instead, and nothing else is searched then. Tests call
- * {@link #assumeAvailable()} first, so that they are skipped, with a message that says what to install, where it is
- * missing. Tested with PgBouncer 1.18 (Debian 12).
+ * {@link #assumeAvailable()} first, so that where it is missing they are skipped, with a message that says what to
+ * install; in CI (the environment variable {@code CI} is {@code true}) they fail instead, since there the CI script
+ * must install it. Tested with PgBouncer 1.18 (Debian 12).
  *
  * <p><b>What runs.</b> {@link #start(ConnectionSpec)} writes a configuration into a new directory under
  * {@code java.io.tmpdir}, starts {@code pgbouncer} on it, listening on {@code 127.0.0.1} on a free port (no Unix socket),
@@ -172,16 +172,24 @@ public final class PgBouncer implements AutoCloseable {
     }
 
     /**
-     * Aborts the calling JUnit test, which is then reported as skipped, unless {@link #available()}; the reason says
-     * where PgBouncer was looked for and how to install it.
+     * Returns if {@link #available()}; otherwise aborts the calling JUnit test, which is then reported as skipped, or,
+     * in CI (the environment variable {@code CI} is {@code true}), fails it. Either way the message says where
+     * PgBouncer was looked for and how to install it. In CI a missing PgBouncer is the CI script's fault (the project's
+     * own {@code .ci/run} installs it), so the test must not pass as skipped.
      *
-     * @throws org.opentest4j.TestAbortedException if PgBouncer is not available
+     * @throws org.opentest4j.TestAbortedException if PgBouncer is not available, outside CI
+     * @throws TestPostgresException if PgBouncer is not available and {@code CI} is {@code true}
      */
     public static void assumeAvailable() {
-        Lookup lookup = Lookup.find(System::getProperty, System.getenv());
-        Assumptions.assumeTrue(lookup.binary().isPresent(),
-                () -> "PgBouncer is not available, so this test is skipped: " + lookup.description()
-                        + ". To run it, " + HOW_TO_INSTALL);
+        Map<String, String> env = System.getenv();
+        assumeAvailable(Lookup.find(System::getProperty, env), env);
+    }
+
+    /** {@link #assumeAvailable()} with the lookup's outcome and the environment given; for tests of this class. */
+    static void assumeAvailable(Lookup lookup, Map<String, String> env) {
+        Prerequisites.assumePresent("PgBouncer",
+                lookup.binary().isPresent() ? Optional.empty() : Optional.of(lookup.description()), HOW_TO_INSTALL,
+                env);
     }
 
     /**
@@ -322,8 +330,8 @@ public final class PgBouncer implements AutoCloseable {
     private static PgBouncer start(Builder builder) {
         Lookup lookup = Lookup.find(System::getProperty, System.getenv());
         Path binary = lookup.binary().orElseThrow(() -> new TestPostgresException("Cannot start PgBouncer: "
-                + lookup.description() + ". To start it, " + HOW_TO_INSTALL + "; to skip the test where it is missing,"
-                + " call PgBouncer.assumeAvailable() first", null));
+                + lookup.description() + ". To start it, " + HOW_TO_INSTALL + "; to skip the test where it is missing"
+                + " (outside CI), call PgBouncer.assumeAvailable() first", null));
         boolean asRoot = LocalProcesses.runningAsRoot();
         Path directory = createDirectory(asRoot);
         Path logFile = directory.resolve("pgbouncer.log");

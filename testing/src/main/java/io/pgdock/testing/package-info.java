@@ -8,11 +8,14 @@
  *   <li>{@link io.pgdock.testing.TestPostgres}: the server itself, for code that JUnit does not run (benchmarks, demo
  *       mains); {@link io.pgdock.testing.TestPostgres#createDatabase()} makes a {@link io.pgdock.testing.TestDatabase}
  *       that is dropped on close.
- *   <li>{@link io.pgdock.testing.ThrowawayPostgres}: a second, private embedded server that a test may stop, start
- *       again and restart, keeping its data; for code that must survive its database going away.
+ *   <li>{@link io.pgdock.testing.ThrowawayPostgres}: a second, private embedded server that a test may stop (fast or
+ *       as a crash), start again and restart, keeping its data; for code that must survive its database going away.
+ *       Its builder makes a primary with streaming standbys to fail over to, or a TLS server.
+ *   <li>{@link io.pgdock.testing.TestCertificates}: a certificate authority made at run time with the JDK, and the
+ *       server and client certificates and keys that a TLS server and pgjdbc read.
  *   <li>{@link io.pgdock.testing.PgBouncer}: a real PgBouncer (transaction pooling by default) in front of a test
  *       database, where the {@code pgbouncer} binary is installed; {@link io.pgdock.testing.PgBouncer#assumeAvailable()}
- *       skips a test where it is not.
+ *       skips a test where it is not, and fails it in CI ({@code CI=true}), whose scripts must install it.
  *   <li>{@link io.pgdock.testing.SilentServer}: a local server that accepts connections and never answers (or a proxy to
  *       a real server that can be made to go silent), for tests that a login or a query cannot hang.
  * </ul>

@@ -3,7 +3,12 @@ package io.pgdock.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -23,6 +28,25 @@ class EmbeddedServerTest {
                 .hasMessageContaining("PGDOCK_TEST_URL=postgresql://postgres@127.0.0.1:5432/postgres")
                 .hasCauseInstanceOf(IllegalStateException.class)
                 .satisfies(e -> assertThat(dataDirectoryNamedIn(e.getMessage())).doesNotExist());
+    }
+
+    @Test
+    void aCopyThatCannotBeWrittenIsReportedAndDeleted() {
+        AtomicReference<Path> given = new AtomicReference<>();
+
+        assertThatThrownBy(() -> EmbeddedServer.startOnCopy(Map.of(), directory -> {
+            given.set(directory);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory))).isEqualTo("rwx------");
+            assertThat(directory.toFile().list()).isEmpty();
+            Files.writeString(directory.resolve("half-copied"), "x");
+            throw new IOException("the primary went away");
+        }))
+                .isInstanceOf(TestPostgresException.class)
+                .hasMessageStartingWith("Could not start an embedded PostgreSQL: java.io.IOException: the primary went"
+                        + " away")
+                .hasMessageNotContaining("PGDOCK_TEST_URL") // a throwaway server's failure does not suggest it
+                .cause().isInstanceOf(IOException.class);
+        assertThat(given.get()).doesNotExist();
     }
 
     /** The server log is named in the message; the data directory is the same path without ".log". */

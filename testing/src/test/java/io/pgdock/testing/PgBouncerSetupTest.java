@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /** How PgBouncer is found and configured, without running it; these run whether or not it is installed. */
 class PgBouncerSetupTest {
@@ -59,6 +60,40 @@ class PgBouncerSetupTest {
         } else {
             assertThat(lookup.binary().get().getParent()).isIn(Path.of("/usr/sbin"), Path.of("/usr/bin"));
         }
+    }
+
+    @Test
+    void missingPgBouncerSkipsTheTestLocallyButFailsItInCi() {
+        PgBouncer.Lookup missing = PgBouncer.Lookup.find(name -> "/nonexistent/pgbouncer", Map.of());
+
+        for (Map<String, String> local : List.of(Map.<String, String>of(), Map.of("CI", "false"), Map.of("CI", ""))) {
+            assertThatThrownBy(() -> PgBouncer.assumeAvailable(missing, local))
+                    .as("environment %s", local)
+                    .isInstanceOf(TestAbortedException.class)
+                    .hasMessage("Assumption failed: PgBouncer is not available, so this test is skipped: the system"
+                            + " property pgdock.pgbouncer.binary names /nonexistent/pgbouncer, which is not an"
+                            + " executable file. To run it, install the Debian package pgbouncer (apt-get install"
+                            + " pgbouncer), or set the system property pgdock.pgbouncer.binary to the path of the"
+                            + " pgbouncer binary");
+        }
+        for (String ci : List.of("true", "TRUE", " true ")) {
+            assertThatThrownBy(() -> PgBouncer.assumeAvailable(missing, Map.of("CI", ci)))
+                    .as("CI=%s", ci)
+                    .isInstanceOf(TestPostgresException.class)
+                    .hasMessageStartingWith("PgBouncer is not available: the system property pgdock.pgbouncer.binary"
+                            + " names /nonexistent/pgbouncer, which is not an executable file. This is a CI run (CI="
+                            + ci + "), where a test that needs PgBouncer fails rather than being skipped; the CI"
+                            + " script must install the Debian package pgbouncer");
+        }
+    }
+
+    @Test
+    void availablePgBouncerRunsTheTestInCiAndOutside() throws IOException {
+        Path binary = executable(tmp.resolve("pgbouncer"));
+        PgBouncer.Lookup found = PgBouncer.Lookup.find(name -> binary.toString(), Map.of());
+
+        PgBouncer.assumeAvailable(found, Map.of("CI", "true"));
+        PgBouncer.assumeAvailable(found, Map.of());
     }
 
     @Test

@@ -116,6 +116,38 @@ class ThrowawayPostgresTest {
     }
 
     @Test
+    void stopImmediatelyIsACrashThatStartAgainRecoversFrom() throws SQLException {
+        // The server commits asynchronously (see ThrowawayPostgres); this commit waits for its write-ahead log.
+        Sql.execute(admin, "set synchronous_commit = on; create table survives_an_immediate_stop (id int);"
+                + " insert into survives_an_immediate_stop values (8)");
+        long checkpointer = Long.parseLong(Sql.queryString(admin, "select pid from pg_stat_activity"
+                + " where backend_type = 'checkpointer'"));
+        ProcessHandle postmaster = ProcessHandle.of(checkpointer).flatMap(ProcessHandle::parent).orElseThrow();
+
+        try (Connection open = admin.getConnection()) {
+            server.stopImmediately();
+
+            // Returned once the postmaster exited (a zombie where the container's first process does not reap).
+            assertThat(postmaster.isAlive() && !LocalProcesses.isZombie(postmaster.pid())).isFalse();
+            assertThat(server.isRunning()).isFalse();
+            assertThatThrownBy(admin::getConnection)
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08001"))
+                    .hasRootCauseInstanceOf(ConnectException.class);
+            // An open session loses its connection (the server sends no error, only a warning before it goes).
+            assertThatThrownBy(() -> Sql.queryString(open, "select 1"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08006"));
+            server.stopImmediately(); // already stopped: nothing to do
+        }
+
+        server.startAgain();
+
+        assertThat(server.quotedLog()).contains("database system was interrupted")
+                .contains("redo done at");
+        assertThat(Sql.queryString(admin, "select id from survives_an_immediate_stop")).isEqualTo("8");
+        Sql.execute(admin, "drop table survives_an_immediate_stop");
+    }
+
+    @Test
     void closeStopsTheServerAndDeletesItsData() throws SQLException {
         ThrowawayPostgres other = ThrowawayPostgres.start();
         Path data = other.dataDirectory();

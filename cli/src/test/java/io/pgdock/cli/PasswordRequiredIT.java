@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.TestInstance;
  * from; a wrong password is {@code authentication} too.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class PasswordRequiredIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ROLE = "pgdock_cli_role";

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.TestInstance;
  * {@link Reason#UNREACHABLE}: the server answered.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class PasswordRequiredTest {
     private static final String ROLE = "pgdock_pw_role";
     private static final String PASSWORD = "right-pw-41";

@@ -13,11 +13,14 @@ import java.sql.Statement;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /** A factory target on a server that asks for passwords: no password and a wrong one are both AUTHENTICATION. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class PasswordRequiredTargetTest {
     private static final String ROLE = "pgdock_target_role";
     private static final String PASSWORD = "target-pw-23";

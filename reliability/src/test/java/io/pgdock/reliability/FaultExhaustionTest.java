@@ -26,6 +26,7 @@ import org.jdbi.v3.core.ConnectionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.TestInstance;
  * ({@link io.pgdock.testing.ThrowawayPostgres#start(Map)}); the tests connect as the superuser, who may use all 20.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class FaultExhaustionTest {
     private static final int MAX_CONNECTIONS = 20;
     /** Longer than any wait the library is configured for here (1 to 2 s); only bounds a hang. */

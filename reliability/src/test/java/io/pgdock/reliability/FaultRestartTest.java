@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Test;
  * documented exceptions and return (the library's timeouts are 2 s; a call over 30 s counts as hung); service must
  * come back without reopening anything; and the watcher must have seen every change in the history.
  */
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class FaultRestartTest {
     /** A call that takes longer than this has hung; every call is bounded by 2 s timeouts, so this only catches hangs. */
     private static final Duration HANG = Duration.ofSeconds(30);

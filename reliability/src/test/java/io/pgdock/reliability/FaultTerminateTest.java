@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.Test;
  * sessions), and waits for that on the server's own {@code pg_stat_activity}, not on a clock. (The config store's
  * listening connection is not pooled and runs a heartbeat query every 500 ms; it is killed whenever it is.)
  */
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class FaultTerminateTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

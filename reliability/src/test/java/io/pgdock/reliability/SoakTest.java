@@ -39,6 +39,7 @@ import java.util.stream.LongStream;
 import javax.management.JMException;
 import javax.management.ObjectName;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,6 +53,8 @@ import org.junit.jupiter.api.Test;
  * offenders listed on failure); and the heap after GC is within {@value #HEAP_SLACK_MIB} MiB of the start. Prints the
  * figures RELIABILITY.md quotes.
  */
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class SoakTest {
     private static final int THREADS = 8;
     private static final int THREAD_SLACK = 4;

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.TestInstance;
  * tests leave it running.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class ThrowawayPostgresTest {
 
     private ThrowawayPostgres server;

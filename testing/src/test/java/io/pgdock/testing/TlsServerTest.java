@@ -31,6 +31,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.security.auth.callback.UnsupportedCallbackException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +47,8 @@ import org.postgresql.util.PSQLException;
  * ({@code ssl = off}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class TlsServerTest {
 
     private Path tmp;

@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * core-it proves the same through Storage with its SilentServer). Each case has a hang guard of three times the timeout,
  * and checks the stage, the reason and the message; none measures how long it took.
  */
+// Uses servers of its own only: run once in CI, not again against the external server (see the parent pom).
+@Tag("own-server")
 class BoundedLoginTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final Duration HANG_GUARD = TIMEOUT.multipliedBy(3);

@@ -44,6 +44,23 @@ public final class ConnectionFailedException extends PgdockException {
          * free within its timeout. The message says which.
          */
         TOO_MANY_CONNECTIONS,
+        /**
+         * The server, or a connection pooler between it and pgdock, answered outside the protocol (SQLSTATE
+         * {@code 08P01}): for example PgBouncer in transaction mode given prepared statements. The server is
+         * reachable; the deployment's settings are wrong.
+         */
+        PROTOCOL,
+        /**
+         * A write was needed where the server or the session is read-only (SQLSTATE {@code 25006}): a standby, a spec
+         * with {@code readOnly=true}, or {@code default_transaction_read_only}; for example migrations pending on a
+         * standby.
+         */
+        READ_ONLY,
+        /**
+         * The server is shutting down, starting up or recovering, or an administrator ended the session (SQLSTATE
+         * {@code 57P01}, {@code 57P02}, {@code 57P03}): reachable, but not serving for now.
+         */
+        SERVER_UNAVAILABLE,
         /** Anything else; see the cause. */
         OTHER
     }

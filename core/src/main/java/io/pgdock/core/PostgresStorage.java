@@ -7,9 +7,11 @@ import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.internal.BoundedLogin;
 import io.pgdock.core.internal.LoginTimeout;
+import io.pgdock.core.internal.RoleSettingsCheck;
 import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,16 +42,19 @@ final class PostgresStorage implements Storage {
     private final Migrator migrator;
     private final BulkTransfer bulk;
     private final HealthProbe healthProbe;
-    private final Properties properties;
-    private final LoginTimeout timeout;
+    /** Where dedicated connections go, or null when there are none (transaction pooling without a direct spec). */
+    private final Dedicated dedicated;
+
+    /** A spec that dedicated connections are opened with, its driver properties and its login bound. */
+    private record Dedicated(ConnectionSpec spec, Properties properties, LoginTimeout timeout) {
+    }
 
     private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool, Properties properties,
             LoginTimeout timeout) {
         this.spec = spec;
         this.options = options;
         this.pool = pool;
-        this.properties = properties;
-        this.timeout = timeout;
+        this.dedicated = dedicated(spec, options, properties, timeout);
         this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
         this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
         this.migrator = Migrator.of(pool, schema()).withOwner(spec.user());
@@ -61,10 +67,7 @@ final class PostgresStorage implements Storage {
         String schema = spec.schema().orElseThrow(() -> new InvalidConnectionSpecException("schema",
                 "Storage needs a dedicated schema, but the spec names none; set PGDOCK_SCHEMA, currentSchema in the URL, "
                         + "or the builder's schema()"));
-        Properties properties = spec.driverProperties();
-        if (spec.applicationName().isEmpty()) {
-            properties.setProperty("ApplicationName", DEFAULT_APPLICATION_NAME);
-        }
+        Properties properties = driverProperties(spec, options.transactionPooling());
         LoginTimeout timeout = LoginTimeout.of(spec);
         // One plain connection first: a bad target fails here with the driver's own error, at once, and the schema is
         // checked before any pool exists.
@@ -76,6 +79,11 @@ final class PostgresStorage implements Storage {
             }
             canCreate = checkSchema(probe, spec.user(), spec.database(), spec.toString(), schema,
                     options.createSchema());
+            if (options.transactionPooling()) {
+                RoleSettingsCheck.check(probe, spec, "the storage");
+            } else {
+                refuseUndeclaredPooler(probe, spec);
+            }
         } catch (SQLException e) {
             if (SqlFailures.classify(e) == Reason.UNREACHABLE) {
                 throw SqlFailures.connectFailure(e, spec);
@@ -84,6 +92,10 @@ final class PostgresStorage implements Storage {
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
         }
         HikariDataSource pool = startPool(spec, new LoginDataSource(spec, properties, timeout), options);
+        if (options.transactionPooling()) {
+            LOG.info("Storage {} runs in transaction pooling mode: no session state is set; dedicated connections {}",
+                    spec, options.dedicatedConnectionSpec().map(d -> "go to " + d).orElse("are not available"));
+        }
         boolean opened = false;
         try {
             PostgresStorage storage = new PostgresStorage(spec, options, pool, properties, timeout);
@@ -95,6 +107,42 @@ final class PostgresStorage implements Storage {
             if (!opened) {
                 pool.close();
             }
+        }
+    }
+
+    /** The driver properties for a spec: its own, with the default application name, and behind a pooler no prepares. */
+    static Properties driverProperties(ConnectionSpec spec, boolean transactionPooling) {
+        Properties properties = spec.driverProperties();
+        if (spec.applicationName().isEmpty()) {
+            properties.setProperty("ApplicationName", DEFAULT_APPLICATION_NAME);
+        }
+        if (transactionPooling && !spec.options().containsKey("prepareThreshold")) {
+            properties.setProperty("prepareThreshold", "0");
+        }
+        return properties;
+    }
+
+    /**
+     * Refuses a connection that reaches PostgreSQL through a pooler the options do not declare. PgBouncer (like other
+     * poolers) gives its clients a backend process id of its own making at login, so the id the driver was given is not
+     * the server's {@code pg_backend_pid()}; directly they are the same process. Behind a transaction-mode pooler the
+     * pool's per-connection {@code SET search_path} would stay on one server session while later transactions run on
+     * others, and writes would land in whatever schema those sessions have.
+     */
+    static void refuseUndeclaredPooler(Connection c, ConnectionSpec spec) throws SQLException {
+        int loginPid = c.unwrap(PGConnection.class).getBackendPID();
+        int serverPid;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            serverPid = rs.getInt(1);
+        }
+        if (loginPid != serverPid) {
+            throw new ConnectionFailedException(Reason.OTHER, spec + " reaches PostgreSQL through a connection pooler "
+                    + "such as PgBouncer (the backend process id given at login, " + loginPid + ", is not the server's, "
+                    + serverPid + "), and the storage was not told: set StorageOptions.transactionPooling(true), which "
+                    + "sets no session state and needs the role's own settings (ALTER ROLE ... IN DATABASE ... SET "
+                    + "search_path = ...; open then names the statements), and give LISTEN a direct connection with "
+                    + "StorageOptions.dedicatedConnectionSpec(...); or connect to PostgreSQL directly", null, null);
         }
     }
 
@@ -125,7 +173,7 @@ final class PostgresStorage implements Storage {
         config.setPoolName(options.poolName());
         config.setDataSource(connections);
         String initSql = spec.sessionInitSql();
-        if (!initSql.isEmpty()) {
+        if (!options.transactionPooling() && !initSql.isEmpty()) {
             config.setConnectionInitSql(initSql);
         }
         config.setReadOnly(spec.readOnly());
@@ -200,6 +248,18 @@ final class PostgresStorage implements Storage {
         return state.create();
     }
 
+    private static Dedicated dedicated(ConnectionSpec spec, StorageOptions options, Properties properties,
+            LoginTimeout timeout) {
+        if (options.dedicatedConnectionSpec().isPresent()) {
+            ConnectionSpec direct = options.dedicatedConnectionSpec().get();
+            if (direct.schema().isEmpty()) {
+                direct = direct.toBuilder().schema(spec.schema().orElseThrow()).build();
+            }
+            return new Dedicated(direct, driverProperties(direct, false), LoginTimeout.of(direct));
+        }
+        return options.transactionPooling() ? null : new Dedicated(spec, properties, timeout);
+    }
+
     static List<MigrationSet> migrationSets(StorageOptions options) {
         List<MigrationSet> sets = new ArrayList<>(options.migrations());
         if (options.discoverMigrations()) {
@@ -244,11 +304,23 @@ final class PostgresStorage implements Storage {
     }
 
     @Override
+    public boolean dedicatedConnectionsAvailable() {
+        return dedicated != null;
+    }
+
+    @Override
     public Connection dedicatedConnection() {
         if (pool.isClosed()) {
             throw new IllegalStateException("storage is closed: " + this);
         }
-        Connection c = connect(spec, properties, timeout);
+        if (dedicated == null) {
+            throw new SessionRequiredException(this + " runs in transaction pooling mode, where a session does not "
+                    + "outlive a transaction, so it has no connection of its own to give (for LISTEN and the like); "
+                    + "set StorageOptions.dedicatedConnectionSpec(...) to a spec that reaches the database directly");
+        }
+        ConnectionSpec spec = dedicated.spec;
+        LoginTimeout timeout = dedicated.timeout;
+        Connection c = connect(spec, dedicated.properties, timeout);
         try {
             String initSql = spec.sessionInitSql();
             if (!initSql.isEmpty()) {

@@ -193,11 +193,30 @@ public interface Storage extends AutoCloseable {
      * closing it gives it back as it is, so undo what you changed on its session first ({@code UNLISTEN *}, a network
      * timeout).
      *
+     * <p>Storage behind a transaction-mode pooler ({@link StorageOptions.Builder#transactionPooling(boolean)}) has no
+     * session to give through the pooler: its dedicated connections connect to
+     * {@link StorageOptions.Builder#dedicatedConnectionSpec(ConnectionSpec) dedicatedConnectionSpec}, and without one
+     * this throws {@link SessionRequiredException}.
+     *
      * @return an open connection in auto-commit mode
      * @throws ConnectionFailedException if it cannot be had; {@link ConnectionFailedException#reason()} says why
+     * @throws SessionRequiredException if the storage is behind a transaction-mode pooler and has no dedicated
+     *     connection spec
      * @throws IllegalStateException if the storage is closed
      */
     Connection dedicatedConnection();
+
+    /**
+     * Whether {@link #dedicatedConnection()} can give a session of its own: {@code false} only for storage behind a
+     * transaction-mode pooler without a {@link StorageOptions.Builder#dedicatedConnectionSpec(ConnectionSpec)
+     * dedicatedConnectionSpec}. What needs one (the config store's watches and read cache) checks this first, to fail
+     * when it starts rather than hear nothing.
+     *
+     * @return whether dedicated connections are available
+     */
+    default boolean dedicatedConnectionsAvailable() {
+        return true;
+    }
 
     /**
      * Whether {@link #close()} has been called.

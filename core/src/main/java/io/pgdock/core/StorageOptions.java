@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link Storage#open(ConnectionSpec, StorageOptions)} opens the default storage: pool sizes and timeouts, whether
@@ -23,6 +24,11 @@ import java.util.Objects;
  * <tr><td>{@code discoverMigrations}</td><td>true</td><td>include {@link MigrationProvider}s found on the class path</td></tr>
  * <tr><td>{@code migrations}</td><td>none</td><td>further migration sets to apply</td></tr>
  * <tr><td>{@code poolName}</td><td>{@code pgdock-storage}</td><td>the pool's name in logs and thread names</td></tr>
+ * <tr><td>{@code transactionPooling}</td><td>false</td><td>the spec reaches PostgreSQL through a transaction-mode
+ *     pooler such as PgBouncer: no session state is set (see {@link Builder#transactionPooling(boolean)})</td></tr>
+ * <tr><td>{@code dedicatedConnectionSpec}</td><td>none</td><td>where {@link Storage#dedicatedConnection()} connects,
+ *     directly to PostgreSQL, for work that needs a session of its own such as the config store's {@code LISTEN}
+ *     (see {@link Builder#dedicatedConnectionSpec(ConnectionSpec)})</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -41,6 +47,8 @@ public final class StorageOptions {
     private final boolean discoverMigrations;
     private final List<MigrationSet> migrations;
     private final String poolName;
+    private final boolean transactionPooling;
+    private final ConnectionSpec dedicatedConnectionSpec;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -54,6 +62,8 @@ public final class StorageOptions {
         this.discoverMigrations = b.discoverMigrations;
         this.migrations = List.copyOf(b.migrations);
         this.poolName = b.poolName;
+        this.transactionPooling = b.transactionPooling;
+        this.dedicatedConnectionSpec = b.dedicatedConnectionSpec;
     }
 
     /**
@@ -129,6 +139,28 @@ public final class StorageOptions {
         return poolName;
     }
 
+    /** @return whether the storage is reached through a transaction-mode pooler and sets no session state */
+    public boolean transactionPooling() {
+        return transactionPooling;
+    }
+
+    /** @return where {@link Storage#dedicatedConnection()} connects instead of the storage's own spec, if set */
+    public Optional<ConnectionSpec> dedicatedConnectionSpec() {
+        return Optional.ofNullable(dedicatedConnectionSpec);
+    }
+
+    /** Options as they may be logged; a dedicated connection spec is shown with its password masked. */
+    @Override
+    public String toString() {
+        return "StorageOptions[maximumPoolSize=" + maximumPoolSize + ", minimumIdle=" + minimumIdle
+                + ", connectionTimeout=" + connectionTimeout + ", idleTimeout=" + idleTimeout + ", maxLifetime="
+                + maxLifetime + ", healthTimeout=" + healthTimeout + ", createSchema=" + createSchema
+                + ", autoMigrate=" + autoMigrate + ", discoverMigrations=" + discoverMigrations + ", migrations="
+                + migrations.stream().map(MigrationSet::module).toList() + ", poolName=" + poolName
+                + ", transactionPooling=" + transactionPooling + ", dedicatedConnectionSpec="
+                + (dedicatedConnectionSpec == null ? "none" : dedicatedConnectionSpec.toString()) + "]";
+    }
+
     /** Builds {@link StorageOptions}; each setter validates at once. Not thread-safe. */
     public static final class Builder {
         private int maximumPoolSize = 10;
@@ -142,8 +174,62 @@ public final class StorageOptions {
         private boolean discoverMigrations = true;
         private final List<MigrationSet> migrations = new ArrayList<>();
         private String poolName = "pgdock-storage";
+        private boolean transactionPooling;
+        private ConnectionSpec dedicatedConnectionSpec;
 
         private Builder() {
+        }
+
+        /**
+         * Declares that the spec reaches PostgreSQL through a transaction-mode pooler such as PgBouncer
+         * ({@code pool_mode = transaction}), where consecutive transactions of one client connection may run on
+         * different server sessions, and a server session may be replaced at any time (PgBouncer reconnects after
+         * {@code server_lifetime}, a failed server, or {@code RECONNECT}). Then the storage sets no session state: no
+         * {@code SET} of {@code search_path} or timeouts on its connections (a {@code SET} would stay on one server
+         * session while the next transaction runs on another), and pgjdbc's server-side prepared statements are off
+         * ({@code prepareThreshold=0}) unless the spec sets {@code prepareThreshold}, since PgBouncer 1.18 cannot pool
+         * them.
+         *
+         * <p>The spec's schema and timeouts must then be the role's own settings on the server, which every new server
+         * session gets:
+         * <pre>{@code
+         * ALTER ROLE "app" IN DATABASE "app" SET search_path = "app";
+         * ALTER ROLE "app" IN DATABASE "app" SET statement_timeout = 30000;
+         * }</pre>
+         * {@link Storage#open(ConnectionSpec, StorageOptions)} checks that they are, and fails with
+         * {@link ConnectionFailedException.Reason#SEARCH_PATH} (the schema) or {@link ConnectionFailedException.Reason#OTHER}
+         * (a timeout) naming the statements to run when they are not.
+         *
+         * <p>Without this mode, {@code open} refuses a spec that turns out to reach PostgreSQL through a pooler
+         * (PgBouncer gives each client a backend process id of its own making, so the id pgjdbc was given at login is
+         * not the server's {@code pg_backend_pid()}): its per-connection {@code SET search_path} cannot be trusted
+         * there, and writes could land in another schema.
+         *
+         * <p>Work that needs a session, such as the config store's watches and read cache ({@code LISTEN}), needs a
+         * direct connection: see {@link #dedicatedConnectionSpec(ConnectionSpec)}.
+         *
+         * @param on whether the spec reaches PostgreSQL through a transaction-mode pooler
+         * @return this builder
+         */
+        public Builder transactionPooling(boolean on) {
+            this.transactionPooling = on;
+            return this;
+        }
+
+        /**
+         * Sets where {@link Storage#dedicatedConnection()} connects: a spec that reaches the same database directly (or
+         * through a pooler in session mode), for work that holds a session, such as the config store's {@code LISTEN}
+         * for its watches and read cache. Behind a transaction-mode pooler ({@link #transactionPooling(boolean)}) that
+         * work needs it: without it {@code dedicatedConnection()} throws {@link SessionRequiredException}, and so do a
+         * watch and a cached config store. Its connections get the storage's schema (when the spec names none) and its
+         * own timeouts as session settings, like the connections of storage without a pooler.
+         *
+         * @param spec a spec for the storage's database, reaching it without a transaction-mode pooler
+         * @return this builder
+         */
+        public Builder dedicatedConnectionSpec(ConnectionSpec spec) {
+            this.dedicatedConnectionSpec = Objects.requireNonNull(spec, "dedicatedConnectionSpec");
+            return this;
         }
 
         /**

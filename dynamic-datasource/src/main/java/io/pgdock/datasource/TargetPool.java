@@ -9,16 +9,13 @@ import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
 import io.pgdock.core.internal.LoginTimeout;
+import io.pgdock.core.internal.RoleSettingsCheck;
 import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -497,49 +494,7 @@ final class TargetPool {
             }
         }
         if (options.transactionPooling()) {
-            checkRoleSettings(c);
-        }
-    }
-
-    /**
-     * Behind a transaction pooler the factory sets no session state, so the spec's schema and timeouts must be what the
-     * server gives every session of this role.
-     */
-    private void checkRoleSettings(Connection c) throws SQLException {
-        List<String> wrong = new ArrayList<>();
-        List<String> fixes = new ArrayList<>();
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT current_schema(), "
-                        + "(SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'), "
-                        + "(SELECT setting FROM pg_catalog.pg_settings WHERE name = 'lock_timeout'), "
-                        + "(SELECT setting FROM pg_catalog.pg_settings WHERE name = "
-                        + "'idle_in_transaction_session_timeout')")) {
-            rs.next();
-            if (spec.schema().isPresent() && !spec.schema().get().equals(rs.getString(1))) {
-                wrong.add("current schema is " + rs.getString(1) + ", the spec asks for " + quote(spec.schema().get()));
-                fixes.add("search_path = " + quote(spec.schema().get()));
-            }
-            compare(wrong, fixes, "statement_timeout", spec.statementTimeout().orElse(null), rs.getString(2));
-            compare(wrong, fixes, "lock_timeout", spec.lockTimeout().orElse(null), rs.getString(3));
-            compare(wrong, fixes, "idle_in_transaction_session_timeout",
-                    spec.idleInTransactionSessionTimeout().orElse(null), rs.getString(4));
-        }
-        if (!wrong.isEmpty()) {
-            StringBuilder m = new StringBuilder("the factory runs in transactionPooling mode and sets no session state, "
-                    + "but the server's defaults for role ").append(quote(spec.user())).append(" differ from ")
-                    .append(spec).append(": ").append(String.join("; ", wrong)).append(". Make them the role's own:");
-            for (String fix : fixes) {
-                m.append(" ALTER ROLE ").append(quote(spec.user())).append(" IN DATABASE ")
-                        .append(quote(spec.database())).append(" SET ").append(fix).append(';');
-            }
-            throw new ConnectionFailedException(Reason.OTHER, m.toString(), null, null);
-        }
-    }
-
-    private static void compare(List<String> wrong, List<String> fixes, String setting, Duration wanted, String actual) {
-        if (wanted != null && !Long.toString(wanted.toMillis()).equals(actual)) {
-            wrong.add(setting + " is " + actual + " ms, the spec asks for " + wanted.toMillis() + " ms");
-            fixes.add(setting + " = " + wanted.toMillis());
+            RoleSettingsCheck.check(c, spec, "the factory");
         }
     }
 

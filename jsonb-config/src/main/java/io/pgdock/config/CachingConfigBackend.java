@@ -56,6 +56,7 @@ final class CachingConfigBackend implements ConfigBackend {
     private final LongAdder misses = new LongAdder();
     private final LongAdder evictions = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
+    private final LongAdder readsThrough = new LongAdder();
     private final Object evicting = new Object();
     private Iterator<Map.Entry<String, Slot>> hand;   // guarded by evicting
     /** Whether notifications are flowing, so the cache may answer. */
@@ -97,14 +98,22 @@ final class CachingConfigBackend implements ConfigBackend {
                     @Override
                     public void onGap(Exception cause) {
                         gaps.incrementAndGet();
+                        boolean was = live;
                         live = false;
                         invalidateAll();
+                        if (was) {
+                            LOG.warn("config cache of {}: the listening connection is down ({}); not serving from the "
+                                    + "cache, every read goes to the database until it is back", delegate,
+                                    cause.getMessage());
+                        }
                     }
 
                     @Override
                     public void onCaughtUp() {
                         invalidateAll();
                         live = true;
+                        LOG.info("config cache of {}: the listening connection is back and has caught up; serving "
+                                + "from the cache again", delegate);
                     }
                 });
                 invalidateAll();   // anything stored before the watch started is not covered by it
@@ -113,7 +122,8 @@ final class CachingConfigBackend implements ConfigBackend {
                 }
             } catch (RuntimeException e) {
                 nextWatchAttempt = System.nanoTime() + RETRY_WATCH_NANOS;
-                LOG.warn("config cache: cannot watch for changes, reading through until it can: {}", e.toString());
+                LOG.warn("config cache of {}: cannot open its listening connection, so every read goes to the database "
+                        + "until it can (retried every second): {}", delegate, e.toString());
             }
         }
     }
@@ -148,6 +158,9 @@ final class CachingConfigBackend implements ConfigBackend {
             }
         }
         misses.increment();
+        if (!live) {
+            readsThrough.increment();
+        }
         long seenAll = epoch.get();
         long seenKey = stamps.get(stripe(key));
         boolean cacheable = live;
@@ -300,7 +313,8 @@ final class CachingConfigBackend implements ConfigBackend {
     }
 
     ConfigCacheStats stats() {
-        return new ConfigCacheStats(hits.sum(), misses.sum(), slots.size(), evictions.sum(), invalidations.sum());
+        return new ConfigCacheStats(hits.sum(), misses.sum(), slots.size(), evictions.sum(), invalidations.sum(), !live,
+                readsThrough.sum());
     }
 
     /** The cached backend; for tests. */

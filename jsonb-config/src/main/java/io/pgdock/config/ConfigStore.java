@@ -77,11 +77,26 @@ public interface ConfigStore {
     /**
      * The PostgreSQL store.
      *
+     * <p><b>Behind PgBouncer in transaction mode</b> (storage opened with
+     * {@link io.pgdock.core.StorageOptions.Builder#transactionPooling(boolean) transactionPooling}): reads, writes,
+     * history, import and export work through the pooler; watches and the read cache {@code LISTEN}, which needs a
+     * session of its own, so they use the storage's
+     * {@link io.pgdock.core.StorageOptions.Builder#dedicatedConnectionSpec(io.pgdock.core.ConnectionSpec) direct
+     * connection spec}. Without one, {@link #watch} and a store with a {@linkplain ConfigOptions.Builder#cache(int)
+     * cache} refuse to start with {@link io.pgdock.core.SessionRequiredException}, rather than hear nothing.
+     *
      * @param storage the default storage
      * @param options the options
      * @return the store
+     * @throws io.pgdock.core.SessionRequiredException if {@code options} ask for a cache and the storage is behind a
+     *     transaction-mode pooler without a direct connection spec
      */
     static ConfigStore postgres(Storage storage, ConfigOptions options) {
+        java.util.Objects.requireNonNull(options, "options");
+        if (options.cacheMaxEntries() > 0) {
+            java.util.Objects.requireNonNull(storage, "storage");
+            PostgresConfigBackend.requireSessions(storage, "the read cache is kept coherent by LISTEN");
+        }
         return new DefaultConfigStore(PostgresConfigBackend.create(storage), options);
     }
 
@@ -597,7 +612,8 @@ public interface ConfigStore {
      * @throws IllegalArgumentException if the position is negative
      * @throws InvalidConfigException if the prefix is not valid
      * @throws io.pgdock.core.PgdockException if the PostgreSQL store cannot open its listening connection or read
-     *     the history
+     *     the history; {@link io.pgdock.core.SessionRequiredException} if its storage is behind a transaction-mode
+     *     pooler without a direct connection spec
      */
     ConfigSubscription watch(String prefix, long afterPosition, ConfigListener listener);
 

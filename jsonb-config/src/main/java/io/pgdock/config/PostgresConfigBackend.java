@@ -3,6 +3,7 @@ package io.pgdock.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.core.DataAccessException;
+import io.pgdock.core.SessionRequiredException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Array;
@@ -400,7 +401,25 @@ final class PostgresConfigBackend implements ConfigBackend {
 
     @Override
     public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+        requireSessions(storage, "watch() LISTENs for changes");
         return feed().watch(scopes, prefix, afterPosition, listener);
+    }
+
+    /**
+     * Fails unless the storage can give a session of its own: behind a transaction-mode pooler a {@code LISTEN} would
+     * return and then hear nothing, so what needs one refuses to start instead.
+     *
+     * @param what what needs the session, starting the reason
+     * @throws SessionRequiredException naming the fix
+     */
+    static void requireSessions(Storage storage, String what) {
+        if (!storage.dedicatedConnectionsAvailable()) {
+            throw new SessionRequiredException("config store in schema \"" + storage.schema() + "\": " + what
+                    + " on a session of its own, but " + storage + " runs in transaction pooling mode (PgBouncer "
+                    + "pool_mode = transaction drops the notifications) and has no direct connection to give; set "
+                    + "StorageOptions.dedicatedConnectionSpec(...) to a spec that reaches PostgreSQL directly (or "
+                    + "through a session-mode pooler)");
+        }
     }
 
     /** The listening connection's backend process id, 0 if none; for tests that terminate it. */

@@ -313,11 +313,15 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** Binds the four context parameters from {@code index}; returns the next index. */
-    private static int setContext(PreparedStatement s, int index, WriteContext context) throws SQLException {
+    private int setContext(PreparedStatement s, int index, WriteContext context) throws SQLException {
         // Always sent, '' meaning unset: leaving the clause out would let a session-level setting on the pooled
         // connection (SET pgdock_config.keep_versions = 1, say) speak for this write.
         HistoryRetention retention = context.retention();
-        s.setString(index, context.actor() == null ? "" : context.actor());
+        // Without an actor of the caller's, the default actor read when the store was created: the session's own
+        // application_name is not reliable behind PgBouncer in transaction mode (1.18 let a write run on a server
+        // session without it), so a write through the store would be attributed to "role" instead of "role (app)".
+        String actor = context.actor() != null ? context.actor() : defaultActor != null ? defaultActor : "";
+        s.setString(index, actor);
         s.setString(index + 1, context.reason() == null ? "" : context.reason());
         s.setString(index + 2, retention.latestVersions() == 0 ? "" : Integer.toString(retention.latestVersions()));
         s.setString(index + 3, retention.maxAge() == null ? "" : Long.toString(micros(retention.maxAge())));

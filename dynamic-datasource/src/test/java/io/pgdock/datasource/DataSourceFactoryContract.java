@@ -143,13 +143,21 @@ public abstract class DataSourceFactoryContract {
     @Test
     void twoConnectionsOfOneHandleAreTwoSessions() throws SQLException {
         DataSource ds = factory.get("alpha");
-        try (Connection a = ds.getConnection(); Connection b = ds.getConnection();
-                Statement sa = a.createStatement(); Statement sb = b.createStatement();
-                ResultSet ra = sa.executeQuery("SELECT pg_backend_pid()");
-                ResultSet rb = sb.executeQuery("SELECT pg_backend_pid()")) {
-            ra.next();
-            rb.next();
-            assertThat(ra.getInt(1)).isNotEqualTo(rb.getInt(1));
+        // In open transactions: behind a transaction-mode pooler (PgBouncer) a connection holds a server session only
+        // while a transaction runs, so two auto-commit statements may well run on one.
+        try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
+            a.setAutoCommit(false);
+            b.setAutoCommit(false);
+            try (Statement sa = a.createStatement(); Statement sb = b.createStatement();
+                    ResultSet ra = sa.executeQuery("SELECT pg_backend_pid()");
+                    ResultSet rb = sb.executeQuery("SELECT pg_backend_pid()")) {
+                ra.next();
+                rb.next();
+                assertThat(ra.getInt(1)).isNotEqualTo(rb.getInt(1));
+            } finally {
+                a.rollback();
+                b.rollback();
+            }
         }
     }
 

@@ -60,6 +60,12 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledPgBouncerExample() throws IOException {
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/PgBouncerExample.java",
+                "pgbouncer-example");
+    }
+
+    @Test
     void readmeShowsExactlyTheCompiledPipelineTest() throws IOException {
         assertShowsCompiled("README.md", "examples/src/test/java/io/pgdock/examples/CardTransactionsPipelineTest.java",
                 "pipeline-test-fakes");

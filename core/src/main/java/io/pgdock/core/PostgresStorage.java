@@ -185,6 +185,12 @@ final class PostgresStorage implements Storage {
                             + "exist and role " + Values.show(role) + " may not create it in database "
                             + Values.show(database) + "; have a DBA run the provisioning SQL", "42501", e);
                 }
+                if ("25006".equals(e.getSQLState())) {
+                    throw new ConnectionFailedException(Reason.READ_ONLY, "schema " + quoted + " does not exist in "
+                            + "database " + Values.show(database) + " (" + target + "), and it cannot be created "
+                            + "here: the server is a standby or the session is read-only; create it on the primary "
+                            + "(the provisioning SQL, or Storage.open there with createSchema)", "25006", e);
+                }
                 // 23505/42P06: another process created it at the same moment, which is what we wanted.
                 if (!"23505".equals(e.getSQLState()) && !"42P06".equals(e.getSQLState())) {
                     throw e;

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.SchemaAccess;
 import io.pgdock.core.internal.SqlFailures;
@@ -35,6 +36,8 @@ final class PostgresStorage implements Storage {
     private final ConnectionSpec spec;
     private final StorageOptions options;
     private final HikariDataSource pool;
+    /** The pool as handed out: its timeouts carry the last failed connection attempt. */
+    private final DataSource dataSource;
     private final Jdbi jdbi;
     private final Migrator migrator;
     private final BulkTransfer bulk;
@@ -42,17 +45,18 @@ final class PostgresStorage implements Storage {
     private final Properties properties;
     private final LoginTimeout timeout;
 
-    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool, Properties properties,
-            LoginTimeout timeout) {
+    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool,
+            LoginDataSource connections, Properties properties, LoginTimeout timeout) {
         this.spec = spec;
         this.options = options;
         this.pool = pool;
+        this.dataSource = new PoolDataSource(pool, connections);
         this.properties = properties;
         this.timeout = timeout;
         this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
-        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
-        this.migrator = Migrator.of(pool, schema()).withOwner(spec.user());
-        this.bulk = BulkTransfer.of(pool);
+        this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
+        this.migrator = Migrator.of(dataSource, schema()).withOwner(spec.user());
+        this.bulk = BulkTransfer.of(dataSource);
     }
 
     static Storage open(ConnectionSpec spec, StorageOptions options) {
@@ -83,10 +87,12 @@ final class PostgresStorage implements Storage {
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
         }
-        HikariDataSource pool = startPool(spec, new LoginDataSource(spec, properties, timeout), options);
+        LoginDataSource connections = new LoginDataSource(spec, properties, timeout);
+        HikariDataSource pool = startPool(spec, connections, options);
+        connections.demand(() -> demand(pool, options));
         boolean opened = false;
         try {
-            PostgresStorage storage = new PostgresStorage(spec, options, pool, properties, timeout);
+            PostgresStorage storage = new PostgresStorage(spec, options, pool, connections, properties, timeout);
             migrate(storage.migrator, options, canCreate, spec.user(), schema);
             LOG.info("Opened storage {} in schema {}", spec, Values.quoteIdentifier(schema));
             opened = true;
@@ -118,6 +124,20 @@ final class PostgresStorage implements Storage {
         } catch (SQLException e) {
             throw SqlFailures.connectFailure(e, spec);
         }
+    }
+
+    /** What the pool wants now, for {@link ConnectRetry}: connections for callers waiting, or up to its minimum idle. */
+    static ConnectRetry.Demand demand(HikariDataSource pool, StorageOptions options) {
+        HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+        if (bean == null || pool.isClosed()) {
+            return ConnectRetry.Demand.NONE;
+        }
+        if (bean.getThreadsAwaitingConnection() > 0) {
+            return ConnectRetry.Demand.WAITING;
+        }
+        return bean.getIdleConnections() < options.minimumIdle()
+                && bean.getTotalConnections() < options.maximumPoolSize()
+                ? ConnectRetry.Demand.REFILL : ConnectRetry.Demand.NONE;
     }
 
     private static HikariDataSource startPool(ConnectionSpec spec, LoginDataSource connections, StorageOptions options) {
@@ -231,7 +251,7 @@ final class PostgresStorage implements Storage {
 
     @Override
     public DataSource dataSource() {
-        return pool;
+        return dataSource;
     }
 
     @Override

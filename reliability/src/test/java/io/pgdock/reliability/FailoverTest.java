@@ -3,6 +3,7 @@ package io.pgdock.reliability;
 import static io.pgdock.reliability.FaultServer.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.pgdock.config.ConfigChange;
 import io.pgdock.config.ConfigEntry;
 import io.pgdock.config.ConfigOptions;
@@ -164,6 +165,8 @@ class FailoverTest {
                 assertThat(SqlFailures.connectFailure(failure, storage.spec()).reason()).isEqualTo(Reason.UNREACHABLE);
                 assertThat(lent.isClosed()).isFalse(); // still lent: the pool is not empty
                 server.startAgain();
+                // Its session ended with the stop; HikariCP would lend it again unchecked within 500 ms of its return.
+                storage.dataSource().unwrap(HikariDataSource.class).evictConnection(lent);
             }
             assertThat(configs.get("outage/key")).isPresent();
         }

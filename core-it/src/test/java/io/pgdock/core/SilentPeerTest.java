@@ -107,7 +107,7 @@ class SilentPeerTest {
                 .connectionTimeout(Duration.ofSeconds(3)).build();
         try (SilentServer proxy = SilentServer.forwardingTo(real.host(), real.port());
                 Storage storage = Storage.open(proxy.redirect(real), options)) {
-            HikariDataSource pool = (HikariDataSource) storage.dataSource();
+            HikariDataSource pool = storage.dataSource().unwrap(HikariDataSource.class);
             pool.getHikariPoolMXBean().softEvictConnections();
             proxy.silence();
 

@@ -443,6 +443,9 @@ public final class ConnectionSpec {
         }
         if (readOnly) {
             p.setProperty("readOnly", "true");
+            // pgjdbc's default, readOnlyMode=transaction, makes only explicit transactions read-only: an INSERT in
+            // auto-commit would still write. "always" also sets the session read-only while in auto-commit.
+            p.setProperty("readOnlyMode", "always");
         }
         options.forEach(p::setProperty);
         return p;
@@ -820,7 +823,11 @@ public final class ConnectionSpec {
         }
 
         /**
-         * Sets whether connections are read-only. Default false.
+         * Sets whether connections are read-only. Default false. When true, every statement is read-only, in
+         * auto-commit too: the driver is given {@code readOnly=true} and {@code readOnlyMode=always} (pgjdbc's default
+         * mode, {@code transaction}, would let an auto-commit INSERT write), unless {@code readOnlyMode} is set as an
+         * {@link #option(String, String) option}. A write then fails with SQLSTATE {@code 25006}, which pgdock reports
+         * as {@link ConnectionFailedException.Reason#READ_ONLY}.
          *
          * @param readOnly true for read-only connections
          * @return this builder

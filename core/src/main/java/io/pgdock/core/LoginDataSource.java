@@ -1,12 +1,14 @@
 package io.pgdock.core;
 
 import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -14,13 +16,19 @@ import javax.sql.DataSource;
  * The unpooled {@link DataSource} the storage's HikariCP pool draws from: every connection is opened by
  * {@link BoundedLogin}, so a pooled connection's login is bounded like the first one's, and it reaches the pool with the
  * spec's own {@code socketTimeout} (or none) as its network timeout, which HikariCP reads and restores after its own
- * checks. Thread-safe.
+ * checks. While the pool wants a connection, an attempt that finds no server to serve is tried again on the pool's
+ * thread ({@link ConnectRetry}), so the pool connects again soon after the server is back (after a restart or a failover)
+ * instead of after HikariCP's own back-off. Thread-safe.
  */
 final class LoginDataSource implements DataSource {
     private final ConnectionSpec spec;
     private final Properties properties;
     private final LoginTimeout timeout;
     private volatile int loginTimeoutSeconds;
+    /** The last attempt's failure, or null once an attempt succeeded; for {@link PoolDataSource}. */
+    private volatile SQLException lastFailure;
+    /** What the pool wants; nothing until the pool is started, so a failure at start is reported at once. */
+    private volatile Supplier<ConnectRetry.Demand> demand = () -> ConnectRetry.Demand.NONE;
 
     LoginDataSource(ConnectionSpec spec, Properties properties, LoginTimeout timeout) {
         this.spec = spec;
@@ -29,9 +37,28 @@ final class LoginDataSource implements DataSource {
         this.timeout = timeout;
     }
 
+    /** Tells this what the pool that draws from it wants, for the retries of {@link ConnectRetry}. */
+    void demand(Supplier<ConnectRetry.Demand> poolDemand) {
+        this.demand = poolDemand;
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
-        return BoundedLogin.open(spec, properties, timeout);
+        return ConnectRetry.open(() -> {
+            try {
+                Connection c = BoundedLogin.open(spec, properties, timeout);
+                lastFailure = null;
+                return c;
+            } catch (SQLException e) {
+                lastFailure = e;
+                throw e;
+            }
+        }, demand);
+    }
+
+    /** The failure of the last attempt to open a connection, or null if it succeeded (or none was made). */
+    SQLException lastFailure() {
+        return lastFailure;
     }
 
     @Override

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Applies modules' {@link MigrationSet}s to one schema, each migration exactly once, however many processes try at the
  * same time.
  *
- * <p><b>Concurrency.</b> {@link #apply} runs in one transaction that first takes a transaction-scoped PostgreSQL advisory
+ * <p><b>Concurrency.</b> {@link #apply} first reads the history, without a lock and without writing anything, and
+ * returns at once when nothing is pending (so a migrator works on a standby or a read-only session while the schema is
+ * up to date). Otherwise it runs one transaction that first takes a transaction-scoped PostgreSQL advisory
  * lock keyed by the schema name, then creates the history table if needed, reads what is applied, runs what is pending
  * and records it in {@code <schema>.pgdock_schema_history}. A second process blocks on the lock until the first commits,
  * then finds nothing pending. If any migration fails, the whole transaction rolls back: the schema is as it was.
@@ -136,11 +138,21 @@ public final class Migrator {
      * @param sets the modules' migrations
      * @return what this call applied, by module (empty when everything was already applied, possibly by another process)
      * @throws MigrationException if the history is refused or a migration fails; nothing is applied then
-     * @throws ConnectionFailedException if no connection can be had
+     * @throws ConnectionFailedException if no connection can be had; with reason
+     *     {@link ConnectionFailedException.Reason#READ_ONLY} if migrations are pending but the server is a standby or
+     *     the session is read-only (with nothing pending nothing is written, so on a standby or a read-only spec this
+     *     returns an empty map)
      */
     public Map<String, List<Migration>> apply(Collection<MigrationSet> sets) {
         Objects.requireNonNull(sets, "sets");
         try (Connection c = connect()) {
+            // Reads first, and writes only when something is pending: a storage on a standby, or opened read-only,
+            // opens when its schema is up to date.
+            Map<String, List<Migration>> pending = plan(sets, readHistory(c, historyExists(c)));
+            if (pending.isEmpty()) {
+                return Map.of();
+            }
+            refuseIfReadOnly(c, pending);
             Map<String, List<Migration>> applied = Transactions.run(c, tx -> {
                 try (Statement s = tx.createStatement()) {
                     // Waiting for another migrator must not trip the session's timeouts, nor may a long migration.
@@ -154,13 +166,14 @@ public final class Migrator {
                 try (Statement s = tx.createStatement()) {
                     s.execute(createHistorySql());
                 }
-                Map<String, List<Migration>> pending = plan(sets, readHistory(tx, true));
-                for (Map.Entry<String, List<Migration>> entry : pending.entrySet()) {
+                // Again, under the lock: another process may have applied them meanwhile.
+                Map<String, List<Migration>> todo = plan(sets, readHistory(tx, true));
+                for (Map.Entry<String, List<Migration>> entry : todo.entrySet()) {
                     for (Migration m : entry.getValue()) {
                         run(tx, entry.getKey(), m);
                     }
                 }
-                return pending;
+                return todo;
             });
             applied.forEach((module, list) -> list.forEach(m ->
                     LOG.info("Applied migration {} {} to schema {}", module, m, quotedSchema)));
@@ -169,6 +182,32 @@ public final class Migrator {
             throw new MigrationException("migrating schema " + quotedSchema + " failed: "
                     + SqlFailures.firstLine(e.getMessage()), e);
         }
+    }
+
+    /** Pending migrations cannot be applied on a standby or in a read-only session; say so, and what to do. */
+    private void refuseIfReadOnly(Connection c, Map<String, List<Migration>> pending) throws SQLException {
+        boolean standby;
+        boolean readOnly;
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_is_in_recovery(), "
+                        + "pg_catalog.current_setting('transaction_read_only') = 'on'")) {
+            rs.next();
+            standby = rs.getBoolean(1);
+            readOnly = rs.getBoolean(2);
+        }
+        if (!standby && !readOnly) {
+            return;
+        }
+        StringBuilder names = new StringBuilder();
+        pending.forEach((module, list) -> list.forEach(m ->
+                names.append(names.length() == 0 ? "" : ", ").append(module).append(' ').append(m)));
+        throw new ConnectionFailedException(ConnectionFailedException.Reason.READ_ONLY, "migrations are pending for "
+                + "schema " + quotedSchema + " (" + names + "), but " + (standby
+                        ? "the server is a standby (in recovery)" : "the session is read-only (readOnly=true, or "
+                                + "default_transaction_read_only)")
+                + ", so they cannot be applied here; apply them on the primary first (Storage.open, or "
+                + "Migrator.apply, with a spec that reaches it, for example targetServerType=primary; or run the SQL "
+                + "of pendingSql there), then open this one again", "25006", null);
     }
 
     private Connection connect() {

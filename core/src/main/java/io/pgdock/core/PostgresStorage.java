@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.RoleSettingsCheck;
 import io.pgdock.core.internal.SchemaAccess;
@@ -38,6 +39,8 @@ final class PostgresStorage implements Storage {
     private final ConnectionSpec spec;
     private final StorageOptions options;
     private final HikariDataSource pool;
+    /** The pool as handed out: its timeouts carry the last failed connection attempt. */
+    private final DataSource dataSource;
     private final Jdbi jdbi;
     private final Migrator migrator;
     private final BulkTransfer bulk;
@@ -49,16 +52,17 @@ final class PostgresStorage implements Storage {
     private record Dedicated(ConnectionSpec spec, Properties properties, LoginTimeout timeout) {
     }
 
-    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool, Properties properties,
-            LoginTimeout timeout) {
+    private PostgresStorage(ConnectionSpec spec, StorageOptions options, HikariDataSource pool,
+            LoginDataSource connections, Properties properties, LoginTimeout timeout) {
         this.spec = spec;
         this.options = options;
         this.pool = pool;
+        this.dataSource = new PoolDataSource(pool, connections);
         this.dedicated = dedicated(spec, options, properties, timeout);
         this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
-        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
-        this.migrator = Migrator.of(pool, schema()).withOwner(spec.user());
-        this.bulk = BulkTransfer.of(pool);
+        this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
+        this.migrator = Migrator.of(dataSource, schema()).withOwner(spec.user());
+        this.bulk = BulkTransfer.of(dataSource);
     }
 
     static Storage open(ConnectionSpec spec, StorageOptions options) {
@@ -91,14 +95,16 @@ final class PostgresStorage implements Storage {
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
         }
-        HikariDataSource pool = startPool(spec, new LoginDataSource(spec, properties, timeout), options);
+        LoginDataSource connections = new LoginDataSource(spec, properties, timeout);
+        HikariDataSource pool = startPool(spec, connections, options);
+        connections.demand(() -> demand(pool, options));
         if (options.transactionPooling()) {
             LOG.info("Storage {} runs in transaction pooling mode: no session state is set; dedicated connections {}",
                     spec, options.dedicatedConnectionSpec().map(d -> "go to " + d).orElse("are not available"));
         }
         boolean opened = false;
         try {
-            PostgresStorage storage = new PostgresStorage(spec, options, pool, properties, timeout);
+            PostgresStorage storage = new PostgresStorage(spec, options, pool, connections, properties, timeout);
             migrate(storage.migrator, options, canCreate, spec.user(), schema);
             LOG.info("Opened storage {} in schema {}", spec, Values.quoteIdentifier(schema));
             opened = true;
@@ -168,6 +174,20 @@ final class PostgresStorage implements Storage {
         }
     }
 
+    /** What the pool wants now, for {@link ConnectRetry}: connections for callers waiting, or up to its minimum idle. */
+    static ConnectRetry.Demand demand(HikariDataSource pool, StorageOptions options) {
+        HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+        if (bean == null || pool.isClosed()) {
+            return ConnectRetry.Demand.NONE;
+        }
+        if (bean.getThreadsAwaitingConnection() > 0) {
+            return ConnectRetry.Demand.WAITING;
+        }
+        return bean.getIdleConnections() < options.minimumIdle()
+                && bean.getTotalConnections() < options.maximumPoolSize()
+                ? ConnectRetry.Demand.REFILL : ConnectRetry.Demand.NONE;
+    }
+
     private static HikariDataSource startPool(ConnectionSpec spec, LoginDataSource connections, StorageOptions options) {
         HikariConfig config = new HikariConfig();
         config.setPoolName(options.poolName());
@@ -233,6 +253,12 @@ final class PostgresStorage implements Storage {
                             + "exist and role " + Values.show(role) + " may not create it in database "
                             + Values.show(database) + "; have a DBA run the provisioning SQL", "42501", e);
                 }
+                if ("25006".equals(e.getSQLState())) {
+                    throw new ConnectionFailedException(Reason.READ_ONLY, "schema " + quoted + " does not exist in "
+                            + "database " + Values.show(database) + " (" + target + "), and it cannot be created "
+                            + "here: the server is a standby or the session is read-only; create it on the primary "
+                            + "(the provisioning SQL, or Storage.open there with createSchema)", "25006", e);
+                }
                 // 23505/42P06: another process created it at the same moment, which is what we wanted.
                 if (!"23505".equals(e.getSQLState()) && !"42P06".equals(e.getSQLState())) {
                     throw e;
@@ -285,7 +311,7 @@ final class PostgresStorage implements Storage {
 
     @Override
     public DataSource dataSource() {
-        return pool;
+        return dataSource;
     }
 
     @Override

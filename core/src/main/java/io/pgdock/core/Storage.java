@@ -141,7 +141,9 @@ public interface Storage extends AutoCloseable {
     String schema();
 
     /**
-     * The pool, for code that wants plain JDBC. Close what you borrow; do not close the pool itself.
+     * The pool, for code that wants plain JDBC. Close what you borrow; do not close the pool itself. For a storage from
+     * {@link #open}, {@code unwrap(com.zaxxer.hikari.HikariDataSource.class)} reaches the HikariCP pool (for its
+     * statistics); the object itself is a thin wrapper whose wait timeouts name the last failed connection attempt.
      *
      * @return the pooled data source
      */

@@ -2,6 +2,7 @@ package io.pgdock.datasource;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.internal.BoundedLogin;
+import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -138,9 +139,18 @@ final class TargetConnector implements DataSource {
         closeQuietly(handoff.getAndSet(null));
     }
 
-    /** Called by HikariCP when it needs a connection. */
+    /**
+     * Called by HikariCP when it needs a connection. While callers wait, an attempt that finds no server to serve (or the
+     * target in its back-off) is tried again on HikariCP's thread ({@link ConnectRetry}), so the pool takes a connection
+     * a borrower's check handed off, or connects again, soon after the server is back instead of after HikariCP's own
+     * back-off.
+     */
     @Override
     public Connection getConnection() throws SQLException {
+        return ConnectRetry.open(this::attempt, owner::demand);
+    }
+
+    private Connection attempt() throws SQLException {
         Connection ready = handoff.getAndSet(null);
         if (ready != null) {
             if (!ready.isClosed()) {

@@ -8,6 +8,7 @@ import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
+import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;
 import io.pgdock.core.internal.RoleSettingsCheck;
 import io.pgdock.core.internal.SchemaAccess;
@@ -568,6 +569,17 @@ final class TargetPool {
             throw new SQLTransientConnectionException("target is in its failure back-off", c.error().sqlState(),
                     c.error());
         }
+    }
+
+    /** What the pool wants, for {@link ConnectRetry}: a connection while callers wait in it (its minimum idle is 0). */
+    ConnectRetry.Demand demand() {
+        HikariDataSource h = hikari;
+        if (h == null || h.isClosed() || isRetired()) {
+            return ConnectRetry.Demand.NONE;
+        }
+        HikariPoolMXBean bean = h.getHikariPoolMXBean();
+        return bean != null && bean.getThreadsAwaitingConnection() > 0 ? ConnectRetry.Demand.WAITING
+                : ConnectRetry.Demand.NONE;
     }
 
     void makeRoom() {

@@ -522,6 +522,13 @@ final class PostgresConfigBackend implements ConfigBackend {
             }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
                     : "config key " + ConfigKeys.describe(scope, key);
+            if (SqlFailures.classify(e) == io.pgdock.core.ConnectionFailedException.Reason.READ_ONLY) {
+                throw new io.pgdock.core.ConnectionFailedException(
+                        io.pgdock.core.ConnectionFailedException.Reason.READ_ONLY, subject + ": " + what
+                        + " refused: " + target + " is read-only (a standby, or a spec with readOnly=true); write "
+                        + "through a store on the primary (a spec with targetServerType=primary); reads work here",
+                        state, sanitized(e));
+            }
             throw new DataAccessException(subject + ": " + what + " failed (SQLSTATE " + state + "): "
                     + SqlFailures.firstLine(e.getMessage()), state, sanitized(e));
         }

@@ -151,7 +151,7 @@ class FaultExhaustionTest {
                         .borrowTimeout(Duration.ofSeconds(2)).build())) {
             ConfigStore configs = ConfigStore.postgres(storage);
             List<Connection> held = borrow(storage.dataSource(), 1); // the pool must open a new one for the next call
-            assertThat(((HikariDataSource) storage.dataSource()).getHikariPoolMXBean().getTotalConnections())
+            assertThat(storage.dataSource().unwrap(HikariDataSource.class).getHikariPoolMXBean().getTotalConnections())
                     .as("connections the storage pool has open").isEqualTo(1);
             // Only the held connection and the counting one: no closed session still holding a slot it would free
             // while the server is meant to be full.

@@ -60,6 +60,9 @@ public final class SqlFailures {
                 return Reason.PRIVILEGE_MISSING;
             case "53300":
                 return Reason.TOO_MANY_CONNECTIONS;
+            case "25006":
+                // read_only_sql_transaction: a standby, or a session made read-only (readOnly=true).
+                return Reason.READ_ONLY;
             default:
                 break;
         }
@@ -135,6 +138,8 @@ public final class SqlFailures {
             case DATABASE_MISSING -> "the database does not exist; create it or fix the database name";
             case PRIVILEGE_MISSING -> "the role lacks a privilege it needs (for example CONNECT on the database)";
             case TOO_MANY_CONNECTIONS -> "the server has no free connection slots; lower pool sizes or raise max_connections";
+            case READ_ONLY -> "the server or the session is read-only (a standby, or readOnly=true); write through a "
+                    + "spec that reaches the primary (targetServerType=primary)";
             default -> "see the cause";
         };
         return new ConnectionFailedException(reason,

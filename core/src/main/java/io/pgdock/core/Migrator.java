@@ -89,6 +89,7 @@ public final class Migrator {
         try (Connection c = connect()) {
             return plan(sets, readHistory(c, historyExists(c)));
         } catch (SQLException e) {
+            throwIfDeployment(e);
             throw new MigrationException("cannot read migration history of schema " + quotedSchema + ": "
                     + SqlFailures.firstLine(e.getMessage()), e);
         }
@@ -166,8 +167,21 @@ public final class Migrator {
                     LOG.info("Applied migration {} {} to schema {}", module, m, quotedSchema)));
             return applied;
         } catch (SQLException e) {
+            throwIfDeployment(e);
             throw new MigrationException("migrating schema " + quotedSchema + " failed: "
                     + SqlFailures.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * A failure that is the deployment's rather than a migration's (a read-only server or session, a broken connection,
+     * a pooler in the way) is thrown as the {@link ConnectionFailedException} the classifier makes of it.
+     */
+    private void throwIfDeployment(SQLException e) {
+        ConnectionFailedException failure = SqlFailures.deploymentFailure(e, "the database of schema " + quotedSchema,
+                null);
+        if (failure != null) {
+            throw failure;
         }
     }
 

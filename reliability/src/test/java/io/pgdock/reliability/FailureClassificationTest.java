@@ -311,7 +311,10 @@ class FailureClassificationTest {
             admin(upstream, "create role fc_bouncer login password '" + APP_PASSWORD + "'");
             ConnectionSpec user = upstream.adminSpec().toBuilder().user("fc_bouncer").password(APP_PASSWORD)
                     .connectTimeout(CONNECT_TIMEOUT).option("prepareThreshold", "0").build();
-            try (PgBouncer bouncer = PgBouncer.builder(user).poolMode(PgBouncer.PoolMode.TRANSACTION).start()) {
+            // Short server-side timeouts, so the client hears of a stopped upstream in seconds, not a minute.
+            try (PgBouncer bouncer = PgBouncer.builder(user).poolMode(PgBouncer.PoolMode.TRANSACTION)
+                    .setting("server_connect_timeout", "1").setting("server_login_retry", "1")
+                    .setting("query_wait_timeout", "3").start()) {
                 ConnectionSpec through = bouncer.spec();
                 // PgBouncer checks the password itself, and says so with 08P01.
                 ConnectionSpec wrong = through.toBuilder().password("not-" + APP_PASSWORD).build();
@@ -333,8 +336,8 @@ class FailureClassificationTest {
                 upstream.stopImmediately();
                 SQLException down = loginFailure(through);
                 assertThat(down.getSQLState()).isEqualTo("08P01");
-                assertThat(SqlFailures.classify(down)).as(((PSQLException) down).getServerErrorMessage().getMessage())
-                        .isEqualTo(Reason.UNREACHABLE);
+                assertThat(((PSQLException) down).getServerErrorMessage().getMessage()).isEqualTo("query_wait_timeout");
+                assertThat(SqlFailures.classify(down)).isEqualTo(Reason.UNREACHABLE);
                 assertThat(factoryHealth(through).reason()).contains(Reason.UNREACHABLE);
             }
         }

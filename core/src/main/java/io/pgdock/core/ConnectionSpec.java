@@ -240,6 +240,15 @@ public final class ConnectionSpec {
         if (b.sslMode == null && (v = firstSet(env, names.sslmode())) != null) {
             b.sslMode = SslMode.parse(v, env.get(v));
         }
+        for (Map.Entry<String, List<String>> file : Map.of("sslrootcert", names.sslrootcert(),
+                "sslcert", names.sslcert(), "sslkey", names.sslkey()).entrySet()) {
+            if (!b.options.containsKey(file.getKey()) && (v = firstSet(env, file.getValue())) != null) {
+                b.setOption(file.getKey(), env.get(v), v);
+            }
+        }
+        if (b.sslPassword == null && (v = firstSet(env, names.sslpassword())) != null) {
+            b.setSslPassword(env.get(v), v);
+        }
         requireSet(b.hosts.isEmpty(), "host", names.url(), names.host());
         requireSet(b.database == null, "database", names.url(), names.database());
         requireSet(b.user == null, "user", names.url(), names.user());

@@ -246,61 +246,54 @@ class FailureClassificationTest {
         ConnectionSpec upstream = db.adminSpec().toBuilder().connectTimeout(CONNECT_TIMEOUT).build();
         try (PgBouncer bouncer = PgBouncer.builder(upstream).poolMode(PgBouncer.PoolMode.TRANSACTION)
                 .defaultPoolSize(10).start()) {
-            // prepareThreshold left at pgjdbc's default (5): the sixth execution uses the named statement S_1.
+            // prepareThreshold left at pgjdbc's default (5): from the fifth execution on, A uses the named statement S_1.
             ConnectionSpec through = bouncer.spec();
-            SQLException failure = null;
-            try (Connection a = DriverManager.getConnection(through.jdbcUrl(), through.driverProperties());
-                    Connection b = DriverManager.getConnection(through.jdbcUrl(), through.driverProperties());
-                    PreparedStatement statement = a.prepareStatement("select ?::int")) {
-                b.setAutoCommit(false);
-                // B alternately holds a server connection in a transaction and lets it go, so A's executions land on
-                // different server connections; one of them lacks the statement A prepared on another.
-                for (int i = 0; i < 40 && failure == null; i++) {
-                    if (i % 2 == 0) {
-                        query(b, "select 1");
-                    } else {
-                        b.commit();
-                    }
+            ConnectionSpec unnamed = through.toBuilder().option("prepareThreshold", "0").build();
+
+            // B prepares its own S_1 as well: A binds to B's statement, and the server says the protocol was broken.
+            SQLException clash = interleave(through, through);
+            assertThat(clash.getSQLState()).isIn("08P01", "26000", "42P05");
+            assertThat(((PSQLException) clash).getServerErrorMessage().getMessage()).contains("\"S_1\"");
+            // The other form, a statement of pgjdbc's the server does not have (what a pooler that moves a client to
+            // another server connection causes), made without a pooler: the session drops S_1 behind pgjdbc's back.
+            SQLException missing;
+            try (Connection c = DriverManager.getConnection(upstream.jdbcUrl(), upstream.driverProperties());
+                    PreparedStatement statement = c.prepareStatement("select ?::int");
+                    Statement st = c.createStatement()) {
+                // In a transaction: in auto-commit, pgjdbc heals a 26000 by preparing again (and so does PgBouncer's
+                // client then), which is why only the clash above shows behind the pooler.
+                c.setAutoCommit(false);
+                for (int i = 0; i < 5; i++) {
                     statement.setInt(1, i);
-                    try (ResultSet rs = statement.executeQuery()) {
-                        assertThat(rs.next()).isTrue();
-                    } catch (SQLException e) {
-                        failure = e;
-                    }
+                    statement.executeQuery().close();
                 }
+                st.execute("deallocate \"S_1\"");
+                statement.setInt(1, 5);
+                missing = catchSql(() -> statement.executeQuery().close());
             }
-            assertThat((Throwable) failure).as("a statement prepared on one server connection, used on another").isNotNull();
-            // The server's message names pgjdbc's statement, "S_<n>": that is how it is known for the pooler's doing.
-            assertThat(failure.getSQLState()).isIn("26000", "42P05", "08P01");
-            assertThat((Throwable) failure).isInstanceOf(PSQLException.class);
-            if (!failure.getSQLState().equals("08P01")) {
-                assertThat(((PSQLException) failure).getServerErrorMessage().getMessage())
-                        .matches("prepared statement \"S_[0-9]+\" (does not exist|already exists)");
+            assertThat(missing.getSQLState()).isEqualTo("26000");   // invalid_sql_statement_name
+            assertThat(((PSQLException) missing).getServerErrorMessage().getMessage())
+                    .isEqualTo("prepared statement \"S_1\" does not exist");
+            for (SQLException failure : List.of(missing, clash)) {
+                System.out.println("RELIABILITY a statement of pgjdbc's the server lacks or has otherwise: SQLSTATE " + failure.getSQLState()
+                        + ": " + failure.getMessage());
+                assertThat(SqlFailures.classify(failure)).as(failure.getMessage()).isEqualTo(Reason.PROTOCOL);
+                ConnectionFailedException reported = SqlFailures.deploymentFailure(failure, through.toString(),
+                        through);
+                assertThat(reported.reason()).isEqualTo(Reason.PROTOCOL);
+                assertThat(reported.getMessage()).contains("prepareThreshold=0", "transaction", "session mode")
+                        .doesNotContain("no server answered");
             }
-            assertThat(SqlFailures.classify(failure)).isEqualTo(Reason.PROTOCOL);
-            ConnectionFailedException reported = SqlFailures.deploymentFailure(failure, through.toString(), through);
-            assertThat(reported.reason()).isEqualTo(Reason.PROTOCOL);
-            assertThat(reported.getMessage()).contains("prepareThreshold=0", "transaction", "session mode")
-                    .doesNotContain("no server answered");
+            // A user's own PREPARE/EXECUTE of a missing statement is the statement's fault, not the pooler's.
+            try (Connection c = DriverManager.getConnection(unnamed.jdbcUrl(), unnamed.driverProperties());
+                    Statement st = c.createStatement()) {
+                SQLException own = catchSql(() -> st.execute("execute fc_not_prepared"));
+                assertThat(own.getSQLState()).isEqualTo("26000");
+                assertThat(SqlFailures.classify(own)).isEqualTo(Reason.OTHER);
+            }
 
             // With prepareThreshold=0, the same workload works through the same PgBouncer.
-            ConnectionSpec fixed = through.toBuilder().option("prepareThreshold", "0").build();
-            try (Connection a = DriverManager.getConnection(fixed.jdbcUrl(), fixed.driverProperties());
-                    Connection b = DriverManager.getConnection(fixed.jdbcUrl(), fixed.driverProperties());
-                    PreparedStatement statement = a.prepareStatement("select ?::int")) {
-                b.setAutoCommit(false);
-                for (int i = 0; i < 40; i++) {
-                    if (i % 2 == 0) {
-                        query(b, "select 1");
-                    } else {
-                        b.commit();
-                    }
-                    statement.setInt(1, i);
-                    try (ResultSet rs = statement.executeQuery()) {
-                        assertThat(rs.next()).isTrue();
-                    }
-                }
-            }
+            assertThat((Object) interleave(unnamed, unnamed)).isNull();
         }
     }
 
@@ -505,6 +498,34 @@ class FailureClassificationTest {
         return tlsSpec(tls, "localhost").user(certs.clientRole())
                 .option("sslcert", certs.client().certificate().toString())
                 .option("sslkey", certs.encryptedClientKey().toString());
+    }
+
+    /**
+     * Client A runs one prepared statement 40 times while client B alternately holds a server connection in a
+     * transaction and lets it go, so that A's executions land on different server connections of PgBouncer.
+     *
+     * @return A's first failure, or null when all 40 worked
+     */
+    private static SQLException interleave(ConnectionSpec aSpec, ConnectionSpec bSpec) throws SQLException {
+        try (Connection a = DriverManager.getConnection(aSpec.jdbcUrl(), aSpec.driverProperties());
+                Connection b = DriverManager.getConnection(bSpec.jdbcUrl(), bSpec.driverProperties());
+                PreparedStatement statement = a.prepareStatement("select ?::int")) {
+            b.setAutoCommit(false);
+            for (int i = 0; i < 40; i++) {
+                if (i % 2 == 0) {
+                    query(b, "select 1");
+                } else {
+                    b.commit();
+                }
+                statement.setInt(1, i);
+                try (ResultSet rs = statement.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                } catch (SQLException e) {
+                    return e;
+                }
+            }
+            return null;
+        }
     }
 
     private static SQLException loginFailure(ConnectionSpec spec) {

@@ -275,8 +275,8 @@ class FailureClassificationTest {
             assertThat(((PSQLException) missing).getServerErrorMessage().getMessage())
                     .isEqualTo("prepared statement \"S_1\" does not exist");
             for (SQLException failure : List.of(missing, clash)) {
-                System.out.println("RELIABILITY a statement of pgjdbc's the server lacks or has otherwise: SQLSTATE " + failure.getSQLState()
-                        + ": " + failure.getMessage());
+                System.out.println("RELIABILITY pgjdbc's S_1 gone wrong: SQLSTATE " + failure.getSQLState() + ": "
+                        + failure.getMessage());
                 assertThat(SqlFailures.classify(failure)).as(failure.getMessage()).isEqualTo(Reason.PROTOCOL);
                 ConnectionFailedException reported = SqlFailures.deploymentFailure(failure, through.toString(),
                         through);

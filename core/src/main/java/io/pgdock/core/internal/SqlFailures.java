@@ -17,8 +17,11 @@ import javax.security.auth.callback.UnsupportedCallbackException;
 import org.postgresql.util.PSQLException;
 
 /**
- * Turns the {@link SQLException}s of opening a connection into a {@link ConnectionFailedException} with a
- * {@link Reason}, by SQLSTATE (PostgreSQL appendix A), exception types and cause chains, never by English message text.
+ * The one failure classifier of pgdock's modules: turns the {@link SQLException}s of opening or using a connection into
+ * a {@link ConnectionFailedException} with a {@link Reason}, by SQLSTATE (PostgreSQL appendix A), exception types and
+ * cause chains. Message text is read only where nothing else tells cases apart, each case pinned by a test against the
+ * real driver or pooler: pgjdbc's {@code 08004} templates ({@link DriverRejection}), PgBouncer's own {@code 08P01}
+ * errors ({@link PoolerError}) and the quoted name of pgjdbc's server-side statements ({@code "S_1"}).
  * pgjdbc's refusals with SQLSTATE {@code 08004} (no password given, no TLS or GSS encryption where required, channel
  * binding, an unsupported authentication method) share one SQLSTATE and carry no cause: {@link DriverRejection} tells
  * them apart by the driver's own rendering of each template. TLS failures are also known by an {@link SSLException} or

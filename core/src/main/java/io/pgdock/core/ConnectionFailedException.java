@@ -14,12 +14,16 @@ public final class ConnectionFailedException extends PgdockException {
 
     /** Why a connection failed. */
     public enum Reason {
-        /** No server answered: refused, unknown host, timed out, or the connection broke. */
+        /**
+         * No server answered: refused, unknown host, timed out, or the connection broke; or a pooler could not reach
+         * the server behind it.
+         */
         UNREACHABLE,
         /**
          * TLS could not be negotiated as the spec's {@code sslmode} requires (the server does not offer it, its
-         * certificate cannot be verified, a certificate file cannot be read), or GSS encryption as {@code gssEncMode}
-         * requires.
+         * certificate cannot be verified or does not name the host under {@code verify-full}, a certificate or key file
+         * cannot be read, an encrypted client key has no or a wrong {@code sslpassword}), or GSS encryption as
+         * {@code gssEncMode} requires.
          */
         TLS,
         /**
@@ -46,8 +50,10 @@ public final class ConnectionFailedException extends PgdockException {
         TOO_MANY_CONNECTIONS,
         /**
          * The server, or a connection pooler between it and pgdock, answered outside the protocol (SQLSTATE
-         * {@code 08P01}): for example PgBouncer in transaction mode given prepared statements. The server is
-         * reachable; the deployment's settings are wrong.
+         * {@code 08P01}), or a server-side statement of pgjdbc's ({@code S_1}, ...) was missing or another's
+         * ({@code 26000}, {@code 42P05}): for example PgBouncer in transaction mode with {@code prepareThreshold} above
+         * 0. The server is reachable; the deployment's settings are wrong. PgBouncer's own errors, which it also sends
+         * as {@code 08P01} (a wrong password, an unknown database, an upstream it cannot reach), get their own reasons.
          */
         PROTOCOL,
         /**

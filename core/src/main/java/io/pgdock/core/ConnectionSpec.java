@@ -53,6 +53,16 @@ public final class ConnectionSpec {
             "cleanupSavepoints", "loadBalanceHosts", "hostRecheckSeconds", "assumeMinServerVersion",
             "readOnlyMode", "maxResultBuffer", "adaptiveFetch", "logUnclosedConnections", "quoteReturningIdentifiers");
 
+    /** Options pgjdbc has that are refused on purpose, with why and what to use instead. */
+    private static final Map<String, String> REFUSED_OPTIONS = Map.of(
+            "sslfactory", "it makes pgjdbc load and run a class named by configuration, and pgdock's TLS checks assume "
+                    + "pgjdbc's own; use sslmode (verify-full), sslrootcert, sslcert, sslkey and sslpassword",
+            "sslpasswordcallback", "it makes pgjdbc load a class named by configuration; give the key's password as "
+                    + "sslpassword (URL, builder sslPassword(), or PGDOCK_SSLPASSWORD)",
+            "socketFactory", "it makes pgjdbc load and run a class named by configuration",
+            "sslhostnameverifier", "it makes pgjdbc load a class named by configuration, and can switch off the "
+                    + "host-name check; use sslmode=verify-full, or verify-ca where the name cannot match");
+
     private final List<Endpoint> endpoints;
     /** Each endpoint's own port as it was set, or null where the host took {@link #defaultPort}; for toBuilder. */
     private final List<Integer> ownPorts;
@@ -73,6 +83,9 @@ public final class ConnectionSpec {
     private final TargetServerType targetServerType;
     private final SortedMap<String, String> options;
     private final byte[] passwordFingerprint;
+    /** The password of the client key ({@code sslkey}), a secret like the password; or null. */
+    private final String sslPassword;
+    private final byte[] sslPasswordFingerprint;
     private final int hash;
 
     private ConnectionSpec(Builder b, List<Endpoint> endpoints) {
@@ -94,6 +107,8 @@ public final class ConnectionSpec {
         this.targetServerType = b.targetServerType;
         this.options = Collections.unmodifiableSortedMap(new TreeMap<>(b.options));
         this.passwordFingerprint = password == null ? new byte[0] : Values.sha256(password);
+        this.sslPassword = b.sslPassword;
+        this.sslPasswordFingerprint = sslPassword == null ? new byte[0] : Values.sha256(sslPassword);
         // Specs are map keys (DataSourceFactory looks a pool up by spec on every get), so the hash is computed once.
         this.hash = Objects.hash(this.endpoints, database, user, schema, sslMode, applicationName, connectTimeout,
                 socketTimeout, statementTimeout, lockTimeout, idleInTransactionSessionTimeout, readOnly,
@@ -128,6 +143,7 @@ public final class ConnectionSpec {
         b.database = database;
         b.user = user;
         b.password = password;
+        b.sslPassword = sslPassword;
         b.schema = schema;
         b.sslMode = sslMode;
         b.applicationName = applicationName;
@@ -224,6 +240,15 @@ public final class ConnectionSpec {
         if (b.sslMode == null && (v = firstSet(env, names.sslmode())) != null) {
             b.sslMode = SslMode.parse(v, env.get(v));
         }
+        for (Map.Entry<String, List<String>> file : Map.of("sslrootcert", names.sslrootcert(),
+                "sslcert", names.sslcert(), "sslkey", names.sslkey()).entrySet()) {
+            if (!b.options.containsKey(file.getKey()) && (v = firstSet(env, file.getValue())) != null) {
+                b.setOption(file.getKey(), env.get(v), v);
+            }
+        }
+        if (b.sslPassword == null && (v = firstSet(env, names.sslpassword())) != null) {
+            b.setSslPassword(env.get(v), v);
+        }
         requireSet(b.hosts.isEmpty(), "host", names.url(), names.host());
         requireSet(b.database == null, "database", names.url(), names.database());
         requireSet(b.user == null, "user", names.url(), names.user());
@@ -301,6 +326,17 @@ public final class ConnectionSpec {
      */
     public Optional<String> password() {
         return Optional.ofNullable(password);
+    }
+
+    /**
+     * The password that decrypts the client key ({@code sslkey}), pgjdbc's {@code sslpassword}, if one is set. A secret
+     * like {@link #password()}: masked in {@link #toString()}, never in a message or log, and part of
+     * {@link #equals(Object)} through a fingerprint only. This is the only accessor that reveals it.
+     *
+     * @return the key's password, or empty
+     */
+    public Optional<String> sslPassword() {
+        return Optional.ofNullable(sslPassword);
     }
 
     /**
@@ -429,6 +465,9 @@ public final class ConnectionSpec {
         if (sslMode != null) {
             p.setProperty("sslmode", sslMode.value());
         }
+        if (sslPassword != null) {
+            p.setProperty("sslpassword", sslPassword);
+        }
         if (applicationName != null) {
             p.setProperty("ApplicationName", applicationName);
         }
@@ -488,6 +527,7 @@ public final class ConnectionSpec {
                 && database.equals(that.database)
                 && user.equals(that.user)
                 && MessageDigest.isEqual(passwordFingerprint, that.passwordFingerprint)
+                && MessageDigest.isEqual(sslPasswordFingerprint, that.sslPasswordFingerprint)
                 && Objects.equals(schema, that.schema)
                 && sslMode == that.sslMode
                 && Objects.equals(applicationName, that.applicationName)
@@ -500,7 +540,7 @@ public final class ConnectionSpec {
                 && options.equals(that.options);
     }
 
-    /** Consistent with {@link #equals(Object)}; the password does not contribute. */
+    /** Consistent with {@link #equals(Object)}; neither the password nor the sslpassword contributes. */
     @Override
     public int hashCode() {
         return hash;
@@ -524,6 +564,9 @@ public final class ConnectionSpec {
         }
         if (sslMode != null) {
             params.add("sslmode=" + sslMode.value());
+        }
+        if (sslPassword != null) {
+            params.add("sslpassword=***");
         }
         if (applicationName != null) {
             params.add("ApplicationName=" + UrlParser.encode(applicationName));
@@ -572,6 +615,7 @@ public final class ConnectionSpec {
         private String database;
         private String user;
         private String password;
+        private String sslPassword;
         private String schema;
         private SslMode sslMode;
         private String applicationName;
@@ -700,6 +744,26 @@ public final class ConnectionSpec {
                 throw new InvalidConnectionSpecException(source, "must not contain a NUL character");
             }
             this.password = password;
+            return this;
+        }
+
+        /**
+         * Sets the password that decrypts the client key ({@code sslkey}), pgjdbc's {@code sslpassword}; {@code null}
+         * removes it. It is a secret like the password: masked in {@code toString()} and never shown in a message.
+         *
+         * @param sslPassword the key's password; not empty
+         * @return this builder
+         */
+        public Builder sslPassword(String sslPassword) {
+            return setSslPassword(sslPassword, "sslPassword");
+        }
+
+        Builder setSslPassword(String sslPassword, String source) {
+            if (sslPassword != null && (sslPassword.isEmpty() || sslPassword.indexOf('\0') >= 0)) {
+                throw new InvalidConnectionSpecException(source, "must be non-empty text without NUL (value not "
+                        + "shown: it is a secret; leave it unset for an unencrypted key)");
+            }
+            this.sslPassword = sslPassword;
             return this;
         }
 
@@ -861,6 +925,9 @@ public final class ConnectionSpec {
 
         Builder setOption(String name, String value, String source) {
             Objects.requireNonNull(name, "name");
+            if (REFUSED_OPTIONS.containsKey(name)) {
+                throw new InvalidConnectionSpecException(source, "is not allowed: " + REFUSED_OPTIONS.get(name));
+            }
             if (!ALLOWED_OPTIONS.contains(name)) {
                 throw new InvalidConnectionSpecException(source, "unknown option " + Values.show(name)
                         + "; allowed options are " + new TreeSet<>(ALLOWED_OPTIONS));

@@ -83,8 +83,9 @@ final class DataSourceStorage implements Storage {
             canCreate = PostgresStorage.checkSchema(c, role, database, description, schema, options.createSchema());
             checkSearchPath(c, schema, role, database, description);
         } catch (SQLException e) {
-            if (SqlFailures.classify(e) == Reason.UNREACHABLE) {
-                throw SqlFailures.connectFailure(e, description);
+            ConnectionFailedException failure = SqlFailures.deploymentFailure(e, description, null);
+            if (failure != null) {
+                throw failure;
             }
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + description
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);

@@ -91,6 +91,7 @@ public final class Migrator {
         try (Connection c = connect()) {
             return plan(sets, readHistory(c, historyExists(c)));
         } catch (SQLException e) {
+            throwIfDeployment(e);
             throw new MigrationException("cannot read migration history of schema " + quotedSchema + ": "
                     + SqlFailures.firstLine(e.getMessage()), e);
         }
@@ -179,6 +180,7 @@ public final class Migrator {
                     LOG.info("Applied migration {} {} to schema {}", module, m, quotedSchema)));
             return applied;
         } catch (SQLException e) {
+            throwIfDeployment(e);
             throw new MigrationException("migrating schema " + quotedSchema + " failed: "
                     + SqlFailures.firstLine(e.getMessage()), e);
         }
@@ -208,6 +210,18 @@ public final class Migrator {
                 + ", so they cannot be applied here; apply them on the primary first (Storage.open, or "
                 + "Migrator.apply, with a spec that reaches it, for example targetServerType=primary; or run the SQL "
                 + "of pendingSql there), then open this one again", "25006", null);
+    }
+
+    /**
+     * A failure that is the deployment's rather than a migration's (a read-only server or session, a broken connection,
+     * a pooler in the way) is thrown as the {@link ConnectionFailedException} the classifier makes of it.
+     */
+    private void throwIfDeployment(SQLException e) {
+        ConnectionFailedException failure = SqlFailures.deploymentFailure(e, "the database of schema " + quotedSchema,
+                null);
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private Connection connect() {

@@ -89,8 +89,9 @@ final class PostgresStorage implements Storage {
                 refuseUndeclaredPooler(probe, spec);
             }
         } catch (SQLException e) {
-            if (SqlFailures.classify(e) == Reason.UNREACHABLE) {
-                throw SqlFailures.connectFailure(e, spec);
+            ConnectionFailedException failure = SqlFailures.deploymentFailure(e, spec.toString(), spec);
+            if (failure != null) {
+                throw failure;
             }
             throw new DataAccessException("checking schema " + Values.quoteIdentifier(schema) + " of " + spec
                     + " failed: " + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);

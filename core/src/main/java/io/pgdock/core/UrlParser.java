@@ -131,11 +131,11 @@ final class UrlParser {
     /** The parameters modelled by {@link ConnectionSpec}, in every spelling {@link #parseQuery} accepts. */
     private static final Set<String> KNOWN_NAMES = Set.of("user", "password", "currentSchema", "sslmode",
             "ApplicationName", "application_name", "connectTimeout", "connect_timeout", "socketTimeout",
-            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly");
+            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly", "sslpassword");
 
     private static void parseQuery(ConnectionSpec.Builder b, String query, String source, Set<String> seen) {
         // A raw '&' inside a password value splits it, and its tail would then be reported as an unknown parameter.
-        boolean hasPassword = ("&" + query).contains("&password=");
+        boolean hasPassword = ("&" + query).contains("&password=") || ("&" + query).contains("&sslpassword=");
         boolean afterPassword = false;
         for (String pair : query.split("&", -1)) {
             if (pair.isEmpty()) {
@@ -151,7 +151,7 @@ final class UrlParser {
             // A name that does not look like one is shown quoted, escaped and cut, as any bad value is.
             String at = source + " parameter " + (mayBePassword ? "(name not shown: it may be part of the password)"
                     : PLAIN_NAME.matcher(name).matches() ? name : Values.show(name));
-            boolean secret = name.equals("password");
+            boolean secret = name.equals("password") || name.equals("sslpassword");
             // After the password, even a known parameter may be the password's tail ("pw&sslmode=x"): its value is not
             // shown in any error either.
             boolean knownAfterPassword = afterPassword && !mayBePassword;
@@ -184,6 +184,7 @@ final class UrlParser {
         switch (canonical) {
             case "user" -> b.setUser(value, at);
             case "password" -> b.setPassword(value, at);
+            case "sslpassword" -> b.setSslPassword(value, at);
             case "currentSchema" -> b.setSchema(value, at);
             case "sslmode" -> b.sslMode(SslMode.parse(at, value));
             case "ApplicationName" -> b.setApplicationName(value, at);

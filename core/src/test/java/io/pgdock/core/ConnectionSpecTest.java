@@ -91,10 +91,14 @@ class ConnectionSpecTest {
 
         @Test
         void unknownOptionIsRefusedWithItsName() {
+            assertThatThrownBy(() -> ConnectionSpec.builder().option("tcpKeepAlives", "true"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageContaining("option tcpKeepAlives: unknown option \"tcpKeepAlives\"")
+                    .hasMessageContaining("tcpKeepAlive");
+            // A class-loading option pgjdbc has is refused saying why.
             assertThatThrownBy(() -> ConnectionSpec.builder().option("socketFactory", "evil.Factory"))
                     .isInstanceOf(InvalidConnectionSpecException.class)
-                    .hasMessageContaining("option socketFactory: unknown option \"socketFactory\"")
-                    .hasMessageContaining("tcpKeepAlive");
+                    .hasMessageContaining("option socketFactory: is not allowed: it makes pgjdbc load and run a class");
         }
 
         @Test
@@ -548,6 +552,85 @@ class ConnectionSpecTest {
                     .hasMessageStartingWith("url parameter \"k\\u0000\\u0000")
                     .hasMessageContaining("(10001 characters)")
                     .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(1_000));
+        }
+    }
+
+    /** pgjdbc's TLS options: the certificate and key files as options, the key's password as a secret field. */
+    @Nested
+    class TlsOptions {
+        private static final String KEY_SECRET = "k3y-Pa55-Wd";
+
+        @Test
+        void theUrlTakesTheTlsFilesAndTheKeyPasswordWhichIsMaskedLikeThePassword() {
+            ConnectionSpec spec = ConnectionSpec.parse("postgresql://app:" + SECRET + "@db/app?sslmode=verify-full"
+                    + "&sslrootcert=/etc/ca.crt&sslcert=/etc/app.crt&sslkey=/etc/app.pk8&sslpassword=" + KEY_SECRET);
+
+            assertThat(spec.options()).containsEntry("sslrootcert", "/etc/ca.crt").containsEntry("sslcert", "/etc/app.crt")
+                    .containsEntry("sslkey", "/etc/app.pk8").doesNotContainKey("sslpassword");
+            assertThat(spec.sslPassword()).contains(KEY_SECRET);
+            assertThat(spec.driverProperties()).containsEntry("sslpassword", KEY_SECRET);
+            assertThat(spec.toString()).doesNotContain(KEY_SECRET).doesNotContain(SECRET).contains("sslpassword=***");
+            assertThat(ConnectionSpec.parse(spec.toString().replace(":***@", ":" + SECRET + "@")
+                    .replace("sslpassword=***", "sslpassword=" + KEY_SECRET))).isEqualTo(spec);
+            assertThat(spec.toBuilder().build()).isEqualTo(spec);
+        }
+
+        @Test
+        void theKeyPasswordTakesPartInEqualityButNotInTheHash() {
+            ConnectionSpec a = ConnectionSpec.builder().host("db").database("app").user("app").sslPassword(KEY_SECRET)
+                    .build();
+            ConnectionSpec b = a.toBuilder().sslPassword("other-" + KEY_SECRET).build();
+
+            assertThat(b).isNotEqualTo(a).hasSameHashCodeAs(a);
+            assertThat(a.toBuilder().sslPassword(null).build().sslPassword()).isEmpty();
+        }
+
+        @Test
+        void aBadKeyPasswordIsRefusedWithoutShowingIt() {
+            assertThatThrownBy(() -> ConnectionSpec.builder().sslPassword(""))
+                    .isInstanceOf(InvalidConnectionSpecException.class).hasMessageContaining("sslPassword");
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://app@db/app?sslpassword=" + KEY_SECRET
+                    + "&sslpassword=x"))
+                    .isInstanceOf(InvalidConnectionSpecException.class).hasMessageContaining("more than once")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(KEY_SECRET));
+            // A raw '&' in the key's password: its tail is not shown either.
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://app@db/app?sslpassword=ab&" + KEY_SECRET))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(KEY_SECRET));
+        }
+
+        @Test
+        void sslfactoryAndOtherClassLoadingOptionsAreRefusedSayingWhy() {
+            assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://app@db/app?sslfactory="
+                    + "org.postgresql.ssl.NonValidatingFactory"))
+                    .isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageContaining("sslfactory")
+                    .hasMessageContaining("is not allowed: it makes pgjdbc load and run a class")
+                    .hasMessageContaining("use sslmode (verify-full), sslrootcert, sslcert, sslkey and sslpassword");
+            assertThatThrownBy(() -> ConnectionSpec.builder().option("sslhostnameverifier", "x.Y"))
+                    .isInstanceOf(InvalidConnectionSpecException.class).hasMessageContaining("host-name check");
+        }
+
+        @Test
+        void theEnvironmentGivesTheTlsFilesAndTheKeyPasswordPgdockNamesFirst() {
+            Map<String, String> env = new HashMap<>(Map.of("PGDOCK_HOST", "db", "PGDOCK_DATABASE", "app",
+                    "PGDOCK_USER", "app", "PGSSLROOTCERT", "/libpq/ca.crt", "PGDOCK_SSLCERT", "/etc/app.crt",
+                    "PGSSLCERT", "/libpq/app.crt", "PGSSLKEY", "/libpq/app.pk8", "PGDOCK_SSLPASSWORD", KEY_SECRET));
+
+            ConnectionSpec spec = ConnectionSpec.fromEnvironment(env);
+
+            assertThat(spec.options()).containsEntry("sslrootcert", "/libpq/ca.crt")
+                    .containsEntry("sslcert", "/etc/app.crt").containsEntry("sslkey", "/libpq/app.pk8");
+            assertThat(spec.sslPassword()).contains(KEY_SECRET);
+            // The URL's own settings win over the variables.
+            env.put("PGDOCK_URL", "postgresql://app@db/app?sslrootcert=/url/ca.crt");
+            assertThat(ConnectionSpec.fromEnvironment(env).options()).containsEntry("sslrootcert", "/url/ca.crt");
+            assertThat(ConnectionSpec.fromEnvironment(Map.of("T_HOST", "db", "T_DATABASE", "app", "T_USER", "app",
+                    "T_SSLKEY", "/t.pk8", "T_SSLPASSWORD", KEY_SECRET), EnvironmentNames.prefixed("T_")).sslPassword())
+                    .contains(KEY_SECRET);
+            assertThatThrownBy(() -> ConnectionSpec.fromEnvironment(Map.of("PGDOCK_HOST", "db", "PGDOCK_DATABASE",
+                    "app", "PGDOCK_USER", "app", "PGDOCK_SSLPASSWORD", "")))
+                    .isInstanceOf(InvalidConnectionSpecException.class).hasMessageContaining("PGDOCK_SSLPASSWORD");
         }
     }
 }

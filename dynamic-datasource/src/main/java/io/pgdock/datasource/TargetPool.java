@@ -474,6 +474,10 @@ final class TargetPool {
             connector.handOff(c);
             c = null;
         } catch (SQLException e) {
+            ConnectionFailedException failure = SqlFailures.deploymentFailure(e, spec.toString(), spec);
+            if (failure != null) {
+                throw failure;
+            }
             throw new ConnectionFailedException(Reason.OTHER, "checking " + spec + " failed: "
                     + SqlFailures.firstLine(e.getMessage()), e.getSQLState(), e);
         } finally {

@@ -92,9 +92,7 @@ public interface TargetResolver {
         Objects.requireNonNull(env, "env");
         return name -> {
             EnvironmentNames names = EnvironmentNames.prefixed(environmentPrefix(name));
-            boolean any = List.of(names.url(), names.host(), names.port(), names.database(), names.user(),
-                    names.password(), names.schema(), names.sslmode()).stream()
-                    .flatMap(List::stream).anyMatch(env::containsKey);
+            boolean any = names.all().stream().anyMatch(env::containsKey);
             return any ? Optional.of(ConnectionSpec.fromEnvironment(env, names)) : Optional.empty();
         };
     }

@@ -397,9 +397,7 @@ final class PostgresChangeFeed {
          * of pgdock's own is closed for good, and that costs one round trip).
          */
         private void release(Connection c, Throwable failure) {
-            boolean broken = failure instanceof SQLException e
-                    && (e.getSQLState() == null || e.getSQLState().startsWith("08") || SqlFailures.classify(e)
-                            == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE);
+            boolean broken = failure instanceof SQLException e && SqlFailures.isBroken(e);
             try {
                 if (!broken) {
                     try (Statement s = c.createStatement()) {

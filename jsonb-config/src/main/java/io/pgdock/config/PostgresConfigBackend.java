@@ -517,8 +517,11 @@ final class PostgresConfigBackend implements ConfigBackend {
             return work.run(c);
         } catch (SQLException e) {
             String state = e.getSQLState();
-            if (SqlFailures.classify(e) == io.pgdock.core.ConnectionFailedException.Reason.UNREACHABLE) {
-                throw SqlFailures.connectFailure(sanitized(e), target);
+            // Classified on the driver's exception (its types and server message), reported without its detail lines.
+            io.pgdock.core.ConnectionFailedException failure = SqlFailures.deploymentFailure(e, target, null);
+            if (failure != null) {
+                throw new io.pgdock.core.ConnectionFailedException(failure.reason(), failure.getMessage(),
+                        failure.sqlState(), sanitized(e));
             }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
                     : "config key " + ConfigKeys.describe(scope, key);

@@ -68,6 +68,8 @@ class LeakScanTest {
     static final String NEW_PASSWORD = "Pw-Rotated-88MnBv";
     static final String SECRET = "Secret-Value-31Jd";
     static final String OTHER_SECRET = "Secret-Field-5Rw";
+    /** A wrong password for an encrypted client key (sslpassword); the right one is the test CA's, also a marker. */
+    static final String SSL_PASSWORD = "Ssl-Key-Pw-62Hv";
     static final byte[] KEY = "k1-master-key-material-32-bytes!".getBytes(StandardCharsets.US_ASCII);
     static final byte[] OTHER_KEY = "k1-OTHER-key-material-32-bytes!!".getBytes(StandardCharsets.US_ASCII);
     static final String KEY_TEXT = Base64.getEncoder().encodeToString(KEY);
@@ -111,6 +113,7 @@ class LeakScanTest {
 
     static LeakCapture newCapture() {
         return new LeakCapture().secret(PASSWORD).secret(NEW_PASSWORD).secret(SECRET).secret(OTHER_SECRET)
+                .secret(SSL_PASSWORD)
                 .secret(KEY_TEXT).secret(Base64.getEncoder().encodeToString(OTHER_KEY))
                 .secret(new String(KEY, StandardCharsets.US_ASCII)).secret(new String(OTHER_KEY, StandardCharsets.US_ASCII));
     }
@@ -170,7 +173,10 @@ class LeakScanTest {
                 "postgresql://app@db.example/sales?password=" + SECRET + "&frobnicate=" + SECRET,
                 "http://app:" + PASSWORD + "@db.example/sales",
                 "postgresql//app:" + PASSWORD + "@db.example/sales",
-                "jdbc:postgresql://db.example/sales?user=app&password=" + PASSWORD + "&options=-c%20x");
+                "jdbc:postgresql://db.example/sales?user=app&password=" + PASSWORD + "&options=-c%20x",
+                "postgresql://app@db.example/sales?sslpassword=" + SSL_PASSWORD + "&sslpassword=" + SSL_PASSWORD,
+                "postgresql://app@db.example/sales?sslpassword=" + SSL_PASSWORD + "&frobnicate=" + SSL_PASSWORD,
+                "postgresql://app@db.example/sales?sslpassword=ab&" + SSL_PASSWORD);
         for (String url : badUrls) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.parse(url));
             assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class);
@@ -184,7 +190,9 @@ class LeakScanTest {
                 Map.of("PGDOCK_URL", PASSWORD),
                 Map.of("PGDOCK_HOST", "h", "PGDOCK_DATABASE", "d", "PGDOCK_USER", "u", "PGDOCK_PASSWORD", "\0" + PASSWORD),
                 Map.of("PGDOCK_HOST", "h", "PGDOCK_DATABASE", "d", "PGDOCK_USER", "u", "PGPASSWORD", PASSWORD,
-                        "PGDOCK_SCHEMA", "a\"b"));
+                        "PGDOCK_SCHEMA", "a\"b"),
+                Map.of("PGDOCK_HOST", "h", "PGDOCK_DATABASE", "d", "PGDOCK_USER", "u", "PGDOCK_SSLPASSWORD",
+                        "\0" + SSL_PASSWORD));
         for (Map<String, String> env : badEnvironments) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.fromEnvironment(env));
             assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class);
@@ -200,6 +208,41 @@ class LeakScanTest {
         Map<String, String> out = new HashMap<>();
         env.forEach((name, value) -> out.put(name.replace("PGDOCK_", prefix), value));
         return out;
+    }
+
+    @Test
+    void aClientKeyPasswordRightOrWrongIsNeverShown(@org.junit.jupiter.api.io.TempDir Path directory) {
+        io.pgdock.testing.TestCertificates certs = io.pgdock.testing.TestCertificates.create(directory);
+        LeakCapture keyPassword = capture.secret(certs.clientKeyPassword());
+        try (ThrowawayPostgres tls = ThrowawayPostgres.builder().tls(certs)
+                        .requireClientCertificate(certs.clientRole()).start()) {
+            ConnectionSpec client = tls.adminSpec().toBuilder().host("localhost").user(certs.clientRole())
+                    .schema("public").sslMode(io.pgdock.core.SslMode.VERIFY_FULL)
+                    .option("sslrootcert", certs.caCertificate().toString())
+                    .option("sslcert", certs.client().certificate().toString())
+                    .option("sslkey", certs.encryptedClientKey().toString()).build();
+            ConnectionSpec wrong = client.toBuilder().sslPassword(SSL_PASSWORD).build();
+            ConnectionSpec right = client.toBuilder().sslPassword(certs.clientKeyPassword()).build();
+            keyPassword.assertClean("ConnectionSpec.toString()", wrong.toString() + right);
+
+            Throwable refused = catchThrowable(() -> Storage.open(wrong));
+            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            keyPassword.assertClean(refused);
+            try (DataSourceFactory factory = DataSourceFactory.pooled(FactoryOptions.defaults())) {
+                keyPassword.assertClean(catchThrowable(() -> factory.warmUp(wrong)));
+                keyPassword.assertClean("health of a refused target", factory.health(wrong).toString());
+                factory.warmUp(right);
+                keyPassword.assertClean("health", factory.health(right).toString());
+            }
+            for (ConnectionSpec spec : List.of(wrong, right)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                PgdockCli.execute(Map.of("PGDOCK_URL", client.toString(), "PGDOCK_SSLPASSWORD",
+                        spec.sslPassword().orElseThrow()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(out, true, StandardCharsets.UTF_8), "health", "--json");
+                keyPassword.assertClean("pgdock health", out.toString(StandardCharsets.UTF_8));
+            }
+            keyPassword.assertLogsClean();
+        }
     }
 
     @Test

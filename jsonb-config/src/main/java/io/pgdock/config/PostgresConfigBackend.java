@@ -517,12 +517,6 @@ final class PostgresConfigBackend implements ConfigBackend {
             return work.run(c);
         } catch (SQLException e) {
             String state = e.getSQLState();
-            // Classified on the driver's exception (its types and server message), reported without its detail lines.
-            io.pgdock.core.ConnectionFailedException failure = SqlFailures.deploymentFailure(e, target, null);
-            if (failure != null) {
-                throw new io.pgdock.core.ConnectionFailedException(failure.reason(), failure.getMessage(),
-                        failure.sqlState(), sanitized(e));
-            }
             String subject = key == null ? "config store in schema \"" + storage.schema() + "\""
                     : "config key " + ConfigKeys.describe(scope, key);
             if (SqlFailures.classify(e) == io.pgdock.core.ConnectionFailedException.Reason.READ_ONLY) {
@@ -531,6 +525,13 @@ final class PostgresConfigBackend implements ConfigBackend {
                         + " refused: " + target + " is read-only (a standby, or a spec with readOnly=true); write "
                         + "through a store on the primary (a spec with targetServerType=primary); reads work here",
                         state, sanitized(e));
+            }
+            // A refused write names the key (above); anything else about the deployment is classified on the
+            // driver's exception (its types and server message), reported without its detail lines.
+            io.pgdock.core.ConnectionFailedException failure = SqlFailures.deploymentFailure(e, target, null);
+            if (failure != null) {
+                throw new io.pgdock.core.ConnectionFailedException(failure.reason(), failure.getMessage(),
+                        failure.sqlState(), sanitized(e));
             }
             throw new DataAccessException(subject + ": " + what + " failed (SQLSTATE " + state + "): "
                     + SqlFailures.firstLine(e.getMessage()), state, sanitized(e));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -16,7 +17,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code transactionPooling} mode through a PgBouncer of its own, with its role's own search_path, and watches LISTEN on
  * the storage's direct connection spec ({@link BouncedStorages}). In CI PgBouncer must be installed (the tests fail, not
  * skip).
+ *
+ * <p>Tagged {@code pooler-contract} (inherited by {@link CachedPgBouncerConfigStoreTest}): the two classes take about
+ * 2.5 minutes each, so CI runs them once, in its first stage (embedded server), and leaves them out of the stage against
+ * the external server, where the direct contract classes run.
  */
+@Tag("pooler-contract")
 class PgBouncerConfigStoreTest extends ConfigStoreContract {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();

@@ -226,7 +226,8 @@ class FailureClassificationTest {
         ConnectionFailedException e = storageFailure(reader);
         assertThat(e.reason()).isEqualTo(Reason.READ_ONLY);
         assertThat(e.sqlState()).isEqualTo("25006");
-        assertThat(e.getMessage()).contains("read-only", "send writes to the primary");
+        assertThat(e.getMessage()).contains("migrations are pending for schema \"fc_ro\"", "read-only",
+                "apply them on the primary first");
 
         try (Connection c = DriverManager.getConnection(reader.jdbcUrl(), reader.driverProperties());
                 Statement s = c.createStatement()) {

@@ -178,6 +178,16 @@ public final class ConnectionSpec {
     public static ConnectionSpec parse(String url) {
         Objects.requireNonNull(url, "url");
         Builder b = UrlParser.parse(url, "url");
+        if (b.service != null) {
+            throw new InvalidConnectionSpecException(b.serviceSource, "names service " + Values.show(b.service)
+                    + ", which is read from a service file, and ConnectionSpec.parse reads no files; pass the URL in "
+                    + "PGDOCK_URL to ConnectionSpec.fromEnvironment, which reads PGSERVICEFILE, ~/.pg_service.conf and "
+                    + "PGSYSCONFDIR/pg_service.conf");
+        }
+        if (b.hosts.isEmpty()) {
+            throw new InvalidConnectionSpecException("url host", "host is not set (libpq would connect through its "
+                    + "default Unix-domain socket, which pgjdbc does not support; name a TCP host such as localhost)");
+        }
         b.requireComplete("url", "host", "database", "user");
         return b.build();
     }
@@ -210,10 +220,25 @@ public final class ConnectionSpec {
     public static ConnectionSpec fromEnvironment(Map<String, String> env, EnvironmentNames names) {
         Objects.requireNonNull(env, "env");
         Objects.requireNonNull(names, "names");
+        String v;
+        for (String unsupported : names.unsupported()) {
+            if (env.get(unsupported) != null) {
+                throw new InvalidConnectionSpecException(unsupported, "is set, and pgdock does not support it: "
+                        + UNSUPPORTED_VARIABLES.getOrDefault(unsupported, "unset it"));
+            }
+        }
         String urlVariable = firstSet(env, names.url());
         Builder b = urlVariable == null ? new Builder() : UrlParser.parse(env.get(urlVariable), urlVariable);
 
-        String v;
+        // As libpq: the URL's own values, then the service's, then the variables.
+        String serviceVariable = b.service == null ? firstSet(env, names.service()) : null;
+        if (serviceVariable != null) {
+            b.setService(env.get(serviceVariable), serviceVariable);
+        }
+        if (b.service != null) {
+            applyService(b, LibpqFiles.service(b.service, b.serviceSource, env, names));
+        }
+
         if (b.hosts.isEmpty() && (v = firstSet(env, names.host())) != null) {
             b.setHost(env.get(v), v);
         }
@@ -249,10 +274,161 @@ public final class ConnectionSpec {
         if (b.sslPassword == null && (v = firstSet(env, names.sslpassword())) != null) {
             b.setSslPassword(env.get(v), v);
         }
+        if (b.applicationName == null && (v = firstSet(env, names.applicationName())) != null) {
+            b.setApplicationName(env.get(v), v);
+        }
+        if (b.connectTimeout == null && (v = firstSet(env, names.connectTimeout())) != null) {
+            b.connectTimeout = Duration.ofSeconds(parseSeconds(v, env.get(v)));
+        }
         requireSet(b.hosts.isEmpty(), "host", names.url(), names.host());
         requireSet(b.database == null, "database", names.url(), names.database());
         requireSet(b.user == null, "user", names.url(), names.user());
-        return b.build();
+        ConnectionSpec spec = b.build();
+        return spec.password == null ? spec.withPasswordFile(LibpqFiles.passFile(env, names)) : spec;
+    }
+
+    /** libpq's variables that pgdock refuses, and why. */
+    private static final Map<String, String> UNSUPPORTED_VARIABLES = Map.of(
+            "PGOPTIONS", "it sends server settings at login (-c name=value) that would override what pgdock sets "
+                    + "(search_path, timeouts), and pgjdbc's options parameter, which it would become, is refused for "
+                    + "that reason; use PGDOCK_SCHEMA, the URL's statementTimeout or lockTimeout, or ALTER ROLE ... SET; "
+                    + "unset PGOPTIONS for this process",
+            "PGHOSTADDR", "pgjdbc has no separate numeric address that skips the name lookup; put the address in "
+                    + "PGHOST (or PGDOCK_HOST) and unset PGHOSTADDR");
+
+    /**
+     * This spec with the password of the password file that libpq would use, when the spec has no password: the file
+     * {@code PGPASSFILE} names, else {@code .pgpass} in {@code HOME} (both read from {@code env}), matched line by line
+     * ({@code hostname:port:database:username:password}, {@code *} matches any value, backslash escapes, the first
+     * matching line wins). A file the group or others may access, or that is not a plain file, is ignored with a
+     * warning, as libpq ignores it. {@link #fromEnvironment(Map, EnvironmentNames)} does this itself; use this for a
+     * spec made by {@link #parse(String)} or the builder.
+     *
+     * <p>pgdock is the only reader of password files: a spec without a password logs in with no password, since
+     * pgdock keeps pgjdbc from reading {@code ~/.pgpass} on its own.
+     *
+     * <p>With several hosts, every host must get the same password from the file (a spec has one password).
+     *
+     * @param env the environment, usually {@code System.getenv()}
+     * @return this spec if it has a password or no line matches, else a copy with the file's password
+     * @throws InvalidConnectionSpecException naming the file and line (never the password) if the file cannot be
+     *     read, the matching line's password is empty, or the hosts get different passwords
+     */
+    public ConnectionSpec withPasswordFile(Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        return password != null ? this : withPasswordFile(LibpqFiles.passFile(env, EnvironmentNames.standard()));
+    }
+
+    private ConnectionSpec withPasswordFile(java.nio.file.Path file) {
+        if (file == null) {
+            return this;
+        }
+        LibpqFiles.PassMatch first = null;
+        Endpoint firstEndpoint = null;
+        for (Endpoint e : endpoints) {
+            LibpqFiles.PassMatch m = LibpqFiles.password(file, e, database, user);
+            if (firstEndpoint == null) {
+                first = m;
+                firstEndpoint = e;
+            } else if ((first == null) != (m == null) || first != null && !first.password().equals(m.password())) {
+                throw new InvalidConnectionSpecException("password file " + file, "gives host " + firstEndpoint
+                        + (first == null ? " no password" : " the password of line " + first.line()) + " and host " + e
+                        + (m == null ? " no password" : " the password of line " + m.line()) + "; a spec has one "
+                        + "password for all its hosts, so give each host the same one (or use '*' for the host)");
+            }
+        }
+        if (first == null) {
+            return this;
+        }
+        return toBuilder().setPassword(first.password(), first.where()).build();
+    }
+
+    /** Applies a service's values to what the URL left unset; {@code where} names the file and line in errors. */
+    private static void applyService(Builder b, Map<String, LibpqFiles.ServiceValue> values) {
+        LibpqFiles.ServiceValue hosts = values.get("host");
+        LibpqFiles.ServiceValue ports = values.get("port");
+        for (Map.Entry<String, LibpqFiles.ServiceValue> e : values.entrySet()) {
+            String keyword = e.getKey();
+            String value = e.getValue().value();
+            String at = e.getValue().where();
+            switch (keyword) {
+                case "host", "port" -> { }   // below, together
+                case "dbname" -> {
+                    if (b.database == null) {
+                        b.setDatabase(value, at);
+                    }
+                }
+                case "user" -> {
+                    if (b.user == null) {
+                        b.setUser(value, at);
+                    }
+                }
+                case "password" -> {
+                    if (b.password == null) {
+                        b.setPassword(value, at);
+                    }
+                }
+                case "sslmode" -> {
+                    if (b.sslMode == null) {
+                        b.sslMode = SslMode.parse(at, value);
+                    }
+                }
+                case "sslrootcert", "sslcert", "sslkey" -> {
+                    if (!b.options.containsKey(keyword)) {
+                        b.setOption(keyword, value, at);
+                    }
+                }
+                case "application_name" -> {
+                    if (b.applicationName == null) {
+                        b.setApplicationName(value, at);
+                    }
+                }
+                case "connect_timeout" -> {
+                    if (b.connectTimeout == null) {
+                        b.connectTimeout = Duration.ofSeconds(parseSeconds(at, value));
+                    }
+                }
+                case "service" -> throw new InvalidConnectionSpecException(at, "names another service; nested "
+                        + "service specifications are not supported (libpq refuses them too)");
+                default -> throw new InvalidConnectionSpecException(at, UrlParser.LIBPQ_UNSUPPORTED.containsKey(keyword)
+                        ? "is not supported: " + UrlParser.LIBPQ_UNSUPPORTED.get(keyword)
+                        : "is not a keyword pgdock reads from a service file (it reads host, port, dbname, user, "
+                                + "password, sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout)");
+            }
+        }
+        if (hosts != null && b.hosts.isEmpty()) {
+            String[] list = hosts.value().split(",", -1);
+            String[] portList = ports == null ? null : ports.value().split(",", -1);
+            if (portList != null && portList.length != 1 && portList.length != list.length) {
+                throw new InvalidConnectionSpecException(ports.where(), "lists " + portList.length + " ports for "
+                        + list.length + " hosts; give one port, or one per host");
+            }
+            for (int i = 0; i < list.length; i++) {
+                String port = portList == null ? "" : portList[portList.length == 1 ? 0 : i];
+                b.addEndpoint(list[i], port.isEmpty() ? null : Endpoint.parsePort(ports.where(), port), hosts.where());
+            }
+        } else if (ports != null && b.port == null && (b.hosts.isEmpty() || b.hostPorts.contains(null))) {
+            // As PGPORT: the port for hosts given without one (a list here only fits the service's own hosts).
+            if (ports.value().contains(",")) {
+                throw new InvalidConnectionSpecException(ports.where(), "lists several ports, but the hosts come "
+                        + "from elsewhere; give one port");
+            }
+            b.setPort(Endpoint.parsePort(ports.where(), ports.value()), ports.where());
+            b.portSetByCaller = false;
+        }
+    }
+
+    private static long parseSeconds(String source, String value) {
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0 && n <= Integer.MAX_VALUE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidConnectionSpecException(source, "must be a whole number of seconds from 0 (no limit) to "
+                + Integer.MAX_VALUE + ", but was " + Values.show(value));
     }
 
     private static String firstSet(Map<String, String> env, List<String> variables) {
@@ -270,7 +446,9 @@ public final class ConnectionSpec {
             all.addAll(variables);
             String source = all.isEmpty() ? field : String.join(" or ", all);
             throw new InvalidConnectionSpecException(source, field + " is not set; set "
-                    + (all.isEmpty() ? "it" : String.join(", ", all)));
+                    + (all.isEmpty() ? "it" : String.join(", ", all))
+                    + ("host".equals(field) ? " (without a host libpq would connect through its default Unix-domain "
+                            + "socket, which pgjdbc does not support)" : ""));
         }
     }
 
@@ -627,6 +805,9 @@ public final class ConnectionSpec {
         private boolean readOnly;
         private TargetServerType targetServerType = TargetServerType.ANY;
         private final SortedMap<String, String> options = new TreeMap<>();
+        /** A URL's {@code service=}, read by fromEnvironment; not part of the spec. */
+        String service;
+        String serviceSource;
 
         private Builder() {
         }
@@ -668,6 +849,16 @@ public final class ConnectionSpec {
                 hosts.add(Objects.requireNonNull(e, "endpoint").host());
                 hostPorts.add(e.port());
             }
+            return this;
+        }
+
+        Builder setService(String service, String source) {
+            if (service.isEmpty() || service.indexOf('\0') >= 0 || service.indexOf(']') >= 0) {
+                throw new InvalidConnectionSpecException(source, "must be a service name (not empty, no ']' or NUL), "
+                        + "but was " + Values.show(service));
+            }
+            this.service = service;
+            this.serviceSource = source;
             return this;
         }
 

@@ -93,9 +93,15 @@ final class UrlParser {
         return b;
     }
 
+    /**
+     * Reads the host list as libpq does: each host and port is percent-decoded, an empty port ({@code host:}) means the
+     * default, and an empty list leaves the hosts unset (libpq would then use its default Unix-domain socket; the caller
+     * decides whether another source gives a host). What pgjdbc cannot do is refused by name: a host that names a
+     * Unix-domain socket directory ({@code %2Fvar%2Frun%2Fpostgresql}), or a port without a host ({@code :5433}).
+     */
     private static void parseHosts(ConnectionSpec.Builder b, String hostList, String source) {
         if (hostList.isEmpty()) {
-            throw new InvalidConnectionSpecException(source + " host", "host is not set");
+            return;
         }
         for (String part : hostList.split(",", -1)) {
             String host;
@@ -107,6 +113,10 @@ final class UrlParser {
                             "IPv6 address has no closing ']': " + Values.show(part));
                 }
                 host = part.substring(1, close);
+                if (host.isEmpty()) {
+                    throw new InvalidConnectionSpecException(source + " host", "IPv6 address is empty: "
+                            + Values.show(part));
+                }
                 String after = part.substring(close + 1);
                 if (!after.isEmpty()) {
                     if (!after.startsWith(":")) {
@@ -121,9 +131,21 @@ final class UrlParser {
                 port = colon >= 0 ? part.substring(colon + 1) : null;
             }
             if (host.isEmpty()) {
-                throw new InvalidConnectionSpecException(source + " host", "host is not set in " + Values.show(part));
+                throw new InvalidConnectionSpecException(source + " host", "host is not set in " + Values.show(part)
+                        + " (libpq would connect through a Unix-domain socket, which pgjdbc does not support; name a "
+                        + "TCP host)");
             }
-            Integer p = port == null ? null : Endpoint.parsePort(source + " port", port);
+            host = decode(host, source + " host", true);
+            if (host.startsWith("/") || host.startsWith("@")) {
+                throw new InvalidConnectionSpecException(source + " host", "is a Unix-domain socket "
+                        + (host.startsWith("/") ? "directory " : "(abstract namespace) ") + Values.show(host)
+                        + ", which pgjdbc cannot connect to (it connects over TCP only); name a TCP host such as "
+                        + "localhost");
+            }
+            // As libpq: "host:" (an empty port) means the default port.
+            String decodedPort = port == null ? null : decode(port, source + " port", true);
+            Integer p = decodedPort == null || decodedPort.isEmpty() ? null : Endpoint.parsePort(source + " port",
+                    decodedPort);
             b.addEndpoint(host, p, source + " host");
         }
     }
@@ -131,7 +153,25 @@ final class UrlParser {
     /** The parameters modelled by {@link ConnectionSpec}, in every spelling {@link #parseQuery} accepts. */
     private static final Set<String> KNOWN_NAMES = Set.of("user", "password", "currentSchema", "sslmode",
             "ApplicationName", "application_name", "connectTimeout", "connect_timeout", "socketTimeout",
-            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly", "sslpassword");
+            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly", "sslpassword", "service");
+
+    /**
+     * libpq's connection parameters that pgdock does not take in a URL, each with why and what to write instead. They
+     * are refused by name, so a URL written for libpq fails saying what to change rather than as an unknown option.
+     */
+    static final java.util.Map<String, String> LIBPQ_UNSUPPORTED = java.util.Map.of(
+            "host", "libpq takes hosts (and Unix-domain socket directories) here; pgdock reads hosts only from the part "
+                    + "before the path (postgresql://host1:5432,host2/db), since pgjdbc connects over TCP only",
+            "hostaddr", "pgjdbc has no separate numeric address that skips the name lookup; put the address itself in "
+                    + "the host part (postgresql://192.0.2.1/db)",
+            "port", "put the port after the host (postgresql://host:5433/db), one per host",
+            "dbname", "put the database in the path (postgresql://host/db)",
+            "options", "it sends server settings at login (-c name=value) that would override what pgdock sets "
+                    + "(search_path, timeouts); use currentSchema, statementTimeout or lockTimeout, or ALTER ROLE ... SET",
+            "passfile", "name the password file in PGPASSFILE, which ConnectionSpec.fromEnvironment reads",
+            "servicefile", "name the service file in PGSERVICEFILE, which ConnectionSpec.fromEnvironment reads",
+            "target_session_attrs", "use pgjdbc's targetServerType (any, primary, secondary, preferSecondary, "
+                    + "preferPrimary)");
 
     private static void parseQuery(ConnectionSpec.Builder b, String query, String source, Set<String> seen) {
         // A raw '&' inside a password value splits it, and its tail would then be reported as an unknown parameter.
@@ -146,7 +186,7 @@ final class UrlParser {
             // Behind a password, a parameter we do not know may be the password's tail split off at a raw '&': neither
             // its name nor its value is shown, whatever goes wrong with it.
             boolean mayBePassword = hasPassword && !KNOWN_NAMES.contains(rawName)
-                    && !ConnectionSpec.ALLOWED_OPTIONS.contains(rawName);
+                    && !ConnectionSpec.ALLOWED_OPTIONS.contains(rawName) && !LIBPQ_UNSUPPORTED.containsKey(rawName);
             String name = decode(rawName, source + " parameter name", !mayBePassword);
             // A name that does not look like one is shown quoted, escaped and cut, as any bad value is.
             String at = source + " parameter " + (mayBePassword ? "(name not shown: it may be part of the password)"
@@ -196,7 +236,11 @@ final class UrlParser {
                     b.idleInTransactionSessionTimeout(Duration.ofMillis(parseNonNegative(at, value, "ms")));
             case "targetServerType" -> b.targetServerType(TargetServerType.parse(at, value));
             case "readOnly" -> b.readOnly(parseBoolean(at, value));
+            case "service" -> b.setService(value, at);
             default -> {
+                if (LIBPQ_UNSUPPORTED.containsKey(name)) {
+                    throw new InvalidConnectionSpecException(at, "is not supported: " + LIBPQ_UNSUPPORTED.get(name));
+                }
                 if (hasPassword && !ConnectionSpec.ALLOWED_OPTIONS.contains(name)) {
                     throw new InvalidConnectionSpecException(source + " parameter", "has an unknown parameter (not "
                             + "shown: it may be part of the password; percent-encode '&' in values as %26); allowed "
@@ -272,8 +316,13 @@ final class UrlParser {
                 int hi = i + 2 < s.length() ? Character.digit(s.charAt(i + 1), 16) : -1;
                 int lo = i + 2 < s.length() ? Character.digit(s.charAt(i + 2), 16) : -1;
                 if (hi < 0 || lo < 0) {
-                    throw new InvalidConnectionSpecException(source, "has a bad percent-escape"
+                    throw new InvalidConnectionSpecException(source, "has a bad percent-escape (a '%' must be followed "
+                            + "by two hex digits; write a literal '%' as %25)"
                             + (showValue ? " in " + Values.show(s) : " (value not shown)"));
+                }
+                if (hi == 0 && lo == 0) {   // as libpq: a NUL would end the value early in C, and no setting holds one
+                    throw new InvalidConnectionSpecException(source, "must not contain %00 (a NUL character)"
+                            + (showValue ? ", but was " + Values.show(s) : " (value not shown)"));
                 }
                 out.write(hi * 16 + lo);
                 i += 2;

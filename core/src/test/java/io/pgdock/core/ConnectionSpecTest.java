@@ -545,12 +545,14 @@ class ConnectionSpecTest {
         @Test
         void aParameterNameOfControlCharactersIsShownBoundedOnceEscaped() {
             // Found by the reliability suite's fuzzing: each NUL shows as a 6-character escape, and the name is shown
-            // twice, so cutting after 80 characters of the name made a 1,578-character message.
+            // twice, so cutting after 80 characters of the name made a 1,578-character message. Since %00 is refused
+            // as libpq refuses it, the name is shown as written, still cut.
             String name = "k" + "%00".repeat(10_000);
             assertThatThrownBy(() -> ConnectionSpec.parse("postgresql://u@h/d?" + name + "=1"))
                     .isInstanceOf(InvalidConnectionSpecException.class)
-                    .hasMessageStartingWith("url parameter \"k\\u0000\\u0000")
-                    .hasMessageContaining("(10001 characters)")
+                    .hasMessageStartingWith("url parameter name: must not contain %00 (a NUL character), but was "
+                            + "\"k%00%00")
+                    .hasMessageContaining("(30001 characters)")
                     .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(1_000));
         }
     }

@@ -47,6 +47,11 @@ public final class BoundedLogin {
     /** Cleared when pgjdbc could not use the socket factory; from then on, read timeouts keep the deadline. */
     private static volatile boolean factoryUsable = true;
 
+    /** Cleared when pgjdbc could not load {@link NoPasswordPlugin}. */
+    private static volatile boolean pluginUsable = true;
+
+    private static final String PLUGIN_PROPERTY = "authenticationPluginClassName";
+
     private BoundedLogin() {
     }
 
@@ -131,7 +136,38 @@ public final class BoundedLogin {
         }
     }
 
+    /**
+     * Opens the connection. Without a password in {@code p}, pgjdbc is given {@link NoPasswordPlugin}, so that it does
+     * not send a password of its own finding (it reads {@code ~/.pgpass} when none is given); pgdock reads the password
+     * file itself. Where pgjdbc cannot load the plugin (another class loader), the login is retried without it, and a
+     * warning says that pgjdbc may then read a password file itself.
+     */
     private static Connection connect(ConnectionSpec spec, Properties p) throws SQLException {
+        boolean plugin = p.getProperty("password") == null && pluginUsable;
+        if (plugin) {
+            p.setProperty(PLUGIN_PROPERTY, NoPasswordPlugin.class.getName());
+        }
+        try {
+            return connectOnce(spec, p);
+        } catch (SQLException e) {
+            if (!plugin || !isReflectionFailure(e) || e.getMessage() == null
+                    || !e.getMessage().contains(NoPasswordPlugin.class.getName())) {
+                throw e;
+            }
+            if (pluginUsable) {
+                pluginUsable = false;
+                LOG.warn("pgjdbc cannot load {} (it loads classes through its own class loader and the thread's "
+                        + "context class loader); a spec without a password is now handed to pgjdbc as it is, and "
+                        + "pgjdbc may send the password of a password file it reads itself (~/.pgpass, PGPASSFILE, "
+                        + "without libpq's permission check) ({})", NoPasswordPlugin.class.getName(),
+                        SqlFailures.firstLine(e.getMessage()));
+            }
+            p.remove(PLUGIN_PROPERTY);
+            return connectOnce(spec, p);
+        }
+    }
+
+    private static Connection connectOnce(ConnectionSpec spec, Properties p) throws SQLException {
         Connection c = DRIVER.connect(spec.jdbcUrl(), p);
         if (c == null) {
             throw new SQLException("pgjdbc did not accept the URL " + spec.jdbcUrl(), "08001");

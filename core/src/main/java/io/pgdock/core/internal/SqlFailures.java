@@ -234,10 +234,7 @@ public final class SqlFailures {
             case AUTHENTICATION -> "08004".equals(e.getSQLState())
                     ? "the connection was rejected while it was set up (authentication or encryption); check user, "
                             + "password, pg_hba.conf and sslmode"
-                    : "authentication failed; check user and password, and pg_hba.conf"
-                            + (spec != null && spec.password().isEmpty() && "28P01".equals(e.getSQLState())
-                                    ? " (the spec has no password, so pgjdbc sent the one of a password file: "
-                                            + "~/.pgpass, or the file PGPASSFILE names)" : "");
+                    : "authentication failed; check user and password, and pg_hba.conf";
             case DATABASE_MISSING -> "the database does not exist; create it or fix the database name";
             case PRIVILEGE_MISSING -> "the role lacks a privilege it needs (for example CONNECT on the database)";
             case TOO_MANY_CONNECTIONS -> "the server has no free connection slots; lower pool sizes or raise max_connections";
@@ -257,7 +254,8 @@ public final class SqlFailures {
                     ? ", and the driver had none to send" : ", and none was given") + "; give one in the URL "
                     + "(user:password@host, or password=...), in PGDOCK_PASSWORD or PGPASSWORD (for a "
                     + "DataSourceFactory target from the environment, PGDOCK_TARGET_<NAME>_PASSWORD), or in a password "
-                    + "file, which pgjdbc reads when no password is set (~/.pgpass, or the file PGPASSFILE names)";
+                    + "file (~/.pgpass, or the file PGPASSFILE names; ConnectionSpec.fromEnvironment reads it, and "
+                    + "withPasswordFile for a spec made otherwise; the file must be u=rw, 0600, or it is ignored)";
             case TLS_UNSUPPORTED -> "the server does not support TLS, but " + sslmode + " requires it; turn ssl on in "
                     + "the server's configuration, or use sslmode=prefer where a plain-text connection is acceptable";
             case GSS_UNSUPPORTED -> "the server does not support GSS encryption, but gssEncMode=require requires it; "

@@ -55,7 +55,10 @@ abstract class CliCommand implements Callable<Integer> {
      * sets none, the connect timeout of --connect-timeout (or the default).
      */
     final ConnectionSpec connection(Cli cli) {
-        ConnectionSpec s = url != null ? ConnectionSpec.parse(url) : ConnectionSpec.fromEnvironment(cli.env);
+        // pgdock reads the password file (pgjdbc is kept from it): a --url without a password gets the file's, as
+        // psql's would.
+        ConnectionSpec s = url != null ? ConnectionSpec.parse(url).withPasswordFile(cli.env)
+                : ConnectionSpec.fromEnvironment(cli.env);
         ConnectionSpec.Builder b = s.toBuilder();
         if (s.connectTimeout().isEmpty()) {
             b.connectTimeout(timeout());

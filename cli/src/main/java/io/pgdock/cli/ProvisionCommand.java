@@ -44,7 +44,7 @@ final class ProvisionCommand extends CliCommand {
             throw new UsageException("provision needs an admin connection: --admin-url or " + ADMIN_URL_VARIABLE
                     + " (or --print-sql to print the SQL instead)");
         }
-        ConnectionSpec admin = ConnectionSpec.parse(url);
+        ConnectionSpec admin = ConnectionSpec.parse(url).withPasswordFile(cli.env);
         if (admin.connectTimeout().isEmpty()) {
             admin = admin.toBuilder().connectTimeout(timeout()).build();
         }

@@ -196,7 +196,10 @@ public final class ConnectionSpec {
      * Reads a spec from environment variables with the {@link EnvironmentNames#standard() standard names}:
      * {@code PGDOCK_URL}; then {@code PGDOCK_HOST}, {@code PGDOCK_PORT}, {@code PGDOCK_DATABASE}, {@code PGDOCK_USER},
      * {@code PGDOCK_PASSWORD}, {@code PGDOCK_SCHEMA}, {@code PGDOCK_SSLMODE}; then libpq's {@code PGHOST},
-     * {@code PGPORT}, {@code PGDATABASE}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGSSLMODE}.
+     * {@code PGPORT}, {@code PGDATABASE}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGSSLMODE}, {@code PGAPPNAME},
+     * {@code PGCONNECT_TIMEOUT}; libpq's service files ({@code PGSERVICE}, {@code PGSERVICEFILE}, {@code PGSYSCONFDIR})
+     * and password file ({@code PGPASSFILE}, else {@code $HOME/.pgpass}). {@code PGOPTIONS} and {@code PGHOSTADDR} are
+     * refused when set.
      *
      * @param env the environment, usually {@code System.getenv()}; never read from anywhere else
      * @return the spec
@@ -208,9 +211,21 @@ public final class ConnectionSpec {
     }
 
     /**
-     * Reads a spec from environment variables. The URL variable, if set, is parsed first; then each field the URL left
-     * unset is taken from the first of its variables that is set. A variable that is set but empty is an error (it is
-     * almost always a deployment mistake), as is an unknown value; the message names the variable.
+     * Reads a spec from environment variables and libpq's files, in libpq's order of precedence:
+     * <ol>
+     * <li>the URL variable, if set (with its {@code service=}, if any);</li>
+     * <li>the connection service named by the URL's {@code service=}, else by the first set {@code service} variable:
+     *     its section of the user's service file (the {@code serviceFile} variable, else {@code .pg_service.conf} in
+     *     the {@code home} directory), or, only when that file does not define it, of
+     *     {@code <sysconfDir>/pg_service.conf}; its values fill what the URL left unset;</li>
+     * <li>for each field still unset, the first of its variables that is set;</li>
+     * <li>when no password was set by any of those, the password file (the {@code passFile} variable, else
+     *     {@code .pgpass} in the {@code home} directory), as {@link #withPasswordFile(Map)} reads it.</li>
+     * </ol>
+     * Files are found through {@code env} only (never {@code System.getenv()} or {@code user.home}), so a map without
+     * {@code HOME} and the file variables reads no file. A variable that is set but empty is an error (it is almost
+     * always a deployment mistake), as is an unknown value, a variable of {@link EnvironmentNames#unsupported()}, or a
+     * bad line of the service; the message names the variable, or the file and line (never a password).
      *
      * @param env the environment, usually {@code System.getenv()}
      * @param names which variables to read, for example {@link EnvironmentNames#dagster()}

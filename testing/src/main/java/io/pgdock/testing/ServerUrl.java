@@ -40,18 +40,19 @@ record ServerUrl(ConnectionSpec adminSpec, String source) {
         String name = TestPostgres.URL_VARIABLE;
         String property = systemProperties.apply(name);
         if (property != null && !property.isBlank()) {
-            return Optional.of(parse(property, "system property " + name));
+            return Optional.of(parse(property, "system property " + name, env));
         }
         String variable = env.get(name);
         if (variable != null && !variable.isBlank()) {
-            return Optional.of(parse(variable, "environment variable " + name));
+            return Optional.of(parse(variable, "environment variable " + name, env));
         }
         return Optional.empty();
     }
 
-    private static ServerUrl parse(String url, String source) {
+    /** Parses the URL; without a password in it, the password file's (pgdock reads it, pgjdbc is kept from it). */
+    private static ServerUrl parse(String url, String source, Map<String, String> env) {
         try {
-            return new ServerUrl(ConnectionSpec.parse(url.strip()), source);
+            return new ServerUrl(ConnectionSpec.parse(url.strip()).withPasswordFile(env), source);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + " is not a valid PostgreSQL URL: \"" + redact(url.strip())
                     + "\" (" + e.getMessage() + "). Set it to an admin account's URL, for example " + EXAMPLE

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgdock.cli.CliProcess.Result;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.testing.ThrowawayPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.HashMap;
@@ -16,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pgdock health} against a server that asks for passwords, run as a process: without a password the storage and
@@ -83,5 +87,18 @@ class PasswordRequiredIT {
         JsonNode storage = JSON.readTree(r.out()).get("storage");
         assertThat(storage.get("reason").asText()).isEqualTo("authentication");
         assertThat(storage.get("error").asText()).contains("authentication failed").doesNotContain("wrong-pw-9");
+    }
+
+    @Test
+    void aUrlWithoutAPasswordGetsThePasswordFilesPassword(@TempDir Path dir) throws Exception {
+        Path pass = dir.resolve("pgpass");
+        Files.writeString(pass, "127.0.0.1:" + server.port() + ":*:" + ROLE + ":" + PASSWORD + "\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+        Result r = CliProcess.run(Map.of("PGPASSFILE", pass.toString()), "health", "--url",
+                CliProcess.url(spec(null)) + "?currentSchema=app",
+                "--json");
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(0);
+        assertThat(JSON.readTree(r.out()).get("storage").get("status").asText()).as("%s", r).isEqualTo("UP");
+        assertThat(r.out() + r.err()).doesNotContain(PASSWORD);
     }
 }

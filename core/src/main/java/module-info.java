@@ -25,7 +25,8 @@ module io.pgdock.core {
     requires com.fasterxml.jackson.databind;
 
     exports io.pgdock.core;
-    // pgjdbc instantiates the login's socket factory (LoginDeadlineSocketFactory) by name.
+    // pgjdbc instantiates the login's socket factory (LoginDeadlineSocketFactory) and, for a spec without a password,
+    // the authentication plugin that keeps it from reading ~/.pgpass itself (NoPasswordPlugin) by name.
     exports io.pgdock.core.internal to io.pgdock.config, io.pgdock.datasource, io.pgdock.testing, io.pgdock.cli,
             org.postgresql.jdbc;
 

@@ -164,7 +164,13 @@ public final class ConnectionSpec {
      * <pre>{@code
      * postgresql://user:password@host1:5432,host2:5433/database?currentSchema=s&sslmode=require&ApplicationName=etl
      * }</pre>
-     * User, password and database are percent-decoded ({@code +} stays a plus). Query parameters use pgjdbc's names for
+     * Read as libpq reads a URI: user, password, hosts, ports and database are percent-decoded ({@code +} stays a
+     * plus; a bad escape or {@code %00} is refused naming the part), and an empty port ({@code host:}) is the default.
+     * What pgjdbc cannot do is refused by name with the reason: no host (libpq would use a Unix-domain socket), a
+     * socket directory as host ({@code %2Fvar%2Frun%2Fpostgresql}), and libpq's {@code host}, {@code hostaddr},
+     * {@code port}, {@code dbname}, {@code options}, {@code passfile}, {@code servicefile} and
+     * {@code target_session_attrs} parameters; {@code service} is read only by {@link #fromEnvironment(Map)}.
+     * This method reads no file: see {@link #withPasswordFile(Map)}. Query parameters use pgjdbc's names for
      * the settings this class models: {@code user}, {@code password}, {@code currentSchema}, {@code sslmode},
      * {@code ApplicationName} (or libpq's {@code application_name}), {@code connectTimeout} (or {@code connect_timeout};
      * whole seconds), {@code socketTimeout} (seconds), {@code targetServerType}, {@code readOnly}; pgdock's

@@ -6,7 +6,9 @@ import java.util.Objects;
 /**
  * Which environment variables {@link ConnectionSpec#fromEnvironment(java.util.Map, EnvironmentNames)} reads, field by
  * field. Each field lists variable names in order of precedence: the first one that is set wins. A connection URL, when
- * one is set, is read first; the other variables fill only the fields the URL leaves out.
+ * one is set, is read first, then the connection service it or a {@code service} variable names; the other variables
+ * fill only the fields those leave out, and the password file only a password none of them gave. The file variables
+ * ({@code serviceFile}, {@code sysconfDir}, {@code passFile}, {@code home}) say where libpq's files are.
  *
  * <p>Presets: {@link #standard()} (pgdock's own names, then libpq's), {@link #dagster()} (the seed Dagster deployment's
  * {@code DGS_PG_*} names) and {@link #prefixed(String)} (for example the variables of one named target). Immutable.

@@ -153,7 +153,8 @@ final class UrlParser {
     /** The parameters modelled by {@link ConnectionSpec}, in every spelling {@link #parseQuery} accepts. */
     private static final Set<String> KNOWN_NAMES = Set.of("user", "password", "currentSchema", "sslmode",
             "ApplicationName", "application_name", "connectTimeout", "connect_timeout", "socketTimeout",
-            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly", "sslpassword", "service");
+            "statementTimeout", "lockTimeout", "idleInTransactionSessionTimeout", "targetServerType", "readOnly",
+            "sslpassword", "service");
 
     /**
      * libpq's connection parameters that pgdock does not take in a URL, each with why and what to write instead. They

@@ -61,7 +61,8 @@ final class PostgresStorage implements Storage {
         this.dedicated = dedicated(spec, options, properties, timeout);
         this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
-        this.migrator = Migrator.of(dataSource, schema()).withOwner(spec.user());
+        this.migrator = Migrator.of(dataSource, schema())
+                .withOwner(options.migrationSpec().map(ConnectionSpec::user).orElse(spec.user()));
         this.bulk = BulkTransfer.of(dataSource);
     }
 
@@ -106,7 +107,11 @@ final class PostgresStorage implements Storage {
         boolean opened = false;
         try {
             PostgresStorage storage = new PostgresStorage(spec, options, pool, connections, properties, timeout);
-            migrate(storage.migrator, options, canCreate, spec.user(), schema);
+            if (options.migrationSpec().isPresent()) {
+                migrateAsOwner(options, schema);
+            } else {
+                migrate(storage.migrator, options, canCreate, spec.user(), schema);
+            }
             LOG.info("Opened storage {} in schema {}", spec, Values.quoteIdentifier(schema));
             opened = true;
             return storage;
@@ -153,6 +158,27 @@ final class PostgresStorage implements Storage {
         }
     }
 
+    /**
+     * Applies the pending migrations at open as the owner role of {@link StorageOptions#migrationSpec()}, through plain
+     * connections (one at a time) of its own, unless automatic migration is off.
+     */
+    static void migrateAsOwner(StorageOptions options, String schema) {
+        ConnectionSpec owner = options.migrationSpec().orElseThrow();
+        if (owner.schema().isPresent() && !owner.schema().get().equals(schema)) {
+            throw new IllegalArgumentException("migrationSpec: names schema " + Values.quoteIdentifier(owner.schema().get())
+                    + ", but the storage's schema is " + Values.quoteIdentifier(schema) + "; use the same schema or none");
+        }
+        if (owner.schema().isEmpty()) {
+            owner = owner.toBuilder().schema(schema).build();
+        }
+        List<MigrationSet> sets = migrationSets(options);
+        if (!options.autoMigrate() || sets.isEmpty()) {
+            return;
+        }
+        LoginDataSource connections = new LoginDataSource(owner, driverProperties(owner, false), LoginTimeout.of(owner));
+        Migrator.of(connections, schema).apply(sets);
+    }
+
     /** Applies the pending migrations at open, unless automatic migration is off; refuses them without CREATE. */
     static void migrate(Migrator migrator, StorageOptions options, boolean canCreate, String role, String schema) {
         List<MigrationSet> sets = migrationSets(options);
@@ -160,8 +186,9 @@ final class PostgresStorage implements Storage {
             if (!canCreate && !migrator.pending(sets).isEmpty()) {
                 throw new ConnectionFailedException(Reason.PRIVILEGE_MISSING, "role " + Values.show(role)
                         + " may not create objects in schema " + Values.quoteIdentifier(schema)
-                        + ", and migrations are pending; grant it CREATE on the schema (the provisioning SQL makes it "
-                        + "the owner), or apply the migrations as another role with autoMigrate off", "42501", null);
+                        + ", and migrations are pending; apply them as the schema's owner (StorageOptions.migrationSpec"
+                        + "(ownerSpec), or 'pgdock migrate' with the owner's URL), or, with one role, make it the "
+                        + "owner (the provisioning SQL)", "42501", null);
             }
             migrator.apply(sets);
         }

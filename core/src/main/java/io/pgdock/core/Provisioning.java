@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -27,6 +28,18 @@ import org.slf4j.LoggerFactory;
  * plan.apply(adminDataSource);                              // or apply it through an admin connection
  * }</pre>
  *
+ * <p><b>Two roles</b> (recommended): {@code Provisioning.forRuntime(runtimeSpec).withOwner(ownerSpec)} creates an owner
+ * role that owns the schema and every object in it and runs the migrations ({@code pgdock migrate} with the owner's URL,
+ * or {@link StorageOptions.Builder#migrationSpec}), and a runtime role, the one {@link Storage} opens with, that has
+ * USAGE on the schema and, through the owner's default privileges, SELECT, INSERT, UPDATE and DELETE on the tables the
+ * owner creates there (USAGE and SELECT on its sequences). The runtime role cannot create, alter, drop or truncate
+ * anything, nor disable a trigger, because it owns nothing; migrations withdraw what a table must not allow it (the
+ * config store's history: INSERT and SELECT only). Applying a two-role plan to a schema set up with one role upgrades it:
+ * ownership moves to the owner (see {@link #withOwner(ConnectionSpec)}).
+ *
+ * <p><b>One role</b> ({@code forRuntime(spec)} alone) keeps working but is weaker: the runtime role owns its tables,
+ * so it can edit, truncate or drop any of them and disable their triggers, audit triggers included.
+ *
  * <p>Every statement is idempotent: applying the plan twice changes nothing the second time. The password is never part
  * of the SQL: {@link #apply} sets it, when the spec has one, with pgjdbc's {@code alterUserPassword}, which sends only a
  * SCRAM verifier computed on the client, so it reaches neither the server log nor {@code pg_stat_statements}.
@@ -40,12 +53,80 @@ public final class Provisioning {
     private final String schema;
     private final String database;
     private final String password;
+    /** The owner role, or null for the single-role set-up (the runtime role owns the schema). */
+    private final String owner;
+    private final String ownerPassword;
 
     private Provisioning(String role, String schema, String database, String password) {
+        this(role, schema, database, password, null, null);
+    }
+
+    private Provisioning(String role, String schema, String database, String password, String owner,
+            String ownerPassword) {
         this.role = Values.checkIdentifier("role", Objects.requireNonNull(role, "role"));
         this.schema = Values.checkSchema("schema", Objects.requireNonNull(schema, "schema"));
         this.database = Values.checkIdentifier("database", Objects.requireNonNull(database, "database"));
         this.password = password;
+        this.owner = owner == null ? null : Values.checkIdentifier("owner", owner);
+        this.ownerPassword = ownerPassword;
+        if (role.equals(owner)) {
+            throw new IllegalArgumentException("owner: must differ from the runtime role, but both are "
+                    + Values.show(role) + "; for one role use the plan without withOwner (weaker: see the class comment)");
+        }
+    }
+
+    /**
+     * The same plan with a separate owner role: the schema and every object in it belong to {@code owner}, who runs the
+     * migrations, and the runtime role keeps only USAGE on the schema and the privileges the owner's default privileges
+     * give it on what the owner creates there: SELECT, INSERT, UPDATE and DELETE on tables, USAGE and SELECT on
+     * sequences. It may not create, alter or drop anything, nor disable a trigger. Migrations that must withhold a
+     * privilege (the config store's history is INSERT and SELECT only) revoke it themselves.
+     *
+     * <p>Applied to a deployment that an earlier plan set up with one role, it upgrades it: the schema and the tables,
+     * views, sequences and functions in it that the runtime role owns pass to the owner, and the runtime role is granted
+     * the privileges above on each moved table and sequence (run the migrations as the owner afterwards, so that they
+     * can withdraw what they withhold).
+     *
+     * @param ownerSpec the spec the owner connects with (for {@code pgdock migrate} or
+     *     {@link StorageOptions.Builder#migrationSpec}); its user becomes the owner role, its password (if any) is set
+     * @return the two-role plan
+     * @throws IllegalArgumentException if the owner is the runtime role
+     * @throws InvalidConnectionSpecException if the owner's name is empty or too long
+     */
+    public Provisioning withOwner(ConnectionSpec ownerSpec) {
+        Objects.requireNonNull(ownerSpec, "ownerSpec");
+        return new Provisioning(role, schema, database, password, ownerSpec.user(), ownerSpec.password().orElse(null));
+    }
+
+    /**
+     * As {@link #withOwner(ConnectionSpec)}, for an owner role whose password {@link #apply} leaves alone.
+     *
+     * @param ownerRole the owner role to create
+     * @return the two-role plan
+     * @throws IllegalArgumentException if the owner is the runtime role
+     * @throws InvalidConnectionSpecException if the name is empty or too long
+     */
+    public Provisioning withOwner(String ownerRole) {
+        Objects.requireNonNull(ownerRole, "ownerRole");
+        return new Provisioning(role, schema, database, password, ownerRole, null);
+    }
+
+    /**
+     * The role that owns the schema: the owner of a two-role plan, else the runtime role.
+     *
+     * @return the owner role's name
+     */
+    public String owner() {
+        return owner == null ? role : owner;
+    }
+
+    /**
+     * Whether the plan has a separate owner role ({@link #withOwner(ConnectionSpec)}).
+     *
+     * @return true for the two-role set-up
+     */
+    public boolean twoRoles() {
+        return owner != null;
     }
 
     /**
@@ -77,7 +158,7 @@ public final class Provisioning {
     }
 
     /**
-     * The role the plan creates.
+     * The runtime role the plan creates: the one {@link Storage} opens with.
      *
      * @return the role name
      */
@@ -102,51 +183,122 @@ public final class Provisioning {
     public List<String> statements() {
         String r = Values.quoteIdentifier(role);
         String s = Values.quoteIdentifier(schema);
-        String roleLiteral = Values.literal(role);
+        String d = Values.quoteIdentifier(database);
+        String o = Values.quoteIdentifier(owner());
+        List<String> out = new ArrayList<>();
+        if (owner != null) {
+            out.add("DO " + dollarQuote(roleBlock(owner, "owner")));
+        }
+        out.add("DO " + dollarQuote(roleBlock(role, "runtime")));
+        if (owner != null) {
+            out.add("GRANT CONNECT ON DATABASE " + d + " TO " + o);
+        }
+        out.add("GRANT CONNECT ON DATABASE " + d + " TO " + r);
+        String schemaBlock = "\nBEGIN\n"
+                + "  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = " + Values.literal(schema) + ") THEN\n"
+                + "    CREATE SCHEMA " + s + " AUTHORIZATION " + o + ";\n"
+                + "  ELSIF (SELECT pg_catalog.pg_get_userbyid(nspowner) FROM pg_catalog.pg_namespace WHERE nspname = "
+                + Values.literal(schema) + ") <> " + Values.literal(owner()) + " THEN\n"
+                + "    ALTER SCHEMA " + s + " OWNER TO " + o + ";\n"
+                + "  END IF;\n"
+                + "END\n";
+        out.add("DO " + dollarQuote(schemaBlock));
+        if (owner != null) {
+            out.add("DO " + dollarQuote(moveBlock()));
+            out.add("REVOKE CREATE ON SCHEMA " + s + " FROM " + r);
+            out.add("GRANT USAGE ON SCHEMA " + s + " TO " + r);
+            out.add("ALTER DEFAULT PRIVILEGES FOR ROLE " + o + " IN SCHEMA " + s
+                    + " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + r);
+            out.add("ALTER DEFAULT PRIVILEGES FOR ROLE " + o + " IN SCHEMA " + s
+                    + " GRANT USAGE, SELECT ON SEQUENCES TO " + r);
+            out.add("ALTER ROLE " + o + " IN DATABASE " + d + " SET search_path = " + s + ", pg_catalog");
+        }
+        out.add("ALTER ROLE " + r + " IN DATABASE " + d + " SET search_path = " + s + ", pg_catalog");
+        out.add("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+        return List.copyOf(out);
+    }
+
+    /**
+     * Creates {@code name} as a least-privilege login role, or trims an existing one, and makes sure a non-superuser
+     * admin may act as it.
+     */
+    private static String roleBlock(String name, String what) {
+        String q = Values.quoteIdentifier(name);
+        String lit = Values.literal(name);
         // Only what is wrong is changed, so a second run changes nothing and a CREATEROLE admin (who may not touch
         // superuser-only attributes) can run it again. An existing superuser is refused, never demoted.
-        String roleBlock = "\nDECLARE\n"
+        return "\nDECLARE\n"
                 + "  existing pg_catalog.pg_roles%ROWTYPE;\n"
                 + "  fixes text := '';\n"
                 + "BEGIN\n"
-                + "  SELECT * INTO existing FROM pg_catalog.pg_roles WHERE rolname = " + roleLiteral + ";\n"
+                + "  SELECT * INTO existing FROM pg_catalog.pg_roles WHERE rolname = " + lit + ";\n"
                 + "  IF NOT FOUND THEN\n"
-                + "    CREATE ROLE " + r + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
+                + "    CREATE ROLE " + q + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
                 + "  ELSIF existing.rolsuper THEN\n"
-                + "    RAISE EXCEPTION 'role % is a superuser; pgdock will not demote it, choose another runtime role', "
-                + roleLiteral + ";\n"
+                + "    RAISE EXCEPTION 'role % is a superuser; pgdock will not demote it, choose another " + what
+                + " role', " + lit + ";\n"
                 + "  ELSE\n"
                 + "    IF NOT existing.rolcanlogin THEN fixes := fixes || ' LOGIN'; END IF;\n"
                 + "    IF existing.rolcreatedb THEN fixes := fixes || ' NOCREATEDB'; END IF;\n"
                 + "    IF existing.rolcreaterole THEN fixes := fixes || ' NOCREATEROLE'; END IF;\n"
                 + "    IF existing.rolreplication THEN fixes := fixes || ' NOREPLICATION'; END IF;\n"
                 + "    IF existing.rolbypassrls THEN fixes := fixes || ' NOBYPASSRLS'; END IF;\n"
-                + "    IF fixes <> '' THEN EXECUTE 'ALTER ROLE " + r.replace("'", "''") + "' || fixes; END IF;\n"
+                + "    IF fixes <> '' THEN EXECUTE 'ALTER ROLE " + q.replace("'", "''") + "' || fixes; END IF;\n"
                 + "  END IF;\n"
                 // A non-superuser admin must be able to SET ROLE to the role to create a schema it owns. On 16+ a
                 // CREATEROLE admin is a member of roles it created, but without SET; before 16, membership is enough.
                 + "  IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) AND NOT (\n"
                 + "      CASE WHEN current_setting('server_version_num')::int >= 160000\n"
-                + "        THEN pg_catalog.pg_has_role(current_user, " + roleLiteral + ", 'SET')\n"
-                + "        ELSE pg_catalog.pg_has_role(current_user, " + roleLiteral + ", 'MEMBER') END) THEN\n"
-                + "    EXECUTE 'GRANT " + r.replace("'", "''") + " TO CURRENT_USER';\n"
+                + "        THEN pg_catalog.pg_has_role(current_user, " + lit + ", 'SET')\n"
+                + "        ELSE pg_catalog.pg_has_role(current_user, " + lit + ", 'MEMBER') END) THEN\n"
+                + "    EXECUTE 'GRANT " + q.replace("'", "''") + " TO CURRENT_USER';\n"
                 + "  END IF;\n"
                 + "END\n";
-        String schemaBlock = "\nBEGIN\n"
-                + "  IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = " + Values.literal(schema) + ") THEN\n"
-                + "    CREATE SCHEMA " + s + " AUTHORIZATION " + r + ";\n"
-                + "  ELSIF (SELECT pg_catalog.pg_get_userbyid(nspowner) FROM pg_catalog.pg_namespace WHERE nspname = "
-                + Values.literal(schema) + ") <> " + roleLiteral + " THEN\n"
-                + "    ALTER SCHEMA " + s + " OWNER TO " + r + ";\n"
-                + "  END IF;\n"
+    }
+
+    /**
+     * The upgrade from the single-role set-up: what the runtime role owns in the schema passes to the owner, and the
+     * runtime role gets the owner's default privileges on each moved table and sequence. Nothing else is touched, so a
+     * second run (nothing left to move) changes nothing, and privileges a migration withdrew stay withdrawn.
+     */
+    private String moveBlock() {
+        String r = Values.quoteIdentifier(role).replace("'", "''");
+        String o = Values.quoteIdentifier(owner).replace("'", "''");
+        String schemaLit = Values.literal(schema);
+        String roleLit = Values.literal(role);
+        return "\nDECLARE\n"
+                + "  obj record;\n"
+                + "BEGIN\n"
+                // Sequences first get the runtime role's grant (nextval needs USAGE); then tables, views and the
+                // like move, each taking the sequences of its serial columns with it; then any sequence left.
+                + "  FOR obj IN SELECT c.oid::regclass AS name FROM pg_catalog.pg_class c\n"
+                + "      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
+                + "      WHERE n.nspname = " + schemaLit + " AND c.relkind = 'S'\n"
+                + "        AND pg_catalog.pg_get_userbyid(c.relowner) = " + roleLit + " LOOP\n"
+                + "    EXECUTE pg_catalog.format('GRANT USAGE, SELECT ON SEQUENCE %s TO " + r + "', obj.name);\n"
+                + "  END LOOP;\n"
+                + "  FOR obj IN SELECT c.oid::regclass AS name, CASE c.relkind WHEN 'v' THEN 'VIEW'\n"
+                + "        WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind\n"
+                + "      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
+                + "      WHERE n.nspname = " + schemaLit + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')\n"
+                + "        AND pg_catalog.pg_get_userbyid(c.relowner) = " + roleLit + " ORDER BY c.oid LOOP\n"
+                + "    EXECUTE pg_catalog.format('ALTER %s %s OWNER TO " + o + "', obj.kind, obj.name);\n"
+                + "    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %s TO " + r + "',"
+                + " obj.name);\n"
+                + "  END LOOP;\n"
+                + "  FOR obj IN SELECT c.oid::regclass AS name FROM pg_catalog.pg_class c\n"
+                + "      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
+                + "      WHERE n.nspname = " + schemaLit + " AND c.relkind = 'S'\n"
+                + "        AND pg_catalog.pg_get_userbyid(c.relowner) = " + roleLit + " LOOP\n"
+                + "    EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO " + o + "', obj.name);\n"
+                + "  END LOOP;\n"
+                + "  FOR obj IN SELECT p.oid::regprocedure AS name, p.prokind FROM pg_catalog.pg_proc p\n"
+                + "      JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\n"
+                + "      WHERE n.nspname = " + schemaLit + " AND pg_catalog.pg_get_userbyid(p.proowner) = " + roleLit
+                + " LOOP\n"
+                + "    EXECUTE pg_catalog.format('ALTER ROUTINE %s OWNER TO " + o + "', obj.name);\n"
+                + "  END LOOP;\n"
                 + "END\n";
-        return List.of(
-                "DO " + dollarQuote(roleBlock),
-                "GRANT CONNECT ON DATABASE " + Values.quoteIdentifier(database) + " TO " + r,
-                "DO " + dollarQuote(schemaBlock),
-                "ALTER ROLE " + r + " IN DATABASE " + Values.quoteIdentifier(database)
-                        + " SET search_path = " + s + ", pg_catalog",
-                "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
     }
 
     /**
@@ -157,7 +309,9 @@ public final class Provisioning {
      */
     public String script() {
         StringBuilder out = new StringBuilder()
-                .append("-- pgdock provisioning: role ").append(Values.quoteIdentifier(role))
+                .append("-- pgdock provisioning: ").append(owner == null ? "role " : "runtime role ")
+                .append(Values.quoteIdentifier(role))
+                .append(owner == null ? "" : ", owner role " + Values.quoteIdentifier(owner))
                 .append(", schema ").append(Values.quoteIdentifier(schema))
                 .append(", database ").append(Values.quoteIdentifier(database)).append('\n')
                 .append("-- Run connected to database ").append(Values.quoteIdentifier(database))
@@ -166,10 +320,14 @@ public final class Provisioning {
         for (String statement : statements()) {
             out.append(statement).append(";\n");
         }
-        return out.append("COMMIT;\n")
+        out.append("COMMIT;\n")
                 .append("-- Then set the password without it reaching the server log: \\password ")
-                .append(Values.quoteIdentifier(role)).append('\n')
-                .toString();
+                .append(Values.quoteIdentifier(role)).append('\n');
+        if (owner != null) {
+            out.append("-- and the owner's: \\password ").append(Values.quoteIdentifier(owner)).append('\n')
+                    .append("-- Run the migrations as the owner: pgdock migrate --url <the owner's URL>\n");
+        }
+        return out.toString();
     }
 
     /**
@@ -219,13 +377,19 @@ public final class Provisioning {
                         st.execute(statement);
                     }
                 }
-                if (password != null && !ScramVerifier.matches(storedVerifier(tx), password)) {
+                if (password != null && !ScramVerifier.matches(storedVerifier(tx, role), password)) {
                     tx.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
+                }
+                if (owner != null && ownerPassword != null
+                        && !ScramVerifier.matches(storedVerifier(tx, owner), ownerPassword)) {
+                    tx.unwrap(PGConnection.class).alterUserPassword(owner, ownerPassword.toCharArray(),
+                            "scram-sha-256");
                 }
                 checkResult(tx);
                 return null;
             });
-            LOG.info("Provisioned role {} and schema {} in database {}", Values.quoteIdentifier(role),
+            LOG.info("Provisioned role {}{} and schema {} in database {}", Values.quoteIdentifier(role),
+                    owner == null ? " (owning the schema)" : ", owner " + Values.quoteIdentifier(owner),
                     Values.quoteIdentifier(schema), Values.quoteIdentifier(database));
         } catch (SQLException e) {
             if (e.getSQLState() != null && !e.getSQLState().startsWith("08") && !e.getSQLState().startsWith("28")
@@ -244,25 +408,49 @@ public final class Provisioning {
      * admin with too few rights would otherwise look successful.
      */
     private void checkResult(Connection c) throws SQLException {
+        String elevated = "rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls)";
         try (PreparedStatement s = c.prepareStatement("SELECT "
-                + "(SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls) "
-                + "   FROM pg_catalog.pg_roles WHERE rolname = ?), "
+                + "(SELECT " + elevated + " FROM pg_catalog.pg_roles WHERE rolname = ?), "
                 + "(SELECT pg_catalog.pg_get_userbyid(nspowner) = ? FROM pg_catalog.pg_namespace WHERE nspname = ?), "
                 + "pg_catalog.has_database_privilege(?, current_database(), 'CONNECT'), "
                 + "NOT EXISTS (SELECT FROM pg_catalog.pg_namespace n, "
                 + "   aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a "
-                + "   WHERE n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'CREATE')")) {
-            s.setString(1, role);
-            s.setString(2, role);
-            s.setString(3, schema);
-            s.setString(4, role);
+                + "   WHERE n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'CREATE'), "
+                // Two roles only (true otherwise): the owner is sound, and the runtime role has USAGE but not CREATE
+                // on the schema and owns nothing in it.
+                + "? OR ((SELECT " + elevated + " FROM pg_catalog.pg_roles WHERE rolname = ?) "
+                + "   AND pg_catalog.has_database_privilege(?, current_database(), 'CONNECT')), "
+                + "? OR (pg_catalog.has_schema_privilege(?, ?, 'USAGE') "
+                + "   AND NOT pg_catalog.has_schema_privilege(?, ?, 'CREATE') "
+                + "   AND NOT EXISTS (SELECT FROM pg_catalog.pg_class k JOIN pg_catalog.pg_namespace n "
+                + "       ON n.oid = k.relnamespace WHERE n.nspname = ? AND pg_catalog.pg_get_userbyid(k.relowner) = ?))")) {
+            String ownerRole = owner();
+            boolean single = owner == null;
+            int i = 1;
+            s.setString(i++, role);
+            s.setString(i++, ownerRole);
+            s.setString(i++, schema);
+            s.setString(i++, role);
+            s.setBoolean(i++, single);
+            s.setString(i++, ownerRole);
+            s.setString(i++, ownerRole);
+            s.setBoolean(i++, single);
+            s.setString(i++, role);
+            s.setString(i++, schema);
+            s.setString(i++, role);
+            s.setString(i++, schema);
+            s.setString(i++, schema);
+            s.setString(i++, role);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 String[] problems = {
                     rs.getBoolean(1) ? null : "the role is missing or has elevated rights",
                     rs.getBoolean(2) ? null : "the schema is missing or owned by another role",
                     rs.getBoolean(3) ? null : "the role may not connect to the database",
-                    rs.getBoolean(4) ? null : "PUBLIC may still create objects in schema public"};
+                    rs.getBoolean(4) ? null : "PUBLIC may still create objects in schema public",
+                    rs.getBoolean(5) ? null : "the owner role is missing, has elevated rights or may not connect",
+                    rs.getBoolean(6) ? null : "the runtime role lacks USAGE on the schema, may create objects in it, "
+                            + "or still owns some"};
                 String found = java.util.Arrays.stream(problems).filter(Objects::nonNull)
                         .collect(java.util.stream.Collectors.joining("; "));
                 if (!found.isEmpty()) {
@@ -279,7 +467,7 @@ public final class Provisioning {
      * The role's stored SCRAM verifier, so that re-applying with the same password changes nothing (a new verifier would
      * have a new salt). Null when it cannot be read: only superusers may read {@code pg_authid}.
      */
-    private String storedVerifier(Connection c) throws SQLException {
+    private static String storedVerifier(Connection c, String role) throws SQLException {
         // Asked first, because a denied SELECT on pg_authid would abort the transaction.
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")) {

@@ -23,6 +23,8 @@ import java.util.Optional;
  * <tr><td>{@code autoMigrate}</td><td>true</td><td>apply pending migrations at open</td></tr>
  * <tr><td>{@code discoverMigrations}</td><td>true</td><td>include {@link MigrationProvider}s found on the class path</td></tr>
  * <tr><td>{@code migrations}</td><td>none</td><td>further migration sets to apply</td></tr>
+ * <tr><td>{@code migrationSpec}</td><td>none</td><td>the owner role's spec: migrations at open run through one plain
+ * connection as it, not as the runtime role (two-role deployments, see {@link Provisioning})</td></tr>
  * <tr><td>{@code poolName}</td><td>{@code pgdock-storage}</td><td>the pool's name in logs and thread names</td></tr>
  * <tr><td>{@code transactionPooling}</td><td>false</td><td>the spec reaches PostgreSQL through a transaction-mode
  *     pooler such as PgBouncer: no session state is set (see {@link Builder#transactionPooling(boolean)})</td></tr>
@@ -49,6 +51,7 @@ public final class StorageOptions {
     private final String poolName;
     private final boolean transactionPooling;
     private final ConnectionSpec dedicatedConnectionSpec;
+    private final ConnectionSpec migrationSpec;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -64,6 +67,7 @@ public final class StorageOptions {
         this.poolName = b.poolName;
         this.transactionPooling = b.transactionPooling;
         this.dedicatedConnectionSpec = b.dedicatedConnectionSpec;
+        this.migrationSpec = b.migrationSpec;
     }
 
     /**
@@ -144,12 +148,17 @@ public final class StorageOptions {
         return transactionPooling;
     }
 
+    /** @return the owner role's spec that migrations at open run as, if set */
+    public Optional<ConnectionSpec> migrationSpec() {
+        return Optional.ofNullable(migrationSpec);
+    }
+
     /** @return where {@link Storage#dedicatedConnection()} connects instead of the storage's own spec, if set */
     public Optional<ConnectionSpec> dedicatedConnectionSpec() {
         return Optional.ofNullable(dedicatedConnectionSpec);
     }
 
-    /** Options as they may be logged; a dedicated connection spec is shown with its password masked. */
+    /** Options as they may be logged; a dedicated connection or migration spec is shown with its password masked. */
     @Override
     public String toString() {
         return "StorageOptions[maximumPoolSize=" + maximumPoolSize + ", minimumIdle=" + minimumIdle
@@ -158,7 +167,8 @@ public final class StorageOptions {
                 + ", autoMigrate=" + autoMigrate + ", discoverMigrations=" + discoverMigrations + ", migrations="
                 + migrations.stream().map(MigrationSet::module).toList() + ", poolName=" + poolName
                 + ", transactionPooling=" + transactionPooling + ", dedicatedConnectionSpec="
-                + (dedicatedConnectionSpec == null ? "none" : dedicatedConnectionSpec.toString()) + "]";
+                + (dedicatedConnectionSpec == null ? "none" : dedicatedConnectionSpec.toString()) + ", migrationSpec="
+                + (migrationSpec == null ? "none" : migrationSpec.toString()) + "]";
     }
 
     /** Builds {@link StorageOptions}; each setter validates at once. Not thread-safe. */
@@ -176,6 +186,7 @@ public final class StorageOptions {
         private String poolName = "pgdock-storage";
         private boolean transactionPooling;
         private ConnectionSpec dedicatedConnectionSpec;
+        private ConnectionSpec migrationSpec;
 
         private Builder() {
         }
@@ -319,6 +330,20 @@ public final class StorageOptions {
          */
         public Builder discoverMigrations(boolean discover) {
             this.discoverMigrations = discover;
+            return this;
+        }
+
+        /**
+         * The owner role's spec, for a two-role deployment ({@link Provisioning#withOwner(ConnectionSpec)}): pending
+         * migrations at open are applied through one plain connection as this role, which owns the schema, so the
+         * runtime role the storage opens with needs no CREATE. Its schema, if it names one, must be the storage's;
+         * if it names none, the storage's is used. Without it, migrations run as the storage's own role.
+         *
+         * @param spec the owner's spec
+         * @return this builder
+         */
+        public Builder migrationSpec(ConnectionSpec spec) {
+            this.migrationSpec = Objects.requireNonNull(spec, "migrationSpec");
             return this;
         }
 

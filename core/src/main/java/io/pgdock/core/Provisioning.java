@@ -268,15 +268,15 @@ public final class Provisioning {
         String roleLit = Values.literal(role);
         return "\nDECLARE\n"
                 + "  obj record;\n"
+                + "  moved_sequences oid[];\n"
                 + "BEGIN\n"
-                // Sequences first get the runtime role's grant (nextval needs USAGE); then tables, views and the
-                // like move, each taking the sequences of its serial columns with it; then any sequence left.
-                + "  FOR obj IN SELECT c.oid::regclass AS name FROM pg_catalog.pg_class c\n"
+                // The runtime role's sequences are noted first, to be granted to it once moved (a grant made while it
+                // owns them would pass to the new owner with them). Then tables, views and the like move, each taking
+                // the sequences of its serial columns with it; then any sequence left.
+                + "  moved_sequences := ARRAY(SELECT c.oid FROM pg_catalog.pg_class c\n"
                 + "      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
                 + "      WHERE n.nspname = " + schemaLit + " AND c.relkind = 'S'\n"
-                + "        AND pg_catalog.pg_get_userbyid(c.relowner) = " + roleLit + " LOOP\n"
-                + "    EXECUTE pg_catalog.format('GRANT USAGE, SELECT ON SEQUENCE %s TO " + r + "', obj.name);\n"
-                + "  END LOOP;\n"
+                + "        AND pg_catalog.pg_get_userbyid(c.relowner) = " + roleLit + ");\n"
                 + "  FOR obj IN SELECT c.oid::regclass AS name, CASE c.relkind WHEN 'v' THEN 'VIEW'\n"
                 + "        WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind\n"
                 + "      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
@@ -291,6 +291,9 @@ public final class Provisioning {
                 + "      WHERE n.nspname = " + schemaLit + " AND c.relkind = 'S'\n"
                 + "        AND pg_catalog.pg_get_userbyid(c.relowner) = " + roleLit + " LOOP\n"
                 + "    EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO " + o + "', obj.name);\n"
+                + "  END LOOP;\n"
+                + "  FOR obj IN SELECT u.oid::regclass AS name FROM pg_catalog.unnest(moved_sequences) AS u(oid) LOOP\n"
+                + "    EXECUTE pg_catalog.format('GRANT USAGE, SELECT ON SEQUENCE %s TO " + r + "', obj.name);\n"
                 + "  END LOOP;\n"
                 + "  FOR obj IN SELECT p.oid::regprocedure AS name, p.prokind FROM pg_catalog.pg_proc p\n"
                 + "      JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace\n"

@@ -61,7 +61,7 @@ class OpsCommandsIT {
         Result notMigrated = CliProcess.run(env(), "config", "get", "a.b");
         assertThat(notMigrated.exitCode()).as("%s", notMigrated).isEqualTo(1);
         assertThat(notMigrated.err()).isEqualTo("pgdock: the config store in schema \"runtime\" is missing or out of "
-                + "date (3 migrations pending); run 'pgdock migrate' first\n");
+                + "date (4 migrations pending); run 'pgdock migrate' first\n");
     }
 
     @Test
@@ -75,7 +75,7 @@ class OpsCommandsIT {
 
         Result applied = CliProcess.run(env(), "migrate");
         assertThat(applied.exitCode()).as("%s", applied).isZero();
-        assertThat(applied.out()).startsWith("applied config V1 ").contains("applied config V3 ");
+        assertThat(applied.out()).startsWith("applied config V1 ").contains("applied config V3 ").contains("applied config V4 ");
 
         Result again = CliProcess.run(env(), "migrate", "--json");
         assertThat(again.exitCode()).as("%s", again).isZero();

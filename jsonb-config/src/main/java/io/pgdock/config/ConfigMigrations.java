@@ -22,12 +22,19 @@ import io.pgdock.core.MigrationSet;
  * (RFC 7386) as {@link ConfigStore#patch} applies it, usable from plain SQL as well:
  * {@code UPDATE config_entry SET value = pgdock_config_merge_patch(value, '{"pool": {"max": 20}}') WHERE ...}.
  *
+ * <p>Version 4 makes {@code config_history} append-only for every role but its owner: UPDATE, DELETE, TRUNCATE,
+ * REFERENCES and TRIGGER are revoked, a guard trigger refuses UPDATE, DELETE and TRUNCATE with SQLSTATE 42501 whatever
+ * is granted, and retention trims through {@code pgdock_config_trim(scope, key, keep, age_us)}, a SECURITY DEFINER
+ * function of the owner with a pinned {@code search_path}. Run it as the schema's owner in a two-role deployment
+ * ({@link io.pgdock.core.Provisioning#withOwner(io.pgdock.core.ConnectionSpec)}).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
-            "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql");
+            "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql",
+            "V4__config_history_append_only.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

@@ -1,0 +1,214 @@
+package io.pgdock.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigOptions;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.HistoryRetention;
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Provisioning;
+import io.pgdock.core.Storage;
+import io.pgdock.core.StorageOptions;
+import io.pgdock.testing.PgdockExtension;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The config store's history is append-only for the runtime role of a two-role deployment
+ * ({@code Provisioning.forRuntime(runtime).withOwner(owner)}, migrations run as the owner): each attempt to change or
+ * remove history, or to switch its auditing off, is tried as the runtime role on a real server, one statement at a time,
+ * and must fail with SQLSTATE 42501; retention still trims, through the owner's function. RELIABILITY.md ("Audit trail")
+ * lists each attempt with this class's test.
+ */
+class AuditTrailTest {
+    @RegisterExtension
+    static final PgdockExtension PG = PgdockExtension.create();
+
+    private static final String PASSWORD = "audit-test-pw-6Qe";
+    private static final String DENIED = "42501";
+
+    private static final List<String> roles = new ArrayList<>();
+    private static ConnectionSpec runtime;
+    private static ConnectionSpec owner;
+
+    @BeforeAll
+    static void provisionTwoRoles() {
+        String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        runtime = PG.spec().toBuilder().user(track("pgdock_ar_" + suffix)).password(PASSWORD).schema("audit_s").build();
+        owner = PG.spec().toBuilder().user(track("pgdock_ao_" + suffix)).password(PASSWORD).schema("audit_s").build();
+        Provisioning.forRuntime(runtime).withOwner(owner).apply(PG.adminDataSource());
+        try (Storage storage = open()) {
+            ConfigStore store = ConfigStore.postgres(storage);
+            store.put("ingest.batch_size", 100);
+            store.put("ingest.batch_size", 200);
+        }
+    }
+
+    @AfterAll
+    static void dropRoles() throws SQLException {
+        try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement()) {
+            for (String role : roles) {
+                s.execute("drop owned by \"" + role + "\" cascade");
+                s.execute("drop role \"" + role + "\"");
+            }
+        }
+    }
+
+    private static String track(String role) {
+        roles.add(role);
+        return role;
+    }
+
+    private static Storage open() {
+        return Storage.open(runtime, StorageOptions.builder().migrationSpec(owner).build());
+    }
+
+    private static Connection connect(ConnectionSpec spec) throws SQLException {
+        return new org.postgresql.Driver().connect(spec.jdbcUrl(), spec.driverProperties());
+    }
+
+    private static void assertDenied(String sql) throws SQLException {
+        try (Connection c = connect(runtime)) {
+            Throwable denied = catchThrowable(() -> {
+                try (Statement s = c.createStatement()) {
+                    s.execute(sql);
+                }
+            });
+            assertThat(denied).as(sql).isInstanceOf(SQLException.class);
+            assertThat(((SQLException) denied).getSQLState()).as("SQLState of %s: %s", sql, denied.getMessage())
+                    .isEqualTo(DENIED);
+        }
+        assertThat(historyRows()).as("history after %s", sql).isGreaterThanOrEqualTo(2);
+    }
+
+    private static long historyRows() throws SQLException {
+        try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select count(*) from audit_s.config_history")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void theSchemaAndHistoryBelongToTheOwner() throws SQLException {
+        try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select pg_get_userbyid(relowner), "
+                        + "has_table_privilege('" + runtime.user() + "', oid, 'SELECT'), "
+                        + "has_table_privilege('" + runtime.user() + "', oid, 'INSERT'), "
+                        + "has_table_privilege('" + runtime.user() + "', oid, 'UPDATE'), "
+                        + "has_table_privilege('" + runtime.user() + "', oid, 'DELETE'), "
+                        + "has_table_privilege('" + runtime.user() + "', oid, 'TRUNCATE') "
+                        + "from pg_class where oid = 'audit_s.config_history'::regclass")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(owner.user());
+            assertThat(List.of(rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5), rs.getBoolean(6)))
+                    .containsExactly(true, true, false, false, false);
+        }
+    }
+
+    @Test
+    void updateOfHistoryIsDenied() throws SQLException {
+        assertDenied("update audit_s.config_history set new_value = '999' where key = 'ingest.batch_size'");
+    }
+
+    @Test
+    void deleteFromHistoryIsDenied() throws SQLException {
+        assertDenied("delete from audit_s.config_history");
+    }
+
+    @Test
+    void truncateOfHistoryIsDenied() throws SQLException {
+        assertDenied("truncate audit_s.config_history");
+    }
+
+    @Test
+    void disablingTheHistoryTriggersIsDenied() throws SQLException {
+        assertDenied("alter table audit_s.config_history disable trigger config_history_guard");
+        assertDenied("alter table audit_s.config_history disable trigger all");
+        assertDenied("alter table audit_s.config_entry disable trigger config_entry_audit");
+        assertDenied("set session_replication_role = replica");
+    }
+
+    @Test
+    void dropOfHistoryIsDenied() throws SQLException {
+        assertDenied("drop table audit_s.config_history");
+    }
+
+    @Test
+    void replacingTheAuditFunctionsIsDenied() throws SQLException {
+        assertDenied("create or replace function audit_s.pgdock_config_entry_audit() returns trigger "
+                + "language plpgsql as $$ begin return null; end $$");
+        assertDenied("create or replace function audit_s.pgdock_config_trim(text, text, integer, bigint) "
+                + "returns void language sql as 'select'");
+        assertDenied("alter table audit_s.config_history rename to config_history_old");
+    }
+
+    @Test
+    void aGrantedUpdateIsStillRefusedByTheGuard() throws SQLException {
+        try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("grant update, delete on audit_s.config_history to \"" + runtime.user() + "\"");
+        }
+        try {
+            assertDenied("update audit_s.config_history set new_value = '999'");
+            assertDenied("delete from audit_s.config_history");
+        } finally {
+            try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement()) {
+                s.execute("revoke update, delete on audit_s.config_history from \"" + runtime.user() + "\"");
+            }
+        }
+    }
+
+    @Test
+    void retentionStillTrimsThroughTheOwnersFunction() throws SQLException {
+        try (Storage storage = open()) {
+            ConfigStore store = ConfigStore.postgres(storage,
+                    ConfigOptions.builder().retention(HistoryRetention.latest(2)).build());
+            for (int i = 1; i <= 5; i++) {
+                store.put("retained.key", i);
+            }
+            List<ConfigChange> history = store.history("retained.key");
+            assertThat(history).extracting(ConfigChange::version).containsExactly(5L, 4L);
+        }
+        try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select pg_get_userbyid(proowner), prosecdef, proconfig::text "
+                        + "from pg_proc where proname = 'pgdock_config_trim' "
+                        + "and pronamespace = 'audit_s'::regnamespace")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(owner.user());
+            assertThat(rs.getBoolean(2)).isTrue();
+            assertThat(rs.getString(3)).isEqualTo("{\"search_path=pg_catalog, pg_temp\"}");
+        }
+    }
+
+    @Test
+    void aDirectCallOfTheTrimKeepsTheNewestRow() throws SQLException {
+        try (Storage storage = open()) {
+            ConfigStore store = ConfigStore.postgres(storage);
+            store.put("trim.direct", 1);
+            store.put("trim.direct", 2);
+            store.put("trim.direct", 3);
+        }
+        try (Connection c = connect(runtime); Statement s = c.createStatement()) {
+            s.execute("select audit_s.pgdock_config_trim('', 'trim.direct', 1, 0)");
+            s.execute("select audit_s.pgdock_config_trim('', 'trim.direct', null, 0)");
+        }
+        try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select max(version), count(*) from audit_s.config_history "
+                        + "where key = 'trim.direct'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(3L);
+            assertThat(rs.getLong(2)).isEqualTo(1L);
+        }
+    }
+}

@@ -8,6 +8,7 @@ import io.pgdock.config.ConfigOptions;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.HistoryRetention;
 import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.MigrationSet;
 import io.pgdock.core.Provisioning;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
@@ -188,6 +189,44 @@ class AuditTrailTest {
             assertThat(rs.getString(1)).isEqualTo(owner.user());
             assertThat(rs.getBoolean(2)).isTrue();
             assertThat(rs.getString(3)).isEqualTo("{\"search_path=pg_catalog, pg_temp\"}");
+        }
+    }
+
+    @Test
+    void aSingleRoleStoreOfTheLastReleaseIsUpgradedByProvisioningAgainAndMigratingAsTheOwner() throws SQLException {
+        String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        ConnectionSpec oldRuntime = PG.spec().toBuilder().user(track("pgdock_ur_" + suffix)).password(PASSWORD)
+                .schema("upgrade_s").build();
+        ConnectionSpec newOwner = PG.spec().toBuilder().user(track("pgdock_uo_" + suffix)).password(PASSWORD)
+                .schema("upgrade_s").build();
+        // The last release: one role, owning the schema, with the config migrations V1-V3.
+        Provisioning.forRuntime(oldRuntime).apply(PG.adminDataSource());
+        MigrationSet released = MigrationSet.fromResources("config", ConfigStore.class,
+                "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql");
+        try (Storage storage = Storage.open(oldRuntime,
+                StorageOptions.builder().discoverMigrations(false).addMigrations(released).build());
+                Connection c = storage.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("insert into config_entry (scope, key, value) values ('', 'old.key', '1')");
+            s.execute("update config_entry set value = '2' where key = 'old.key'");
+            s.execute("update config_history set new_value = '3' where key = 'old.key'");   // still possible here
+        }
+
+        Provisioning.forRuntime(oldRuntime).withOwner(newOwner).apply(PG.adminDataSource());
+        try (Storage storage = Storage.open(oldRuntime, StorageOptions.builder().migrationSpec(newOwner).build())) {
+            ConfigStore store = ConfigStore.postgres(storage);
+            store.put("old.key", 4);
+            assertThat(store.history("old.key")).extracting(ConfigChange::version).containsExactly(3L, 2L, 1L);
+        }
+        try (Connection c = connect(oldRuntime); Statement s = c.createStatement()) {
+            for (String sql : List.of("update upgrade_s.config_history set new_value = '5'",
+                    "delete from upgrade_s.config_history", "truncate upgrade_s.config_history",
+                    "alter table upgrade_s.config_entry disable trigger config_entry_audit",
+                    "drop table upgrade_s.config_history")) {
+                Throwable denied = catchThrowable(() -> s.execute(sql));
+                assertThat(denied).as(sql).isInstanceOf(SQLException.class);
+                assertThat(((SQLException) denied).getSQLState()).as("%s: %s", sql, denied.getMessage())
+                        .isEqualTo(DENIED);
+            }
         }
     }
 

@@ -71,11 +71,12 @@ class OpsCommandsIT {
         assertThat(sql.exitCode()).as("%s", sql).isZero();
         assertThat(sql.out()).contains("CREATE TABLE").contains("pgdock_schema_history");
         JsonNode pending = JSON.readTree(CliProcess.run(env(), "migrate", "--print-sql", "--json").out());
-        assertThat(pending.get("pending").get("config")).hasSize(3);
+        assertThat(pending.get("pending").get("config")).hasSize(4);
 
         Result applied = CliProcess.run(env(), "migrate");
         assertThat(applied.exitCode()).as("%s", applied).isZero();
-        assertThat(applied.out()).startsWith("applied config V1 ").contains("applied config V3 ").contains("applied config V4 ");
+        assertThat(applied.out()).startsWith("applied config V1 ").contains("applied config V3 ")
+                .contains("applied config V4 ");
 
         Result again = CliProcess.run(env(), "migrate", "--json");
         assertThat(again.exitCode()).as("%s", again).isZero();

@@ -101,6 +101,7 @@ class TwoRoleProvisioningTest {
             h.execute("create view job_names as select name from jobs");
             h.execute("create function job_count() returns bigint language sql as 'select count(*) from jobs'");
             h.execute("insert into jobs (name) values ('before')");
+            h.execute("create table pgdock_schema_history (module text, version integer)");
         });
 
         plan.apply(PG.adminDataSource());
@@ -115,7 +116,8 @@ class TwoRoleProvisioningTest {
                 + "join pg_namespace n on n.oid = c.relnamespace where n.nspname = :s and c.relowner = :o::regrole "
                 + "and c.relkind in ('r', 'S', 'v') order by 1")
                 .bind("s", SCHEMA).bind("o", owner.user()).mapTo(String.class).list());
-        assertThat(ownedByOwner).containsExactly("free_counter", "job_names", "jobs", "jobs_id_seq");
+        assertThat(ownedByOwner).containsExactly("free_counter", "job_names", "jobs", "jobs_id_seq",
+                "pgdock_schema_history");
 
         as(runtime).useHandle(h -> {
             h.execute("insert into jobs (name) values ('after')");
@@ -124,6 +126,8 @@ class TwoRoleProvisioningTest {
             assertDenied(h, "drop table jobs");
             assertDenied(h, "truncate jobs");
             assertDenied(h, "create table planted (id int)");
+            h.createQuery("select count(*) from pgdock_schema_history").mapTo(Integer.class).one();
+            assertDenied(h, "insert into pgdock_schema_history values ('forged', 1)");
         });
         Map<String, Object> before = snapshot();
         plan.apply(PG.adminDataSource());
@@ -149,6 +153,12 @@ class TwoRoleProvisioningTest {
                 assertThat(h.createQuery("select pg_get_userbyid(relowner) from pg_class where oid = 'events'::regclass")
                         .mapTo(String.class).one()).isEqualTo(owner.user());
                 assertDenied(h, "drop table events");
+                assertThat(h.createQuery("select count(*) from pgdock_schema_history").mapTo(Integer.class).one())
+                        .isEqualTo(1);
+                assertDenied(h, "delete from pgdock_schema_history");
+                assertDenied(h, "update pgdock_schema_history set checksum = 'forged'");
+                assertDenied(h, "insert into pgdock_schema_history (module, version, description, checksum) "
+                        + "values ('two_role_demo', 2, 'forged', 'x')");
             });
         }
         // Opening again finds nothing pending.

@@ -117,7 +117,8 @@ public final class Migrator {
         }
         sql.append(LOCK.replace("?", Values.literal(schema))).append(";\n")
                 .append("SET LOCAL search_path TO ").append(quotedSchema).append(", pg_catalog;\n")
-                .append(createHistorySql()).append(";\n");
+                .append(createHistorySql()).append(";\n")
+                .append(protectHistorySql()).append(";\n");
         pending.forEach((module, migrations) -> {
             for (Migration m : migrations) {
                 String body = m.sql().strip();
@@ -166,6 +167,7 @@ public final class Migrator {
                 }
                 try (Statement s = tx.createStatement()) {
                     s.execute(createHistorySql());
+                    s.execute(protectHistorySql());
                 }
                 // Again, under the lock: another process may have applied them meanwhile.
                 Map<String, List<Migration>> todo = plan(sets, readHistory(tx, true));
@@ -262,6 +264,30 @@ public final class Migrator {
                 + "applied_at timestamptz NOT NULL DEFAULT now(), "
                 + "applied_by text NOT NULL DEFAULT current_user, "
                 + "PRIMARY KEY (module, version))";
+    }
+
+    /**
+     * Withdraws INSERT, UPDATE, DELETE and TRUNCATE on the migration record from every role but its owner: in a two-role
+     * deployment the owner's default privileges would give them to the runtime role, which only needs to read what is
+     * pending. Idempotent; changes nothing in a single-role deployment.
+     */
+    private String protectHistorySql() {
+        String table = quotedSchema + "." + HISTORY_TABLE;
+        String body = "\nDECLARE g record;\nBEGIN\n"
+                + "  FOR g IN SELECT DISTINCT a.grantee::regrole AS grantee FROM pg_catalog.pg_class c, "
+                + "pg_catalog.aclexplode(c.relacl) a\n"
+                + "      WHERE c.oid = " + Values.literal(table) + "::regclass AND a.grantee <> 0 "
+                + "AND a.grantee <> c.relowner\n"
+                + "        AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') LOOP\n"
+                + "    EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON " + table.replace("'", "''")
+                + " FROM %s', g.grantee);\n"
+                + "  END LOOP;\n"
+                + "END\n";
+        String tag = "$pgdock$";
+        for (int i = 1; body.contains(tag); i++) {
+            tag = "$pgdock" + i + "$";
+        }
+        return "DO " + tag + body + tag;
     }
 
     private boolean historyExists(Connection c) throws SQLException {

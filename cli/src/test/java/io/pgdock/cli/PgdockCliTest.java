@@ -83,6 +83,17 @@ class PgdockCliTest {
     }
 
     @Test
+    void provisionWithAnOwnerPrintsTheTwoRoleSqlWithoutAServer() {
+        int code = run(Map.of("PGDOCK_URL", "postgresql://app:hunter2@db.invalid/appdb?currentSchema=ingest"),
+                "provision", "--print-sql", "--json", "--owner-url", "postgresql://app_owner:s3cret-owner@db.invalid/appdb");
+        assertThat(code).as(err()).isZero();
+        assertThat(out()).startsWith("{\"role\":\"app\",\"schema\":\"ingest\",\"owner\":\"app_owner\",\"statements\":[")
+                .contains("CREATE SCHEMA \\\"ingest\\\" AUTHORIZATION \\\"app_owner\\\"")
+                .contains("ALTER DEFAULT PRIVILEGES FOR ROLE \\\"app_owner\\\"")
+                .doesNotContain("hunter2").doesNotContain("s3cret-owner");
+    }
+
+    @Test
     void provisionWithoutAnAdminConnectionSaysHowToGiveOne() {
         int code = run(Map.of("PGDOCK_URL", "postgresql://app@db.invalid/appdb?currentSchema=ingest"), "provision");
         assertThat(code).isEqualTo(PgdockCli.USAGE);

@@ -22,12 +22,18 @@ import io.pgdock.core.MigrationSet;
  * (RFC 7386) as {@link ConfigStore#patch} applies it, usable from plain SQL as well:
  * {@code UPDATE config_entry SET value = pgdock_config_merge_patch(value, '{"pool": {"max": 20}}') WHERE ...}.
  *
+ * <p>Version 6 adds {@code pgdock_config_history_rewrap(scope, key, id, old_value, new_value)}, the one path by which
+ * {@link ConfigStore#reencrypt} rewrites history rows: it replaces {@code old_value} and {@code new_value} of one row
+ * and refuses (SQLSTATE 23514) a replacement that differs from the stored value anywhere outside its secrets.
+ * (Versions 4 and 5 are reserved for other work.)
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
-            "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql");
+            "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql",
+            "V6__config_history_rewrap.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

@@ -1159,6 +1159,10 @@ public abstract class ConfigStoreContract {
         assertThat(store.inScope("prod").reencryptDetailed("").values()).as("prod's own values, not prodx's")
                 .isEqualTo(1);
         assertThat(stored(store.inScope("prodx"), "other.old").at("/$pgdock_secret/kid").textValue()).isEqualTo("k1");
+        assertThat(keyIds(store.inScope("prodx").history("other.old"))).as("prodx's history is not below prod")
+                .containsOnly("k1");
+        assertThat(keyIds(store.inScope("prod").history("other.old"))).as("prod's history: v1, and v2's old and new")
+                .containsExactly("k2", "k2", "k2");
         assertThat(store.reencryptDetailed("").values()).as("the root's rest, and prodx").isEqualTo(2);
 
         keys.keys.remove("k1");

@@ -9,6 +9,7 @@ import io.pgdock.config.ConfigChange;
 import io.pgdock.config.ConfigEntry;
 import io.pgdock.config.ConfigExplanation;
 import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ReencryptResult;
 import io.pgdock.config.Secret;
 import io.pgdock.core.Storage;
 import java.io.IOException;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
         description = "Read and change the configuration store (secrets are shown as \"***\" unless --show-secrets).",
         subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class, ConfigCommand.Delete.class,
                 ConfigCommand.ListKeys.class, ConfigCommand.History.class, ConfigCommand.Rollback.class,
-                ConfigCommand.Explain.class, ExportCommand.class, ImportCommand.class, WatchCommand.class})
+                ConfigCommand.Explain.class, ConfigCommand.Reencrypt.class, ExportCommand.class, ImportCommand.class, WatchCommand.class})
 final class ConfigCommand implements Runnable {
 
     @Spec
@@ -44,7 +45,8 @@ final class ConfigCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "a config command is required (get, set, delete, list, history, rollback, explain, export, import, watch)");
+                "a config command is required (get, set, delete, list, history, rollback, explain, reencrypt, export,"
+                        + " import, watch)");
     }
 
     static CliFailure notSet(String scope, String key) {
@@ -391,6 +393,46 @@ final class ConfigCommand implements Runnable {
                         .toList()));
                 cli.out.println("answer     " + x.entry().map(e -> "scope " + scopeName(e.scope()) + ", version "
                         + e.version() + ": " + compact(e.value())).orElse("none: the key is not set"));
+            }
+            return PgdockCli.OK;
+        }
+    }
+
+    @Command(name = "reencrypt", description = {
+            "Re-encrypt every secret not under the current key of PGDOCK_CONFIG_KEYS (its first entry): current values",
+            "(each written as a new version) and then history rows (in place: only their secrets change), in the scope",
+            "and every scope below it, for keys starting with PREFIX. Run it until it rewrites nothing, then remove the",
+            "old key from PGDOCK_CONFIG_KEYS. It can be stopped and run again."})
+    static final class Reencrypt extends ConfigWriteCommand {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PREFIX", description = "Only keys starting with PREFIX; default: all.")
+        String prefix = "";
+
+        /** Without the keys there is nothing to re-encrypt with: refused before connecting. */
+        @Override
+        void check(Cli cli) {
+            if (options(cli).keys().isEmpty()) {
+                throw new UsageException("config reencrypt needs the master keys: set " + KEYS_VARIABLE
+                        + "=<new key id>:<base64 key>,<old key id>:<base64 key> (the current key first)");
+            }
+        }
+
+        @Override
+        int run(Cli cli) {
+            String current = options(cli).keys().orElseThrow().currentKeyId();
+            ReencryptResult r;
+            try (Storage storage = openStorage(cli)) {
+                r = writer(cli, store(cli, storage)).reencryptDetailed(prefix);
+            }
+            if (json) {
+                cli.printJson(Cli.JSON.createObjectNode().put("scope", scope).put("prefix", prefix)
+                        .put("currentKeyId", current).put("values", r.values()).put("historyRows", r.historyRows()));
+            } else {
+                cli.out.println("re-encrypted under key id \"" + current + "\" in scope " + scopeName(scope)
+                        + " and below" + (prefix.isEmpty() ? "" : ", keys starting with " + show(prefix)) + ": "
+                        + r.values() + " current value" + (r.values() == 1 ? "" : "s") + ", " + r.historyRows()
+                        + " history row" + (r.historyRows() == 1 ? "" : "s"));
+                cli.out.println(r.total() == 0 ? "nothing is left under another key id: older keys can be retired"
+                        : "run it again until it rewrites nothing (a writer still on an older key adds more)");
             }
             return PgdockCli.OK;
         }

@@ -220,6 +220,42 @@ class ConfigCommandsIT {
     }
 
     @Test
+    void reencryptThenRetireTheOldKeyAndRollBackToAnOldVersion() throws Exception {
+        String k2 = Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
+        Map<String, String> both = new HashMap<>(env());
+        both.put("PGDOCK_CONFIG_KEYS", "k2:" + k2 + "," + KEYS);
+        Map<String, String> newOnly = new HashMap<>(env());
+        newOnly.put("PGDOCK_CONFIG_KEYS", "k2:" + k2);
+        okHere(envWithKeys(), "config", "set", "rk.smtp", "{\"user\": \"ops\", \"password\": \"hunter2-v1\"}", "--secret");
+        okHere(envWithKeys(), "config", "set", "rk.smtp", "{\"user\": \"ops\", \"password\": \"hunter2-v2\"}", "--secret");
+        okHere(envWithKeys(), "config", "set", "rk.smtp", "\"hunter2-v3\"", "--secret", "--scope", "prod");
+
+        Result first = ok(both, "config", "reencrypt", "rk.", "--reason", "retire k1");
+        assertThat(first.out()).as("values: the root's and prod's; history: root v1, v2 (old and new), the rewrite's"
+                + " v3 (old), prod v1, prod v2 (old)").isEqualTo("re-encrypted under key id \"k2\" in scope (root) and"
+                + " below, keys starting with \"rk.\": 2 current values, 5 history rows" + System.lineSeparator()
+                + "run it again until it rewrites nothing (a writer still on an older key adds more)"
+                + System.lineSeparator());
+        JsonNode again = json(CliProcess.run(both, "config", "reencrypt", "rk.", "--json"));
+        assertThat(again.toString()).isEqualTo("{\"scope\":\"\",\"prefix\":\"rk.\",\"currentKeyId\":\"k2\","
+                + "\"values\":0,\"historyRows\":0}");
+        assertThat(first.out() + first.err() + again).doesNotContain(k2).doesNotContain(KEYS.substring(3))
+                .doesNotContain("hunter2");
+        assertThat(okHere(both, "config", "history", "rk.smtp").out()).as("the reason on the rewritten value")
+                .contains("retire k1");
+
+        // k1 retired: every version still reads and rolls back.
+        assertThat(okHere(newOnly, "config", "history", "rk.smtp", "--show-secrets").out()).contains("hunter2-v1")
+                .contains("hunter2-v2");
+        ok(newOnly, "config", "rollback", "rk.smtp", "--to-version", "1");
+        assertThat(json(CliProcess.run(newOnly, "config", "get", "rk.smtp", "--show-secrets", "--json"))
+                .at("/value/password").asText()).isEqualTo("hunter2-v1");
+        assertThat(ok(newOnly, "config", "reencrypt", "--scope", "prod").out()).startsWith("re-encrypted under key id"
+                + " \"k2\" in scope prod and below: 0 current values, 0 history rows").contains("older keys can be"
+                + " retired");
+    }
+
+    @Test
     void exportImportRoundTripWithoutProgressOffATerminal(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         okHere(envWithKeys(), "config", "set", "trip.a", "{\"n\": 1}");

@@ -37,7 +37,7 @@ class PgdockCliTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "config", "config get", "config set", "config delete", "config list", "config history",
-            "config rollback", "config explain", "config export", "config import", "config watch", "health", "provision",
+            "config rollback", "config explain", "config reencrypt", "config export", "config import", "config watch", "health", "provision",
             "migrate"})
     void everyCommandHasHelp(String command) {
         String[] args = (command.isEmpty() ? "--help" : command + " --help").split(" ");
@@ -57,6 +57,15 @@ class PgdockCliTest {
     void missingConnectionNamesTheVariable() {
         assertThat(run(Map.of(), "config", "get", "a.b")).isEqualTo(PgdockCli.USAGE);
         assertThat(err().lines().findFirst().orElseThrow()).startsWith("pgdock: ").contains("PGDOCK_HOST");
+    }
+
+    @Test
+    void reencryptWithoutKeysIsAUsageErrorBeforeConnecting() {
+        Map<String, String> env = Map.of("PGDOCK_URL", "postgresql://app@127.0.0.1:1/appdb?currentSchema=ingest");
+        assertThat(run(env, "config", "reencrypt")).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).isEqualTo("pgdock: config reencrypt needs the master keys: set PGDOCK_CONFIG_KEYS=<new key"
+                + " id>:<base64 key>,<old key id>:<base64 key> (the current key first)" + System.lineSeparator()
+                + "Try 'pgdock config reencrypt --help' for more information." + System.lineSeparator());
     }
 
     @Test

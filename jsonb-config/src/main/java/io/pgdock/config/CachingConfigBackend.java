@@ -297,6 +297,12 @@ final class CachingConfigBackend implements ConfigBackend {
         return delegate.history(scope, key);
     }
 
+    /** History is not cached: straight through. */
+    @Override
+    public long rewrapHistory(String scope, String prefix, HistoryRewrap rewrap, int batchSize) {
+        return delegate.rewrapHistory(scope, prefix, rewrap, batchSize);
+    }
+
     @Override
     public String defaultActor() {
         return delegate.defaultActor();

@@ -106,4 +106,27 @@ interface ConfigBackend {
      * particular order.
      */
     List<ConfigEntry> snapshot(List<String> scopes, String prefix);
+
+    /**
+     * Rewrites the secrets of recorded changes (history rows) in {@code scope} and every scope below it ({@code ""}:
+     * all), of keys starting with {@code prefix}: for each {@code old_value} and {@code new_value} holding a secret,
+     * {@code rewrap} returns its replacement, or null to leave it. Only those two columns change; version, kind, actor,
+     * reason and time stay. Works in batches of {@code batchSize} rows, each its own transaction holding its rows'
+     * locks, so it can be stopped and run again, and history written meanwhile is not lost. Rows are visited once each,
+     * in (scope, key, id) order.
+     *
+     * @return how many history rows were rewritten
+     */
+    long rewrapHistory(String scope, String prefix, HistoryRewrap rewrap, int batchSize);
+
+    /** The replacement of one value of one history row. */
+    @FunctionalInterface
+    interface HistoryRewrap {
+        /**
+         * @param version the version the row records
+         * @param column {@code "old_value"} or {@code "new_value"}
+         * @return the replacement, or null to keep the value
+         */
+        JsonNode apply(String scope, String key, long version, String column, JsonNode value);
+    }
 }

@@ -28,13 +28,19 @@ import io.pgdock.core.MigrationSet;
  * function of the owner with a pinned {@code search_path}. Run it as the schema's owner in a two-role deployment
  * ({@link io.pgdock.core.Provisioning#withOwner(io.pgdock.core.ConnectionSpec)}).
  *
+ * <p>Version 5 adds {@code pgdock_config_history_rewrap(scope, key, id, old_value, new_value)}, the one path by which
+ * {@link ConfigStore#reencrypt} rewrites history rows: it replaces {@code old_value} and {@code new_value} of one row
+ * and refuses (SQLSTATE 23514) a replacement that differs from the stored value anywhere outside its secrets. It is
+ * SECURITY DEFINER (the owner's, with a pinned {@code search_path}), so that a runtime role without UPDATE on history
+ * can re-encrypt it through this path alone.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
             "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql",
-            "V4__config_history_append_only.sql");
+            "V4__config_history_append_only.sql", "V5__config_history_rewrap.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

@@ -346,17 +346,43 @@ public interface ConfigStore {
     /**
      * Re-encrypts, under the {@link KeyProvider}'s current key, every secret encrypted under another key id in the
      * values whose keys start with {@code prefix}, in this view's scope and every scope below it (so, from the root
-     * scope, everywhere). Each changed value is written as a new version of its own scope through the normal write
-     * path (history keeps the old ciphertext, and the reason is "re-encrypt secrets under key id K" unless this view
-     * has one); values already under the current key are not touched. A value written meanwhile by someone else is
-     * read again and re-encrypted. Run it, until it returns 0, before retiring an old key.
+     * scope, everywhere), and then in their history, as {@link #reencryptDetailed(String)} does; returns the sum of its
+     * counts. Run it, until it returns 0, before retiring an old key.
      *
      * @param prefix the key prefix; {@code ""} for all keys
-     * @return how many values were rewritten
-     * @throws ConfigSecretException if the store has no {@link KeyProvider}, or a secret cannot be decrypted (the
-     *     values rewritten before it stay rewritten)
+     * @return how many current values and history rows were rewritten, together (at most {@link Integer#MAX_VALUE})
+     * @throws ConfigSecretException as for {@link #reencryptDetailed(String)}
      */
-    int reencrypt(String prefix);
+    default int reencrypt(String prefix) {
+        return (int) Math.min(Integer.MAX_VALUE, reencryptDetailed(prefix).total());
+    }
+
+    /**
+     * Re-encrypts, under the {@link KeyProvider}'s current key, every secret encrypted under another key id, in two
+     * steps, for the keys starting with {@code prefix} in this view's scope and every scope below it:
+     * <ol>
+     * <li><b>Current values.</b> Each changed value is written as a new version of its own scope through the normal
+     * write path (the reason is "re-encrypt secrets under key id K" unless this view has one); values already under
+     * the current key are not touched. A value written meanwhile by someone else is read again and re-encrypted.
+     * <li><b>History.</b> Each history row ({@link #history(String)}) whose old or new value holds a secret under
+     * another key id has that secret re-encrypted in place: the same plaintext, under the current key (a fresh data
+     * key and nonce; the ciphertext changes because it is bound to its key id). Nothing else of the row changes: its
+     * version, kind, actor, reason and time, and every part of the value outside its secrets, stay; the PostgreSQL
+     * store refuses in the database any other change (migration V5). Rows of deleted keys are included. It works in
+     * batches of 500 rows, each one transaction holding its rows' locks, so writers are not blocked and a run that
+     * fails or is stopped can be run again: rows already under the current key are skipped.
+     * </ol>
+     * Afterwards a store holding only the current key reads every version and can {@link #rollback} to any. Run it
+     * until {@link ReencryptResult#total()} is 0 (a writer still using the old key as its current one adds rows under
+     * it), then retire the old key.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @return how many current values and history rows were rewritten
+     * @throws ConfigSecretException if the store has no {@link KeyProvider}, or a secret cannot be decrypted (naming
+     *     the key, and for a history row its version; what was rewritten before it stays rewritten)
+     * @throws UnsupportedOperationException on a snapshot store, which has no history
+     */
+    ReencryptResult reencryptDetailed(String prefix);
 
     /**
      * A view that records {@code actor} as the author of its writes. The default actor is the database role and

@@ -347,7 +347,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public int reencrypt(String prefix) {
+    public ReencryptResult reencryptDetailed(String prefix) {
         ConfigKeys.checkPrefix(prefix);
         KeyProvider keys = options.keys().orElseThrow(() -> new ConfigSecretException(null, null,
                 ConfigSecretException.Problem.NO_KEY_PROVIDER, "reencrypt(" + ConfigKeys.show(prefix) + ") in scope "
@@ -363,8 +363,21 @@ final class DefaultConfigStore implements ConfigStore {
         for (String s : scopes) {
             rewritten += ((DefaultConfigStore) inScope(s)).reencryptScope(keys, prefix);
         }
-        return rewritten;
+        // After the values: their rewrite appended history rows whose old_value is still under the old key.
+        long history = backend.rewrapHistory(scope, prefix, (s, k, version, column, value) -> {
+            try {
+                return SecretCodec.reseal(keys, s, k, value);
+            } catch (ConfigSecretException e) {
+                throw new ConfigSecretException(e.key(), e.keyId(), e.problem(), e.getMessage()
+                        + " (in its history: " + column + " of version " + version + "); the history rows before it"
+                        + " are re-encrypted; give the KeyProvider that key id and run reencrypt again", null);
+            }
+        }, HISTORY_BATCH);
+        return new ReencryptResult(rewritten, history);
     }
+
+    /** History rows per transaction of {@link #reencryptDetailed}. */
+    static final int HISTORY_BATCH = 500;
 
     /** Re-encrypts the values of this view's scope alone. */
     private int reencryptScope(KeyProvider keys, String prefix) {

@@ -185,6 +185,56 @@ final class MemoryConfigBackend implements ConfigBackend {
         }
     }
 
+    /** Under the lock, so atomic as a whole (the fake has no batches to restart; the result is the same). */
+    @Override
+    public long rewrapHistory(String scope, String prefix, HistoryRewrap rewrap, int batchSize) {
+        synchronized (lock) {
+            List<List<String>> ids = new ArrayList<>();
+            for (List<String> id : history.keySet()) {
+                String s = id.get(0);
+                if ((scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) && id.get(1).startsWith(prefix)) {
+                    ids.add(id);
+                }
+            }
+            ids.sort(java.util.Comparator.<List<String>, String>comparing(id -> id.get(0))
+                    .thenComparing(id -> id.get(1)));
+            long rewritten = 0;
+            for (List<String> id : ids) {
+                Deque<ConfigChange> changes = history.get(id);
+                // Oldest first, as the PostgreSQL store visits rows (by id); the deque is newest first.
+                List<ConfigChange> oldestFirst = new ArrayList<>(changes);
+                java.util.Collections.reverse(oldestFirst);
+                Deque<ConfigChange> replaced = new ArrayDeque<>(changes.size());
+                for (ConfigChange c : oldestFirst) {
+                    JsonNode oldValue = rewrapped(rewrap, c, "old_value", c.oldValue());
+                    JsonNode newValue = rewrapped(rewrap, c, "new_value", c.newValue());
+                    ConfigChange next = c;
+                    if (oldValue != null || newValue != null) {
+                        next = new ConfigChange(c.scope(), c.key(), c.version(), c.kind(),
+                                oldValue != null ? oldValue : c.oldValue(), newValue != null ? newValue : c.newValue(),
+                                c.actor(), c.reason(), c.changedAt());
+                        Long position = positions.remove(c);
+                        if (position != null) {
+                            positions.put(next, position);
+                        }
+                        rewritten++;
+                    }
+                    replaced.addFirst(next);
+                }
+                history.put(id, replaced);
+            }
+            return rewritten;
+        }
+    }
+
+    private static JsonNode rewrapped(HistoryRewrap rewrap, ConfigChange c, String column, JsonNode value) {
+        if (value == null || !SecretCodec.containsSecret(value)) {
+            return null;
+        }
+        JsonNode out = rewrap.apply(c.scope(), c.key(), c.version(), column, value.deepCopy());
+        return out == null ? null : out.deepCopy();
+    }
+
     @Override
     public List<ConfigChange> history(String scope, String key) {
         synchronized (lock) {

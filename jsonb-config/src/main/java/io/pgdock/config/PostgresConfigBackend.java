@@ -388,6 +388,109 @@ final class PostgresConfigBackend implements ConfigBackend {
         });
     }
 
+    /**
+     * One batch of history rows that hold a secret, after a (scope, key, id) cursor. Not locked here: SELECT ... FOR
+     * UPDATE needs UPDATE on config_history, which a runtime role does not have (V4); the rewrap function locks each row
+     * as it checks and rewrites it, and a row removed by retention meanwhile is skipped.
+     * The scope and key bounds are ranges, as in {@link #LIST}: scopes may hold only characters below '{' and '/' is
+     * followed by '0', so [root/, root0) is "below root". Parameters: cursor scope, key, id; all scopes?; root; root/;
+     * root0; prefix; upper bound; limit. The primary key (scope, key, id) serves the order and the cursor.
+     */
+    private static final String HISTORY_WITH_SECRETS = "SELECT h.scope, h.key, h.id, h.version, h.old_value, "
+            + "h.new_value FROM config_history h "
+            + "WHERE (h.scope, h.key, h.id) > (?, ?, ?) "
+            + "AND (? OR h.scope = ? OR (h.scope >= ? AND h.scope < ?)) AND h.key >= ? AND h.key < ? "
+            + "AND (strpos(h.old_value::text, '\"$pgdock_secret\"') > 0 "
+            + "     OR strpos(h.new_value::text, '\"$pgdock_secret\"') > 0) "
+            + "ORDER BY h.scope, h.key, h.id LIMIT ?";
+
+    /** The single statement that changes history rows; see V5__config_history_rewrap.sql for what it may change. */
+    private static final String HISTORY_REWRAP = "SELECT pgdock_config_history_rewrap(?, ?, ?, ?::jsonb, ?::jsonb)";
+
+    /**
+     * Each batch is one transaction: SELECT of up to {@code batchSize} history rows holding a secret,
+     * the new values computed here (the keys never reach the database), then one call of
+     * {@code pgdock_config_history_rewrap} per changed row, commit. Writers are not blocked (they only insert history
+     * rows; a row inserted meanwhile is under the writer's current key, or is found by the next run); retention's
+     * DELETE of a row the batch has rewritten waits for the batch. A failure rolls back its batch alone: the batches before stay
+     * committed, and a rerun skips their rows, which are then under the current key.
+     */
+    @Override
+    public long rewrapHistory(String scope, String prefix, HistoryRewrap rewrap, int batchSize) {
+        long[] total = {0};
+        String[] cursor = {"", ""};
+        long[] cursorId = {0};
+        boolean[] more = {true};
+        while (more[0]) {
+            run("re-encrypting the history", null, null, c -> transaction(c, () -> {
+                List<Object[]> rows = new ArrayList<>();
+                try (PreparedStatement s = c.prepareStatement(HISTORY_WITH_SECRETS)) {
+                    s.setString(1, cursor[0]);
+                    s.setString(2, cursor[1]);
+                    s.setLong(3, cursorId[0]);
+                    s.setBoolean(4, scope.isEmpty());
+                    s.setString(5, scope);
+                    s.setString(6, scope + "/");
+                    s.setString(7, scope + "0");
+                    s.setString(8, prefix);
+                    s.setString(9, prefix.isEmpty() ? ABOVE_ALL_KEYS : upperBound(prefix));
+                    s.setInt(10, batchSize);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            rows.add(new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                                rs.getString(5), rs.getString(6)});
+                        }
+                    }
+                }
+                more[0] = rows.size() == batchSize;
+                if (rows.isEmpty()) {
+                    return null;
+                }
+                Object[] last = rows.get(rows.size() - 1);
+                cursor[0] = (String) last[0];
+                cursor[1] = (String) last[1];
+                cursorId[0] = (Long) last[2];
+                long done = 0;
+                try (PreparedStatement u = c.prepareStatement(HISTORY_REWRAP)) {
+                    for (Object[] row : rows) {
+                        String rowScope = (String) row[0];
+                        String rowKey = (String) row[1];
+                        long version = (Long) row[3];
+                        String oldText = rewrapped(rewrap, rowScope, rowKey, version, "old_value", (String) row[4]);
+                        String newText = rewrapped(rewrap, rowScope, rowKey, version, "new_value", (String) row[5]);
+                        if (oldText == null && newText == null) {
+                            continue;
+                        }
+                        u.setString(1, rowScope);
+                        u.setString(2, rowKey);
+                        u.setLong(3, (Long) row[2]);
+                        u.setString(4, oldText != null ? oldText : (String) row[4]);
+                        u.setString(5, newText != null ? newText : (String) row[5]);
+                        try (ResultSet rs = u.executeQuery()) {
+                            if (rs.next() && rs.getBoolean(1)) {
+                                done++;
+                            }
+                        }
+                    }
+                }
+                total[0] += done;
+                return null;
+            }));
+        }
+        return total[0];
+    }
+
+    /** The replacement's JSON text, or null to keep the stored text. */
+    private static String rewrapped(HistoryRewrap rewrap, String scope, String key, long version, String column,
+            String text) {
+        JsonNode value = json(text, scope, key);
+        if (value == null || !SecretCodec.containsSecret(value)) {
+            return null;
+        }
+        JsonNode out = rewrap.apply(scope, key, version, column, value);
+        return out == null ? null : JsonValues.text(out);
+    }
+
     @Override
     public String defaultActor() {
         return defaultActor;

@@ -144,6 +144,12 @@ final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
+    public long rewrapHistory(String scope, String prefix, HistoryRewrap rewrap, int batchSize) {
+        throw new UnsupportedOperationException("scope " + ConfigKeys.show(scope) + ": a snapshot keeps no history to "
+                + "re-encrypt; re-encrypt the store the snapshot was taken from");
+    }
+
+    @Override
     public List<ConfigChange> history(String scope, String key) {
         throw new UnsupportedOperationException("config key " + ConfigKeys.describe(scope, key) + ": a snapshot keeps "
                 + "no history; read it from the store the snapshot was taken from");

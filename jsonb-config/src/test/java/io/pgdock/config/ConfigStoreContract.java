@@ -1137,7 +1137,8 @@ public abstract class ConfigStoreContract {
         keys.add("k2").current = "k2";
         store.putSecret("app.new", "hunter2-new");
         assertThat(store.inScope("prod/x").reencrypt("")).as("a scope below prod holds nothing").isZero();
-        assertThat(store.reencrypt("app.")).as("rewritten under k2, in the root scope and in prod").isEqualTo(3);
+        assertThat(store.reencryptDetailed("app.").values()).as("rewritten under k2, in the root scope and in prod")
+                .isEqualTo(3);
 
         assertThat(stored(store, "app.token").get("$pgdock_secret").get("kid").textValue()).isEqualTo("k2");
         assertThat(stored(store, "app.db").get("password").get("$pgdock_secret").get("kid").textValue()).isEqualTo("k2");
@@ -1155,19 +1156,111 @@ public abstract class ConfigStoreContract {
         store.inScope("prod").put("other.old", Secret.of("hunter2-prod-old"));
         store.inScope("prodx").put("other.old", Secret.of("hunter2-prodx-old"));
         keys.current = "k2";
-        assertThat(store.inScope("prod").reencrypt("")).as("prod's own values, not prodx's").isEqualTo(1);
+        assertThat(store.inScope("prod").reencryptDetailed("").values()).as("prod's own values, not prodx's")
+                .isEqualTo(1);
         assertThat(stored(store.inScope("prodx"), "other.old").at("/$pgdock_secret/kid").textValue()).isEqualTo("k1");
-        assertThat(store.reencrypt("")).as("the root's rest, and prodx").isEqualTo(2);
+        assertThat(keyIds(store.inScope("prodx").history("other.old"))).as("prodx's history is not below prod")
+                .containsOnly("k1");
+        assertThat(keyIds(store.inScope("prod").history("other.old"))).as("prod's history: v1, and v2's old and new")
+                .containsExactly("k2", "k2", "k2");
+        assertThat(store.reencryptDetailed("").values()).as("the root's rest, and prodx").isEqualTo(2);
 
         keys.keys.remove("k1");
         assertThat(store.get("app.token", String.class)).contains("hunter2-token");
         assertThat(store.get("app.db", Db.class)).contains(new Db("u", "hunter2-db"));
         assertThat(store.inScope("prod").get("app.token", String.class)).contains("hunter2-prod");
         assertThat(store.get("other.token", String.class)).contains("hunter2-other");
-        assertThatThrownBy(() -> store.rollback("app.token", 1))
-                .as("rolling back to ciphertext under a retired key is refused")
-                .isInstanceOf(ConfigSecretException.class).hasMessageContaining("\"k1\"");
-        assertThat(store.entry("app.token").orElseThrow().version()).isEqualTo(2);
+        assertThat(store.rollback("app.token", 1).version()).as("history was re-encrypted too").isEqualTo(3);
+        assertThat(store.get("app.token", String.class)).contains("hunter2-token");
+    }
+
+    @Test
+    void keyRetirementCoversHistorySoEveryVersionReadsAndRollsBackUnderTheNewKeyAlone() {
+        TestKeys keys = new TestKeys("k1");
+        ConfigStore store = newStore(keys);
+        store.as("alice").because("first").putSecret("svc.token", "hunter2-v1");
+        store.as("bob").put("svc.token", Map.of("user", "u", "password", Secret.of("hunter2-v2"), "n", List.of(1, 2)));
+        store.put("svc.token", 7);
+        store.putSecret("svc.gone", "hunter2-gone");
+        store.delete("svc.gone");
+        store.inScope("prod").putSecret("svc.token", "hunter2-prod");
+        store.put("other.token", Secret.of("hunter2-other"));
+        List<ConfigChange> before = store.history("svc.token");
+        List<ConfigChange> goneBefore = store.history("svc.gone");
+
+        keys.add("k2").current = "k2";
+        ReencryptResult result = store.reencryptDetailed("svc.");
+
+        assertThat(result.values()).as("prod's svc.token; the root's is plain now, svc.gone is deleted").isEqualTo(1);
+        assertThat(result.historyRows()).as("svc.token v1-v3, svc.gone's CREATE and DELETE, prod's v1 and v2")
+                .isEqualTo(7);
+        assertThat(store.reencryptDetailed("svc.")).as("restartable: nothing left").isEqualTo(new ReencryptResult(0, 0));
+        assertThat(audited(store.history("svc.token"))).as("version, kind, actor, reason, time and the values outside"
+                + " their secrets are unchanged").isEqualTo(audited(before));
+        assertThat(audited(store.history("svc.gone"))).isEqualTo(audited(goneBefore));
+        assertThat(keyIds(store.history("svc.token"))).containsOnly("k2").hasSize(4);
+        assertThat(keyIds(store.history("svc.gone"))).containsOnly("k2").hasSize(2);
+        assertThat(keyIds(store.inScope("prod").history("svc.token"))).containsOnly("k2").hasSize(3);
+        assertThat(keyIds(store.history("other.token"))).as("outside the prefix").containsOnly("k1");
+
+        keys.keys.remove("k1");
+        store.rollback("svc.token", 1);
+        assertThat(store.get("svc.token", String.class)).contains("hunter2-v1");
+        store.rollback("svc.token", 2);
+        assertThat(store.get("svc.token").orElseThrow().get("password").textValue()).isEqualTo("hunter2-v2");
+        store.rollback("svc.gone", 1);
+        assertThat(store.get("svc.gone", String.class)).as("a deleted key's history too").contains("hunter2-gone");
+        store.inScope("prod").rollback("svc.token", 1);
+        assertThat(store.inScope("prod").get("svc.token", String.class)).contains("hunter2-prod");
+    }
+
+    @Test
+    void reencryptNamesTheHistoryRowWhoseKeyIsMissingAndRunsAgainOnceItIsThere() {
+        TestKeys keys = new TestKeys("k0");
+        ConfigStore store = newStore(keys);
+        store.putSecret("svc.token", "hunter2-v1");
+        keys.add("k1").current = "k1";
+        store.putSecret("svc.token", "hunter2-v2");
+        javax.crypto.SecretKey k0 = keys.keys.remove("k0");
+        keys.add("k2").current = "k2";
+
+        assertThatThrownBy(() -> store.reencryptDetailed(""))
+                .isInstanceOfSatisfying(ConfigSecretException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.UNKNOWN_KEY_ID);
+                    assertThat(e.keyId()).isEqualTo("k0");
+                })
+                .hasMessageContaining("svc.token").hasMessageContaining("new_value of version 1")
+                .hasMessageContaining("\"k0\"");
+        assertThat(store.history("svc.token").get(0).version()).as("the current value was rewritten first")
+                .isEqualTo(3);
+
+        keys.keys.put("k0", k0);
+        assertThat(store.reencryptDetailed("").historyRows()).as("v1 new, v2 old/new, v3 old").isEqualTo(3);
+        assertThat(keyIds(store.history("svc.token"))).containsOnly("k2");
+    }
+
+    /** The history with every secret redacted: what an audit of it shows, which re-encryption must not change. */
+    private static List<List<Object>> audited(List<ConfigChange> history) {
+        List<List<Object>> out = new java.util.ArrayList<>();
+        for (ConfigChange c : history) {
+            out.add(java.util.Arrays.asList(c.version(), c.kind(), c.actor(), c.reason(), c.changedAt(),
+                    c.oldValue() == null ? null : SecretCodec.redact(c.oldValue()),
+                    c.newValue() == null ? null : SecretCodec.redact(c.newValue())));
+        }
+        return out;
+    }
+
+    /** The key id of every secret in a history's old and new values. */
+    private static List<String> keyIds(List<ConfigChange> history) {
+        List<String> ids = new java.util.ArrayList<>();
+        for (ConfigChange c : history) {
+            for (JsonNode v : java.util.Arrays.asList(c.oldValue(), c.newValue())) {
+                if (v != null) {
+                    v.findValues("$pgdock_secret").forEach(body -> ids.add(body.get("kid").textValue()));
+                }
+            }
+        }
+        return ids;
     }
 
     @Test
@@ -1199,7 +1292,8 @@ public abstract class ConfigStoreContract {
             keys.current = "k2";
         });
 
-        assertThat(store.reencrypt("")).isEqualTo(1);
+        assertThat(store.reencryptDetailed("")).as("the value once; then its three history rows, v1 to v3, which the"
+                + " other writer's and reencrypt's writes left under k1").isEqualTo(new ReencryptResult(1, 3));
 
         List<ConfigChange> history = store.history("app.token");
         assertThat(history).extracting(ConfigChange::version).containsExactly(3L, 2L, 1L);

@@ -129,11 +129,12 @@ class PostgresSecretsTest {
                 .hasMessageContaining("config key \"r.c\"").hasMessageContaining("key id \"k2\"")
                 .satisfies(t -> assertThat(t.getMessage()).doesNotContain(K1).doesNotContain(K2));
 
-        // Step 2: re-encrypt everything under k2, in every scope, through the normal write path.
-        assertThat(both.reencrypt("r.")).as("every scope").isEqualTo(3);
+        // Step 2: re-encrypt everything under k2, in every scope: values through the normal write path, then history.
+        assertThat(both.reencryptDetailed("r.")).as("3 values in every scope; 6 history rows: each key's v1 new_value"
+                + " and the re-encryption's own v2 old_value").isEqualTo(new ReencryptResult(3, 6));
         assertThat(both.reencrypt("r.")).isZero();
-        assertThat(rawValues("r.a")).filteredOn(v -> v.contains("\"kid\": \"k1\"")).as("history keeps k1's ciphertext")
-                .isNotEmpty();
+        assertThat(rawValues("r.a")).as("no ciphertext under k1 is left, history included")
+                .noneSatisfy(v -> assertThat(v).contains("\"kid\": \"k1\""));
         try (Connection c = storage.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(
                 "select key, scope, jsonb_path_query_array(value, 'strict $.**.\"$pgdock_secret\".kid')::text"
                         + " from config_entry where key like 'r.%' order by scope, key");
@@ -151,6 +152,9 @@ class PostgresSecretsTest {
         assertThat(fresh.get("r.b").orElseThrow().get("password").textValue()).isEqualTo("hunter2-b");
         assertThat(fresh.inScope("prod").get("r.a", String.class)).contains("hunter2-prod");
         assertThat(fresh.history("r.a").get(0).why()).contains("re-encrypt secrets under key id k2");
+        assertThat(fresh.rollback("r.b", 1).value().get("password").textValue()).as("an old version, under k2 alone")
+                .isEqualTo("hunter2-b");
+        assertThat(fresh.inScope("prod").rollback("r.a", 1).value().textValue()).isEqualTo("hunter2-prod");
     }
 
     @Test

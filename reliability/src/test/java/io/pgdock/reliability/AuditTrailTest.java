@@ -7,6 +7,8 @@ import io.pgdock.config.ConfigChange;
 import io.pgdock.config.ConfigOptions;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.HistoryRetention;
+import io.pgdock.config.KeyProvider;
+import io.pgdock.config.ReencryptResult;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.MigrationSet;
 import io.pgdock.core.Provisioning;
@@ -16,9 +18,12 @@ import io.pgdock.testing.PgdockExtension;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.security.SecureRandom;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,6 +173,40 @@ class AuditTrailTest {
                 s.execute("revoke update, delete on audit_s.config_history from \"" + runtime.user() + "\"");
             }
         }
+    }
+
+    /**
+     * Key retirement as the runtime role: its reencrypt rewrites history through the owner's SECURITY DEFINER function
+     * (V5) although it may not UPDATE history itself, and afterwards the new key alone reads and rolls back to every
+     * version.
+     */
+    @Test
+    void reencryptOfHistoryWorksAsTheRuntimeRoleThroughTheOwnersFunction() throws SQLException {
+        String k1 = "k1:" + newKey();
+        String k2 = "k2:" + newKey();
+        try (Storage storage = open()) {
+            ConfigStore old = secrets(storage, k1);
+            old.putSecret("rekey.password", "hunter2-v1");
+            old.putSecret("rekey.password", "hunter2-v2");
+            assertThat(secrets(storage, k2 + "," + k1).reencryptDetailed("rekey."))
+                    .as("v2 rewritten as v3; v1's and v2's history rows rewrapped")
+                    .isEqualTo(new ReencryptResult(1, 3));
+            ConfigStore retired = secrets(storage, k2);
+            assertThat(retired.history("rekey.password")).hasSize(3);
+            assertThat(retired.rollback("rekey.password", 1).value().textValue()).isEqualTo("hunter2-v1");
+        }
+        assertDenied("update audit_s.config_history set new_value = old_value where key = 'rekey.password'");
+    }
+
+    private static ConfigStore secrets(Storage storage, String keys) {
+        return ConfigStore.postgres(storage, ConfigOptions.builder()
+                .keys(KeyProvider.fromEnvironment(Map.of("PGDOCK_CONFIG_KEYS", keys))).build());
+    }
+
+    private static String newKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
     }
 
     @Test

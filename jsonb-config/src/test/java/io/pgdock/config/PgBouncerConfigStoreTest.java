@@ -49,10 +49,7 @@ class PgBouncerConfigStoreTest extends ConfigStoreContract {
     @Override
     protected void elapse(Duration duration) {
         super.elapse(duration);
-        for (Storage storage : opened) {
-            storage.jdbi().useHandle(h -> h.execute(
-                    "UPDATE config_history SET changed_at = changed_at - ?::interval", duration.toString()));
-        }
+        PostgresConfigStoreTest.moveHistoryBack(opened, duration);
     }
 
     @AfterEach

@@ -38,7 +38,12 @@ class PostgresConfigStoreTest extends ConfigStoreContract {
     @Override
     protected void elapse(Duration duration) {
         super.elapse(duration);
-        for (Storage storage : opened) {
+        moveHistoryBack(opened, duration);
+    }
+
+    /** Moves the recorded history of each storage's store back by {@code duration} (for the other store tests too). */
+    static void moveHistoryBack(List<Storage> storages, Duration duration) {
+        for (Storage storage : storages) {
             storage.jdbi().useHandle(h -> h.execute(
                     "UPDATE config_history SET changed_at = changed_at - ?::interval", duration.toString()));
         }

@@ -56,6 +56,21 @@ DO $migration$
 DECLARE
     v_schema text := quote_ident(current_schema());
 BEGIN
+    -- Whether two values (either may be null) are equal outside their secret envelopes: the same outline.
+    EXECUTE replace($function$
+CREATE FUNCTION pgdock_config_same_outside_secrets(p_a jsonb, p_b jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT (p_a IS NULL) = (p_b IS NULL)
+       AND NOT EXISTS ((SELECT * FROM @schema@.pgdock_config_value_outline(p_a)
+                        EXCEPT SELECT * FROM @schema@.pgdock_config_value_outline(p_b))
+                       UNION ALL
+                       (SELECT * FROM @schema@.pgdock_config_value_outline(p_b)
+                        EXCEPT SELECT * FROM @schema@.pgdock_config_value_outline(p_a)))
+$$
+$function$, '@schema@', v_schema);
+
     EXECUTE replace($function$
 CREATE FUNCTION pgdock_config_history_rewrap(p_scope text, p_key text, p_id bigint, p_old_value jsonb,
                                              p_new_value jsonb) RETURNS boolean
@@ -63,7 +78,8 @@ CREATE FUNCTION pgdock_config_history_rewrap(p_scope text, p_key text, p_id bigi
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_row record;
+    v_row    record;
+    v_column text;
 BEGIN
     SELECT h.version, h.old_value, h.new_value INTO v_row
     FROM @schema@.config_history h
@@ -72,25 +88,15 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    IF (v_row.old_value IS NULL) <> (p_old_value IS NULL)
-       OR EXISTS ((SELECT * FROM @schema@.pgdock_config_value_outline(v_row.old_value)
-                   EXCEPT SELECT * FROM @schema@.pgdock_config_value_outline(p_old_value))
-                  UNION ALL
-                  (SELECT * FROM @schema@.pgdock_config_value_outline(p_old_value)
-                   EXCEPT SELECT * FROM @schema@.pgdock_config_value_outline(v_row.old_value))) THEN
-        RAISE EXCEPTION 'pgdock_config_history_rewrap: history row % of config key "%" in scope "%" (version %): the'
-            ' new old_value differs from the stored one outside its secrets; only secret envelopes may be rewritten',
-            p_id, p_key, p_scope, v_row.version USING ERRCODE = 'check_violation';
+    IF NOT @schema@.pgdock_config_same_outside_secrets(v_row.old_value, p_old_value) THEN
+        v_column := 'old_value';
+    ELSIF NOT @schema@.pgdock_config_same_outside_secrets(v_row.new_value, p_new_value) THEN
+        v_column := 'new_value';
     END IF;
-    IF (v_row.new_value IS NULL) <> (p_new_value IS NULL)
-       OR EXISTS ((SELECT * FROM @schema@.pgdock_config_value_outline(v_row.new_value)
-                   EXCEPT SELECT * FROM @schema@.pgdock_config_value_outline(p_new_value))
-                  UNION ALL
-                  (SELECT * FROM @schema@.pgdock_config_value_outline(p_new_value)
-                   EXCEPT SELECT * FROM @schema@.pgdock_config_value_outline(v_row.new_value))) THEN
+    IF v_column IS NOT NULL THEN
         RAISE EXCEPTION 'pgdock_config_history_rewrap: history row % of config key "%" in scope "%" (version %): the'
-            ' new new_value differs from the stored one outside its secrets; only secret envelopes may be rewritten',
-            p_id, p_key, p_scope, v_row.version USING ERRCODE = 'check_violation';
+            ' new % differs from the stored one outside its secrets; only secret envelopes may be rewritten',
+            p_id, p_key, p_scope, v_row.version, v_column USING ERRCODE = 'check_violation';
     END IF;
     UPDATE @schema@.config_history h
     SET old_value = p_old_value, new_value = p_new_value

@@ -49,6 +49,11 @@ final class LibpqFiles {
      * @param where the file, line, service and keyword
      */
     record ServiceValue(String value, String where) {
+        /** Where the value was written, never the value itself (it may be a password). */
+        @Override
+        public String toString() {
+            return "ServiceValue[" + where + "]";
+        }
     }
 
     /**

@@ -203,6 +203,13 @@ class LibpqFilesTest {
 
     @Nested
     class ServiceFile {
+        @Test
+        void aServiceValueShowsWhereItWasWrittenNeverTheValue() {
+            LibpqFiles.ServiceValue value = new LibpqFiles.ServiceValue("hunter2-svc",
+                    "service file /etc/pg_service.conf line 4 (service \"etl\") password");
+            assertThat(value.toString()).contains("line 4", "password").doesNotContain("hunter2");
+        }
+
         private static final String SERVICES = String.join("\n",
                 "# services",
                 "[other]",

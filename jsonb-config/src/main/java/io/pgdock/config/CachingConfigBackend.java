@@ -303,6 +303,12 @@ final class CachingConfigBackend implements ConfigBackend {
         return delegate.rewrapHistory(scope, prefix, rewrap, batchSize);
     }
 
+    /** History is not cached: straight through. */
+    @Override
+    public HistoryVerification verifyHistory(String scope, String prefix) {
+        return delegate.verifyHistory(scope, prefix);
+    }
+
     @Override
     public String defaultActor() {
         return delegate.defaultActor();

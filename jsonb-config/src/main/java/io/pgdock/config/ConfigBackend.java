@@ -119,6 +119,12 @@ interface ConfigBackend {
      */
     long rewrapHistory(String scope, String prefix, HistoryRewrap rewrap, int batchSize);
 
+    /**
+     * Verifies the hash chain of the history of keys starting with {@code prefix} in {@code scope} and every scope
+     * below it ({@code ""}: all), with {@link HistoryChain.Verifier}, in one consistent snapshot.
+     */
+    HistoryVerification verifyHistory(String scope, String prefix);
+
     /** The replacement of one value of one history row. */
     @FunctionalInterface
     interface HistoryRewrap {

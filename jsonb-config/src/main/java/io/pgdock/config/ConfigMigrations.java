@@ -34,13 +34,19 @@ import io.pgdock.core.MigrationSet;
  * SECURITY DEFINER (the owner's, with a pinned {@code search_path}), so that a runtime role without UPDATE on history
  * can re-encrypt it through this path alone.
  *
+ * <p>Version 6 adds a hash chain: each history row gets {@code prev_hash} and {@code hash} (SHA-256 over the row and
+ * the previous row's hash, per key) from a BEFORE INSERT trigger, the rows already there are chained by the migration,
+ * and retention records where it stopped for each key in {@code config_history_anchor} (the owner's; others may only
+ * read it), so {@link ConfigStore#verifyHistory} can tell an edited, removed, inserted or reordered row.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {
     /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
     static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
             "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql",
-            "V4__config_history_append_only.sql", "V5__config_history_rewrap.sql");
+            "V4__config_history_append_only.sql", "V5__config_history_rewrap.sql",
+            "V6__config_history_chain.sql");
 
     /** For {@link java.util.ServiceLoader}. */
     public ConfigMigrations() {

@@ -385,6 +385,29 @@ public interface ConfigStore {
     ReencryptResult reencryptDetailed(String prefix);
 
     /**
+     * Checks the history of the keys starting with {@code prefix}, in this view's scope and every scope below it, for
+     * tampering beyond what privileges prevent (a superuser's or the owner's edits, a restored copy edited): every
+     * history row carries a SHA-256 hash chained to the previous row of its key, computed by the database when the row
+     * is written (migration V6). This recomputes each hash here, without trusting the database's functions, and checks
+     * each link, each version step (a CREATE only first or after a DELETE, an UPDATE one version on with the value
+     * before it as its old value) and that each key's newest row is its current value. So a row that was edited,
+     * removed, inserted or moved, a value changed with the triggers disabled, or the newest rows cut off shows as a
+     * {@link HistoryVerification.Break} naming scope, key and version. Retention keeps the chain checkable: it records
+     * where it stopped for each key. Secret envelopes are hashed as a placeholder, so {@link #reencryptDetailed}
+     * leaves the chain intact; their contents are authenticated by their encryption instead.
+     *
+     * <p>What the chain cannot show on its own: a key's history recomputed from scratch by someone able to write it,
+     * or removed together with the key. Keep the output of a verification elsewhere to compare against (RELIABILITY.md,
+     * "Audit trail"). Reads one consistent snapshot (a repeatable-read, read-only transaction in the PostgreSQL store)
+     * and holds no locks writers wait for.
+     *
+     * @param prefix the key prefix; {@code ""} for all keys
+     * @return the keys and rows checked and the broken links
+     * @throws UnsupportedOperationException on a snapshot store, which has no history
+     */
+    HistoryVerification verifyHistory(String prefix);
+
+    /**
      * A view that records {@code actor} as the author of its writes. The default actor is the database role and
      * application name (PostgreSQL store) or {@code "in-memory"}.
      *

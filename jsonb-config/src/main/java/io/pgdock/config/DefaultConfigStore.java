@@ -376,6 +376,12 @@ final class DefaultConfigStore implements ConfigStore {
         return new ReencryptResult(rewritten, history);
     }
 
+    @Override
+    public HistoryVerification verifyHistory(String prefix) {
+        ConfigKeys.checkPrefix(prefix);
+        return backend.verifyHistory(scope, prefix);
+    }
+
     /** History rows per transaction of {@link #reencryptDetailed}. */
     static final int HISTORY_BATCH = 500;
 

@@ -31,6 +31,10 @@ final class MemoryConfigBackend implements ConfigBackend {
     private final Map<List<String>, Deque<ConfigChange>> history = new HashMap<>();
     /** Each change still in {@link #history} -> its position, for watches that replay. */
     private final Map<ConfigChange, Long> positions = new java.util.IdentityHashMap<>();
+    /** Each change still in {@link #history} -> {previous hash, its hash}: the chain the PostgreSQL store keeps. */
+    private final Map<ConfigChange, byte[][]> chain = new java.util.IdentityHashMap<>();
+    /** (scope, key) -> where retention stopped. */
+    private final Map<List<String>, HistoryChain.Anchor> anchors = new HashMap<>();
     private long lastPosition;
     /** Open watches; changes are handed to them with the lock held, so in the order they were made. */
     private final List<WatchSubscription> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -99,8 +103,13 @@ final class MemoryConfigBackend implements ConfigBackend {
     }
 
     private void record(ConfigChange change, HistoryRetention retention) {
-        Deque<ConfigChange> changes = history.computeIfAbsent(List.of(change.scope(), change.key()),
-                k -> new ArrayDeque<>());
+        List<String> id = List.of(change.scope(), change.key());
+        Deque<ConfigChange> changes = history.computeIfAbsent(id, k -> new ArrayDeque<>());
+        HistoryChain.Anchor anchor = anchors.get(id);
+        byte[] prev = !changes.isEmpty() ? chain.get(changes.peekFirst())[1] : anchor != null ? anchor.hash() : null;
+        chain.put(change, new byte[][] {prev, HistoryChain.digest(prev, change.scope(), change.key(), change.version(),
+                change.kind(), HistoryChain.canon(change.oldValue()), HistoryChain.canon(change.newValue()),
+                change.actor(), change.reason(), change.changedAt())});
         changes.addFirst(change);
         long position = ++lastPosition;
         positions.put(change, position);
@@ -108,9 +117,11 @@ final class MemoryConfigBackend implements ConfigBackend {
             ConfigEvent event = new ConfigEvent(position, copy(change));
             watches.forEach(w -> w.offer(event));
         }
+        // Oldest rows only, never the newest, and a prefix (as pgdock_config_trim removes them), so the chain stays
+        // whole from where retention stopped.
         if (retention.latestVersions() > 0) {
             while (changes.size() > retention.latestVersions()) {
-                positions.remove(changes.removeLast());
+                trimOldest(id, changes);
             }
         }
         if (retention.maxAge() != null) {
@@ -120,14 +131,49 @@ final class MemoryConfigBackend implements ConfigBackend {
             } catch (ArithmeticException | java.time.DateTimeException e) {
                 return;   // an age reaching before the earliest instant keeps everything, as PostgreSQL's clamp does
             }
-            changes.removeIf(c -> {
-                boolean old = c.changedAt().isBefore(oldest);
-                if (old) {
-                    positions.remove(c);
-                }
-                return old;
-            });
+            while (changes.size() > 1 && changes.peekLast().changedAt().isBefore(oldest)) {
+                trimOldest(id, changes);
+            }
         }
+    }
+
+    private void trimOldest(List<String> id, Deque<ConfigChange> changes) {
+        ConfigChange removed = changes.removeLast();
+        positions.remove(removed);
+        anchors.put(id, new HistoryChain.Anchor(removed.version(), chain.remove(removed)[1]));
+    }
+
+    /** The chain checked as the PostgreSQL store checks it; under the lock, so one snapshot. */
+    @Override
+    public HistoryVerification verifyHistory(String scope, String prefix) {
+        synchronized (lock) {
+            Map<List<String>, List<HistoryChain.Row>> rows = new HashMap<>();
+            Map<List<String>, HistoryChain.Current> current = new HashMap<>();
+            history.forEach((id, changes) -> {
+                if (inRange(id, scope, prefix)) {
+                    List<HistoryChain.Row> oldestFirst = new ArrayList<>(changes.size());
+                    changes.descendingIterator().forEachRemaining(c -> {
+                        byte[][] link = chain.get(c);
+                        oldestFirst.add(new HistoryChain.Row(c.scope(), c.key(), c.version(), c.kind(),
+                                HistoryChain.canon(c.oldValue()), HistoryChain.canon(c.newValue()), c.actor(),
+                                c.reason(), c.changedAt(), link[0], link[1]));
+                    });
+                    rows.put(id, oldestFirst);
+                }
+            });
+            entries.forEach((s, inScope) -> inScope.forEach((k, e) -> {
+                List<String> id = List.of(s, k);
+                if (inRange(id, scope, prefix)) {
+                    current.put(id, new HistoryChain.Current(e.version(), HistoryChain.canon(e.value())));
+                }
+            }));
+            return HistoryChain.verify(rows, anchors, current);
+        }
+    }
+
+    private static boolean inRange(List<String> id, String scope, String prefix) {
+        String s = id.get(0);
+        return (scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) && id.get(1).startsWith(prefix);
     }
 
     /** A key that lived before continues its numbering, as the PostgreSQL trigger does. Called with the lock held. */
@@ -217,6 +263,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                         if (position != null) {
                             positions.put(next, position);
                         }
+                        chain.put(next, chain.remove(c));   // secrets are hashed as a placeholder: the link holds
                         rewritten++;
                     }
                     replaced.addFirst(next);
@@ -366,9 +413,15 @@ final class MemoryConfigBackend implements ConfigBackend {
             List<BatchWrite> writes = plan.apply(current);
             TreeMap<String, ConfigEntry> savedEntries = inScope == null ? null : new TreeMap<>(inScope);
             Map<List<String>, Deque<ConfigChange>> savedHistory = new HashMap<>();
+            Map<List<String>, HistoryChain.Anchor> savedAnchors = new HashMap<>();
+            Map<ConfigChange, byte[][]> savedChain = new java.util.IdentityHashMap<>();
             for (BatchWrite w : writes) {
                 Deque<ConfigChange> changes = history.get(List.of(scope, w.key()));
                 savedHistory.put(List.of(scope, w.key()), changes == null ? null : new ArrayDeque<>(changes));
+                savedAnchors.put(List.of(scope, w.key()), anchors.get(List.of(scope, w.key())));
+                if (changes != null) {
+                    changes.forEach(c -> savedChain.put(c, chain.get(c)));
+                }
             }
             try {
                 List<ConfigEntry> written = new ArrayList<>(writes.size());
@@ -383,12 +436,24 @@ final class MemoryConfigBackend implements ConfigBackend {
                     entries.put(scope, savedEntries);
                 }
                 savedHistory.forEach((k, changes) -> {
+                    Deque<ConfigChange> now = history.get(k);
+                    if (now != null) {
+                        now.forEach(chain::remove);
+                    }
                     if (changes == null) {
                         history.remove(k);
                     } else {
                         history.put(k, changes);
                     }
                 });
+                savedAnchors.forEach((k, anchor) -> {
+                    if (anchor == null) {
+                        anchors.remove(k);
+                    } else {
+                        anchors.put(k, anchor);
+                    }
+                });
+                chain.putAll(savedChain);
                 throw e;
             }
         }

@@ -480,6 +480,100 @@ final class PostgresConfigBackend implements ConfigBackend {
         return total[0];
     }
 
+    /** scope filter (4 parameters: all?, scope, scope + "/", scope + "0") and key range (2: prefix, its bound). */
+    private static final String RANGE = "(? OR scope = ? OR (scope >= ? AND scope < ?)) AND key >= ? AND key < ?";
+
+    private static final String VERIFY_ANCHORS = "SELECT scope, key, version, hash FROM config_history_anchor WHERE "
+            + RANGE;
+    private static final String VERIFY_ENTRIES = "SELECT scope, key, version, value::text FROM config_entry WHERE "
+            + RANGE;
+    private static final String VERIFY_HISTORY = "SELECT scope, key, version, kind, old_value::text, new_value::text, "
+            + "actor, reason, changed_at, prev_hash, hash FROM config_history WHERE " + RANGE
+            + " ORDER BY scope, key, id";
+
+    /**
+     * One repeatable-read, read-only transaction, so rows, anchors and entries are one snapshot and a write landing
+     * meanwhile is not taken for a break; history is streamed (a cursor of 1000 rows), entries and anchors of the range
+     * are held in memory. Every hash is recomputed in Java ({@link HistoryChain}) from the stored jsonb text.
+     */
+    @Override
+    public HistoryVerification verifyHistory(String scope, String prefix) {
+        return run("verifying the history", null, null, c -> transaction(c, () -> {
+            try (PreparedStatement set = c.prepareStatement(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
+                set.execute();
+            }
+            Map<List<String>, HistoryChain.Anchor> anchors = new HashMap<>();
+            try (PreparedStatement s = range(c, VERIFY_ANCHORS, scope, prefix); ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    anchors.put(List.of(rs.getString(1), rs.getString(2)),
+                            new HistoryChain.Anchor(rs.getLong(3), rs.getBytes(4)));
+                }
+            }
+            java.util.TreeMap<List<String>, HistoryChain.Current> entries = new java.util.TreeMap<>(BY_SCOPE_AND_KEY);
+            try (PreparedStatement s = range(c, VERIFY_ENTRIES, scope, prefix); ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String rowScope = rs.getString(1);
+                    String rowKey = rs.getString(2);
+                    entries.put(List.of(rowScope, rowKey), new HistoryChain.Current(rs.getLong(3),
+                            HistoryChain.canon(json(rs.getString(4), rowScope, rowKey))));
+                }
+            }
+            HistoryChain.Verifier verifier = new HistoryChain.Verifier();
+            try (PreparedStatement s = range(c, VERIFY_HISTORY, scope, prefix)) {
+                s.setFetchSize(1000);
+                try (ResultSet rs = s.executeQuery()) {
+                    List<String> current = null;
+                    while (rs.next()) {
+                        String rowScope = rs.getString(1);
+                        String rowKey = rs.getString(2);
+                        List<String> id = List.of(rowScope, rowKey);
+                        if (!id.equals(current)) {
+                            if (current != null) {
+                                verifier.endKey(current.get(0), current.get(1), entries.remove(current));
+                            }
+                            endKeysBefore(verifier, entries, id);
+                            current = id;
+                        }
+                        verifier.row(new HistoryChain.Row(rowScope, rowKey, rs.getLong(3),
+                                ConfigChange.Kind.valueOf(rs.getString(4)),
+                                HistoryChain.canon(json(rs.getString(5), rowScope, rowKey)),
+                                HistoryChain.canon(json(rs.getString(6), rowScope, rowKey)), rs.getString(7),
+                                rs.getString(8), instant(rs, 9), rs.getBytes(10), rs.getBytes(11)), anchors.get(id));
+                    }
+                    if (current != null) {
+                        verifier.endKey(current.get(0), current.get(1), entries.remove(current));
+                    }
+                }
+            }
+            endKeysBefore(verifier, entries, null);
+            return verifier.result();
+        }));
+    }
+
+    private static final java.util.Comparator<List<String>> BY_SCOPE_AND_KEY = java.util.Comparator
+            .<List<String>, String>comparing(id -> id.get(0)).thenComparing(id -> id.get(1));
+
+    /** The keys with an entry but no history row, sorting before {@code id} (null: all that are left). */
+    private static void endKeysBefore(HistoryChain.Verifier verifier,
+            java.util.TreeMap<List<String>, HistoryChain.Current> entries, List<String> id) {
+        while (!entries.isEmpty() && (id == null || BY_SCOPE_AND_KEY.compare(entries.firstKey(), id) < 0)) {
+            Map.Entry<List<String>, HistoryChain.Current> e = entries.pollFirstEntry();
+            verifier.endKey(e.getKey().get(0), e.getKey().get(1), e.getValue());
+        }
+    }
+
+    private static PreparedStatement range(Connection c, String sql, String scope, String prefix) throws SQLException {
+        PreparedStatement s = c.prepareStatement(sql);
+        s.setBoolean(1, scope.isEmpty());
+        s.setString(2, scope);
+        s.setString(3, scope + "/");
+        s.setString(4, scope + "0");
+        s.setString(5, prefix);
+        s.setString(6, prefix.isEmpty() ? ABOVE_ALL_KEYS : upperBound(prefix));
+        return s;
+    }
+
     /** The replacement's JSON text, or null to keep the stored text. */
     private static String rewrapped(HistoryRewrap rewrap, String scope, String key, long version, String column,
             String text) {

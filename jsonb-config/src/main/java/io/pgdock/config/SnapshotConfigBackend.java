@@ -150,6 +150,12 @@ final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
+    public HistoryVerification verifyHistory(String scope, String prefix) {
+        throw new UnsupportedOperationException("scope " + ConfigKeys.show(scope) + ": a snapshot keeps no history to "
+                + "verify; verify the store the snapshot was taken from");
+    }
+
+    @Override
     public List<ConfigChange> history(String scope, String key) {
         throw new UnsupportedOperationException("config key " + ConfigKeys.describe(scope, key) + ": a snapshot keeps "
                 + "no history; read it from the store the snapshot was taken from");

@@ -219,6 +219,8 @@ class AuditTrailTest {
             }
             List<ConfigChange> history = store.history("retained.key");
             assertThat(history).extracting(ConfigChange::version).containsExactly(5L, 4L);
+            assertThat(store.verifyHistory("retained.").intact()).as("verified as the runtime role, from where"
+                    + " retention stopped").isTrue();
         }
         try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("select pg_get_userbyid(proowner), prosecdef, proconfig::text "
@@ -255,6 +257,11 @@ class AuditTrailTest {
             ConfigStore store = ConfigStore.postgres(storage);
             store.put("old.key", 4);
             assertThat(store.history("old.key")).extracting(ConfigChange::version).containsExactly(3L, 2L, 1L);
+            // V6 chains the rows as it finds them; the edit made before shows where a later row contradicts it.
+            assertThat(store.verifyHistory("old.").firstBreak()).hasValueSatisfying(b -> {
+                assertThat(b.problem()).isEqualTo(io.pgdock.config.HistoryVerification.Problem.OUT_OF_SEQUENCE);
+                assertThat(b.version()).as("its old value is not what version 1 now says").isEqualTo(2);
+            });
         }
         try (Connection c = connect(oldRuntime); Statement s = c.createStatement()) {
             for (String sql : List.of("update upgrade_s.config_history set new_value = '5'",
@@ -267,6 +274,15 @@ class AuditTrailTest {
                         .isEqualTo(DENIED);
             }
         }
+    }
+
+    @Test
+    void whereRetentionStoppedCannotBeWrittenByTheRuntimeRole() throws SQLException {
+        assertDenied("insert into audit_s.config_history_anchor values ('', 'ingest.batch_size', 1, null, now())");
+        assertDenied("update audit_s.config_history_anchor set version = 0");
+        assertDenied("delete from audit_s.config_history_anchor");
+        assertDenied("truncate audit_s.config_history_anchor");
+        assertDenied("alter table audit_s.config_history disable trigger config_history_chain");
     }
 
     @Test

@@ -61,7 +61,7 @@ class OpsCommandsIT {
         Result notMigrated = CliProcess.run(env(), "config", "get", "a.b");
         assertThat(notMigrated.exitCode()).as("%s", notMigrated).isEqualTo(1);
         assertThat(notMigrated.err()).isEqualTo("pgdock: the config store in schema \"runtime\" is missing or out of "
-                + "date (6 migrations pending); run 'pgdock migrate' first\n");
+                + "date (7 migrations pending); run 'pgdock migrate' first\n");
     }
 
     @Test
@@ -71,12 +71,12 @@ class OpsCommandsIT {
         assertThat(sql.exitCode()).as("%s", sql).isZero();
         assertThat(sql.out()).contains("CREATE TABLE").contains("pgdock_schema_history");
         JsonNode pending = JSON.readTree(CliProcess.run(env(), "migrate", "--print-sql", "--json").out());
-        assertThat(pending.get("pending").get("config")).hasSize(6);
+        assertThat(pending.get("pending").get("config")).hasSize(7);
 
         Result applied = CliProcess.run(env(), "migrate");
         assertThat(applied.exitCode()).as("%s", applied).isZero();
         assertThat(applied.out()).startsWith("applied config V1 ").contains("applied config V3 ")
-                .contains("applied config V4 ").contains("applied config V6 ");
+                .contains("applied config V4 ").contains("applied config V7 ");
 
         Result again = CliProcess.run(env(), "migrate", "--json");
         assertThat(again.exitCode()).as("%s", again).isZero();

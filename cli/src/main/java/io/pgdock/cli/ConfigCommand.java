@@ -9,6 +9,7 @@ import io.pgdock.config.ConfigChange;
 import io.pgdock.config.ConfigEntry;
 import io.pgdock.config.ConfigExplanation;
 import io.pgdock.config.ConfigStore;
+import io.pgdock.config.HistoryVerification;
 import io.pgdock.config.ReencryptResult;
 import io.pgdock.config.Secret;
 import io.pgdock.core.Storage;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Spec;
         description = "Read and change the configuration store (secrets are shown as \"***\" unless --show-secrets).",
         subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class, ConfigCommand.Delete.class,
                 ConfigCommand.ListKeys.class, ConfigCommand.History.class, ConfigCommand.Rollback.class,
-                ConfigCommand.Explain.class, ConfigCommand.Reencrypt.class, ExportCommand.class, ImportCommand.class, WatchCommand.class})
+                ConfigCommand.Explain.class, ConfigCommand.Reencrypt.class, ConfigCommand.Verify.class,
+                ExportCommand.class, ImportCommand.class, WatchCommand.class})
 final class ConfigCommand implements Runnable {
 
     @Spec
@@ -45,8 +47,8 @@ final class ConfigCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "a config command is required (get, set, delete, list, history, rollback, explain, reencrypt, export,"
-                        + " import, watch)");
+                "a config command is required (get, set, delete, list, history, rollback, explain, reencrypt, verify,"
+                        + " export, import, watch)");
     }
 
     static CliFailure notSet(String scope, String key) {
@@ -435,6 +437,50 @@ final class ConfigCommand implements Runnable {
                         : "run it again until it rewrites nothing (a writer still on an older key adds more)");
             }
             return PgdockCli.OK;
+        }
+    }
+
+    @Command(name = "verify", description = {
+            "Check the hash chain of history in the scope and every scope below it, for keys starting with PREFIX:",
+            "every row's hash recomputed here, every link, version step and current value. Prints what was checked",
+            "and the first broken link of each key (scope, key, version, problem). Exit 1 when a link is broken:",
+            "someone (a superuser included) edited, removed, inserted or reordered history rows. Reads only."})
+    static final class Verify extends ConfigSubcommand {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PREFIX", description = "Only keys starting with PREFIX; default: all.")
+        String prefix = "";
+
+        @Override
+        int run(Cli cli) {
+            HistoryVerification v;
+            try (Storage storage = openStorage(cli)) {
+                v = store(cli, storage).verifyHistory(prefix);
+            }
+            if (json) {
+                ObjectNode o = Cli.JSON.createObjectNode().put("scope", scope).put("prefix", prefix)
+                        .put("intact", v.intact()).put("keys", v.keys()).put("rows", v.rows())
+                        .put("brokenKeys", v.brokenKeys());
+                ArrayNode breaks = o.putArray("breaks");
+                for (HistoryVerification.Break b : v.breaks()) {
+                    breaks.addObject().put("scope", b.scope()).put("key", b.key()).put("version", b.version())
+                            .put("problem", b.problem().name()).put("detail", b.detail());
+                }
+                cli.printJson(o);
+            } else {
+                String where = "scope " + scopeName(scope) + " and below"
+                        + (prefix.isEmpty() ? "" : ", keys starting with " + show(prefix));
+                cli.out.println("checked " + v.keys() + " key" + (v.keys() == 1 ? "" : "s") + " and " + v.rows()
+                        + " history row" + (v.rows() == 1 ? "" : "s") + " in " + where);
+                for (HistoryVerification.Break b : v.breaks()) {
+                    cli.out.println("BROKEN  " + b);
+                }
+                if (v.brokenKeys() > v.breaks().size()) {
+                    cli.out.println("... and " + (v.brokenKeys() - v.breaks().size()) + " more broken keys");
+                }
+                cli.out.println(v.intact() ? "history intact: every link holds"
+                        : v.brokenKeys() + " key" + (v.brokenKeys() == 1 ? "" : "s")
+                                + " with a broken link: history was changed outside the store");
+            }
+            return v.intact() ? PgdockCli.OK : PgdockCli.FAILURE;
         }
     }
 }

@@ -256,6 +256,34 @@ class ConfigCommandsIT {
     }
 
     @Test
+    void verifyReportsAnIntactChainThenTheEditedRowWithExitOne() throws Exception {
+        okHere(env(), "config", "set", "vf.a", "1");
+        okHere(env(), "config", "set", "vf.a", "2");
+        okHere(env(), "config", "set", "vf.b", "\"x\"", "--scope", "prod");
+        assertThat(ok(env(), "config", "verify", "vf.").out()).isEqualTo("checked 2 keys and 3 history rows in scope"
+                + " (root) and below, keys starting with \"vf.\"" + System.lineSeparator()
+                + "history intact: every link holds" + System.lineSeparator());
+
+        try (Storage storage = Storage.open(spec)) {
+            storage.jdbi().useHandle(h -> h.execute("update config_history set new_value = '7' "
+                    + "where scope = '' and key = 'vf.a' and version = 1"));
+        }
+        Result broken = CliProcess.run(env(), "config", "verify", "vf.");
+        assertThat(broken.exitCode()).as("%s", broken).isEqualTo(1);
+        assertThat(broken.out()).contains("checked 2 keys and 3 history rows")
+                .contains("BROKEN  config key \"vf.a\", version 1: ROW_CHANGED (the row")
+                .endsWith("1 key with a broken link: history was changed outside the store" + System.lineSeparator());
+        JsonNode j = JSON.readTree(CliProcess.run(env(), "config", "verify", "--scope", "prod", "--json").out());
+        assertThat(j.get("intact").asBoolean()).as("prod and below holds only vf.b, untouched: %s", j).isTrue();
+        JsonNode root = JSON.readTree(CliProcess.run(env(), "config", "verify", "vf.", "--json").out());
+        assertThat(root.get("intact").asBoolean()).isFalse();
+        assertThat(root.get("brokenKeys").asLong()).isEqualTo(1);
+        assertThat(root.at("/breaks/0/key").asText()).isEqualTo("vf.a");
+        assertThat(root.at("/breaks/0/version").asLong()).isEqualTo(1);
+        assertThat(root.at("/breaks/0/problem").asText()).isEqualTo("ROW_CHANGED");
+    }
+
+    @Test
     void exportImportRoundTripWithoutProgressOffATerminal(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         okHere(envWithKeys(), "config", "set", "trip.a", "{\"n\": 1}");

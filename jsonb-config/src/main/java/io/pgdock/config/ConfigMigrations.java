@@ -39,8 +39,9 @@ import io.pgdock.core.MigrationSet;
  * and retention records where it stopped for each key in {@code config_history_anchor} (the owner's; others may only
  * read it), so {@link ConfigStore#verifyHistory} can tell an edited, removed, inserted or reordered row.
  *
- * <p>Version 7 lets PostgreSQL inline the chain's SQL helpers (no pinned {@code search_path}, volatility as their
- * bodies), which takes the chain's cost per history row from 150-220 µs to 15-35 µs; the hashes are unchanged.
+ * <p>Version 7 makes the chain's helpers cheaper without changing a hash: {@code pgdock_config_hash_field} can be
+ * inlined (no pinned {@code search_path}, STABLE as its body) and the digest is PL/pgSQL, computing each value's text
+ * once. It about halves what the chain adds to a {@code put} (BENCHMARKS.md).
  *
  * <p>Stateless and thread-safe.
  */

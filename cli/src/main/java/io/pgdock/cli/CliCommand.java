@@ -1,6 +1,7 @@
 package io.pgdock.cli;
 
 import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.EnvironmentNames;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import java.time.Duration;
@@ -55,9 +56,7 @@ abstract class CliCommand implements Callable<Integer> {
      * sets none, the connect timeout of --connect-timeout (or the default).
      */
     final ConnectionSpec connection(Cli cli) {
-        // pgdock reads the password file (pgjdbc is kept from it): a --url without a password gets the file's, as
-        // psql's would.
-        ConnectionSpec s = url != null ? ConnectionSpec.parse(url).withPasswordFile(cli.env)
+        ConnectionSpec s = url != null ? withPassword(ConnectionSpec.parse(url), cli.env)
                 : ConnectionSpec.fromEnvironment(cli.env);
         ConnectionSpec.Builder b = s.toBuilder();
         if (s.connectTimeout().isEmpty()) {
@@ -67,6 +66,24 @@ abstract class CliCommand implements Callable<Integer> {
             b.applicationName("pgdock-cli");
         }
         return b.build();
+    }
+
+    /**
+     * A {@code --url} without a password gets it as the environment would give it: the first set of
+     * {@code PGDOCK_PASSWORD} and {@code PGPASSWORD}, else the password file (pgdock reads it; pgjdbc is kept from it),
+     * as psql's would. Only the storage URL does this: an admin or owner URL must not pick up the runtime role's
+     * password, so those read only the password file.
+     */
+    static ConnectionSpec withPassword(ConnectionSpec spec, java.util.Map<String, String> env) {
+        if (spec.password().isEmpty()) {
+            for (String name : EnvironmentNames.standard().password()) {
+                String value = env.get(name);
+                if (value != null && !value.isEmpty()) {
+                    return spec.toBuilder().password(value).build();
+                }
+            }
+        }
+        return spec.withPasswordFile(env);
     }
 
     final Duration timeout() {

@@ -101,4 +101,22 @@ class PasswordRequiredIT {
         assertThat(JSON.readTree(r.out()).get("storage").get("status").asText()).as("%s", r).isEqualTo("UP");
         assertThat(r.out() + r.err()).doesNotContain(PASSWORD);
     }
+
+    @Test
+    void aUrlWithoutAPasswordTakesPgdockPasswordThenPgpassword() throws Exception {
+        String url = CliProcess.url(spec(null)) + "?currentSchema=app";
+        for (String variable : new String[] {"PGDOCK_PASSWORD", "PGPASSWORD"}) {
+            Result r = CliProcess.run(Map.of(variable, PASSWORD), "health", "--url", url, "--json");
+            assertThat(r.exitCode()).as("%s from %s", r, variable).isEqualTo(0);
+            assertThat(JSON.readTree(r.out()).get("storage").get("status").asText()).isEqualTo("UP");
+            assertThat(r.out() + r.err()).doesNotContain(PASSWORD);
+        }
+        Result first = CliProcess.run(Map.of("PGDOCK_PASSWORD", PASSWORD, "PGPASSWORD", "wrong-pw-9"), "health",
+                "--url", url, "--json");
+        assertThat(first.exitCode()).as("PGDOCK_PASSWORD comes first: %s", first).isEqualTo(0);
+        Result urlWins = CliProcess.run(Map.of("PGDOCK_PASSWORD", PASSWORD), "health", "--url",
+                CliProcess.url(spec("wrong-pw-9")) + "?currentSchema=app", "--json");
+        assertThat(urlWins.exitCode()).as("the URL's own password wins: %s", urlWins).isEqualTo(1);
+        assertThat(JSON.readTree(urlWins.out()).get("storage").get("reason").asText()).isEqualTo("authentication");
+    }
 }

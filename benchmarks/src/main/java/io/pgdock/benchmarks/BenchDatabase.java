@@ -23,7 +23,12 @@ final class BenchDatabase implements AutoCloseable {
     }
 
     Storage openStorage(int poolSize) {
-        return Storage.open(spec(), StorageOptions.builder().createSchema(true).discoverMigrations(false)
+        return openStorage("bench", poolSize);
+    }
+
+    /** A storage on schema {@code schema} of this database (created if missing), no migrations discovered. */
+    Storage openStorage(String schema, int poolSize) {
+        return Storage.open(database.spec().toBuilder().schema(schema).build(), StorageOptions.builder().createSchema(true).discoverMigrations(false)
                 .maximumPoolSize(poolSize).minimumIdle(1).build());
     }
 

@@ -46,8 +46,8 @@ import io.pgdock.core.MigrationSet;
  * <p>Stateless and thread-safe.
  */
 public final class ConfigMigrations implements MigrationProvider {
-    /** The migrations, read once; the SQL files sit next to {@link PostgresConfigBackend}. */
-    static final MigrationSet SET = MigrationSet.fromResources("config", PostgresConfigBackend.class,
+    /** The migrations, read once; the SQL files sit next to this class. */
+    private static final MigrationSet SET = MigrationSet.fromResources("config", ConfigMigrations.class,
             "V1__config_tables.sql", "V2__config_notify.sql", "V3__config_merge_patch.sql",
             "V4__config_history_append_only.sql", "V5__config_history_rewrap.sql",
             "V6__config_history_chain.sql", "V7__config_history_chain_inline.sql");

@@ -36,13 +36,15 @@ public final class ConfigSecretException extends PgdockException {
     private final Problem problem;
 
     /**
+     * An exception about the secret at {@code key}.
+     *
      * @param key the config key
      * @param keyId the key id concerned, or null if none is known
      * @param problem what went wrong
      * @param message the whole message, naming the key and key id
      * @param cause the underlying failure (never one whose message holds secret material), or null
      */
-    ConfigSecretException(String key, String keyId, Problem problem, String message, Throwable cause) {
+    public ConfigSecretException(String key, String keyId, Problem problem, String message, Throwable cause) {
         super(message, cause);
         this.key = key;
         this.keyId = keyId;

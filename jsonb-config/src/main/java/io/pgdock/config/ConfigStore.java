@@ -4,6 +4,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.type.TypeFactory;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.memory.MemoryConfigBackend;
+import io.pgdock.config.postgres.PostgresConfigBackend;
+import io.pgdock.config.store.ConfigKeys;
+import io.pgdock.config.store.DefaultConfigStore;
 import io.pgdock.core.Storage;
 import java.io.IOException;
 import java.io.Reader;
@@ -97,7 +102,7 @@ public interface ConfigStore {
             java.util.Objects.requireNonNull(storage, "storage");
             PostgresConfigBackend.requireSessions(storage, "the read cache is kept coherent by LISTEN");
         }
-        return new DefaultConfigStore(PostgresConfigBackend.create(storage), options);
+        return new DefaultConfigStore(PostgresConfigBackend.create(storage), options, options.mapper());
     }
 
     /**
@@ -116,7 +121,7 @@ public interface ConfigStore {
      * @return an empty store
      */
     static ConfigStore inMemory(ConfigOptions options) {
-        return new DefaultConfigStore(new MemoryConfigBackend(options.clock()), options);
+        return new DefaultConfigStore(new MemoryConfigBackend(options.clock()), options, options.mapper());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.pgdock.config;
 
+import io.pgdock.config.secret.KeyRing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;

@@ -3,6 +3,7 @@ package io.pgdock.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.pgdock.config.postgres.PostgresConfigBackend;
 import io.pgdock.core.SessionRequiredException;
 import io.pgdock.core.Storage;
 import io.pgdock.testing.PgBouncer;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.postgres.PostgresConfigBackend;
+import io.pgdock.config.store.ConfigBackend;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.json.JsonValues;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.MigrationSet;
 import io.pgdock.core.Storage;
@@ -204,7 +206,7 @@ class PostgresConfigPatchImportTest {
 
     @Test
     void aDatabaseAtVersionOneGetsTheMergeFunctionWhenTheStoreOpens() throws Exception {
-        MigrationSet v1 = MigrationSet.fromResources("config", PostgresConfigBackend.class, "V1__config_tables.sql");
+        MigrationSet v1 = MigrationSet.fromResources("config", ConfigMigrations.class, "V1__config_tables.sql");
         try (Storage old = open("patch_upgrade", StorageOptions.builder().discoverMigrations(false).addMigrations(v1))) {
             assertThat(count("SELECT count(*) FROM patch_upgrade.pgdock_schema_history WHERE module = 'config'"))
                     .isEqualTo(1);
@@ -213,7 +215,7 @@ class PostgresConfigPatchImportTest {
 
             assertThat(store.patch("k", Map.of("a", 1)).value()).isEqualTo(parse("{\"a\":1}"));
             assertThat(count("SELECT max(version) FROM patch_upgrade.pgdock_schema_history WHERE module = 'config'"))
-                    .isEqualTo(ConfigMigrations.SET.latestVersion());
+                    .isEqualTo(new ConfigMigrations().migrations().latestVersion());
         }
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.pgdock.config.store.CachingConfigBackend;
+import io.pgdock.config.store.DefaultConfigStore;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;

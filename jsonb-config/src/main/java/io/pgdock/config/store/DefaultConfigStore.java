@@ -1,4 +1,4 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
@@ -10,6 +10,30 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
+import io.pgdock.config.ConfigBindingException;
+import io.pgdock.config.ConfigCacheStats;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigConflictException;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ConfigExplanation;
+import io.pgdock.config.ConfigImportConflictException;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigOptions;
+import io.pgdock.config.ConfigPage;
+import io.pgdock.config.ConfigSecretException;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.ExportOptions;
+import io.pgdock.config.HistoryVerification;
+import io.pgdock.config.ImportOptions;
+import io.pgdock.config.ImportResult;
+import io.pgdock.config.InvalidConfigException;
+import io.pgdock.config.KeyProvider;
+import io.pgdock.config.ReencryptResult;
+import io.pgdock.config.Secret;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.secret.SecretCodec;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -30,28 +54,37 @@ import java.util.stream.Collectors;
  * here, storage is in a {@link ConfigBackend}. A view ({@link #as}, {@link #because}, {@link #inScope}) is a new
  * instance sharing the backend and the compiled schemas. Immutable and thread-safe if the backend is.
  */
-final class DefaultConfigStore implements ConfigStore {
+public final class DefaultConfigStore implements ConfigStore {
     private static final int MAX_ACTOR = 200;
     private static final int MAX_REASON = 1000;
     private static final int MAX_PAGE = 10_000;
 
     private final ConfigBackend backend;
     private final ConfigOptions options;
+    private final ObjectMapper mapper;   // the options' mapper, never handed out
     private final Map<String, JsonSchema> schemas;   // by prefix, longest first
     private final String scope;
     private final List<String> layers;
     private final String actor;
     private final String reason;
 
-    DefaultConfigStore(ConfigBackend backend, ConfigOptions options) {
+    /**
+     * A store over {@code backend}, in the root scope.
+     *
+     * @param backend where entries are kept
+     * @param options the store's options
+     * @param mapper the mapper the options bind with (the store's own, never handed out)
+     */
+    public DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper) {
         this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries()) : backend,
-                options, compileAll(options), "", null, null);
+                options, mapper, compileAll(options), "", null, null);
     }
 
-    private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, Map<String, JsonSchema> schemas,
-            String scope, String actor, String reason) {
+    private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper,
+            Map<String, JsonSchema> schemas, String scope, String actor, String reason) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
+        this.mapper = Objects.requireNonNull(mapper, "mapper");
         this.schemas = schemas;
         this.scope = scope;
         this.layers = ConfigKeys.layers(scope);
@@ -67,7 +100,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     /** Compiles a JSON Schema, draft 2020-12 unless its {@code $schema} names another. */
-    static JsonSchema compile(JsonNode schema) {
+    public static JsonSchema compile(JsonNode schema) {
         if (!schema.isObject() && !schema.isBoolean()) {
             throw new IllegalArgumentException("a JSON Schema is an object or a boolean, but this is " + schema.getNodeType());
         }
@@ -90,7 +123,7 @@ final class DefaultConfigStore implements ConfigStore {
     /** The entry with its secrets decrypted; the same entry if it holds none. */
     private ConfigEntry open(ConfigEntry e) {
         JsonNode plain = SecretCodec.open(options.keys(), e.scope(), e.key(), e.value());
-        return plain == e.value() ? e : e.withValue(plain);
+        return plain == e.value() ? e : Entries.withValue(e, plain);
     }
 
     private Optional<ConfigEntry> first(List<ConfigEntry> found) {
@@ -118,23 +151,23 @@ final class DefaultConfigStore implements ConfigStore {
     /** Classes and type references are resolved by the store's mapper, whose modules may modify types. */
     @Override
     public <T> Optional<T> get(String key, Class<T> type) {
-        return get(key, options.mapper().getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
+        return get(key, mapper.getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
     }
 
     @Override
     public <T> Optional<T> get(String key, TypeReference<T> type) {
-        return get(key, options.mapper().getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
+        return get(key, mapper.getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
     }
 
     @Override
     public <T> Optional<T> get(String key, String pointer, Class<T> type) {
-        return get(key, pointer, options.mapper().getTypeFactory().constructType(
+        return get(key, pointer, mapper.getTypeFactory().constructType(
                 Objects.requireNonNull(type, "type")));
     }
 
     @Override
     public <T> Optional<T> get(String key, String pointer, TypeReference<T> type) {
-        return get(key, pointer, options.mapper().getTypeFactory().constructType(
+        return get(key, pointer, mapper.getTypeFactory().constructType(
                 Objects.requireNonNull(type, "type")));
     }
 
@@ -146,7 +179,7 @@ final class DefaultConfigStore implements ConfigStore {
      */
     private <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
         try {
-            return options.mapper().readerFor(type).readValue(value);
+            return mapper.readerFor(type).readValue(value);
         } catch (JsonMappingException ex) {
             String at = JsonValues.pointer(ex);
             throw new ConfigBindingException(scope, key, type, pointer + at, JsonValues.describe(ex, value, at), null);
@@ -172,7 +205,6 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     private Mapped map(String key, Object value) {
-        ObjectMapper mapper = options.mapper();
         try (SecretCodec.Capture capture = SecretCodec.capture()) {
             return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value, mapper), mapper), capture);
         }
@@ -186,16 +218,16 @@ final class DefaultConfigStore implements ConfigStore {
             return put(key, value);
         }
         if (value instanceof JsonNode node && !SecretCodec.hasPojo(node)) {
-            return put(key, Secret.ofTree(node.deepCopy()));   // plain JSON: no mapper involved, as for put
+            return put(key, Secret.of(node));   // plain JSON: no mapper involved, as for put
         }
         JsonNode tree;
         try {
-            tree = SecretCodec.toTreeInside(options.mapper(), value);
+            tree = SecretCodec.toTreeInside(mapper, value);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
                     + value.getClass().getName() + " cannot be mapped to JSON as a secret: " + e.getMessage(), e);
         }
-        return put(key, Secret.ofTree(tree));
+        return put(key, Secret.of(tree));
     }
 
     @Override
@@ -220,9 +252,9 @@ final class DefaultConfigStore implements ConfigStore {
         JsonNode plain = value;
         if (secrets != null && !secrets.secrets.isEmpty()) {
             KeyProvider keys = SecretCodec.require(options.keys(), scope, key, "", null, "encrypted");
-            plain = SecretCodec.seal(value, secrets, (pointer, s) -> JsonValues.normalize(scope, key, s.value()));
+            plain = SecretCodec.seal(value, secrets, (pointer, s) -> JsonValues.normalize(scope, key, s.reveal()));
             value = SecretCodec.seal(value, secrets, (pointer, s) -> SecretCodec.encrypt(keys, scope, key, pointer,
-                    JsonValues.normalize(scope, key, s.value())));
+                    JsonValues.normalize(scope, key, s.reveal())));
         } else if (options.keys().isPresent() && SecretCodec.containsSecret(value)) {
             plain = SecretCodec.open(options.keys(), scope, key, value);   // also proves they belong to this key
         }
@@ -231,7 +263,7 @@ final class DefaultConfigStore implements ConfigStore {
 
     private ConfigEntry written(String key, JsonNode plain, JsonNode value, long expectedVersion) {
         ConfigEntry e = store(key, value, plain, expectedVersion);
-        return plain == value ? e : e.withValue(plain);
+        return plain == value ? e : Entries.withValue(e, plain);
     }
 
     private ConfigEntry store(String key, JsonNode value, JsonNode plain, long expectedVersion) {
@@ -341,7 +373,7 @@ final class DefaultConfigStore implements ConfigStore {
         ConfigKeys.checkKey(key);
         ConfigEntry answer = first(backend.read(layers, key)).orElse(null);
         if (answer != null && SecretCodec.containsSecret(answer.value())) {
-            answer = answer.withValue(SecretCodec.redact(answer.value()));
+            answer = Entries.withValue(answer, SecretCodec.redact(answer.value()));
         }
         return new ConfigExplanation(key, layers, answer);
     }
@@ -383,7 +415,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     /** History rows per transaction of {@link #reencryptDetailed}. */
-    static final int HISTORY_BATCH = 500;
+    public static final int HISTORY_BATCH = 500;
 
     /** Re-encrypts the values of this view's scope alone. */
     private int reencryptScope(KeyProvider keys, String prefix) {
@@ -435,7 +467,7 @@ final class DefaultConfigStore implements ConfigStore {
             throw new IllegalArgumentException("actor: must be 1 to " + MAX_ACTOR + " printable characters, but was "
                     + ConfigKeys.show(actor));
         }
-        return new DefaultConfigStore(backend, options, schemas, scope, actor, reason);
+        return new DefaultConfigStore(backend, options, mapper, schemas, scope, actor, reason);
     }
 
     @Override
@@ -446,7 +478,7 @@ final class DefaultConfigStore implements ConfigStore {
                     + "without NUL, but was "
                     + ConfigKeys.show(reason));
         }
-        return new DefaultConfigStore(backend, options, schemas, scope, actor, reason);
+        return new DefaultConfigStore(backend, options, mapper, schemas, scope, actor, reason);
     }
 
     /** No unpaired surrogates: the driver would send them as '?', and the stores would record different text. */
@@ -464,7 +496,7 @@ final class DefaultConfigStore implements ConfigStore {
 
     @Override
     public ConfigStore inScope(String scope) {
-        return new DefaultConfigStore(backend, options, schemas, ConfigKeys.checkScope(scope), actor, reason);
+        return new DefaultConfigStore(backend, options, mapper, schemas, ConfigKeys.checkScope(scope), actor, reason);
     }
 
     @Override
@@ -489,7 +521,7 @@ final class DefaultConfigStore implements ConfigStore {
             // A Secret in a patch is sealed as put seals it; the merge then replaces the old envelope with this one.
             KeyProvider keys = SecretCodec.require(options.keys(), scope, key, "", null, "encrypted");
             tree = SecretCodec.seal(JsonValues.normalize(scope, key, tree), mapped.secrets(), (pointer, s) ->
-                    SecretCodec.encrypt(keys, scope, key, pointer, JsonValues.normalize(scope, key, s.value())));
+                    SecretCodec.encrypt(keys, scope, key, pointer, JsonValues.normalize(scope, key, s.reveal())));
         }
         return patchWith(key, tree, expectedVersion);
     }
@@ -513,7 +545,7 @@ final class DefaultConfigStore implements ConfigStore {
                 merged -> prepare(key, merged, "the patched value").value());
         // As put does, return the plain value a read with the keys would give.
         return options.keys().isPresent() && SecretCodec.containsSecret(e.value())
-                ? e.withValue(SecretCodec.open(options.keys(), scope, key, e.value())) : e;
+                ? Entries.withValue(e, SecretCodec.open(options.keys(), scope, key, e.value())) : e;
     }
 
     /** A value ready to store: normalised, its JSON text, within the size limit and its schema. */
@@ -703,7 +735,7 @@ final class DefaultConfigStore implements ConfigStore {
         ConfigKeys.checkPrefix(prefix);
         SnapshotConfigBackend taken = new SnapshotConfigBackend(prefix, layers, backend.snapshot(layers, prefix),
                 backend);
-        return new DefaultConfigStore(taken, options, schemas, scope, actor, reason);
+        return new DefaultConfigStore(taken, options, mapper, schemas, scope, actor, reason);
     }
 
     @Override
@@ -713,7 +745,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     /** The backend, for tests of this package. */
-    ConfigBackend backend() {
+    public ConfigBackend backend() {
         return backend;
     }
 

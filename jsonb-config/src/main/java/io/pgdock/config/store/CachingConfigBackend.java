@@ -1,6 +1,14 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigCacheStats;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ConfigEvent;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.HistoryVerification;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -38,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class CachingConfigBackend implements ConfigBackend {
+public final class CachingConfigBackend implements ConfigBackend {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
     private static final long RETRY_WATCH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -74,12 +82,12 @@ final class CachingConfigBackend implements ConfigBackend {
         }
     }
 
-    CachingConfigBackend(ConfigBackend delegate, int maxEntries) {
+    public CachingConfigBackend(ConfigBackend delegate, int maxEntries) {
         this.delegate = delegate;
         this.maxEntries = maxEntries;
     }
 
-    void ensureWatching() {
+    public void ensureWatching() {
         if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
             return;
         }
@@ -185,7 +193,7 @@ final class CachingConfigBackend implements ConfigBackend {
         for (int i = 0; i < scopes.size(); i++) {
             ConfigEntry e = slot.byScope.get(scopes.get(i));
             if (e != null) {
-                found.add(e.detached());
+                found.add(Entries.detached(e));
             }
         }
         return found;
@@ -198,7 +206,7 @@ final class CachingConfigBackend implements ConfigBackend {
             read.put(scope, null);
         }
         for (ConfigEntry e : found) {
-            read.put(e.scope(), e.detached());
+            read.put(e.scope(), Entries.detached(e));
         }
         Slot stored = slots.compute(key, (k, old) -> {
             if (old == null) {
@@ -324,18 +332,18 @@ final class CachingConfigBackend implements ConfigBackend {
         return delegate.snapshot(scopes, prefix);
     }
 
-    ConfigCacheStats stats() {
+    public ConfigCacheStats stats() {
         return new ConfigCacheStats(hits.sum(), misses.sum(), slots.size(), evictions.sum(), invalidations.sum(), !live,
                 readsThrough.sum());
     }
 
     /** The cached backend; for tests. */
-    ConfigBackend delegate() {
+    public ConfigBackend delegate() {
         return delegate;
     }
 
     /** Whether notifications are flowing, so hits are possible; for tests. */
-    boolean live() {
+    public boolean live() {
         return live;
     }
 

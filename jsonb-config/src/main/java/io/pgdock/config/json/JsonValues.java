@@ -1,4 +1,4 @@
-package io.pgdock.config;
+package io.pgdock.config.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -28,6 +28,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.pgdock.config.ConfigOptions;
+import io.pgdock.config.InvalidConfigException;
+import io.pgdock.config.Secret;
+import io.pgdock.config.secret.SecretDeserializer;
+import io.pgdock.config.secret.SecretSerializer;
+import io.pgdock.config.store.ConfigKeys;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +60,7 @@ import java.util.Map;
  * {@code equals}: a number with a fraction is a {@link DecimalNode}, one without is an {@link IntNode}, {@link LongNode}
  * or {@link BigIntegerNode} by size (so {@code 5L} reads back as an {@code IntNode}, {@code 1e2} as {@code IntNode} 100).
  */
-final class JsonValues {
+public final class JsonValues {
     /** numeric's limits: digits before and after the decimal point. */
     private static final int MAX_INTEGER_DIGITS = 131_072;
     private static final int MAX_FRACTION_DIGITS = 16_383;
@@ -64,10 +70,10 @@ final class JsonValues {
      * How deep arrays and objects may nest: Jackson's default read limit. jsonb allows more, but a deeper value could
      * not be read back by a parser with default limits, ours included, so it is refused on the way in.
      */
-    static final int MAX_DEPTH = 1000;
+    public static final int MAX_DEPTH = 1000;
 
     /** Since Jackson 2.15 the factory keeps BigDecimals as given; trailing zeros are kept by the mapper feature below. */
-    static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /**
      * Jackson's default read limits (numbers of 1000 characters, names of 50,000) are below what jsonb stores, so both
@@ -87,7 +93,7 @@ final class JsonValues {
      * payloads, and the compact text of values. Never given to callers, and never configured by them, so no option can
      * loosen what a value must be or change the text the stores write.
      */
-    static final ObjectMapper INTERNAL = configured(JsonMapper.builder(JsonFactory.builder()
+    public static final ObjectMapper INTERNAL = configured(JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(LIMITS).build()))
             .build();
 
@@ -100,7 +106,7 @@ final class JsonValues {
             .build();
 
     /** The internal mappers' settings: trees keep numbers exactly as written, and nothing may follow a value. */
-    static JsonMapper.Builder configured(JsonMapper.Builder builder) {
+    public static JsonMapper.Builder configured(JsonMapper.Builder builder) {
         return builder
                 .nodeFactory(NODES)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -113,7 +119,7 @@ final class JsonValues {
      * the internal settings, the JDK 8 and {@code java.time} modules, dates as ISO-8601 text, and no coercion between
      * JSON's scalar types.
      */
-    static JsonMapper newDefaultMapper() {
+    public static JsonMapper newDefaultMapper() {
         return configured(JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build()))
                 .addModule(new Jdk8Module())
                 .addModule(new JavaTimeModule())
@@ -137,21 +143,21 @@ final class JsonValues {
     }
 
     /** The mapper of stores given none, and of {@link Secret#of(Object)}; never changed. */
-    static final ObjectMapper DEFAULT_MAPPER = forStores(newDefaultMapper());
+    public static final ObjectMapper DEFAULT_MAPPER = forStores(newDefaultMapper());
 
     /**
      * Makes a mapper the store's own: {@code mapper} must be a copy nobody else holds. Adds {@link Secret}'s
      * serializer and deserializer as a module, so that a mapper that ignores annotations still writes secrets as
      * placeholders to seal (rather than as beans) and reads secret fields.
      */
-    static ObjectMapper forStores(ObjectMapper mapper) {
+    public static ObjectMapper forStores(ObjectMapper mapper) {
         return mapper.registerModule(new SimpleModule("io.pgdock.config.Secret")
-                .addSerializer(Secret.class, new Secret.Serializer())
-                .addDeserializer(Secret.class, new Secret.Deserializer()));
+                .addSerializer(Secret.class, new SecretSerializer())
+                .addDeserializer(Secret.class, new SecretDeserializer()));
     }
 
     /** jsonb's key order: shorter first, then by UTF-8 bytes (which for equal lengths is code point order). */
-    static final Comparator<String> JSONB_KEY_ORDER = Comparator
+    public static final Comparator<String> JSONB_KEY_ORDER = Comparator
             .comparingInt((String k) -> k.getBytes(StandardCharsets.UTF_8).length)
             .thenComparing(JsonValues::compareUtf8);
 
@@ -159,7 +165,7 @@ final class JsonValues {
     }
 
     /** Parses JSON text strictly; errors name the key and the position. */
-    static JsonNode parse(String scope, String key, String json) {
+    public static JsonNode parse(String scope, String key, String json) {
         try {
             JsonNode node = INTERNAL.readTree(json);
             if (node == null || node.isMissingNode()) {
@@ -188,7 +194,7 @@ final class JsonValues {
      *
      * @throws JsonProcessingException if the text is not JSON or exceeds a limit; its message may quote the text
      */
-    static JsonNode readStored(String json) throws JsonProcessingException {
+    public static JsonNode readStored(String json) throws JsonProcessingException {
         return STORED.readTree(json);
     }
 
@@ -197,7 +203,7 @@ final class JsonValues {
      * failure names the key and the value's class, and keeps Jackson's message, which names types and properties (the
      * value is being written, not parsed, so there is no input text to quote).
      */
-    static JsonNode toTree(String scope, String key, Object value, ObjectMapper mapper) {
+    public static JsonNode toTree(String scope, String key, Object value, ObjectMapper mapper) {
         if (value instanceof JsonNode node) {
             return node;
         }
@@ -213,7 +219,7 @@ final class JsonValues {
      * The value as jsonb would store it, or an {@link InvalidConfigException} naming the key and the JSON Pointer of
      * the part jsonb cannot store.
      */
-    static JsonNode normalize(String scope, String key, JsonNode value) {
+    public static JsonNode normalize(String scope, String key, JsonNode value) {
         if (!value.isContainerNode()) {
             return scalar(scope, key, value, "");
         }
@@ -363,7 +369,7 @@ final class JsonValues {
     }
 
     /** Compact JSON text, UTF-8. */
-    static byte[] bytes(JsonNode node) {
+    public static byte[] bytes(JsonNode node) {
         try {
             return INTERNAL.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
@@ -372,12 +378,12 @@ final class JsonValues {
     }
 
     /** Compact JSON text. */
-    static String text(JsonNode node) {
+    public static String text(JsonNode node) {
         return new String(bytes(node), StandardCharsets.UTF_8);
     }
 
     /** A message with every quoted span ('...', "...", `...` stays: those name types) replaced by an ellipsis. */
-    static String withoutQuotedText(String message) {
+    public static String withoutQuotedText(String message) {
         if (message == null) {
             return "unreadable";
         }
@@ -391,7 +397,7 @@ final class JsonValues {
      * Pointer into {@code value}) and the type expected there. Jackson's message is used only where no type says more,
      * with its quoted spans cut.
      */
-    static String describe(JsonMappingException e, JsonNode value, String at) {
+    public static String describe(JsonMappingException e, JsonNode value, String at) {
         if (e instanceof UnrecognizedPropertyException u) {
             return "unknown property " + ConfigKeys.show(u.getPropertyName());
         }
@@ -405,7 +411,7 @@ final class JsonValues {
     }
 
     /** As {@link #describe(JsonMappingException, JsonNode, String)}, for a failure of the parser at the root. */
-    static String describe(java.io.IOException e, JsonNode value) {
+    public static String describe(java.io.IOException e, JsonNode value) {
         if (e instanceof InputCoercionException range) {
             return outOfRange(range);
         }
@@ -446,7 +452,7 @@ final class JsonValues {
     }
 
     /** The JSON Pointer of the part of a value where binding failed. */
-    static String pointer(JsonMappingException e) {
+    public static String pointer(JsonMappingException e) {
         StringBuilder out = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
             out.append('/');

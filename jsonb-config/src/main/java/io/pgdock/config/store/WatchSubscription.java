@@ -1,5 +1,9 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
+import io.pgdock.config.ConfigEvent;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * ReentrantLock} held around each listener call lets {@link #close()} wait for a call under way (unless it is made from
  * that call).
  */
-final class WatchSubscription implements ConfigSubscription {
+public final class WatchSubscription implements ConfigSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
 
     private final Set<String> scopes;
@@ -38,7 +42,7 @@ final class WatchSubscription implements ConfigSubscription {
     private volatile long position;
 
     /** @param scopes the scopes watched, or null for all */
-    WatchSubscription(List<String> scopes, String prefix, long afterPosition, ConfigListener listener, Executor delivery,
+    public WatchSubscription(List<String> scopes, String prefix, long afterPosition, ConfigListener listener, Executor delivery,
             Runnable onClose) {
         this.scopes = scopes == null ? null : Set.copyOf(scopes);
         this.prefix = prefix;
@@ -49,12 +53,12 @@ final class WatchSubscription implements ConfigSubscription {
     }
 
     /** Whether a change of {@code key} in {@code scope} is for this watch. */
-    boolean wants(String scope, String key) {
+    public boolean wants(String scope, String key) {
         return open && key.startsWith(prefix) && (scopes == null || scopes.contains(scope));
     }
 
     /** A live change, in commit order. */
-    void offer(ConfigEvent event) {
+    public void offer(ConfigEvent event) {
         if (!wants(event.scope(), event.key())) {
             return;
         }
@@ -68,7 +72,7 @@ final class WatchSubscription implements ConfigSubscription {
     }
 
     /** Delivers {@code replay} (in position order), then what was offered meanwhile, then live changes. */
-    void activate(List<ConfigEvent> replay) {
+    public void activate(List<ConfigEvent> replay) {
         synchronized (this) {
             List<ConfigEvent> all = new ArrayList<>(replay.size() + buffer.size());
             for (ConfigEvent e : replay) {
@@ -85,17 +89,17 @@ final class WatchSubscription implements ConfigSubscription {
     }
 
     /** Changes the store replays after a gap: delivered like live ones, duplicates dropped. */
-    void replay(List<ConfigEvent> events) {
+    public void replay(List<ConfigEvent> events) {
         for (ConfigEvent e : events) {
             offer(e);
         }
     }
 
-    void gap(Exception cause) {
+    public void gap(Exception cause) {
         delivery.execute(() -> call(() -> listener.onGap(cause), "onGap"));
     }
 
-    void caughtUp() {
+    public void caughtUp() {
         delivery.execute(() -> call(() -> listener.onCaughtUp(), "onCaughtUp"));
     }
 
@@ -135,7 +139,7 @@ final class WatchSubscription implements ConfigSubscription {
      * An executor that runs one task at a time, in order, on a daemon thread that ends after a second idle (so a store
      * nobody watches any more holds no thread).
      */
-    static java.util.concurrent.ExecutorService serialExecutor(String threadName) {
+    public static java.util.concurrent.ExecutorService serialExecutor(String threadName) {
         java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(0, 1, 1,
                 java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, threadName);

@@ -1,5 +1,7 @@
-package io.pgdock.config;
+package io.pgdock.config.secret;
 
+import io.pgdock.config.KeyProvider;
+import io.pgdock.config.store.ConfigKeys;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,8 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * The {@link KeyProvider} made from a fixed set of keys (given, or parsed from an environment variable or file).
  * Messages name the source, the entry and the key id, never key material. Immutable and thread-safe.
  */
-final class KeyRing implements KeyProvider {
-    static final int KEY_BYTES = 32;
+public final class KeyRing implements KeyProvider {
+    public static final int KEY_BYTES = 32;
     private static final int MAX_KEY_ID = 64;
 
     private final String current;
@@ -24,7 +26,7 @@ final class KeyRing implements KeyProvider {
         this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
     }
 
-    static KeyRing of(String currentKeyId, Map<String, SecretKey> keys) {
+    public static KeyRing of(String currentKeyId, Map<String, SecretKey> keys) {
         Objects.requireNonNull(currentKeyId, "currentKeyId");
         Objects.requireNonNull(keys, "keys");
         Map<String, SecretKey> copy = new LinkedHashMap<>();
@@ -47,7 +49,7 @@ final class KeyRing implements KeyProvider {
 
     private static final String KEY_ID_RULE = "must be 1 to " + MAX_KEY_ID + " characters from A-Z a-z 0-9 . _ -";
 
-    static boolean validKeyId(String id) {
+    public static boolean validKeyId(String id) {
         if (id == null || id.isEmpty() || id.length() > MAX_KEY_ID) {
             return false;
         }
@@ -62,7 +64,7 @@ final class KeyRing implements KeyProvider {
     }
 
     /** Why {@code key} is not a usable 256-bit AES key, or null. Keys that do not reveal their bytes are trusted. */
-    static String problem(SecretKey key) {
+    public static String problem(SecretKey key) {
         if (!"AES".equalsIgnoreCase(key.getAlgorithm())) {
             return "not an AES key (algorithm " + key.getAlgorithm() + ")";
         }
@@ -81,7 +83,7 @@ final class KeyRing implements KeyProvider {
      * Parses {@code <key id>:<base64 key>} items, the first being current. {@code source} names the variable or file,
      * {@code unit} is "entry" or "line". Lines of a file may be blank or comments; entries of a variable may not.
      */
-    static KeyRing parse(String source, String[] items, String unit) {
+    public static KeyRing parse(String source, String[] items, String unit) {
         boolean lines = unit.equals("line");
         Map<String, SecretKey> keys = new LinkedHashMap<>();
         String current = null;

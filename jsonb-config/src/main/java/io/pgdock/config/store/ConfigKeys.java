@@ -1,12 +1,13 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
+import io.pgdock.config.InvalidConfigException;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Validation of keys, prefixes and scopes, and how they appear in messages. Not API. */
-final class ConfigKeys {
-    static final int MAX_KEY_LENGTH = 256;
-    static final int MAX_SCOPE_LENGTH = 256;
+public final class ConfigKeys {
+    public static final int MAX_KEY_LENGTH = 256;
+    public static final int MAX_SCOPE_LENGTH = 256;
     private static final String CHARSET = "letters, digits, '.', '_', '-', '/', ':'";
 
     private ConfigKeys() {
@@ -17,11 +18,11 @@ final class ConfigKeys {
                 || c == '.' || c == '_' || c == '-' || c == '/' || c == ':';
     }
 
-    static String checkKey(String key) {
+    public static String checkKey(String key) {
         return checkChars("config key", key, 1);
     }
 
-    static String checkPrefix(String prefix) {
+    public static String checkPrefix(String prefix) {
         return checkChars("key prefix", prefix, 0);
     }
 
@@ -42,7 +43,7 @@ final class ConfigKeys {
         return text;
     }
 
-    static String checkScope(String scope) {
+    public static String checkScope(String scope) {
         if (scope == null) {
             throw new NullPointerException("scope");
         }
@@ -69,7 +70,7 @@ final class ConfigKeys {
     }
 
     /** The scopes a read in {@code scope} consults, most specific first: "a/b" gives "a/b", "a", "". */
-    static List<String> layers(String scope) {
+    public static List<String> layers(String scope) {
         List<String> layers = new ArrayList<>();
         String s = scope;
         while (!s.isEmpty()) {
@@ -82,12 +83,12 @@ final class ConfigKeys {
     }
 
     /** How a key appears in messages: quoted, with its scope unless it is the root. */
-    static String describe(String scope, String key) {
+    public static String describe(String scope, String key) {
         return show(key) + (scope == null || scope.isEmpty() ? "" : " in scope " + show(scope));
     }
 
     /** A value as it appears in messages: quoted, control characters escaped, long values cut. */
-    static String show(String value) {
+    public static String show(String value) {
         StringBuilder out = new StringBuilder("\"");
         int max = Math.min(value.length(), 100);
         for (int i = 0; i < max; i++) {

@@ -1,4 +1,7 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
+
+import io.pgdock.config.HistoryRetention;
+
 
 /**
  * Who writes and why, and how much history to keep, passed to a {@link ConfigBackend} with each write.
@@ -7,5 +10,5 @@ package io.pgdock.config;
  * @param reason why, or null
  * @param retention how much history to keep
  */
-record WriteContext(String actor, String reason, HistoryRetention retention) {
+public record WriteContext(String actor, String reason, HistoryRetention retention) {
 }

@@ -1,4 +1,4 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -12,6 +12,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ExportOptions;
+import io.pgdock.config.InvalidConfigException;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.json.JsonValues;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -28,9 +33,9 @@ import java.util.Set;
  * structure strictly (unknown members are refused, as {@code putJson} refuses invalid JSON). Values are checked by the
  * store, as {@code put} checks them. Not API; stateless and thread-safe.
  */
-final class ConfigDocuments {
-    static final String FORMAT = "pgdock-config";
-    static final int VERSION = 1;
+public final class ConfigDocuments {
+    public static final String FORMAT = "pgdock-config";
+    public static final int VERSION = 1;
 
     /** The most problems one refusal lists; the message says how many more there were. */
     private static final int MAX_LISTED = 50;
@@ -44,7 +49,7 @@ final class ConfigDocuments {
      * {@link JsonValues#MAX_DEPTH} levels (a value sits three levels down: document, entries, entry), for reading and
      * writing. Numbers and strings have the same limits as values.
      */
-    static final ObjectMapper DOCUMENT = JsonValues.configured(JsonMapper.builder(JsonFactory.builder()
+    public static final ObjectMapper DOCUMENT = JsonValues.configured(JsonMapper.builder(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNumberLength(1 + 131_072 + 1 + 16_383 + 12)
                     .maxStringLength(Integer.MAX_VALUE)
@@ -58,14 +63,14 @@ final class ConfigDocuments {
     }
 
     /** One entry of a document being imported: its position, key and raw value. */
-    record Incoming(int index, String key, JsonNode value) {
+    public record Incoming(int index, String key, JsonNode value) {
         String label() {
             return "entry " + index + " (key " + ConfigKeys.show(key) + ")";
         }
     }
 
     /** The export document of {@code entries}, taken from {@code scope}. */
-    static ObjectNode document(String scope, ExportOptions options, Instant now, List<ConfigEntry> entries) {
+    public static ObjectNode document(String scope, ExportOptions options, Instant now, List<ConfigEntry> entries) {
         ObjectNode doc = JsonValues.NODES.objectNode();
         doc.put("format", FORMAT);
         doc.put("version", VERSION);
@@ -94,14 +99,14 @@ final class ConfigDocuments {
     }
 
     /** Writes a document as indented JSON; flushes, does not close. */
-    static void write(JsonNode document, Writer out) throws IOException {
+    public static void write(JsonNode document, Writer out) throws IOException {
         DOCUMENT.writerWithDefaultPrettyPrinter().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
                 .writeValue(out, document);
         out.flush();
     }
 
     /** Reads a document strictly; does not close {@code in}. */
-    static JsonNode read(String scope, Reader in) throws IOException {
+    public static JsonNode read(String scope, Reader in) throws IOException {
         try {
             JsonNode doc = DOCUMENT.reader().without(JsonParser.Feature.AUTO_CLOSE_SOURCE).readTree(in);
             if (doc == null || doc.isMissingNode()) {
@@ -121,7 +126,7 @@ final class ConfigDocuments {
      * The entries of a document, after checking its structure; problems are added to {@code problems}, naming the
      * entry, and entries with problems are left out of the result.
      */
-    static List<Incoming> entries(JsonNode doc, List<String> problems) {
+    public static List<Incoming> entries(JsonNode doc, List<String> problems) {
         List<Incoming> found = new ArrayList<>();
         if (!doc.isObject()) {
             problems.add("the document is a JSON " + doc.getNodeType() + ", not an object");
@@ -260,7 +265,7 @@ final class ConfigDocuments {
     }
 
     /** The refusal of a whole import: every problem, one per line. */
-    static InvalidConfigException refused(String scope, List<String> problems) {
+    public static InvalidConfigException refused(String scope, List<String> problems) {
         StringBuilder out = new StringBuilder("import into ")
                 .append(scope.isEmpty() ? "the root scope" : "scope " + ConfigKeys.show(scope))
                 .append(" refused, nothing was imported: ");

@@ -1,6 +1,14 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigConflictException;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.HistoryVerification;
+import io.pgdock.config.json.JsonPatches;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -11,7 +19,7 @@ import java.util.function.UnaryOperator;
  * normalisation, size and schema checks, binding, views) is shared, so both stores behave alike; a backend only stores.
  * Keys, scopes and values reaching a backend are already valid and normalised. Implementations are thread-safe.
  */
-interface ConfigBackend {
+public interface ConfigBackend {
     /**
      * The entries of {@code key} in any of {@code scopes}, at most one per scope, in no particular order.
      */

@@ -1,4 +1,4 @@
-package io.pgdock.config;
+package io.pgdock.config.secret;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
+import io.pgdock.config.ConfigSecretException;
+import io.pgdock.config.KeyProvider;
+import io.pgdock.config.Secret;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.store.ConfigKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -44,10 +49,10 @@ import javax.crypto.spec.GCMParameterSpec;
  *
  * <p>Stateless apart from the thread-local capture; thread-safe.
  */
-final class SecretCodec {
-    static final String FIELD = "$pgdock_secret";
-    static final String ALG = "A256GCM";
-    static final int VERSION = 1;
+public final class SecretCodec {
+    public static final String FIELD = "$pgdock_secret";
+    public static final String ALG = "A256GCM";
+    public static final int VERSION = 1;
     private static final String PLACEHOLDER = "$pgdock_secret_placeholder";
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
@@ -64,9 +69,9 @@ final class SecretCodec {
     // Capturing Secret markers while a value is mapped to JSON
 
     /** The secrets met while mapping one value; close it right after mapping. */
-    static final class Capture implements AutoCloseable {
+    public static final class Capture implements AutoCloseable {
         final String token = UUID.randomUUID().toString();
-        final List<Secret> secrets = new ArrayList<>();
+        public final List<Secret> secrets = new ArrayList<>();
         private final Object previous;
 
         private Capture(Object previous) {
@@ -77,7 +82,7 @@ final class SecretCodec {
          * The value to map: a JSON tree holding Java objects in POJO nodes ({@code Secret}s among them) is mapped again
          * by the store's mapper, so that the objects become JSON and the secrets are seen.
          */
-        Object prepare(Object value, ObjectMapper mapper) {
+        public Object prepare(Object value, ObjectMapper mapper) {
             if (value instanceof Secret) {
                 return value;
             }
@@ -97,14 +102,14 @@ final class SecretCodec {
         }
     }
 
-    static Capture capture() {
+    public static Capture capture() {
         Capture c = new Capture(CAPTURE.get());
         CAPTURE.set(c);
         return c;
     }
 
     /** {@code value} mapped to JSON as the content of a secret, which cannot hold another {@code Secret}. */
-    static JsonNode toTreeInside(ObjectMapper mapper, Object value) {
+    public static JsonNode toTreeInside(ObjectMapper mapper, Object value) {
         Object previous = CAPTURE.get();
         CAPTURE.set(NESTED);
         try {
@@ -118,7 +123,7 @@ final class SecretCodec {
         }
     }
 
-    static void writePlaceholder(Secret secret, JsonGenerator gen) throws IOException {
+    public static void writePlaceholder(Secret secret, JsonGenerator gen) throws IOException {
         Object capture = CAPTURE.get();
         if (capture == NESTED) {
             throw new IllegalArgumentException("Secret.of: a secret cannot hold another Secret");
@@ -134,7 +139,7 @@ final class SecretCodec {
     }
 
     /** Whether a tree holds POJO nodes (iteratively: trees may be deep). */
-    static boolean hasPojo(JsonNode root) {
+    public static boolean hasPojo(JsonNode root) {
         Deque<JsonNode> todo = new ArrayDeque<>();
         todo.push(root);
         while (!todo.isEmpty()) {
@@ -153,7 +158,7 @@ final class SecretCodec {
      * {@code value} (normalised, at most {@link JsonValues#MAX_DEPTH} deep) with each placeholder of {@code capture}
      * replaced by {@code replace.apply(pointer, secret)}.
      */
-    static JsonNode seal(JsonNode value, Capture capture, BiFunction<String, Secret, JsonNode> replace) {
+    public static JsonNode seal(JsonNode value, Capture capture, BiFunction<String, Secret, JsonNode> replace) {
         String prefix = capture.token + ":";
         return map(value, "", node -> node.isObject() && node.size() == 1 && node.get(PLACEHOLDER) != null
                 && node.get(PLACEHOLDER).isTextual() && node.get(PLACEHOLDER).textValue().startsWith(prefix),
@@ -210,16 +215,16 @@ final class SecretCodec {
         return name.replace("~", "~0").replace("/", "~1");
     }
 
-    static boolean isEnvelope(JsonNode node) {
+    public static boolean isEnvelope(JsonNode node) {
         return node != null && node.isObject() && node.size() == 1 && node.get(FIELD) != null;
     }
 
     /** Whether {@code value} holds a stored secret anywhere. */
-    static boolean containsSecret(JsonNode value) {
+    public static boolean containsSecret(JsonNode value) {
         return value.isContainerNode() && contains(value, SecretCodec::isEnvelope);
     }
 
-    static JsonNode redact(JsonNode value) {
+    public static JsonNode redact(JsonNode value) {
         return map(value, "", SecretCodec::isEnvelope, (p, n) -> JsonValues.NODES.textNode(Secret.REDACTED));
     }
 
@@ -259,7 +264,7 @@ final class SecretCodec {
         return found.get();
     }
 
-    static KeyProvider require(Optional<KeyProvider> keys, String scope, String key, String pointer, String kid,
+    public static KeyProvider require(Optional<KeyProvider> keys, String scope, String key, String pointer, String kid,
             String doing) {
         if (keys.isEmpty()) {
             throw new ConfigSecretException(key, kid, ConfigSecretException.Problem.NO_KEY_PROVIDER,
@@ -270,7 +275,7 @@ final class SecretCodec {
     }
 
     /** Encrypts {@code plain} (normalised JSON) under the provider's current key. */
-    static JsonNode encrypt(KeyProvider keys, String scope, String key, String pointer, JsonNode plain) {
+    public static JsonNode encrypt(KeyProvider keys, String scope, String key, String pointer, JsonNode plain) {
         String kid;
         try {
             kid = keys.currentKeyId();
@@ -316,13 +321,13 @@ final class SecretCodec {
     }
 
     /** The key id of an envelope, or null if it has none readable. */
-    static String keyId(JsonNode envelope) {
+    public static String keyId(JsonNode envelope) {
         JsonNode kid = envelope.get(FIELD).get("kid");
         return kid != null && kid.isTextual() && KeyRing.validKeyId(kid.textValue()) ? kid.textValue() : null;
     }
 
     /** Decrypts one envelope. */
-    static JsonNode decrypt(Optional<KeyProvider> provider, String scope, String key, String pointer, JsonNode envelope) {
+    public static JsonNode decrypt(Optional<KeyProvider> provider, String scope, String key, String pointer, JsonNode envelope) {
         JsonNode body = envelope.get(FIELD);
         String kid = keyId(envelope);
         if (!body.isObject() || kid == null || !body.path("v").isInt() || body.path("v").intValue() != VERSION
@@ -390,7 +395,7 @@ final class SecretCodec {
     }
 
     /** {@code value} with each stored secret decrypted; {@code value} itself if it holds none. */
-    static JsonNode open(Optional<KeyProvider> keys, String scope, String key, JsonNode value) {
+    public static JsonNode open(Optional<KeyProvider> keys, String scope, String key, JsonNode value) {
         if (!value.isContainerNode()) {
             return value;
         }
@@ -403,7 +408,7 @@ final class SecretCodec {
      * the same key in {@code toScope} under the current key: the associated data binds a ciphertext to its scope, so an
      * export restored into another scope must be re-sealed (by a store that holds the keys).
      */
-    static JsonNode rebind(KeyProvider keys, String fromScope, String toScope, String key, JsonNode value) {
+    public static JsonNode rebind(KeyProvider keys, String fromScope, String toScope, String key, JsonNode value) {
         return map(value, "", SecretCodec::isEnvelope, (pointer, envelope) -> encrypt(keys, toScope, key, pointer,
                 decrypt(Optional.of(keys), fromScope, key, pointer, envelope)));
     }
@@ -412,7 +417,7 @@ final class SecretCodec {
      * {@code value} with each stored secret not under the current key re-encrypted under it, or null if every secret
      * already is (or there is none).
      */
-    static JsonNode reseal(KeyProvider keys, String scope, String key, JsonNode value) {
+    public static JsonNode reseal(KeyProvider keys, String scope, String key, JsonNode value) {
         String current = keys.currentKeyId();
         boolean[] changed = {false};
         JsonNode out = map(value, "", SecretCodec::isEnvelope, (pointer, envelope) -> {

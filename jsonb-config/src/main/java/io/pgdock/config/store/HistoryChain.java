@@ -1,6 +1,11 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.HistoryVerification;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.secret.SecretCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,7 +32,7 @@ import java.util.Map;
  * <p>{@link Verifier} checks rows of one key after another, oldest first. Stateless apart from a verifier, which is
  * used by one thread.
  */
-final class HistoryChain {
+public final class HistoryChain {
     private static final byte[] DOMAIN = "pgdock config_history v1".getBytes(StandardCharsets.UTF_8);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -37,12 +42,12 @@ final class HistoryChain {
     }
 
     /** One history row as stored, with its value texts already in hashed form ({@link #canon}). */
-    record Row(String scope, String key, long version, ConfigChange.Kind kind, String oldCanon, String newCanon,
+    public record Row(String scope, String key, long version, ConfigChange.Kind kind, String oldCanon, String newCanon,
             String actor, String reason, Instant changedAt, byte[] prevHash, byte[] hash) {
     }
 
     /** The hash of a row whose previous hash is {@code prev} (null for none). */
-    static byte[] digest(byte[] prev, String scope, String key, long version, ConfigChange.Kind kind, String oldCanon,
+    public static byte[] digest(byte[] prev, String scope, String key, long version, ConfigChange.Kind kind, String oldCanon,
             String newCanon, String actor, String reason, Instant changedAt) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.writeBytes(DOMAIN);
@@ -79,7 +84,7 @@ final class HistoryChain {
     }
 
     /** A value as hashed: jsonb's text of it, each secret envelope as {@code {"$pgdock_secret": null}}; null stays. */
-    static String canon(JsonNode value) {
+    public static String canon(JsonNode value) {
         if (value == null) {
             return null;
         }
@@ -154,11 +159,11 @@ final class HistoryChain {
     }
 
     /** Where retention stopped for a key: the version and hash of the newest row it removed. */
-    record Anchor(long version, byte[] hash) {
+    public record Anchor(long version, byte[] hash) {
     }
 
     /** The current entry of a key: its version and value in hashed form. */
-    record Current(long version, String canon) {
+    public record Current(long version, String canon) {
     }
 
     /**
@@ -166,7 +171,7 @@ final class HistoryChain {
      * (scope, key) order. Keeps the first {@value #MAX_BREAKS} broken links; after a key's first one, its remaining
      * rows are counted but not judged (they cannot be, once a link is gone).
      */
-    static final class Verifier {
+    public static final class Verifier {
         static final int MAX_BREAKS = 100;
         private final List<HistoryVerification.Break> breaks = new ArrayList<>();
         private long rows;
@@ -177,7 +182,7 @@ final class HistoryChain {
         private boolean started;
 
         /** The next row of the current key ({@code anchor}: where retention stopped for it, or null). */
-        void row(Row row, Anchor anchor) {
+        public void row(Row row, Anchor anchor) {
             rows++;
             if (!started) {
                 started = true;
@@ -257,7 +262,7 @@ final class HistoryChain {
          * The end of a key's rows: {@code current} is its entry now, or null if it has none. A key with an entry but
          * no rows is passed with {@code last} unset (no {@link #row} call).
          */
-        void endKey(String scope, String key, Current current) {
+        public void endKey(String scope, String key, Current current) {
             if (!started) {
                 keys++;
             }
@@ -297,13 +302,13 @@ final class HistoryChain {
             }
         }
 
-        HistoryVerification result() {
+        public HistoryVerification result() {
             return new HistoryVerification(keys, rows, brokenKeys, List.copyOf(breaks));
         }
     }
 
     /** Runs a verifier over rows grouped by key, for the in-memory store. */
-    static HistoryVerification verify(Map<List<String>, List<Row>> rowsByKey, Map<List<String>, Anchor> anchors,
+    public static HistoryVerification verify(Map<List<String>, List<Row>> rowsByKey, Map<List<String>, Anchor> anchors,
             Map<List<String>, Current> entries) {
         java.util.TreeSet<List<String>> ids = new java.util.TreeSet<>(
                 java.util.Comparator.<List<String>, String>comparing(id -> id.get(0)).thenComparing(id -> id.get(1)));

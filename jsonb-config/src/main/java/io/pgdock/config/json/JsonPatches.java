@@ -1,8 +1,10 @@
-package io.pgdock.config;
+package io.pgdock.config.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgdock.config.InvalidConfigException;
+import io.pgdock.config.store.ConfigKeys;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -20,20 +22,20 @@ import java.util.Map;
  *
  * <p>Stateless and thread-safe.
  */
-final class JsonPatches {
+public final class JsonPatches {
     /** The single member of a secret envelope. */
-    static final String SECRET_MEMBER = "$pgdock_secret";
+    public static final String SECRET_MEMBER = "$pgdock_secret";
 
     private JsonPatches() {
     }
 
     /** Whether {@code node} is a secret envelope: an object with the single member {@value #SECRET_MEMBER}. */
-    static boolean isSecret(JsonNode node) {
+    public static boolean isSecret(JsonNode node) {
         return node != null && node.isObject() && node.size() == 1 && node.has(SECRET_MEMBER);
     }
 
     /** An object a merge patch merges into, or with: an object that is not a secret envelope. */
-    static boolean mergeable(JsonNode node) {
+    public static boolean mergeable(JsonNode node) {
         return node != null && node.isObject() && !isSecret(node);
     }
 
@@ -44,7 +46,7 @@ final class JsonPatches {
      * @param patch the patch
      * @return the patched value, a new tree (member order as the merge leaves it: normalise before storing)
      */
-    static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    public static JsonNode mergePatch(JsonNode target, JsonNode patch) {
         if (!mergeable(patch)) {
             return patch.deepCopy();
         }
@@ -77,7 +79,7 @@ final class JsonPatches {
      *
      * @throws InvalidConfigException naming the key and the pointer if it is not an RFC 6901 pointer
      */
-    static List<String> tokens(String scope, String key, String pointer) {
+    public static List<String> tokens(String scope, String key, String pointer) {
         if (pointer.isEmpty()) {
             return List.of();
         }
@@ -115,7 +117,7 @@ final class JsonPatches {
      * an index past the end or not written as RFC 6901 array indexes are ({@code 0} or digits without a leading zero;
      * {@code -} names no element), or a token applied to a number, string, boolean or null.
      */
-    static JsonNode at(JsonNode value, List<String> tokens) {
+    public static JsonNode at(JsonNode value, List<String> tokens) {
         JsonNode node = value;
         for (String token : tokens) {
             if (node.isObject()) {
@@ -153,13 +155,13 @@ final class JsonPatches {
      * The value as text for messages and diffs: compact JSON with every secret envelope shown as {@code "***"}, cut
      * after {@code max} characters.
      */
-    static String redacted(JsonNode value, int max) {
+    public static String redacted(JsonNode value, int max) {
         String text = JsonValues.text(redact(value));
         return text.length() <= max ? text : text.substring(0, max) + "... (" + text.length() + " characters)";
     }
 
     /** A copy of {@code value} with every secret envelope replaced by the string {@code "***"}. */
-    static JsonNode redact(JsonNode value) {
+    public static JsonNode redact(JsonNode value) {
         if (isSecret(value)) {
             return JsonValues.NODES.textNode("***");
         }
@@ -198,7 +200,7 @@ final class JsonPatches {
     }
 
     /** Whether {@code value} holds a secret envelope anywhere, itself included. */
-    static boolean holdsSecret(JsonNode value) {
+    public static boolean holdsSecret(JsonNode value) {
         Deque<JsonNode> work = new ArrayDeque<>();
         work.push(value);
         while (!work.isEmpty()) {

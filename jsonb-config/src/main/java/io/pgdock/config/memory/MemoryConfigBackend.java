@@ -1,6 +1,22 @@
-package io.pgdock.config;
+package io.pgdock.config.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigConflictException;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ConfigEvent;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.HistoryRetention;
+import io.pgdock.config.HistoryVerification;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.secret.SecretCodec;
+import io.pgdock.config.store.ConfigBackend;
+import io.pgdock.config.store.Entries;
+import io.pgdock.config.store.HistoryChain;
+import io.pgdock.config.store.WatchSubscription;
+import io.pgdock.config.store.WriteContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -20,7 +36,7 @@ import java.util.function.UnaryOperator;
  * as a transaction is in PostgreSQL. Values are normalised before they get here and {@link JsonNode}s are copied on the
  * way in and out, so callers cannot change stored values.
  */
-final class MemoryConfigBackend implements ConfigBackend {
+public final class MemoryConfigBackend implements ConfigBackend {
     private static final String ACTOR = "in-memory";
 
     private final Clock clock;
@@ -40,7 +56,7 @@ final class MemoryConfigBackend implements ConfigBackend {
     private final List<WatchSubscription> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.Executor delivery = WatchSubscription.serialExecutor("pgdock-config-watch-memory");
 
-    MemoryConfigBackend(Clock clock) {
+    public MemoryConfigBackend(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -52,7 +68,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                 TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                 ConfigEntry e = inScope == null ? null : inScope.get(key);
                 if (e != null) {
-                    found.add(e.detached());
+                    found.add(Entries.detached(e));
                 }
             }
             return found;
@@ -78,7 +94,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                     current == null ? ConfigChange.Kind.CREATE : ConfigChange.Kind.UPDATE,
                     current == null ? null : current.value(), next.value(), actor, context.reason(), now),
                     context.retention());
-            return next.detached();
+            return Entries.detached(next);
         }
     }
 
@@ -222,7 +238,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                     TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                     ConfigEntry e = inScope == null ? null : inScope.get(key);
                     if (e != null) {
-                        page.add(e.detached());
+                        page.add(Entries.detached(e));
                         break;
                     }
                 }
@@ -339,7 +355,7 @@ final class MemoryConfigBackend implements ConfigBackend {
                 TreeMap<String, ConfigEntry> inScope = entries.get(scope);
                 if (inScope != null) {
                     for (ConfigEntry e : inScope.subMap(prefix, true, prefix + "{", false).values()) {
-                        all.add(e.detached());
+                        all.add(Entries.detached(e));
                     }
                 }
             }
@@ -387,7 +403,7 @@ final class MemoryConfigBackend implements ConfigBackend {
             List<ConfigEntry> found = new ArrayList<>();
             if (inScope != null) {
                 for (ConfigEntry e : inScope.subMap(prefix, true, prefix + "{", false).values()) {
-                    found.add(e.detached());
+                    found.add(Entries.detached(e));
                 }
             }
             return found;
@@ -407,7 +423,7 @@ final class MemoryConfigBackend implements ConfigBackend {
             for (String key : keys) {
                 ConfigEntry e = inScope == null ? null : inScope.get(key);
                 if (e != null) {
-                    current.put(key, e.detached());
+                    current.put(key, Entries.detached(e));
                 }
             }
             List<BatchWrite> writes = plan.apply(current);

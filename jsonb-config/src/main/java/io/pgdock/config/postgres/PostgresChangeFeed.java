@@ -1,6 +1,13 @@
-package io.pgdock.config;
+package io.pgdock.config.postgres;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigEvent;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.store.WatchSubscription;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.internal.SqlFailures;
@@ -53,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * connection. The feed stops when its last watch is closed, or when the storage has been closed (checked every
  * heartbeat).
  */
-final class PostgresChangeFeed {
+public final class PostgresChangeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
     private static final int HEARTBEAT_MILLIS = 500;
     private static final long MAX_BACKOFF_MILLIS = 2000;
@@ -61,7 +68,7 @@ final class PostgresChangeFeed {
     private static final int DEFAULT_READ_TIMEOUT_MILLIS = 30_000;
     private static final Executor DIRECT = Runnable::run;
 
-    static final String COLUMNS = "id, scope, key, version, kind, old_value, new_value, actor, reason, changed_at";
+    public static final String COLUMNS = "id, scope, key, version, kind, old_value, new_value, actor, reason, changed_at";
     private static final String XMIN = "SELECT txid_snapshot_xmin(txid_current_snapshot())";
     private static final String CHANNEL = "SELECT pgdock_config_channel()";
     private static final String BY_ID = "SELECT " + COLUMNS + " FROM config_history "
@@ -74,13 +81,13 @@ final class PostgresChangeFeed {
     private final List<WatchSubscription> watches = new CopyOnWriteArrayList<>();
     private Runner runner;   // guarded by this
 
-    PostgresChangeFeed(Storage storage, PostgresConfigBackend backend) {
+    public PostgresChangeFeed(Storage storage, PostgresConfigBackend backend) {
         this.storage = storage;
         this.backend = backend;
         this.delivery = WatchSubscription.serialExecutor("pgdock-config-watch-" + storage.schema());
     }
 
-    ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
         while (true) {
             Runner r;
             synchronized (this) {
@@ -156,7 +163,7 @@ final class PostgresChangeFeed {
     }
 
     /** The process id of the listening connection's backend, or 0 if none is open; for tests. */
-    int listenerPid() {
+    public int listenerPid() {
         Runner r;
         synchronized (this) {
             r = runner;
@@ -165,7 +172,7 @@ final class PostgresChangeFeed {
     }
 
     /** Reads the changes of one result set of {@link #COLUMNS}, in its order. */
-    static List<ConfigEvent> events(ResultSet rs) throws SQLException {
+    public static List<ConfigEvent> events(ResultSet rs) throws SQLException {
         List<ConfigEvent> events = new ArrayList<>();
         while (rs.next()) {
             String scope = rs.getString(2);

@@ -1,8 +1,26 @@
-package io.pgdock.config;
+package io.pgdock.config.postgres;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigConflictException;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ConfigEvent;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigMigrations;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.HistoryRetention;
+import io.pgdock.config.HistoryVerification;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.secret.SecretCodec;
+import io.pgdock.config.store.ConfigBackend;
+import io.pgdock.config.store.ConfigKeys;
+import io.pgdock.config.store.DefaultConfigStore;
+import io.pgdock.config.store.HistoryChain;
+import io.pgdock.config.store.WriteContext;
 import io.pgdock.core.DataAccessException;
+import io.pgdock.core.MigrationSet;
 import io.pgdock.core.SessionRequiredException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.internal.SqlFailures;
@@ -15,8 +33,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -55,8 +73,9 @@ import javax.sql.DataSource;
  * <p>Thread-safe: every call borrows its own connection from the storage's pool; the one mutable part is the change
  * feed of watches ({@link PostgresChangeFeed}, with its own connection), created by the first watch.
  */
-final class PostgresConfigBackend implements ConfigBackend {
+public final class PostgresConfigBackend implements ConfigBackend {
     /** How often a compare-and-set is tried when its follow-up read finds the expected version after all. */
+    private static final MigrationSet CONFIG_MIGRATIONS = new ConfigMigrations().migrations();
     private static final int ATTEMPTS = 3;
 
     /** Sets the write's context for the triggers; one row, so joining it changes nothing else. Parameters 4. */
@@ -151,7 +170,7 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** The spec of storage opened from one; storage over an application's DataSource has none, and says so itself. */
-    static String target(Storage storage) {
+    public static String target(Storage storage) {
         try {
             return storage.spec().toString();
         } catch (UnsupportedOperationException overApplicationDataSource) {
@@ -166,9 +185,9 @@ final class PostgresConfigBackend implements ConfigBackend {
      * @throws io.pgdock.core.MigrationException if the migrations cannot be applied
      * @throws io.pgdock.core.ConnectionFailedException if no connection can be had
      */
-    static ConfigBackend create(Storage storage) {
+    public static ConfigBackend create(Storage storage) {
         Objects.requireNonNull(storage, "storage");
-        storage.migrator().apply(List.of(ConfigMigrations.SET));
+        storage.migrator().apply(List.of(CONFIG_MIGRATIONS));
         PostgresConfigBackend probe = new PostgresConfigBackend(storage, null);
         String actor = probe.run("reading the default actor", null, null, c -> {
             try (PreparedStatement s = c.prepareStatement(DEFAULT_ACTOR); ResultSet rs = s.executeQuery()) {
@@ -332,7 +351,7 @@ final class PostgresConfigBackend implements ConfigBackend {
      * A positive age in whole microseconds, PostgreSQL's resolution. Truncating is exact: with timestamps in whole
      * microseconds, "older than age" is the same for an age and for the age cut to microseconds.
      */
-    static long micros(Duration age) {
+    public static long micros(Duration age) {
         try {
             return Math.addExact(Math.multiplyExact(age.getSeconds(), 1_000_000L), age.getNano() / 1000);
         } catch (ArithmeticException e) {
@@ -364,7 +383,7 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** The least string above every string that starts with {@code prefix}, for a non-empty ASCII prefix. */
-    static String upperBound(String prefix) {
+    public static String upperBound(String prefix) {
         char last = prefix.charAt(prefix.length() - 1);
         return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
     }
@@ -613,7 +632,7 @@ final class PostgresConfigBackend implements ConfigBackend {
      * @param what what needs the session, starting the reason
      * @throws SessionRequiredException naming the fix
      */
-    static void requireSessions(Storage storage, String what) {
+    public static void requireSessions(Storage storage, String what) {
         if (!storage.dedicatedConnectionsAvailable()) {
             throw new SessionRequiredException("config store in schema \"" + storage.schema() + "\": " + what
                     + " on a session of its own, but " + storage + " runs in transaction pooling mode (PgBouncer "
@@ -624,7 +643,7 @@ final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** The listening connection's backend process id, 0 if none; for tests that terminate it. */
-    int listenerPid() {
+    public int listenerPid() {
         return feed().listenerPid();
     }
 
@@ -635,7 +654,7 @@ final class PostgresConfigBackend implements ConfigBackend {
     private static final String CHANGES_AFTER = "SELECT " + PostgresChangeFeed.COLUMNS + " FROM config_history "
             + "WHERE scope = ANY (?) AND key >= ? AND key < ? AND id > ? ORDER BY id";
 
-    List<ConfigEvent> changesAfter(List<String> scopes, String prefix, long afterPosition) {
+    public List<ConfigEvent> changesAfter(List<String> scopes, String prefix, long afterPosition) {
         return run("replaying the history", null, null, c -> {
             try (PreparedStatement s = c.prepareStatement(CHANGES_AFTER)) {
                 s.setArray(1, c.createArrayOf("text", scopes.toArray()));
@@ -679,12 +698,12 @@ final class PostgresConfigBackend implements ConfigBackend {
                 rs.getString(6));
     }
 
-    static Instant instant(ResultSet rs, int column) throws SQLException {
+    public static Instant instant(ResultSet rs, int column) throws SQLException {
         return rs.getObject(column, OffsetDateTime.class).toInstant();
     }
 
     /** Parses stored JSON; null stays null. A failure names the key but not the value, nor Jackson's message. */
-    static JsonNode json(String text, String scope, String key) {
+    public static JsonNode json(String text, String scope, String key) {
         if (text == null) {
             return null;
         }

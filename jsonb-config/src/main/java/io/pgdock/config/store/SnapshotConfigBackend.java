@@ -1,6 +1,12 @@
-package io.pgdock.config;
+package io.pgdock.config.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.ConfigChange;
+import io.pgdock.config.ConfigEntry;
+import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigSubscription;
+import io.pgdock.config.HistoryVerification;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,7 +21,7 @@ import java.util.function.UnaryOperator;
  * at one moment, held in memory and never changed. Reads outside the prefix or the scopes, and every write, are
  * refused. Immutable and thread-safe; values are copied on the way out.
  */
-final class SnapshotConfigBackend implements ConfigBackend {
+public final class SnapshotConfigBackend implements ConfigBackend {
     private final String prefix;
     private final List<String> scopes;
     private final String source;
@@ -23,7 +29,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
     /** scope -> key -> entry. */
     private final Map<String, TreeMap<String, ConfigEntry>> entries = new HashMap<>();
 
-    SnapshotConfigBackend(String prefix, List<String> scopes, List<ConfigEntry> taken, ConfigBackend source) {
+    public SnapshotConfigBackend(String prefix, List<String> scopes, List<ConfigEntry> taken, ConfigBackend source) {
         this.prefix = prefix;
         this.scopes = List.copyOf(scopes);
         this.source = source.toString();
@@ -54,7 +60,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         for (String scope : asked) {
             ConfigEntry e = entries.get(scope).get(key);
             if (e != null) {
-                found.add(e.detached());
+                found.add(Entries.detached(e));
             }
         }
         return found;
@@ -94,7 +100,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         List<ConfigEntry> found = new ArrayList<>();
         for (ConfigEntry e : entries.get(scope).values()) {
             if (e.key().startsWith(scanned)) {
-                found.add(e.detached());
+                found.add(Entries.detached(e));
             }
         }
         return found;
@@ -135,7 +141,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
             for (String scope : asked) {
                 ConfigEntry e = entries.get(scope).get(key);
                 if (e != null) {
-                    page.add(e.detached());
+                    page.add(Entries.detached(e));
                     break;
                 }
             }
@@ -183,7 +189,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         for (String scope : asked) {
             for (ConfigEntry e : entries.get(scope).values()) {
                 if (e.key().startsWith(inner)) {
-                    all.add(e.detached());
+                    all.add(Entries.detached(e));
                 }
             }
         }

@@ -92,8 +92,8 @@ class PgBouncerListenTest {
         writer.put("batch", 1);
         assertThat(cached.get("batch", Integer.class)).contains(1);
         assertThat(cached.get("batch", Integer.class)).contains(1);
-        assertThat(cached.cacheStats().orElseThrow().hits()).isEqualTo(1);
-        assertThat(cached.cacheStats().orElseThrow().readingThrough()).isFalse();
+        assertThat(cached.policy().cacheStats().orElseThrow().hits()).isEqualTo(1);
+        assertThat(cached.policy().cacheStats().orElseThrow().readingThrough()).isFalse();
 
         PostgresConfigBackend backend = CachedConfigStores.postgresBackend(cached);
         int pid = backend.listenerPid();
@@ -107,14 +107,14 @@ class PgBouncerListenTest {
                     .bind("pid", pid).mapTo(Boolean.class).one());
             assertThat(terminated).isTrue();
             await("the cache to notice its listener died",
-                    () -> cached.cacheStats().orElseThrow().readingThrough());
+                    () -> cached.policy().cacheStats().orElseThrow().readingThrough());
 
             // A change made elsewhere (plain SQL, another session) is seen at once: the cache reads through.
             admin.useHandle(h -> h.execute("UPDATE \"" + schema + "\".config_entry SET value = '2' "
                     + "WHERE key = 'batch'"));
-            ConfigCacheStats before = cached.cacheStats().orElseThrow();
+            ConfigCacheStats before = cached.policy().cacheStats().orElseThrow();
             assertThat(cached.get("batch", Integer.class)).as("a read while the listener is down").contains(2);
-            ConfigCacheStats during = cached.cacheStats().orElseThrow();
+            ConfigCacheStats during = cached.policy().cacheStats().orElseThrow();
             assertThat(during.readingThrough()).isTrue();
             assertThat(during.readsThrough()).isEqualTo(before.readsThrough() + 1);
             assertThat(during.hits()).isEqualTo(before.hits());
@@ -123,14 +123,14 @@ class PgBouncerListenTest {
         }
 
         await("the listener to be back and the cache to serve again", () -> {
-            ConfigCacheStats s = cached.cacheStats().orElseThrow();
+            ConfigCacheStats s = cached.policy().cacheStats().orElseThrow();
             return !s.readingThrough() && backend.listenerPid() != 0 && backend.listenerPid() != pid;
         });
         assertThat(cached.get("batch", Integer.class)).contains(2);
         assertThat(cached.get("batch", Integer.class)).contains(2);
-        long hits = cached.cacheStats().orElseThrow().hits();
+        long hits = cached.policy().cacheStats().orElseThrow().hits();
         assertThat(cached.get("batch", Integer.class)).contains(2);
-        assertThat(cached.cacheStats().orElseThrow().hits()).as("served from the cache again").isEqualTo(hits + 1);
+        assertThat(cached.policy().cacheStats().orElseThrow().hits()).as("served from the cache again").isEqualTo(hits + 1);
         writer.put("batch", 3);
         await("the cache to see the next change", () -> cached.get("batch", Integer.class).orElse(0) == 3);
     }

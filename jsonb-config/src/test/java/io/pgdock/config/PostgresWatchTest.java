@@ -219,7 +219,7 @@ class PostgresWatchTest {
         writer.put("batch", 1);
         assertThat(cached.get("batch", Integer.class)).contains(1);   // miss
         assertThat(cached.get("batch", Integer.class)).contains(1);   // hit
-        ConfigCacheStats stats = cached.cacheStats().orElseThrow();
+        ConfigCacheStats stats = cached.policy().cacheStats().orElseThrow();
         assertThat(stats.misses()).isEqualTo(1);
         assertThat(stats.hits()).isEqualTo(1);
         assertThat(stats.size()).isEqualTo(1);
@@ -230,8 +230,8 @@ class PostgresWatchTest {
         await("the cached store to see a plain-SQL edit", () -> cached.get("batch", Integer.class).orElse(0) == 3);
         writer.delete("batch");
         await("the cached store to see the deletion", () -> cached.get("batch").isEmpty());
-        assertThat(cached.cacheStats().orElseThrow().invalidations()).isPositive();
-        assertThat(ConfigStore.postgres(theirs).cacheStats()).isEmpty();
+        assertThat(cached.policy().cacheStats().orElseThrow().invalidations()).isPositive();
+        assertThat(ConfigStore.postgres(theirs).policy().cacheStats()).isEmpty();
     }
 
     @Test
@@ -271,7 +271,7 @@ class PostgresWatchTest {
             assertThat(cached.get("k" + i, Integer.class)).contains(i + 100);
             assertThat(cached.inScope("prod").get("k" + i, Integer.class)).contains(i + 100);
         }
-        assertThat(cached.cacheStats().orElseThrow().size()).isLessThanOrEqualTo(3);
+        assertThat(cached.policy().cacheStats().orElseThrow().size()).isLessThanOrEqualTo(3);
     }
 
     @Test
@@ -288,12 +288,12 @@ class PostgresWatchTest {
                 assertThat(cached.get("k" + i, Integer.class)).contains(i);
             }
         }
-        ConfigCacheStats stats = cached.cacheStats().orElseThrow();
+        ConfigCacheStats stats = cached.policy().cacheStats().orElseThrow();
         assertThat(stats.size()).isLessThanOrEqualTo(3);
         assertThat(stats.evictions()).isGreaterThanOrEqualTo(17);
         assertThat(stats.hits() + stats.misses()).isEqualTo(20);
         assertThat(cached.get("k9", Integer.class)).contains(9);
-        assertThat(cached.cacheStats().orElseThrow().hits()).isEqualTo(stats.hits() + 1);
+        assertThat(cached.policy().cacheStats().orElseThrow().hits()).isEqualTo(stats.hits() + 1);
     }
 
     @Test

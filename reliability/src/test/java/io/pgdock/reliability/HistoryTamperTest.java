@@ -45,7 +45,7 @@ class HistoryTamperTest {
         }
         store.put("tamper.other", "a");
         store.put("tamper.other", "b");
-        HistoryVerification clean = store.verifyHistory("");
+        HistoryVerification clean = store.policy().verifyHistory("");
         assertThat(clean.intact()).as("before tampering: %s", clean.breaks()).isTrue();
         assertThat(clean.rows()).isEqualTo(6);
     }
@@ -66,7 +66,7 @@ class HistoryTamperTest {
     }
 
     private void assertBroken(Problem problem, long version) {
-        HistoryVerification found = store.verifyHistory("");
+        HistoryVerification found = store.policy().verifyHistory("");
         assertThat(found.intact()).isFalse();
         assertThat(found.brokenKeys()).as("only tamper.key: %s", found.breaks()).isEqualTo(1);
         HistoryVerification.Break first = found.firstBreak().orElseThrow();
@@ -75,7 +75,7 @@ class HistoryTamperTest {
         assertThat(first.problem()).as("%s", first).isEqualTo(problem);
         assertThat(first.version()).as("%s", first).isEqualTo(version);
         assertThat(first.toString()).startsWith("config key \"tamper.key\", version " + version + ": " + problem);
-        assertThat(store.verifyHistory("tamper.other").intact()).as("the neighbour's chain").isTrue();
+        assertThat(store.policy().verifyHistory("tamper.other").intact()).as("the neighbour's chain").isTrue();
     }
 
     @Test
@@ -171,7 +171,7 @@ class HistoryTamperTest {
         store.put("tamper.other", "c");
         sql("update config_history set new_value = '{\"$pgdock_secret\": null}' where key = 'tamper.other' "
                 + "and version = 3");
-        assertThat(store.verifyHistory("tamper.other").firstBreak()).as("the value outside envelopes changed")
+        assertThat(store.policy().verifyHistory("tamper.other").firstBreak()).as("the value outside envelopes changed")
                 .hasValueSatisfying(b -> assertThat(b.problem()).isEqualTo(Problem.ROW_CHANGED));
     }
 }

@@ -331,27 +331,27 @@ class LeakScanTest {
             ConfigEntry part = store.put("db", Map.of("url", "jdbc:postgresql://db/app", "password",
                     Secret.of(OTHER_SECRET)));
             assertThat(store.get("smtp.password", String.class)).contains(SECRET);
-            assertThat(store.get("db", "/password", String.class)).contains(OTHER_SECRET);
+            assertThat(store.parts().get("db", "/password", String.class)).contains(OTHER_SECRET);
             await("both writes are watched", Duration.ofSeconds(60), () -> seen.size() >= 2);
             assertThat(watch).isNotNull();
-            for (Object shown : List.of(whole, part, store.entry("db").orElseThrow(), store.explain("db"),
-                    store.explain("smtp.password"), store.history("db"), store.history("smtp.password"),
+            for (Object shown : List.of(whole, part, store.entry("db").orElseThrow(), store.policy().explain("db"),
+                    store.policy().explain("smtp.password"), store.history("db"), store.history("smtp.password"),
                     store.list(""), store, Secret.of(SECRET), seen)) {
                 capture.assertClean("toString of " + shown.getClass().getSimpleName(), shown.toString());
             }
             StringWriter export = new StringWriter();
-            store.export(ExportOptions.builder().build(), export);
+            store.transfer().export(ExportOptions.builder().build(), export);
             capture.assertClean("export", export.toString());
-            capture.assertClean("export (leaveOutSecrets)", store.export(ExportOptions.builder().leaveOutSecrets()
+            capture.assertClean("export (leaveOutSecrets)", store.transfer().export(ExportOptions.builder().leaveOutSecrets()
                     .build()).toString());
 
             ConfigStore staging = store.inScope("staging");
             staging.putSecret("smtp.password", "other-" + SECRET.length());
-            ImportResult preview = staging.importFrom(new StringReader(export.toString()),
+            ImportResult preview = staging.transfer().importFrom(new StringReader(export.toString()),
                     ImportOptions.builder().onConflict(ConflictMode.FAIL).dryRun().build());
             capture.assertClean("import dry-run diff", preview.diff());
             capture.assertClean("import result", preview.toString());
-            Throwable conflict = catchThrowable(() -> staging.importFrom(new StringReader(export.toString()),
+            Throwable conflict = catchThrowable(() -> staging.transfer().importFrom(new StringReader(export.toString()),
                     ImportOptions.defaults()));
             capture.assertClean(conflict);
 
@@ -368,7 +368,7 @@ class LeakScanTest {
             KeyProvider rotated = KeyProvider.of("k2", Map.of("k2", new SecretKeySpec(OTHER_KEY, "AES"),
                     "k1", new SecretKeySpec(KEY, "AES")));
             ConfigStore rotating = ConfigStore.postgres(storage(), ConfigOptions.builder().keys(rotated).build());
-            assertThat(rotating.reencrypt("")).isGreaterThanOrEqualTo(2);
+            assertThat(rotating.policy().reencrypt("").total()).isGreaterThanOrEqualTo(2);
             KeyProvider wrongKey = KeyProvider.of("k2", Map.of("k2", new SecretKeySpec(KEY, "AES")));
             for (ConfigStore reader : List.of(ConfigStore.postgres(storage(), ConfigOptions.builder().keys(wrongKey).build()),
                     ConfigStore.postgres(storage()))) {
@@ -465,7 +465,7 @@ class LeakScanTest {
             ConfigStore store = ConfigStore.postgres(cliStorage(), ConfigOptions.builder()
                     .keys(KeyProvider.fromEnvironment(env)).build());
             assertThat(store.get("smtp.password", String.class)).contains(SECRET);
-            assertThat(store.inScope("staging").get("db", "/password", String.class)).contains(OTHER_SECRET);
+            assertThat(store.inScope("staging").parts().get("db", "/password", String.class)).contains(OTHER_SECRET);
             // ... a wrong password, a server that is down and bad input failed, with their exit codes.
             assertThat(exitCodes).containsEntry("pgdock config get smtp.password", PgdockCli.OK)
                     .containsEntry("pgdock config get smtp.password (wrong password)", PgdockCli.FAILURE)

@@ -229,7 +229,7 @@ class SoakTest {
             }
             case 1 -> {
                 kind = "config.patch";
-                e = configs.patch(key, Map.of("patched", n));
+                e = configs.parts().patch(key, Map.of("patched", n));
             }
             default -> {
                 kind = "config.cas";

@@ -11,36 +11,25 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
 import io.pgdock.config.ConfigBindingException;
-import io.pgdock.config.ConfigCacheStats;
 import io.pgdock.config.ConfigChange;
-import io.pgdock.config.ConfigConflictException;
 import io.pgdock.config.ConfigEntry;
-import io.pgdock.config.ConfigExplanation;
-import io.pgdock.config.ConfigImportConflictException;
 import io.pgdock.config.ConfigListener;
 import io.pgdock.config.ConfigOptions;
+import io.pgdock.config.ConfigParts;
+import io.pgdock.config.ConfigPolicy;
+import io.pgdock.config.ConfigTransfer;
 import io.pgdock.config.ConfigPage;
-import io.pgdock.config.ConfigSecretException;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
-import io.pgdock.config.ExportOptions;
-import io.pgdock.config.HistoryVerification;
-import io.pgdock.config.ImportOptions;
-import io.pgdock.config.ImportResult;
 import io.pgdock.config.InvalidConfigException;
 import io.pgdock.config.KeyProvider;
-import io.pgdock.config.ReencryptResult;
 import io.pgdock.config.Secret;
-import io.pgdock.config.json.JsonPatches;
 import io.pgdock.config.json.JsonValues;
 import io.pgdock.config.secret.SecretCodec;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,14 +48,14 @@ public final class DefaultConfigStore implements ConfigStore {
     private static final int MAX_REASON = 1000;
     private static final int MAX_PAGE = 10_000;
 
-    private final ConfigBackend backend;
-    private final ConfigOptions options;
-    private final ObjectMapper mapper;   // the options' mapper, never handed out
+    final ConfigBackend backend;
+    final ConfigOptions options;
+    final ObjectMapper mapper;   // the options' mapper, never handed out
     private final Map<String, JsonSchema> schemas;   // by prefix, longest first
-    private final String scope;
-    private final List<String> layers;
+    final String scope;
+    final List<String> layers;
     private final String actor;
-    private final String reason;
+    final String reason;
 
     /**
      * A store over {@code backend}, in the root scope.
@@ -126,7 +115,7 @@ public final class DefaultConfigStore implements ConfigStore {
         return plain == e.value() ? e : Entries.withValue(e, plain);
     }
 
-    private Optional<ConfigEntry> first(List<ConfigEntry> found) {
+    Optional<ConfigEntry> first(List<ConfigEntry> found) {
         for (String layer : layers) {
             for (ConfigEntry e : found) {
                 if (e.scope().equals(layer)) {
@@ -159,25 +148,13 @@ public final class DefaultConfigStore implements ConfigStore {
         return get(key, mapper.getTypeFactory().constructType(Objects.requireNonNull(type, "type")));
     }
 
-    @Override
-    public <T> Optional<T> get(String key, String pointer, Class<T> type) {
-        return get(key, pointer, mapper.getTypeFactory().constructType(
-                Objects.requireNonNull(type, "type")));
-    }
-
-    @Override
-    public <T> Optional<T> get(String key, String pointer, TypeReference<T> type) {
-        return get(key, pointer, mapper.getTypeFactory().constructType(
-                Objects.requireNonNull(type, "type")));
-    }
-
     /**
      * Binds {@code value} (the part at {@code pointer} of the value of {@code key} in {@code scope}) with the store's
      * mapper. Jackson's messages quote the offending value, which may be a secret, and so may a failing deserializer's
      * own exception: the error describes the failure without the value, and keeps Jackson's exception out of the chain
      * for the same reason.
      */
-    private <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
+    <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
         try {
             return mapper.readerFor(type).readValue(value);
         } catch (JsonMappingException ex) {
@@ -201,10 +178,10 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     /** A caller's value as JSON, with the {@link Secret}s met on the way (to be sealed). */
-    private record Mapped(JsonNode tree, SecretCodec.Capture secrets) {
+    record Mapped(JsonNode tree, SecretCodec.Capture secrets) {
     }
 
-    private Mapped map(String key, Object value) {
+    Mapped map(String key, Object value) {
         try (SecretCodec.Capture capture = SecretCodec.capture()) {
             return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value, mapper), mapper), capture);
         }
@@ -266,7 +243,7 @@ public final class DefaultConfigStore implements ConfigStore {
         return plain == value ? e : Entries.withValue(e, plain);
     }
 
-    private ConfigEntry store(String key, JsonNode value, JsonNode plain, long expectedVersion) {
+    ConfigEntry store(String key, JsonNode value, JsonNode plain, long expectedVersion) {
         String json = withinLimit(key, value, "value");
         validate(key, plain);
         return backend.write(scope, key, value, json, expectedVersion, context());
@@ -277,7 +254,7 @@ public final class DefaultConfigStore implements ConfigStore {
      *
      * @param what names the value in the error, for example {@code "value"} or {@code "the merge patch"}
      */
-    private String withinLimit(String key, JsonNode value, String what) {
+    String withinLimit(String key, JsonNode value, String what) {
         byte[] json = JsonValues.bytes(value);
         if (json.length > options.maxValueBytes()) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": " + what + " is "
@@ -301,14 +278,14 @@ public final class DefaultConfigStore implements ConfigStore {
         }
     }
 
-    private static void checkExpected(long expectedVersion) {
+    static void checkExpected(long expectedVersion) {
         if (expectedVersion < ANY_VERSION) {
             throw new IllegalArgumentException("expectedVersion: must be ANY_VERSION (-1), 0 (must not exist) or a "
                     + "version, but was " + expectedVersion);
         }
     }
 
-    private WriteContext context() {
+    WriteContext context() {
         return new WriteContext(actor, reason, options.retention());
     }
 
@@ -369,97 +346,6 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public ConfigExplanation explain(String key) {
-        ConfigKeys.checkKey(key);
-        ConfigEntry answer = first(backend.read(layers, key)).orElse(null);
-        if (answer != null && SecretCodec.containsSecret(answer.value())) {
-            answer = Entries.withValue(answer, SecretCodec.redact(answer.value()));
-        }
-        return new ConfigExplanation(key, layers, answer);
-    }
-
-    @Override
-    public ReencryptResult reencryptDetailed(String prefix) {
-        ConfigKeys.checkPrefix(prefix);
-        KeyProvider keys = options.keys().orElseThrow(() -> new ConfigSecretException(null, null,
-                ConfigSecretException.Problem.NO_KEY_PROVIDER, "reencrypt(" + ConfigKeys.show(prefix) + ") in scope "
-                + ConfigKeys.show(scope) + ": the store has no KeyProvider (ConfigOptions.builder().keys(...))", null));
-        List<String> scopes = new ArrayList<>();
-        for (String s : backend.scopes()) {
-            if (scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) {
-                scopes.add(s);
-            }
-        }
-        scopes.sort(Comparator.naturalOrder());
-        int rewritten = 0;
-        for (String s : scopes) {
-            rewritten += ((DefaultConfigStore) inScope(s)).reencryptScope(keys, prefix);
-        }
-        // After the values: their rewrite appended history rows whose old_value is still under the old key.
-        long history = backend.rewrapHistory(scope, prefix, (s, k, version, column, value) -> {
-            try {
-                return SecretCodec.reseal(keys, s, k, value);
-            } catch (ConfigSecretException e) {
-                throw new ConfigSecretException(e.key(), e.keyId(), e.problem(), e.getMessage()
-                        + " (in its history: " + column + " of version " + version + "); the history rows before it"
-                        + " are re-encrypted; give the KeyProvider that key id and run reencrypt again", null);
-            }
-        }, HISTORY_BATCH);
-        return new ReencryptResult(rewritten, history);
-    }
-
-    @Override
-    public HistoryVerification verifyHistory(String prefix) {
-        ConfigKeys.checkPrefix(prefix);
-        return backend.verifyHistory(scope, prefix);
-    }
-
-    /** History rows per transaction of {@link #reencryptDetailed}. */
-    public static final int HISTORY_BATCH = 500;
-
-    /** Re-encrypts the values of this view's scope alone. */
-    private int reencryptScope(KeyProvider keys, String prefix) {
-        List<String> here = List.of(scope);
-        int rewritten = 0;
-        String after = null;
-        List<ConfigEntry> page;
-        do {
-            page = backend.list(here, prefix, after, 1000);
-            for (ConfigEntry e : page) {
-                if (reencrypt(keys, e)) {
-                    rewritten++;
-                }
-            }
-            after = page.isEmpty() ? null : page.get(page.size() - 1).key();
-        } while (page.size() == 1000);
-        return rewritten;
-    }
-
-    /** Rewrites one entry under the current key; reads it again if a write lands meanwhile. */
-    private boolean reencrypt(KeyProvider keys, ConfigEntry entry) {
-        ConfigEntry e = entry;
-        while (true) {
-            JsonNode resealed = SecretCodec.reseal(keys, scope, e.key(), e.value());
-            if (resealed == null) {
-                return false;
-            }
-            DefaultConfigStore writer = reason != null ? this
-                    : (DefaultConfigStore) because("re-encrypt secrets under key id " + keys.currentKeyId());
-            try {
-                writer.store(e.key(), resealed, SecretCodec.open(Optional.of(keys), scope, e.key(), resealed),
-                        e.version());
-                return true;
-            } catch (ConfigConflictException conflict) {
-                List<ConfigEntry> now = backend.read(List.of(scope), e.key());
-                if (now.isEmpty()) {
-                    return false;
-                }
-                e = now.get(0);
-            }
-        }
-    }
-
-    @Override
     public ConfigStore as(String actor) {
         Objects.requireNonNull(actor, "actor");
         if (actor.isBlank() || actor.length() > MAX_ACTOR || actor.chars().anyMatch(Character::isISOControl)
@@ -499,61 +385,12 @@ public final class DefaultConfigStore implements ConfigStore {
         return new DefaultConfigStore(backend, options, mapper, schemas, ConfigKeys.checkScope(scope), actor, reason);
     }
 
-    @Override
-    public <T> Optional<T> get(String key, String pointer, JavaType type) {
-        Objects.requireNonNull(type, "type");
-        ConfigKeys.checkKey(key);
-        List<String> tokens = JsonPatches.tokens(scope, key, Objects.requireNonNull(pointer, "pointer"));
-        Optional<ConfigEntry> found = entry(key);
-        JsonNode part = found.map(e -> JsonPatches.at(e.value(), tokens)).orElse(null);
-        if (part == null || part.isNull()) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(bind(found.get().scope(), key, pointer, part, type));
-    }
-
-    @Override
-    public ConfigEntry patch(String key, Object mergePatch, long expectedVersion) {
-        ConfigKeys.checkKey(key);
-        Mapped mapped = map(key, mergePatch);
-        JsonNode tree = mapped.tree();
-        if (!mapped.secrets().secrets.isEmpty()) {
-            // A Secret in a patch is sealed as put seals it; the merge then replaces the old envelope with this one.
-            KeyProvider keys = SecretCodec.require(options.keys(), scope, key, "", null, "encrypted");
-            tree = SecretCodec.seal(JsonValues.normalize(scope, key, tree), mapped.secrets(), (pointer, s) ->
-                    SecretCodec.encrypt(keys, scope, key, pointer, JsonValues.normalize(scope, key, s.reveal())));
-        }
-        return patchWith(key, tree, expectedVersion);
-    }
-
-    @Override
-    public ConfigEntry patchJson(String key, String mergePatchJson, long expectedVersion) {
-        ConfigKeys.checkKey(key);
-        Objects.requireNonNull(mergePatchJson, "mergePatchJson");
-        return patchWith(key, JsonValues.parse(scope, key, mergePatchJson), expectedVersion);
-    }
-
-    /**
-     * The patch is checked as a value is (jsonb's rules, and the size limit, so no patch is larger than a value may
-     * be); the backend merges it atomically and lets {@link #prepare} check the result before it commits.
-     */
-    private ConfigEntry patchWith(String key, JsonNode raw, long expectedVersion) {
-        checkExpected(expectedVersion);
-        JsonNode patch = JsonValues.normalize(scope, key, raw);
-        String json = withinLimit(key, patch, "the merge patch");
-        ConfigEntry e = backend.patch(scope, key, patch, json, expectedVersion, context(),
-                merged -> prepare(key, merged, "the patched value").value());
-        // As put does, return the plain value a read with the keys would give.
-        return options.keys().isPresent() && SecretCodec.containsSecret(e.value())
-                ? Entries.withValue(e, SecretCodec.open(options.keys(), scope, key, e.value())) : e;
-    }
-
     /** A value ready to store: normalised, its JSON text, within the size limit and its schema. */
-    private record Prepared(JsonNode value, String json) {
+    record Prepared(JsonNode value, String json) {
     }
 
     /** What {@link #write} checks, for values made by a merge or an import; {@code what} names the value in errors. */
-    private Prepared prepare(String key, JsonNode raw, String what) {
+    Prepared prepare(String key, JsonNode raw, String what) {
         JsonNode value = JsonValues.normalize(scope, key, raw);
         String json = withinLimit(key, value, what);
         // With the keys, the schema sees the plain value (and opening proves every envelope belongs to this key), as
@@ -563,31 +400,11 @@ public final class DefaultConfigStore implements ConfigStore {
         return new Prepared(value, json);
     }
 
-    @Override
-    public JsonNode export(ExportOptions options) {
-        Objects.requireNonNull(options, "options");
-        List<ConfigEntry> entries = backend.scan(scope, options.prefix());
-        return ConfigDocuments.document(scope, options, this.options.clock().instant(), entries);
-    }
-
-    @Override
-    public void export(ExportOptions options, Writer out) throws IOException {
-        Objects.requireNonNull(out, "out");
-        ConfigDocuments.write(export(options), out);
-    }
-
-    @Override
-    public ImportResult importFrom(Reader in, ImportOptions options) throws IOException {
-        Objects.requireNonNull(in, "in");
-        Objects.requireNonNull(options, "options");
-        return importFrom(ConfigDocuments.read(scope, in), options);
-    }
-
     /**
      * Whether two stored values of {@code key} are the same once their secrets are decrypted: every sealing of a secret
      * has a fresh data key and IV, so equal secrets differ as ciphertext. Without keys, ciphertexts are compared.
      */
-    private boolean samePlain(String key, JsonNode a, JsonNode b) {
+    boolean samePlain(String key, JsonNode a, JsonNode b) {
         if (a.equals(b)) {
             return true;
         }
@@ -595,108 +412,6 @@ public final class DefaultConfigStore implements ConfigStore {
             return false;
         }
         return SecretCodec.open(options.keys(), scope, key, a).equals(SecretCodec.open(options.keys(), scope, key, b));
-    }
-
-    /**
-     * Checks the whole document, then plans and writes in one backend batch: the plan sees the keys' current entries
-     * (locked until the batch ends, in PostgreSQL), so what it compares and merges is what it overwrites.
-     */
-    @Override
-    public ImportResult importFrom(JsonNode document, ImportOptions options) {
-        Objects.requireNonNull(document, "document");
-        Objects.requireNonNull(options, "options");
-        List<String> problems = new ArrayList<>();
-        List<ConfigDocuments.Incoming> incoming = ConfigDocuments.entries(document, problems);
-        Map<String, Prepared> values = new TreeMap<>();   // key order: writes and locks in one order, no deadlocks
-        Map<String, ConfigDocuments.Incoming> byKey = new HashMap<>();
-        JsonNode documentScope = document.get("scope");
-        String from = documentScope != null && documentScope.isTextual() ? documentScope.textValue() : scope;
-        for (ConfigDocuments.Incoming in : incoming) {
-            try {
-                JsonNode value = in.value();
-                if (!from.equals(scope) && SecretCodec.containsSecret(value)) {
-                    // Secrets are bound to their scope; one exported from another scope is re-sealed for this one.
-                    if (this.options.keys().isEmpty()) {
-                        problems.add(in.label() + ": holds a secret sealed for scope " + ConfigKeys.show(from)
-                                + "; importing it into scope " + ConfigKeys.show(scope) + " re-encrypts it, which "
-                                + "needs the store's KeyProvider (ConfigOptions.keys)");
-                        continue;
-                    }
-                    value = SecretCodec.rebind(this.options.keys().get(), from, scope, in.key(), value);
-                }
-                values.put(in.key(), prepare(in.key(), value, "the value"));
-                byKey.put(in.key(), in);
-            } catch (InvalidConfigException | ConfigSecretException e) {
-                problems.add(in.label() + ": " + e.getMessage());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw ConfigDocuments.refused(scope, problems);
-        }
-        List<ImportResult.Item> items = new ArrayList<>();
-        DefaultConfigStore writer = reason != null ? this : (DefaultConfigStore) because("import");
-        List<ConfigEntry> written = backend.writeBatch(scope, List.copyOf(values.keySet()), current -> {
-            items.clear();
-            List<ConfigBackend.BatchWrite> writes = new ArrayList<>();
-            List<String> conflicts = new ArrayList<>();
-            List<String> refused = new ArrayList<>();
-            for (Map.Entry<String, Prepared> e : values.entrySet()) {
-                String key = e.getKey();
-                Prepared imported = e.getValue();
-                ConfigEntry existing = current.get(key);
-                Prepared after = imported;
-                ImportResult.Action action;
-                if (existing == null) {
-                    action = ImportResult.Action.ADDED;
-                } else if (options.onConflict() == ImportOptions.ConflictMode.MERGE) {
-                    try {
-                        after = prepare(key, JsonPatches.mergePatch(existing.value(), imported.value()),
-                                "the merged value");
-                    } catch (InvalidConfigException | ConfigSecretException ex) {
-                        refused.add(byKey.get(key).label() + ": " + ex.getMessage());
-                        continue;
-                    }
-                    action = samePlain(key, after.value(), existing.value())
-                            ? ImportResult.Action.UNCHANGED : ImportResult.Action.CHANGED;
-                } else if (samePlain(key, imported.value(), existing.value())) {
-                    action = ImportResult.Action.UNCHANGED;
-                } else {
-                    action = switch (options.onConflict()) {
-                        case SKIP -> ImportResult.Action.SKIPPED;
-                        case OVERWRITE -> ImportResult.Action.CHANGED;
-                        default -> ImportResult.Action.CONFLICT;
-                    };
-                }
-                if (action == ImportResult.Action.CONFLICT) {
-                    conflicts.add(key);
-                }
-                JsonNode kept = action == ImportResult.Action.SKIPPED || action == ImportResult.Action.CONFLICT
-                        ? existing.value() : after.value();
-                items.add(new ImportResult.Item(key, action, existing == null ? null : existing.value(),
-                        imported.value(), kept, existing == null ? 0 : existing.version()));
-                if (action == ImportResult.Action.ADDED || action == ImportResult.Action.CHANGED) {
-                    writes.add(new ConfigBackend.BatchWrite(key, after.value(), after.json(),
-                            existing == null ? 0 : existing.version()));
-                }
-            }
-            if (!refused.isEmpty()) {
-                throw ConfigDocuments.refused(scope, refused);
-            }
-            if (!conflicts.isEmpty() && !options.dryRun()) {
-                throw new ConfigImportConflictException(scope, conflicts);
-            }
-            return options.dryRun() ? List.of() : writes;
-        }, writer.context());
-        // The items of written keys carry their new versions.
-        Map<String, Long> versions = new HashMap<>();
-        written.forEach(e -> versions.put(e.key(), e.version()));
-        List<ImportResult.Item> result = new ArrayList<>(items.size());
-        for (ImportResult.Item item : items) {
-            Long version = versions.get(item.key());
-            result.add(version == null ? item : new ImportResult.Item(item.key(), item.action(), item.before(),
-                    item.imported(), item.after(), version));
-        }
-        return new ImportResult(scope, options.dryRun(), result);
     }
 
     @Override
@@ -731,17 +446,23 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public ConfigStore snapshot(String prefix) {
-        ConfigKeys.checkPrefix(prefix);
-        SnapshotConfigBackend taken = new SnapshotConfigBackend(prefix, layers, backend.snapshot(layers, prefix),
-                backend);
-        return new DefaultConfigStore(taken, options, mapper, schemas, scope, actor, reason);
+    public ConfigParts parts() {
+        return new StoreParts(this);
     }
 
     @Override
-    public Optional<ConfigCacheStats> cacheStats() {
-        return backend instanceof CachingConfigBackend
-                ? Optional.of(((CachingConfigBackend) backend).stats()) : Optional.empty();
+    public ConfigTransfer transfer() {
+        return new StoreTransfer(this);
+    }
+
+    @Override
+    public ConfigPolicy policy() {
+        return new StorePolicy(this);
+    }
+
+    /** This view over another backend (a snapshot of this one). */
+    DefaultConfigStore over(ConfigBackend other) {
+        return new DefaultConfigStore(other, options, mapper, schemas, scope, actor, reason);
     }
 
     /** The backend, for tests of this package. */

@@ -28,6 +28,7 @@ import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetResolver;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import io.pgdock.cli.PgdockCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -332,7 +333,7 @@ class LeakScanTest {
                     Secret.of(OTHER_SECRET)));
             assertThat(store.get("smtp.password", String.class)).contains(SECRET);
             assertThat(store.get("db", "/password", String.class)).contains(OTHER_SECRET);
-            await("both writes are watched", Duration.ofSeconds(60), () -> seen.size() >= 2);
+            Wait.until(Duration.ofSeconds(60), () -> seen.size() >= 2, "both writes are watched");
             assertThat(watch).isNotNull();
             for (Object shown : List.of(whole, part, store.entry("db").orElseThrow(), store.explain("db"),
                     store.explain("smtp.password"), store.history("db"), store.history("smtp.password"),
@@ -527,15 +528,6 @@ class LeakScanTest {
         }
         if (cliStorage != null) {
             cliStorage.close();
-        }
-    }
-
-    /** Polls a condition until it holds or the deadline (generous: it only detects a hang) passes. */
-    private static void await(String what, Duration deadline, java.util.function.BooleanSupplier condition) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - end).as("waiting for: %s", what).isNegative();
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }
     }
 }

@@ -270,7 +270,10 @@ class PooledDataSourceFactoryTest {
                 () -> ds.getConnection().close());
         assertThat(second.reason()).isEqualTo(Reason.UNREACHABLE);
         assertThat(second.getMessage()).contains("failed recently");
-        assertThatThrownBy(() -> f.get(down)).isInstanceOf(ConnectionFailedException.class);
+        assertThatThrownBy(() -> f.get(down))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
+                .hasMessageContaining("failed recently");
         Health health = f.health(down);
         assertThat(health.isUp()).isFalse();
         assertThat(health.error()).get().asString().contains("no server answered");
@@ -296,7 +299,10 @@ class PooledDataSourceFactoryTest {
         String schema = "late_" + APPS.incrementAndGet();
         ConnectionSpec spec = target().toBuilder().schema(schema).build();
         DataSource ds = f.get(spec);
-        assertThatThrownBy(() -> ds.getConnection().close()).isInstanceOf(ConnectionFailedException.class);
+        assertThatThrownBy(() -> ds.getConnection().close())
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.SCHEMA_MISSING))
+                .hasMessageContaining("schema \"" + schema + "\" does not exist");
         PG.jdbi().useHandle(h -> h.execute("CREATE SCHEMA " + schema));
         ticker.advance(Duration.ofSeconds(6));
         assertThat(query(ds, "SELECT current_schema()")).isEqualTo(schema);
@@ -412,7 +418,9 @@ class PooledDataSourceFactoryTest {
         assertThat(events.events()).filteredOn(e -> e.type() == FactoryEvent.Type.CLOSED)
                 .singleElement().satisfies(e -> assertThat(e.detail()).contains("still lent"));
         // HikariCP aborted the physical connection under the caller's proxy.
-        assertThatThrownBy(() -> held.createStatement().execute("SELECT 1")).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> held.createStatement().execute("SELECT 1"))
+                .isInstanceOfSatisfying(SQLException.class,
+                        e -> assertThat(e.getSQLState()).isEqualTo("08003"));   // connection_does_not_exist
         held.close();
         Wait.until(WAIT, () -> PG.jdbi().withHandle(h -> h.select(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = ?", heldSession).mapTo(Integer.class).one()) == 0,
@@ -458,7 +466,8 @@ class PooledDataSourceFactoryTest {
         PooledDataSourceFactory f = factory(b -> b.maximumPoolSize(1).borrowTimeout(Duration.ofMillis(300)));
         DataSource ds = f.get(target());
         try (Connection held = ds.getConnection()) {
-            assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+            assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining("no connection was free within the borrow timeout of PT0.3S");
             assertThat(held.isValid(5)).isTrue();
         }
     }
@@ -551,7 +560,9 @@ class PooledDataSourceFactoryTest {
             Wait.until(WAIT, () -> f.permits().hasQueuedThreads(),
                     "the first borrower of x waits for a connection slot");
             f.close();   // aborts the held connection, which frees the slot the waiter then takes
-            assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(Exception.class);
+            assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(ConnectionFailedException.class,
+                            e -> assertThat(e.getMessage()).contains("the pool of this target has been closed"));
         } finally {
             waiterThread.shutdownNow();
             held.close();
@@ -579,7 +590,7 @@ class PooledDataSourceFactoryTest {
         query(ds, "SELECT 1");
         f.close();
         assertThat(sessions(a)).isZero();
-        assertThatThrownBy(ds::getConnection).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(ds::getConnection).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat(events.count(FactoryEvent.Type.CLOSED)).isEqualTo(1);
     }
 

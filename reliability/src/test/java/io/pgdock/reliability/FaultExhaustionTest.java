@@ -87,7 +87,9 @@ class FaultExhaustionTest {
             // Jdbi's own exception type, as for any Jdbi call, with HikariCP's timeout as the cause.
             assertThatThrownBy(() -> storage.jdbi().useHandle(h -> h.execute("select 1")))
                     .isInstanceOf(ConnectionException.class)
-                    .hasCauseInstanceOf(SQLTransientConnectionException.class);
+                    .hasCauseInstanceOf(SQLTransientConnectionException.class)
+                    // HikariCP's own text, naming the storage pool; pgdock does not rewrap Jdbi's exception.
+                    .hasMessageContaining("pgdock-storage - Connection is not available");
             assertThat(pg.sessions(FaultServer.STORAGE_APP)).isLessThanOrEqualTo(2);
             assertThat(storage.health().pool().waiting()).isZero();
 

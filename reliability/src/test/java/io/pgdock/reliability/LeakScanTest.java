@@ -138,14 +138,17 @@ class LeakScanTest {
     void theScanFindsAMarkerInEitherLoggingSystem() {
         org.slf4j.LoggerFactory.getLogger("io.pgdock.leaktest").trace("connecting with {}",
                 java.net.URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8));
-        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in log line: io.pgdock.leaktest TRACE");
         capture.clear();
         java.util.logging.Logger.getLogger("org.postgresql.leaktest").finest("key "
                 + Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8)));
-        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in log line: org.postgresql.leaktest FINEST");
         capture.clear();
         Throwable wrapped = new IllegalStateException("outer", new RuntimeException("inner " + KEY_TEXT));
-        assertThat(catchThrowable(() -> capture.assertClean(wrapped))).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(() -> capture.assertClean(wrapped))).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in exception java.lang.IllegalStateException");
     }
 
     @Test
@@ -180,7 +183,8 @@ class LeakScanTest {
                 "postgresql://app@db.example/sales?sslpassword=ab&" + SSL_PASSWORD);
         for (String url : badUrls) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.parse(url));
-            assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("url");
             capture.assertClean(refused);
         }
         List<Map<String, String>> badEnvironments = List.of(
@@ -196,11 +200,13 @@ class LeakScanTest {
                         "\0" + SSL_PASSWORD));
         for (Map<String, String> env : badEnvironments) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.fromEnvironment(env));
-            assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("PGDOCK_");
             capture.assertClean(refused);
             Throwable byName = catchThrowable(() -> TargetResolver.environment(prefixed("PGDOCK_TARGET_W_", env))
                     .resolve("w"));
-            assertThat(byName).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(byName).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("PGDOCK_TARGET_W_");
             capture.assertClean(byName);
         }
     }
@@ -227,7 +233,9 @@ class LeakScanTest {
             keyPassword.assertClean("ConnectionSpec.toString()", wrong.toString() + right);
 
             Throwable refused = catchThrowable(() -> Storage.open(wrong));
-            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            assertThat(refused).isInstanceOfSatisfying(ConnectionFailedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.TLS))
+                    .hasMessageContaining("a client certificate or key cannot be used: a wrong sslpassword");
             keyPassword.assertClean(refused);
             try (DataSourceFactory factory = DataSourceFactory.pooled(FactoryOptions.defaults())) {
                 keyPassword.assertClean(catchThrowable(() -> factory.warmUp(wrong)));
@@ -288,7 +296,9 @@ class LeakScanTest {
                     c.isValid(1);
                 }
             });
-            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            assertThat(refused).isInstanceOfSatisfying(ConnectionFailedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.AUTHENTICATION))
+                    .hasMessageContaining("authentication failed");
             capture.assertClean(refused);
             capture.assertClean("health of a refused target", factory.health(wrong).toString());
 
@@ -357,10 +367,12 @@ class LeakScanTest {
             capture.assertClean(conflict);
 
             Throwable invalid = catchThrowable(() -> store.put("checked.x", Map.of("port", Secret.of(SECRET))));
-            assertThat(invalid).isInstanceOf(InvalidConfigException.class);
+            assertThat(invalid).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("config key \"checked.x\": value does not match the JSON Schema");
             capture.assertClean(invalid);
             Throwable invalidPlain = catchThrowable(() -> store.put("checked.y", Map.of("port", SECRET)));
-            assertThat(invalidPlain).isInstanceOf(InvalidConfigException.class);
+            assertThat(invalidPlain).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("config key \"checked.y\": value does not match the JSON Schema");
             capture.assertClean(invalidPlain);
             Throwable badJson = catchThrowable(() -> store.putJson("checked.z", "{\"port\": \"" + SECRET + "\", }"));
             capture.assertClean(badJson);

@@ -593,7 +593,8 @@ class BulkTransferTest {
                 inTx.copyIn(ITEMS, ITEM_COLUMNS, List.of(List.of(1, "kept?", 1)));
 
                 assertThatThrownBy(() -> inTx.copyIn(ITEMS, ITEM_COLUMNS, List.of(List.of(2, "bad\0", 2))))
-                        .isInstanceOf(IllegalArgumentException.class);
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("row 1, column \"name\": contains a NUL character");
                 assertThatThrownBy(() -> inTx.copyOut("select 1", row -> { }))
                         .isInstanceOf(DataAccessException.class)
                         .extracting(e -> ((DataAccessException) e).sqlState()).isEqualTo("25P02");
@@ -613,7 +614,9 @@ class BulkTransferTest {
                 assertThat(count(pg.dataSource(), "items")).as("committed, visible elsewhere").isEqualTo(1);
 
                 assertThatThrownBy(() -> manualBulk.copyIn(ITEMS, ITEM_COLUMNS, List.of(List.of(2, "b", "x"))))
-                        .isInstanceOf(DataAccessException.class);
+                        .isInstanceOfSatisfying(DataAccessException.class,
+                                e -> assertThat(e.sqlState()).isEqualTo("22P02"))   // invalid_text_representation
+                        .hasMessageContaining("COPY into \"items\" failed").hasMessageContaining("column qty");
                 assertThatThrownBy(() -> manualBulk.copyOut("select 1", row -> {
                     throw new IllegalStateException("callback");
                 })).hasMessage("callback");

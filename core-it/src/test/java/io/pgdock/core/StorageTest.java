@@ -321,7 +321,9 @@ class StorageTest {
         MigrationSet failing = new MigrationSet("broken", List.of(new Migration(1, "bad", "select no_such_column")));
         StorageOptions options = StorageOptions.builder().discoverMigrations(false).createSchema(true)
                 .addMigrations(failing).build();
-        assertThatThrownBy(() -> Storage.open(spec, options)).isInstanceOf(MigrationException.class);
+        assertThatThrownBy(() -> Storage.open(spec, options)).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("migration broken V1 bad failed").hasMessageContaining("SQLSTATE 42703")
+                .hasMessageContaining("nothing was applied");
         int sessions = roles.admin().withHandle(h -> h.createQuery(
                 "select count(*) from pg_stat_activity where application_name = :m").bind("m", marker)
                 .mapTo(Integer.class).one());

@@ -468,7 +468,9 @@ public abstract class ConfigStoreContract {
                 .hasMessageContaining("ingest.limits")
                 .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isEqualTo(2));
         assertThatThrownBy(() -> store.putJson("ingest.limits", "{\"max\": 3}", 0))
-                .isInstanceOf(ConfigConflictException.class);
+                .isInstanceOf(ConfigConflictException.class)
+                .hasMessageContaining("\"ingest.limits\" is at version 2, but version 0 (absent) was expected")
+                .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isEqualTo(2));
         assertUnchanged(store, "ingest.limits", 2, "{\"max\":2}");
     }
 
@@ -1061,8 +1063,14 @@ public abstract class ConfigStoreContract {
                 })
                 .hasMessageContaining("config key \"db\"").hasMessageContaining("\"/password\"")
                 .hasMessageContaining("\"k1\"");
-        assertThatThrownBy(() -> keyless.get("db", Db.class)).isInstanceOf(ConfigSecretException.class);
-        assertThatThrownBy(() -> keyless.list("")).isInstanceOf(ConfigSecretException.class);
+        assertThatThrownBy(() -> keyless.get("db", Db.class))
+                .isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.NO_KEY_PROVIDER))
+                .hasMessageContaining("config key \"db\"").hasMessageContaining("no KeyProvider");
+        assertThatThrownBy(() -> keyless.list(""))
+                .isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.NO_KEY_PROVIDER))
+                .hasMessageContaining("config key \"db\"").hasMessageContaining("no KeyProvider");
         assertThat(keyless.policy().explain("db").entry().orElseThrow().value().get("password").textValue())
                 .as("explain needs no key and shows the secret redacted").isEqualTo("***");
         assertThat(keyless.history("db")).hasSize(1);
@@ -1107,7 +1115,9 @@ public abstract class ConfigStoreContract {
                 .as("copied to another key").isInstanceOfSatisfying(ConfigSecretException.class,
                         e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.TAMPERED));
         assertThatThrownBy(() -> store.inScope("prod").putJson("db.password", stored.toString()))
-                .as("copied to another scope").isInstanceOf(ConfigSecretException.class);
+                .as("copied to another scope").isInstanceOfSatisfying(ConfigSecretException.class,
+                        e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.TAMPERED))
+                .hasMessageContaining("in scope \"prod\"");
         ObjectNode relabelled = stored.deepCopy();
         ((ObjectNode) relabelled.get("$pgdock_secret")).put("kid", "k2");
         assertThat(store.get("db.password", String.class)).contains("hunter2-secret");
@@ -1910,7 +1920,8 @@ public abstract class ConfigStoreContract {
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("U+0000").hasMessageContaining("/a");
         assertThatThrownBy(() -> store.putJson("v.text", "[\"\\ud800\"]"))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("/0");
-        assertThatThrownBy(() -> store.putJson("v.new", "\"\\u0000\"")).isInstanceOf(InvalidConfigException.class);
+        assertThatThrownBy(() -> store.putJson("v.new", "\"\\u0000\"")).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("config key \"v.new\"").hasMessageContaining("U+0000");
         assertUnchanged(store, "v.text", 1, "\"ok\"");
         assertThat(store.entry("v.new")).isEmpty();
         assertThat(store.put("v.text", "\uD83C\uDF89 and \\u0000").value().asText())
@@ -1947,7 +1958,7 @@ public abstract class ConfigStoreContract {
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("66");
         assertThatThrownBy(() -> store.putJson("v.text", "\"" + "z".repeat(63) + "\""))
-                .isInstanceOf(InvalidConfigException.class);
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("65 bytes");
         assertUnchanged(store, "v.text", 1, "\"" + "x".repeat(62) + "\"");
         assertThat(store.put("v.text", "é".repeat(31)).version()).as("62 bytes of text in quotes").isEqualTo(2);
         assertThat(store.putJson("v.list", "[1,    2,    3,    4,    5,    6,    7,    8,    9,    10,   11]")
@@ -1977,7 +1988,8 @@ public abstract class ConfigStoreContract {
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("ingest.limits");
         assertThatThrownBy(() -> store.put("ingest.new", Map.of("max", -1), 0))
-                .isInstanceOf(InvalidConfigException.class);
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("config key \"ingest.new\"").hasMessageContaining("$.max");
 
         assertUnchanged(store, "ingest.limits", 1, "{\"max\":5}");
         assertThat(store.entry("ingest.new")).isEmpty();
@@ -2153,12 +2165,15 @@ public abstract class ConfigStoreContract {
                 .isInstanceOf(ConfigConflictException.class)
                 .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isEqualTo(1));
         assertThatThrownBy(() -> store.parts().patchJson("db.settings", "{\"b\":2}", 0))
-                .isInstanceOf(ConfigConflictException.class);
+                .isInstanceOf(ConfigConflictException.class)
+                .hasMessageContaining("\"db.settings\" is at version 1, but version 0 (absent) was expected")
+                .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isEqualTo(1));
         assertThatThrownBy(() -> store.parts().patch("db.other", Map.of("b", 2), 3))
                 .isInstanceOf(ConfigConflictException.class)
                 .satisfies(t -> assertThat(((ConfigConflictException) t).currentVersion()).isZero());
         assertThatThrownBy(() -> store.parts().patch("db.settings", Map.of("b", 2), -2))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expectedVersion").hasMessageContaining("but was -2");
         assertUnchanged(store, "db.settings", 1, "{\"a\":1}");
         assertThat(store.entry("db.other")).isEmpty();
 
@@ -2204,7 +2219,9 @@ public abstract class ConfigStoreContract {
                 .hasMessageContaining("max");
         assertThatThrownBy(() -> store.parts().patch("ingest.new", Map.of("mode", "slow")))
                 .as("a new key made by a patch")
-                .isInstanceOf(InvalidConfigException.class);
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("config key \"ingest.new\"")
+                .hasMessageContaining("does not match the JSON Schema for prefix \"ingest.\"");
         assertUnchanged(store, "ingest.limits", 1, "{\"max\":5,\"mode\":\"fast\"}");
         assertThat(store.entry("ingest.new")).isEmpty();
         assertThat(store.history("ingest.new")).isEmpty();
@@ -3471,7 +3488,7 @@ public abstract class ConfigStoreContract {
         assertThatThrownBy(() -> pinned.get("other")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("other").hasMessageContaining("run.");
         assertThatThrownBy(() -> pinned.watch("run.", new Recorder()))
-                .isInstanceOf(UnsupportedOperationException.class);
+                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("a snapshot never changes");
         assertThat(store.get("run.a", Integer.class)).contains(100);
     }
 

@@ -13,12 +13,11 @@ import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.SilentServer;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,6 +30,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PostgresWatchTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofMinutes(1);
 
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
@@ -59,17 +61,6 @@ class PostgresWatchTest {
         boolean terminated = storage.jdbi().withHandle(h -> h.createQuery("SELECT pg_terminate_backend(:pid)")
                 .bind("pid", pid).mapTo(Boolean.class).one());
         assertThat(terminated).isTrue();
-    }
-
-    /** Waits up to a minute for {@code condition}; fails naming {@code what}. */
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // poll, not a sleep
-        }
     }
 
     @Test
@@ -225,11 +216,12 @@ class PostgresWatchTest {
         assertThat(stats.size()).isEqualTo(1);
 
         writer.put("batch", 2);
-        await("the cached store to see version 2", () -> cached.get("batch", Integer.class).orElse(0) == 2);
+        Wait.until(WAIT, () -> cached.get("batch", Integer.class).orElse(0) == 2, "the cached store to see version 2");
         theirs.jdbi().useHandle(h -> h.execute("UPDATE config_entry SET value = '3' WHERE key = 'batch'"));
-        await("the cached store to see a plain-SQL edit", () -> cached.get("batch", Integer.class).orElse(0) == 3);
+        Wait.until(WAIT, () -> cached.get("batch", Integer.class).orElse(0) == 3,
+                "the cached store to see a plain-SQL edit");
         writer.delete("batch");
-        await("the cached store to see the deletion", () -> cached.get("batch").isEmpty());
+        Wait.until(WAIT, () -> cached.get("batch").isEmpty(), "the cached store to see the deletion");
         assertThat(cached.policy().cacheStats().orElseThrow().invalidations()).isPositive();
         assertThat(ConfigStore.postgres(theirs).policy().cacheStats()).isEmpty();
     }
@@ -253,7 +245,7 @@ class PostgresWatchTest {
             for (int v = 1; v <= 20; v++) {
                 writer.put("reload.limit", v);
                 long version = v + 1;
-                await("the listener to hear of v" + version, () -> lastSeen.get() >= version);
+                Wait.until(WAIT, () -> lastSeen.get() >= version, "the listener to hear of v" + version);
             }
             assertThat(sub.isOpen()).isTrue();
         }
@@ -310,9 +302,9 @@ class PostgresWatchTest {
         // Whether or not the cache has noticed yet, a write made now is seen: by notification, by the replay after
         // the reconnect, or by reading through.
         writer.put("k", 2);
-        await("the cached store to see version 2", () -> cached.get("k", Integer.class).orElse(0) == 2);
-        await("the cache to be live again", cache::live);
+        Wait.until(WAIT, () -> cached.get("k", Integer.class).orElse(0) == 2, "the cached store to see version 2");
+        Wait.until(WAIT, cache::live, "the cache to be live again");
         writer.put("k", 3);
-        await("the cached store to see version 3", () -> cached.get("k", Integer.class).orElse(0) == 3);
+        Wait.until(WAIT, () -> cached.get("k", Integer.class).orElse(0) == 3, "the cached store to see version 3");
     }
 }

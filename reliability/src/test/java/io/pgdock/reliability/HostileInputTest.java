@@ -99,8 +99,10 @@ class HostileInputTest {
             if (refused != null) {
                 assertThat(refused).isInstanceOf(InvalidConfigException.class);
                 assertClearMessage(refused, "config key", key);
-                assertThat(catchThrowable(() -> store.get(key))).isInstanceOf(InvalidConfigException.class);
-                assertThat(catchThrowable(() -> store.delete(key))).isInstanceOf(InvalidConfigException.class);
+                for (Throwable other : List.of(catchThrowable(() -> store.get(key)),
+                        catchThrowable(() -> store.delete(key)))) {
+                    assertThat(other).isInstanceOf(InvalidConfigException.class).hasMessage(refused.getMessage());
+                }
             } else {
                 assertThat(store.get(key)).contains(value);
                 assertThat(fake.get(key)).contains(value);

@@ -28,6 +28,7 @@ import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetResolver;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import io.pgdock.cli.PgdockCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -137,14 +138,17 @@ class LeakScanTest {
     void theScanFindsAMarkerInEitherLoggingSystem() {
         org.slf4j.LoggerFactory.getLogger("io.pgdock.leaktest").trace("connecting with {}",
                 java.net.URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8));
-        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in log line: io.pgdock.leaktest TRACE");
         capture.clear();
         java.util.logging.Logger.getLogger("org.postgresql.leaktest").finest("key "
                 + Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8)));
-        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in log line: org.postgresql.leaktest FINEST");
         capture.clear();
         Throwable wrapped = new IllegalStateException("outer", new RuntimeException("inner " + KEY_TEXT));
-        assertThat(catchThrowable(() -> capture.assertClean(wrapped))).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(() -> capture.assertClean(wrapped))).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in exception java.lang.IllegalStateException");
     }
 
     @Test
@@ -179,7 +183,8 @@ class LeakScanTest {
                 "postgresql://app@db.example/sales?sslpassword=ab&" + SSL_PASSWORD);
         for (String url : badUrls) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.parse(url));
-            assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("url");
             capture.assertClean(refused);
         }
         List<Map<String, String>> badEnvironments = List.of(
@@ -195,11 +200,13 @@ class LeakScanTest {
                         "\0" + SSL_PASSWORD));
         for (Map<String, String> env : badEnvironments) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.fromEnvironment(env));
-            assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("PGDOCK_");
             capture.assertClean(refused);
             Throwable byName = catchThrowable(() -> TargetResolver.environment(prefixed("PGDOCK_TARGET_W_", env))
                     .resolve("w"));
-            assertThat(byName).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(byName).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("PGDOCK_TARGET_W_");
             capture.assertClean(byName);
         }
     }
@@ -226,7 +233,9 @@ class LeakScanTest {
             keyPassword.assertClean("ConnectionSpec.toString()", wrong.toString() + right);
 
             Throwable refused = catchThrowable(() -> Storage.open(wrong));
-            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            assertThat(refused).isInstanceOfSatisfying(ConnectionFailedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.TLS))
+                    .hasMessageContaining("a client certificate or key cannot be used: a wrong sslpassword");
             keyPassword.assertClean(refused);
             try (DataSourceFactory factory = DataSourceFactory.pooled(FactoryOptions.defaults())) {
                 keyPassword.assertClean(catchThrowable(() -> factory.warmUp(wrong)));
@@ -287,7 +296,9 @@ class LeakScanTest {
                     c.isValid(1);
                 }
             });
-            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            assertThat(refused).isInstanceOfSatisfying(ConnectionFailedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.AUTHENTICATION))
+                    .hasMessageContaining("authentication failed");
             capture.assertClean(refused);
             capture.assertClean("health of a refused target", factory.health(wrong).toString());
 
@@ -332,7 +343,7 @@ class LeakScanTest {
                     Secret.of(OTHER_SECRET)));
             assertThat(store.get("smtp.password", String.class)).contains(SECRET);
             assertThat(store.parts().get("db", "/password", String.class)).contains(OTHER_SECRET);
-            await("both writes are watched", Duration.ofSeconds(60), () -> seen.size() >= 2);
+            Wait.until(Duration.ofSeconds(60), () -> seen.size() >= 2, "both writes are watched");
             assertThat(watch).isNotNull();
             for (Object shown : List.of(whole, part, store.entry("db").orElseThrow(), store.policy().explain("db"),
                     store.policy().explain("smtp.password"), store.history("db"), store.history("smtp.password"),
@@ -356,10 +367,12 @@ class LeakScanTest {
             capture.assertClean(conflict);
 
             Throwable invalid = catchThrowable(() -> store.put("checked.x", Map.of("port", Secret.of(SECRET))));
-            assertThat(invalid).isInstanceOf(InvalidConfigException.class);
+            assertThat(invalid).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("config key \"checked.x\": value does not match the JSON Schema");
             capture.assertClean(invalid);
             Throwable invalidPlain = catchThrowable(() -> store.put("checked.y", Map.of("port", SECRET)));
-            assertThat(invalidPlain).isInstanceOf(InvalidConfigException.class);
+            assertThat(invalidPlain).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("config key \"checked.y\": value does not match the JSON Schema");
             capture.assertClean(invalidPlain);
             Throwable badJson = catchThrowable(() -> store.putJson("checked.z", "{\"port\": \"" + SECRET + "\", }"));
             capture.assertClean(badJson);
@@ -527,15 +540,6 @@ class LeakScanTest {
         }
         if (cliStorage != null) {
             cliStorage.close();
-        }
-    }
-
-    /** Polls a condition until it holds or the deadline (generous: it only detects a hang) passes. */
-    private static void await(String what, Duration deadline, java.util.function.BooleanSupplier condition) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - end).as("waiting for: %s", what).isNegative();
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }
     }
 }

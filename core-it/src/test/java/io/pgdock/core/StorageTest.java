@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.testing.PgdockExtension;
 import java.net.ServerSocket;
 import java.sql.Connection;

@@ -3,6 +3,7 @@ package io.pgdock.core;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.copy.BulkTransfer;
 import io.pgdock.core.internal.SqlFailures;
 import java.io.PrintWriter;
 import java.sql.Connection;

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.copy.BulkTransfer;
 import io.pgdock.core.internal.BoundedLogin;
 import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;

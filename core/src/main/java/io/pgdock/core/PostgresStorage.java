@@ -60,7 +60,7 @@ final class PostgresStorage implements Storage {
         this.pool = pool;
         this.dataSource = new PoolDataSource(pool, connections);
         this.dedicated = dedicated(spec, options, properties, timeout);
-        this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
+        this.healthProbe = new HealthProbe(spec, properties, this::poolStats, options);
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
         this.migrator = Migrator.of(dataSource, schema())
                 .withOwner(options.migrationSpec().map(ConnectionSpec::user).orElse(spec.user()));

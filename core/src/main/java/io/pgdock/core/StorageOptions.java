@@ -31,6 +31,8 @@ import java.util.Optional;
  * <tr><td>{@code dedicatedConnectionSpec}</td><td>none</td><td>where {@link Storage#dedicatedConnection()} connects,
  *     directly to PostgreSQL, for work that needs a session of its own such as the config store's {@code LISTEN}
  *     (see {@link Builder#dedicatedConnectionSpec(ConnectionSpec)})</td></tr>
+ * <tr><td>{@code ticker}</td><td>{@link Ticker#system()}</td><td>measures the health check's latency and round trip;
+ *     tests pass a fake (see {@link Builder#ticker(Ticker)})</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -52,6 +54,7 @@ public final class StorageOptions {
     private final boolean transactionPooling;
     private final ConnectionSpec dedicatedConnectionSpec;
     private final ConnectionSpec migrationSpec;
+    private final Ticker ticker;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -68,6 +71,7 @@ public final class StorageOptions {
         this.transactionPooling = b.transactionPooling;
         this.dedicatedConnectionSpec = b.dedicatedConnectionSpec;
         this.migrationSpec = b.migrationSpec;
+        this.ticker = b.ticker;
     }
 
     /**
@@ -158,6 +162,11 @@ public final class StorageOptions {
         return Optional.ofNullable(dedicatedConnectionSpec);
     }
 
+    /** @return what measures elapsed time */
+    public Ticker ticker() {
+        return ticker;
+    }
+
     /** Options as they may be logged; a dedicated connection or migration spec is shown with its password masked. */
     @Override
     public String toString() {
@@ -187,8 +196,22 @@ public final class StorageOptions {
         private boolean transactionPooling;
         private ConnectionSpec dedicatedConnectionSpec;
         private ConnectionSpec migrationSpec;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
+        }
+
+        /**
+         * Sets what measures elapsed time: the latency and round trip a {@link Storage#health()} reports. Waits stay in
+         * real time: the health timeout, the pool's connection timeout and the login are bounded by the clock of the
+         * JDK and the driver, whatever the ticker says (see {@link Ticker}).
+         *
+         * @param ticker the ticker; {@link Ticker#system()} by default
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
         }
 
         /**

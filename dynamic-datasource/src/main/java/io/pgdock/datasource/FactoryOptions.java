@@ -1,6 +1,7 @@
 package io.pgdock.datasource;
 
 import io.pgdock.core.SslMode;
+import io.pgdock.core.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pgdock.core.Ticker;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
@@ -23,6 +24,8 @@ import java.util.TreeMap;
  *     satisfy; the longest matching prefix applies</td></tr>
  * <tr><td>{@code clock}</td><td>system UTC</td><td>time of the in-memory store's timestamps and of its retention by age
  *     (the PostgreSQL store uses the server's transaction time for both)</td></tr>
+ * <tr><td>{@code ticker}</td><td>{@link Ticker#system()}</td><td>when the listening connection's heartbeat is due and
+ *     when a cache that could not start listening tries again (see {@link Builder#ticker(Ticker)})</td></tr>
  * <tr><td>{@code keys}</td><td>none</td><td>the master keys that encrypt and decrypt secrets ({@link Secret}); without
  *     them, writing or reading a secret throws {@link ConfigSecretException}</td></tr>
  * <tr><td>{@code cache(maxEntries)}</td><td>0 (no cache)</td><td>a read cache of at most that many keys, kept
@@ -44,6 +47,7 @@ public final class ConfigOptions {
     private final HistoryRetention retention;
     private final Map<String, JsonNode> schemas;
     private final Clock clock;
+    private final Ticker ticker;
     private final KeyProvider keys;
     private final int cacheMaxEntries;
     private final ObjectMapper objectMapper;   // the store's own copy, or null for the default
@@ -53,6 +57,7 @@ public final class ConfigOptions {
         this.retention = b.retention;
         this.schemas = Collections.unmodifiableMap(new TreeMap<>(b.schemas));
         this.clock = b.clock;
+        this.ticker = b.ticker;
         this.keys = b.keys;
         this.cacheMaxEntries = b.cacheMaxEntries;
         this.objectMapper = b.objectMapper;
@@ -86,6 +91,11 @@ public final class ConfigOptions {
     /** @return the clock */
     public Clock clock() {
         return clock;
+    }
+
+    /** @return what tells when a heartbeat or a retry is due */
+    public Ticker ticker() {
+        return ticker;
     }
 
     /** @return the key provider for secrets, or empty if the store has none */
@@ -152,6 +162,7 @@ public final class ConfigOptions {
         private HistoryRetention retention = HistoryRetention.all();
         private final Map<String, JsonNode> schemas = new TreeMap<>();
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
         private KeyProvider keys;
         private int cacheMaxEntries;
         private ObjectMapper objectMapper;
@@ -308,6 +319,22 @@ public final class ConfigOptions {
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets what tells when something the store does by itself is due: the heartbeat of the PostgreSQL store's
+         * listening connection (every 500 ms, which proves the connection alive, moves its replay point forward and
+         * notices a closed storage) and, for a {@linkplain #cache(int) cached} store whose listening connection could not
+         * be opened, the next attempt (1 s later; reads go to the database meanwhile). Waits stay in real time: reading
+         * notifications, the reconnection back-off and logins block for real, whatever the ticker says (see
+         * {@link Ticker}); a ticker that stands still holds back heartbeats and retries.
+         *
+         * @param ticker the ticker; {@link Ticker#system()} by default
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

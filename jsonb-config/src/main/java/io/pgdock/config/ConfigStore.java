@@ -97,7 +97,7 @@ public interface ConfigStore {
             java.util.Objects.requireNonNull(storage, "storage");
             PostgresConfigBackend.requireSessions(storage, "the read cache is kept coherent by LISTEN");
         }
-        return new DefaultConfigStore(PostgresConfigBackend.create(storage), options);
+        return new DefaultConfigStore(PostgresConfigBackend.create(storage, options), options);
     }
 
     /**

@@ -44,7 +44,8 @@ final class DefaultConfigStore implements ConfigStore {
     private final String reason;
 
     DefaultConfigStore(ConfigBackend backend, ConfigOptions options) {
-        this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries()) : backend,
+        this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries(),
+                options.ticker()) : backend,
                 options, compileAll(options), "", null, null);
     }
 

@@ -3,6 +3,7 @@ package io.pgdock.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
+import io.pgdock.core.Ticker;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -70,13 +71,15 @@ final class PostgresChangeFeed {
 
     private final Storage storage;
     private final PostgresConfigBackend backend;
+    private final Ticker ticker;
     private final ExecutorService delivery;
     private final List<WatchSubscription> watches = new CopyOnWriteArrayList<>();
     private Runner runner;   // guarded by this
 
-    PostgresChangeFeed(Storage storage, PostgresConfigBackend backend) {
+    PostgresChangeFeed(Storage storage, PostgresConfigBackend backend, Ticker ticker) {
         this.storage = storage;
         this.backend = backend;
+        this.ticker = ticker;
         this.delivery = WatchSubscription.serialExecutor("pgdock-config-watch-" + storage.schema());
     }
 
@@ -211,7 +214,7 @@ final class PostgresChangeFeed {
                     }
                     PGNotification[] notes = connection.unwrap(PGConnection.class).getNotifications(HEARTBEAT_MILLIS);
                     handle(notes);
-                    if (System.nanoTime() - nextHeartbeat >= 0) {
+                    if (ticker.read() - nextHeartbeat >= 0) {
                         heartbeat();
                     }
                 } catch (SQLException | RuntimeException e) {
@@ -293,7 +296,7 @@ final class PostgresChangeFeed {
                         storage.schema(), missed.size());
             }
             xmin = now;
-            nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+            nextHeartbeat = ticker.read() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
             connected.complete(null);
         }
 
@@ -313,7 +316,7 @@ final class PostgresChangeFeed {
             long now = readXmin();
             handle(connection.unwrap(PGConnection.class).getNotifications());
             xmin = now;
-            nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+            nextHeartbeat = ticker.read() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
         }
 
         /** Reads the notified changes some watch wants, in one statement, and offers them in commit order. */

@@ -140,11 +140,14 @@ final class PostgresConfigBackend implements ConfigBackend {
     private final Storage storage;
     private final DataSource dataSource;
     private final String defaultActor;
+    /** The store's options: the change feed's ticker. */
+    private final ConfigOptions options;
     /** What connection failures name: the spec, password masked, or the application's DataSource. */
     private final String target;
 
-    private PostgresConfigBackend(Storage storage, String defaultActor) {
+    private PostgresConfigBackend(Storage storage, String defaultActor, ConfigOptions options) {
         this.storage = storage;
+        this.options = options;
         this.dataSource = storage.dataSource();
         this.defaultActor = defaultActor;
         this.target = target(storage);
@@ -167,16 +170,21 @@ final class PostgresConfigBackend implements ConfigBackend {
      * @throws io.pgdock.core.ConnectionFailedException if no connection can be had
      */
     static ConfigBackend create(Storage storage) {
+        return create(storage, ConfigOptions.defaults());
+    }
+
+    /** {@link #create(Storage)} with the store's options, which the change feed takes its ticker from. */
+    static ConfigBackend create(Storage storage, ConfigOptions options) {
         Objects.requireNonNull(storage, "storage");
         storage.migrator().apply(List.of(ConfigMigrations.SET));
-        PostgresConfigBackend probe = new PostgresConfigBackend(storage, null);
+        PostgresConfigBackend probe = new PostgresConfigBackend(storage, null, options);
         String actor = probe.run("reading the default actor", null, null, c -> {
             try (PreparedStatement s = c.prepareStatement(DEFAULT_ACTOR); ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
             }
         });
-        return new PostgresConfigBackend(storage, actor);
+        return new PostgresConfigBackend(storage, actor, options);
     }
 
     @Override
@@ -595,7 +603,7 @@ final class PostgresConfigBackend implements ConfigBackend {
 
     private synchronized PostgresChangeFeed feed() {
         if (feed == null) {
-            feed = new PostgresChangeFeed(storage, this);
+            feed = new PostgresChangeFeed(storage, this, options.ticker());
         }
         return feed;
     }

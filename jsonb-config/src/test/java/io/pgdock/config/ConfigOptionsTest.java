@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pgdock.core.Ticker;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -51,6 +52,15 @@ class ConfigOptionsTest {
                 .isNotSameAs(JsonValues.DEFAULT_MAPPER);
         assertThat(a.getRegisteredModuleIds()).contains("com.fasterxml.jackson.datatype.jdk8.Jdk8Module",
                 "jackson-datatype-jsr310");
+    }
+
+    @Test
+    void theTickerIsTheSystemOneUnlessSet() {
+        assertThat(ConfigOptions.defaults().ticker()).isSameAs(Ticker.system());
+        Ticker fake = () -> 42;
+        assertThat(ConfigOptions.builder().ticker(fake).build().ticker()).isSameAs(fake);
+        assertThatThrownBy(() -> ConfigOptions.builder().ticker(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("ticker");
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
@@ -173,10 +172,8 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     private Mapped map(String key, Object value) {
-        ObjectMapper mapper = options.mapper();
-        try (SecretCodec.Capture capture = SecretCodec.capture()) {
-            return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value, mapper), mapper), capture);
-        }
+        SecretCodec.Capture capture = SecretCodec.capture(options.mapper());
+        return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value), capture::toTree), capture);
     }
 
     /** As the interface's, but the value is mapped by the store's mapper, not by {@link Secret#of(Object)}'s. */

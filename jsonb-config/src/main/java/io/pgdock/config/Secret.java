@@ -177,7 +177,7 @@ public final class Secret {
 
         @Override
         public void serialize(Secret secret, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            SecretCodec.writePlaceholder(secret, gen);
+            SecretCodec.writePlaceholder(secret, gen, provider);
         }
     }
 }

@@ -79,18 +79,18 @@ final class HealthProbe {
 
     private FutureTask<Result> inFlight;   // guarded by this
 
-    /** A probe on fresh connections to {@code spec}, with the health timeout and ticker of {@code options}. */
+    /** A probe on fresh connections to {@code spec}, with the health timeout, executor and ticker of {@code options}. */
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Supplier<Health.PoolStats> poolStats,
             StorageOptions options) {
         this(freshConnection(spec, driverProperties, healthTimeout(options.healthTimeout()), options.ticker()),
                 spec.toString(), spec, FRESH_UNANSWERED, options.healthTimeout(), poolStats,
-                SHARED, Clock.systemUTC(), options.ticker());
+                options.healthExecutor().orElse(SHARED), Clock.systemUTC(), options.ticker());
     }
 
-    /** A probe that checks with {@code attempt}, with the health timeout and ticker of {@code options}. */
+    /** A probe that checks with {@code attempt}, with the health timeout, executor and ticker of {@code options}. */
     HealthProbe(Attempt attempt, String target, String unanswered, Supplier<Health.PoolStats> poolStats,
             StorageOptions options) {
-        this(attempt, target, null, unanswered, options.healthTimeout(), poolStats, SHARED,
+        this(attempt, target, null, unanswered, options.healthTimeout(), poolStats, options.healthExecutor().orElse(SHARED),
                 Clock.systemUTC(), options.ticker());
     }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * How {@link Storage#open(ConnectionSpec, StorageOptions)} opens the default storage: pool sizes and timeouts, whether
@@ -33,6 +34,9 @@ import java.util.Optional;
  *     (see {@link Builder#dedicatedConnectionSpec(ConnectionSpec)})</td></tr>
  * <tr><td>{@code ticker}</td><td>{@link Ticker#system()}</td><td>measures the health check's latency and round trip;
  *     tests pass a fake (see {@link Builder#ticker(Ticker)})</td></tr>
+ * <tr><td>{@code healthExecutor}</td><td>pgdock's shared health threads</td><td>runs each {@link Storage#health()}
+ *     check's attempt (see {@link Builder#healthExecutor(Executor)}); a caller's executor is never shut down by
+ *     pgdock</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -55,6 +59,7 @@ public final class StorageOptions {
     private final ConnectionSpec dedicatedConnectionSpec;
     private final ConnectionSpec migrationSpec;
     private final Ticker ticker;
+    private final Executor healthExecutor;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -72,6 +77,7 @@ public final class StorageOptions {
         this.dedicatedConnectionSpec = b.dedicatedConnectionSpec;
         this.migrationSpec = b.migrationSpec;
         this.ticker = b.ticker;
+        this.healthExecutor = b.healthExecutor;
     }
 
     /**
@@ -167,6 +173,11 @@ public final class StorageOptions {
         return ticker;
     }
 
+    /** @return the caller's executor for health checks, or empty for pgdock's shared one */
+    public Optional<Executor> healthExecutor() {
+        return Optional.ofNullable(healthExecutor);
+    }
+
     /** Options as they may be logged; a dedicated connection or migration spec is shown with its password masked. */
     @Override
     public String toString() {
@@ -197,8 +208,33 @@ public final class StorageOptions {
         private ConnectionSpec dedicatedConnectionSpec;
         private ConnectionSpec migrationSpec;
         private Ticker ticker = Ticker.system();
+        private Executor healthExecutor;
 
         private Builder() {
+        }
+
+        /**
+         * Sets where {@link Storage#health()} runs its attempt (a login and one query, or a borrow and one query for
+         * storage over an application's DataSource), so that {@code health()} itself returns within the health timeout
+         * even when the server does not answer. Each storage has at most one attempt in flight: a check that finds one
+         * still running waits for it instead of starting another, so a storage never holds more than one of the
+         * executor's threads: for storage pgdock opened, for up to about the health timeout (the attempt's login and query
+         * are bounded by it); for storage over an application's DataSource, for as long as that pool makes the borrow
+         * wait, plus the query's health timeout.
+         *
+         * <p>pgdock never shuts this executor down: it is the caller's, and stays usable after the storage is closed.
+         * If it rejects a task, the check reports DOWN saying so.
+         *
+         * <p>Without it, checks run on pgdock's health threads, shared by every storage in the process: daemon threads
+         * named {@code pgdock-health-<n>}, made when a check needs one and ended after a minute idle, so they hold
+         * nothing while nobody checks and need no closing.
+         *
+         * @param executor the executor
+         * @return this builder
+         */
+        public Builder healthExecutor(Executor executor) {
+            this.healthExecutor = Objects.requireNonNull(executor, "healthExecutor");
+            return this;
         }
 
         /**

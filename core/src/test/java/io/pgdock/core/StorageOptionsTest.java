@@ -41,6 +41,15 @@ class StorageOptionsTest {
     }
 
     @Test
+    void healthChecksRunOnPgdocksSharedThreadsUnlessAnExecutorIsSet() {
+        assertThat(StorageOptions.defaults().healthExecutor()).isEmpty();
+        java.util.concurrent.Executor mine = Runnable::run;
+        assertThat(StorageOptions.builder().healthExecutor(mine).build().healthExecutor()).containsSame(mine);
+        assertThatThrownBy(() -> StorageOptions.builder().healthExecutor(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("healthExecutor");
+    }
+
+    @Test
     void floorsAreHikariCpsAndNamed() {
         assertThatThrownBy(() -> StorageOptions.builder().idleTimeout(Duration.ofSeconds(5)))
                 .hasMessage("idleTimeout: must be at least PT10S, but was PT5S");

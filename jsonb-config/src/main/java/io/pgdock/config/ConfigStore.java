@@ -116,7 +116,8 @@ public interface ConfigStore {
      * @return an empty store
      */
     static ConfigStore inMemory(ConfigOptions options) {
-        return new DefaultConfigStore(new MemoryConfigBackend(options.clock()), options);
+        return new DefaultConfigStore(new MemoryConfigBackend(options.clock(),
+                options.watchThreads("pgdock-config-watch-memory")), options);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -52,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> One thread per running feed reads notifications (blocking for at most a heartbeat interval) and
  * reads the changes; listeners are called on a separate serial executor, so a slow listener does not hold the
  * connection. The feed stops when its last watch is closed, or when the storage has been closed (checked every
- * heartbeat).
+ * heartbeat). Both threads come from {@link ConfigOptions.Builder#watchThreadFactory} (daemon threads of pgdock's by
+ * default); the delivery executor keeps no thread when idle, so nothing here is ever shut down.
  */
 final class PostgresChangeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
@@ -72,15 +74,18 @@ final class PostgresChangeFeed {
     private final Storage storage;
     private final PostgresConfigBackend backend;
     private final Ticker ticker;
+    private final ThreadFactory listenThreads;
     private final ExecutorService delivery;
     private final List<WatchSubscription> watches = new CopyOnWriteArrayList<>();
     private Runner runner;   // guarded by this
 
-    PostgresChangeFeed(Storage storage, PostgresConfigBackend backend, Ticker ticker) {
+    PostgresChangeFeed(Storage storage, PostgresConfigBackend backend, ConfigOptions options) {
         this.storage = storage;
         this.backend = backend;
-        this.ticker = ticker;
-        this.delivery = WatchSubscription.serialExecutor("pgdock-config-watch-" + storage.schema());
+        this.ticker = options.ticker();
+        this.listenThreads = options.watchThreads("pgdock-config-listen-" + storage.schema());
+        this.delivery = WatchSubscription.serialExecutor(
+                options.watchThreads("pgdock-config-watch-" + storage.schema()));
     }
 
     ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
@@ -88,9 +93,13 @@ final class PostgresChangeFeed {
             Runner r;
             synchronized (this) {
                 if (runner == null) {
-                    runner = new Runner();
-                    Thread t = new Thread(runner, "pgdock-config-listen-" + storage.schema());
-                    t.setDaemon(true);
+                    Runner fresh = new Runner();
+                    Thread t = listenThreads.newThread(fresh);
+                    if (t == null) {
+                        throw new IllegalStateException("config store in schema \"" + storage.schema() + "\": "
+                                + "ConfigOptions.watchThreadFactory gave no thread for the listening connection");
+                    }
+                    runner = fresh;
                     runner.thread = t;
                     t.start();
                 }
@@ -246,7 +255,7 @@ final class PostgresChangeFeed {
                         retire();
                         break;
                     }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));   // a wait: real time, no ticker
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 }
             }

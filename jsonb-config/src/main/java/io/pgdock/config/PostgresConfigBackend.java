@@ -140,7 +140,7 @@ final class PostgresConfigBackend implements ConfigBackend {
     private final Storage storage;
     private final DataSource dataSource;
     private final String defaultActor;
-    /** The store's options: the change feed's ticker. */
+    /** The store's options: the change feed's ticker and threads. */
     private final ConfigOptions options;
     /** What connection failures name: the spec, password masked, or the application's DataSource. */
     private final String target;
@@ -173,7 +173,7 @@ final class PostgresConfigBackend implements ConfigBackend {
         return create(storage, ConfigOptions.defaults());
     }
 
-    /** {@link #create(Storage)} with the store's options, which the change feed takes its ticker from. */
+    /** {@link #create(Storage)} with the store's options, which the change feed takes its ticker and threads from. */
     static ConfigBackend create(Storage storage, ConfigOptions options) {
         Objects.requireNonNull(storage, "storage");
         storage.migrator().apply(List.of(ConfigMigrations.SET));
@@ -603,7 +603,7 @@ final class PostgresConfigBackend implements ConfigBackend {
 
     private synchronized PostgresChangeFeed feed() {
         if (feed == null) {
-            feed = new PostgresChangeFeed(storage, this, options.ticker());
+            feed = new PostgresChangeFeed(storage, this, options);
         }
         return feed;
     }

@@ -132,16 +132,12 @@ final class WatchSubscription implements ConfigSubscription {
     }
 
     /**
-     * An executor that runs one task at a time, in order, on a daemon thread that ends after a second idle (so a store
-     * nobody watches any more holds no thread).
+     * An executor that runs one task at a time, in order, on a thread of {@code threads} that ends after a second idle
+     * (so a store nobody watches any more holds no thread, and the executor needs no shutting down).
      */
-    static java.util.concurrent.ExecutorService serialExecutor(String threadName) {
+    static java.util.concurrent.ExecutorService serialExecutor(java.util.concurrent.ThreadFactory threads) {
         java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(0, 1, 1,
-                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, threadName);
-                    t.setDaemon(true);
-                    return t;
-                });
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), threads);
         return executor;
     }
 

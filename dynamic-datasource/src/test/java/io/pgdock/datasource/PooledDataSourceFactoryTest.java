@@ -26,6 +26,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -580,6 +582,42 @@ class PooledDataSourceFactoryTest {
         }));
         assertThat(query(f.get(target()), "SELECT 1")).isEqualTo("1");
         assertThat(events.count(FactoryEvent.Type.CREATED)).isEqualTo(1);
+    }
+
+    @Test
+    void theCallersExecutorAndThreadFactoryAreUsedAndNeverShutDown() throws Exception {
+        ScheduledThreadPoolExecutor housekeeping = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "mine-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.setRemoveOnCancelPolicy(true);
+        List<String> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ThreadFactory connections = r -> {
+            Thread t = new Thread(r, "mine-connections-" + made.size());
+            t.setDaemon(true);
+            made.add(t.getName());
+            return t;
+        };
+        try {
+            PooledDataSourceFactory f = factory(b -> b.executor(housekeeping).threadFactory(connections));
+            assertThat(housekeeping.getQueue()).as("the factory's maintenance").hasSize(1);
+            ConnectionSpec spec = target();
+            assertThat(query(f.get(spec), "SELECT 1")).isEqualTo("1");
+            assertThat(housekeeping.getQueue()).as("maintenance, the pool's HikariCP housekeeper and its connection's "
+                    + "end of life").hasSizeGreaterThanOrEqualTo(2);
+            assertThat(made).as("HikariCP opened the connection on a thread of the caller's factory").isNotEmpty()
+                    .allSatisfy(name -> assertThat(name).startsWith("mine-connections-"));
+
+            f.close();
+
+            assertThat(sessions(spec)).isZero();
+            assertThat(housekeeping.isShutdown()).as("the caller's executor").isFalse();
+            Wait.until(WAIT, () -> housekeeping.getQueue().isEmpty(), "the factory's and the pool's tasks cancelled");
+            assertThat(housekeeping.submit(() -> "still usable").get(10, TimeUnit.SECONDS)).isEqualTo("still usable");
+        } finally {
+            housekeeping.shutdownNow();
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.type.TypeFactory;
 import io.pgdock.config.memory.MemoryConfigBackend;
 import io.pgdock.config.postgres.PostgresConfigBackend;
 import io.pgdock.config.store.DefaultConfigStore;
+import io.pgdock.config.store.WatchSubscription;
 import io.pgdock.core.Storage;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +103,7 @@ public interface ConfigStore {
             java.util.Objects.requireNonNull(storage, "storage");
             PostgresConfigBackend.requireSessions(storage, "the read cache is kept coherent by LISTEN");
         }
-        return new DefaultConfigStore(PostgresConfigBackend.create(storage), options, options.mapper());
+        return new DefaultConfigStore(PostgresConfigBackend.create(storage, options), options, options.mapper());
     }
 
     /**
@@ -121,7 +122,8 @@ public interface ConfigStore {
      * @return an empty store
      */
     static ConfigStore inMemory(ConfigOptions options) {
-        return new DefaultConfigStore(new MemoryConfigBackend(options.clock()), options, options.mapper());
+        return new DefaultConfigStore(new MemoryConfigBackend(options.clock(),
+                WatchSubscription.threads(options, "pgdock-config-watch-memory")), options, options.mapper());
     }
 
     /**

@@ -992,6 +992,37 @@ public abstract class ConfigStoreContract {
         }
     }
 
+    /** A value whose serialization also writes a secret with a mapper of its own, as a careless getter might. */
+    public static final class WritesASecretElsewhere {
+        private final List<String> elsewhere;
+
+        WritesASecretElsewhere(List<String> elsewhere) {
+            this.elsewhere = elsewhere;
+        }
+
+        public String getUrl() throws JsonProcessingException {
+            elsewhere.add(new ObjectMapper().writeValueAsString(Secret.of("not-for-this-write")));
+            return "jdbc:postgresql://db/app";
+        }
+
+        public Secret getPassword() {
+            return Secret.of("hunter2-secret");
+        }
+    }
+
+    @Test
+    void onlyTheStoresOwnMappingOfAWriteSealsItsSecretsNotAnotherMappingOnTheSameThread() {
+        ConfigStore store = newStore(new TestKeys("k1"));
+        List<String> elsewhere = new ArrayList<>();
+
+        store.put("db.bean", new WritesASecretElsewhere(elsewhere));
+
+        assertThat(elsewhere).as("the other mapper's output, written during the store's mapping").containsExactly(
+                "\"***\"");
+        assertThat(store.get("db.bean", Db.class)).contains(new Db("jdbc:postgresql://db/app", "hunter2-secret"));
+        assertThat(Secret.isEncrypted(stored(store, "db.bean").get("password"))).isTrue();
+    }
+
     @Test
     void aSecretInAPatchIsSealedAndReplacesTheOldOne() {
         ConfigStore store = newStore(ConfigOptions.builder().keys(new TestKeys("k1"))

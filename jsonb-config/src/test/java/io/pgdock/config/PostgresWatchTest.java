@@ -17,6 +17,9 @@ import io.pgdock.testing.Wait;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +82,30 @@ class PostgresWatchTest {
                     .hasMessageContaining("the server accepted the connection but sent nothing within the connect "
                             + "timeout of 2 s (connectTimeout)"));
         }
+    }
+
+    @Test
+    void theListeningAndDeliveryThreadsComeFromTheCallersFactoryAndEndWithTheWatch() {
+        Storage storage = open("watch_threads_" + SCHEMAS.incrementAndGet());
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory mine = r -> {
+            Thread t = new Thread(r, "mine-config-" + (made.size() + 1));
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        };
+        ConfigStore store = ConfigStore.postgres(storage, ConfigOptions.builder().watchThreadFactory(mine).build());
+        List<String> calledOn = new CopyOnWriteArrayList<>();
+        try (ConfigSubscription sub = store.watch("t.", e -> calledOn.add(Thread.currentThread().getName()))) {
+            assertThat(made).as("the listening thread, made when the watch started").hasSize(1);
+            assertThat(made.get(0).isAlive()).isTrue();
+            store.put("t.a", 1);
+            Wait.until(WAIT, () -> !calledOn.isEmpty(), "the change delivered");
+            assertThat(sub.isOpen()).isTrue();
+        }
+        assertThat(calledOn).containsExactly("mine-config-2");
+        Wait.until(WAIT, () -> !made.get(0).isAlive(), "the listening thread ends with the last watch");
+        Wait.until(WAIT, () -> !made.get(1).isAlive(), "the delivery thread ends when idle");
     }
 
     @Test

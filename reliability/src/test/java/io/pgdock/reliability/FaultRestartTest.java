@@ -10,7 +10,7 @@ import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.PgdockException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.testing.Wait;

@@ -44,6 +44,7 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * JSON handling shared by both stores: one strict mapper, and normalisation of every value to exactly what PostgreSQL's
@@ -203,12 +204,12 @@ public final class JsonValues {
      * failure names the key and the value's class, and keeps Jackson's message, which names types and properties (the
      * value is being written, not parsed, so there is no input text to quote).
      */
-    public static JsonNode toTree(String scope, String key, Object value, ObjectMapper mapper) {
+    public static JsonNode toTree(String scope, String key, Object value, Function<Object, JsonNode> mapping) {
         if (value instanceof JsonNode node) {
             return node;
         }
         try {
-            return value == null ? NODES.nullNode() : mapper.valueToTree(value);
+            return value == null ? NODES.nullNode() : mapping.apply(value);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
                     + value.getClass().getName() + " cannot be mapped to JSON: " + e.getMessage(), e);

@@ -54,10 +54,11 @@ public final class MemoryConfigBackend implements ConfigBackend {
     private long lastPosition;
     /** Open watches; changes are handed to them with the lock held, so in the order they were made. */
     private final List<WatchSubscription> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.concurrent.Executor delivery = WatchSubscription.serialExecutor("pgdock-config-watch-memory");
+    private final java.util.concurrent.Executor delivery;
 
-    public MemoryConfigBackend(Clock clock) {
+    public MemoryConfigBackend(Clock clock, java.util.concurrent.ThreadFactory watchThreads) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.delivery = WatchSubscription.serialExecutor(watchThreads);
     }
 
     @Override

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.config.ConfigChange;
 import io.pgdock.config.ConfigEvent;
 import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigOptions;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
 import io.pgdock.config.json.JsonValues;
 import io.pgdock.config.store.WatchSubscription;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
+import io.pgdock.core.Ticker;
 import io.pgdock.core.internal.SqlFailures;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -58,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> One thread per running feed reads notifications (blocking for at most a heartbeat interval) and
  * reads the changes; listeners are called on a separate serial executor, so a slow listener does not hold the
  * connection. The feed stops when its last watch is closed, or when the storage has been closed (checked every
- * heartbeat).
+ * heartbeat). Both threads come from {@link ConfigOptions.Builder#watchThreadFactory} (daemon threads of pgdock's by
+ * default); the delivery executor keeps no thread when idle, so nothing here is ever shut down.
  */
 public final class PostgresChangeFeed {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
@@ -77,14 +81,19 @@ public final class PostgresChangeFeed {
 
     private final Storage storage;
     private final PostgresConfigBackend backend;
+    private final Ticker ticker;
+    private final ThreadFactory listenThreads;
     private final ExecutorService delivery;
     private final List<WatchSubscription> watches = new CopyOnWriteArrayList<>();
     private Runner runner;   // guarded by this
 
-    public PostgresChangeFeed(Storage storage, PostgresConfigBackend backend) {
+    public PostgresChangeFeed(Storage storage, PostgresConfigBackend backend, ConfigOptions options) {
         this.storage = storage;
         this.backend = backend;
-        this.delivery = WatchSubscription.serialExecutor("pgdock-config-watch-" + storage.schema());
+        this.ticker = options.ticker();
+        this.listenThreads = WatchSubscription.threads(options, "pgdock-config-listen-" + storage.schema());
+        this.delivery = WatchSubscription.serialExecutor(
+                WatchSubscription.threads(options, "pgdock-config-watch-" + storage.schema()));
     }
 
     public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
@@ -92,9 +101,13 @@ public final class PostgresChangeFeed {
             Runner r;
             synchronized (this) {
                 if (runner == null) {
-                    runner = new Runner();
-                    Thread t = new Thread(runner, "pgdock-config-listen-" + storage.schema());
-                    t.setDaemon(true);
+                    Runner fresh = new Runner();
+                    Thread t = listenThreads.newThread(fresh);
+                    if (t == null) {
+                        throw new IllegalStateException("config store in schema \"" + storage.schema() + "\": "
+                                + "ConfigOptions.watchThreadFactory gave no thread for the listening connection");
+                    }
+                    runner = fresh;
                     runner.thread = t;
                     t.start();
                 }
@@ -218,7 +231,7 @@ public final class PostgresChangeFeed {
                     }
                     PGNotification[] notes = connection.unwrap(PGConnection.class).getNotifications(HEARTBEAT_MILLIS);
                     handle(notes);
-                    if (System.nanoTime() - nextHeartbeat >= 0) {
+                    if (ticker.read() - nextHeartbeat >= 0) {
                         heartbeat();
                     }
                 } catch (SQLException | RuntimeException e) {
@@ -250,7 +263,7 @@ public final class PostgresChangeFeed {
                         retire();
                         break;
                     }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));   // a wait: real time, no ticker
                     backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 }
             }
@@ -300,7 +313,7 @@ public final class PostgresChangeFeed {
                         storage.schema(), missed.size());
             }
             xmin = now;
-            nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+            nextHeartbeat = ticker.read() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
             connected.complete(null);
         }
 
@@ -320,7 +333,7 @@ public final class PostgresChangeFeed {
             long now = readXmin();
             handle(connection.unwrap(PGConnection.class).getNotifications());
             xmin = now;
-            nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+            nextHeartbeat = ticker.read() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
         }
 
         /** Reads the notified changes some watch wants, in one statement, and offers them in commit order. */

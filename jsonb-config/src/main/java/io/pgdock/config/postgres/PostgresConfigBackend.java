@@ -8,6 +8,7 @@ import io.pgdock.config.ConfigEntry;
 import io.pgdock.config.ConfigEvent;
 import io.pgdock.config.ConfigListener;
 import io.pgdock.config.ConfigMigrations;
+import io.pgdock.config.ConfigOptions;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
 import io.pgdock.config.HistoryRetention;
@@ -159,11 +160,14 @@ public final class PostgresConfigBackend implements ConfigBackend {
     private final Storage storage;
     private final DataSource dataSource;
     private final String defaultActor;
+    /** The store's options: the change feed's ticker and threads. */
+    private final ConfigOptions options;
     /** What connection failures name: the spec, password masked, or the application's DataSource. */
     private final String target;
 
-    private PostgresConfigBackend(Storage storage, String defaultActor) {
+    private PostgresConfigBackend(Storage storage, String defaultActor, ConfigOptions options) {
         this.storage = storage;
+        this.options = options;
         this.dataSource = storage.dataSource();
         this.defaultActor = defaultActor;
         this.target = target(storage);
@@ -186,16 +190,21 @@ public final class PostgresConfigBackend implements ConfigBackend {
      * @throws io.pgdock.core.ConnectionFailedException if no connection can be had
      */
     public static ConfigBackend create(Storage storage) {
+        return create(storage, ConfigOptions.defaults());
+    }
+
+    /** {@link #create(Storage)} with the store's options, which the change feed takes its ticker and threads from. */
+    public static ConfigBackend create(Storage storage, ConfigOptions options) {
         Objects.requireNonNull(storage, "storage");
         storage.migrator().apply(List.of(CONFIG_MIGRATIONS));
-        PostgresConfigBackend probe = new PostgresConfigBackend(storage, null);
+        PostgresConfigBackend probe = new PostgresConfigBackend(storage, null, options);
         String actor = probe.run("reading the default actor", null, null, c -> {
             try (PreparedStatement s = c.prepareStatement(DEFAULT_ACTOR); ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getString(1);
             }
         });
-        return new PostgresConfigBackend(storage, actor);
+        return new PostgresConfigBackend(storage, actor, options);
     }
 
     @Override
@@ -614,7 +623,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
 
     private synchronized PostgresChangeFeed feed() {
         if (feed == null) {
-            feed = new PostgresChangeFeed(storage, this);
+            feed = new PostgresChangeFeed(storage, this, options);
         }
         return feed;
     }

@@ -1,11 +1,17 @@
 package io.pgdock.config.secret;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.pgdock.config.ConfigSecretException;
 import io.pgdock.config.KeyProvider;
 import io.pgdock.config.Secret;
@@ -43,11 +49,15 @@ import javax.crypto.spec.GCMParameterSpec;
  * config key (joined with NUL, which none of them can hold), so a ciphertext copied to another key id, scope or key
  * fails to decrypt instead of giving a value that belongs elsewhere.
  *
- * <p><b>Writing.</b> {@link Secret} markers in a Java value turn into placeholders while {@link #capture()} is active on
- * the thread (a random token per write, so no stored value can pose as one); after the value is normalised,
- * {@link #seal} replaces each placeholder by an envelope (or, for schema checks, by the plain value).
+ * <p><b>Writing.</b> {@link Secret} markers in a Java value turn into placeholders when the value is mapped by a
+ * {@link Capture} (a random token per write, so no stored value can pose as one); after the value is normalised,
+ * {@link #seal} replaces each placeholder by an envelope (or, for schema checks, by the plain value). The capture
+ * reaches {@link Secret.Serializer} as a Jackson per-call attribute ({@link ObjectWriter#withAttribute}, read with
+ * {@link SerializerProvider#getAttribute}) of that one mapping, so nothing is left on the thread, and a mapping that
+ * does not come from here (any other mapper, or the store's mapper used elsewhere) has no attribute and writes
+ * {@code "***"}.
  *
- * <p>Stateless apart from the thread-local capture; thread-safe.
+ * <p>Stateless; thread-safe. A {@link Capture} belongs to one write on one thread.
  */
 public final class SecretCodec {
     public static final String FIELD = "$pgdock_secret";
@@ -58,8 +68,11 @@ public final class SecretCodec {
     private static final int TAG_BITS = 128;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** The capture of the current thread's write, or {@link #NESTED} inside {@link Secret#of}, or null. */
-    private static final ThreadLocal<Object> CAPTURE = new ThreadLocal<>();
+    /**
+     * The key of the per-call attribute that tells {@link Secret.Serializer} what a mapping is for: a {@link Capture},
+     * or {@link #NESTED} while mapping a secret's content; without it a secret is written as {@code "***"}.
+     */
+    private static final Object CAPTURE = new Object();
     private static final Object NESTED = new Object();
 
     private SecretCodec() {
@@ -68,63 +81,79 @@ public final class SecretCodec {
     // ------------------------------------------------------------------------------------------------------------
     // Capturing Secret markers while a value is mapped to JSON
 
-    /** The secrets met while mapping one value; close it right after mapping. */
-    public static final class Capture implements AutoCloseable {
+    /** The secrets met while one value of one write is mapped by the store's mapper (see {@link #toTree}). */
+    public static final class Capture {
         final String token = UUID.randomUUID().toString();
         public final List<Secret> secrets = new ArrayList<>();
-        private final Object previous;
+        private final ObjectMapper mapper;
 
-        private Capture(Object previous) {
-            this.previous = previous;
+        private Capture(ObjectMapper mapper) {
+            this.mapper = mapper;
         }
 
         /**
          * The value to map: a JSON tree holding Java objects in POJO nodes ({@code Secret}s among them) is mapped again
          * by the store's mapper, so that the objects become JSON and the secrets are seen.
          */
-        public Object prepare(Object value, ObjectMapper mapper) {
+        public Object prepare(Object value) {
             if (value instanceof Secret) {
                 return value;
             }
             if (value instanceof JsonNode node && hasPojo(node)) {
-                return mapper.valueToTree(node);
+                return toTree(node);
             }
             return value;
         }
 
-        @Override
-        public void close() {
-            if (previous == null) {
-                CAPTURE.remove();
-            } else {
-                CAPTURE.set(previous);
-            }
+        /**
+         * {@code value} mapped to JSON by the store's mapper, as {@link ObjectMapper#valueToTree} maps it, each
+         * {@link Secret} in it written as a placeholder of this capture.
+         *
+         * @throws IllegalArgumentException if the mapper cannot map it, as {@code valueToTree} does
+         */
+        public JsonNode toTree(Object value) {
+            return SecretCodec.toTree(mapper, value, this);
         }
     }
 
-    public static Capture capture() {
-        Capture c = new Capture(CAPTURE.get());
-        CAPTURE.set(c);
-        return c;
+    /** A capture for one value of one write, mapped by {@code mapper}. */
+    public static Capture capture(ObjectMapper mapper) {
+        return new Capture(mapper);
     }
 
     /** {@code value} mapped to JSON as the content of a secret, which cannot hold another {@code Secret}. */
     public static JsonNode toTreeInside(ObjectMapper mapper, Object value) {
-        Object previous = CAPTURE.get();
-        CAPTURE.set(NESTED);
+        return toTree(mapper, value, NESTED);
+    }
+
+    /**
+     * What {@link ObjectMapper#valueToTree} does (a {@link TokenBuffer} read back as a tree, BigDecimal floats when the
+     * mapper reads them so), with {@code purpose} as the {@link #CAPTURE} attribute of this one call.
+     */
+    private static JsonNode toTree(ObjectMapper mapper, Object value, Object purpose) {
+        if (value == null) {
+            return JsonValues.NODES.nullNode();
+        }
+        // CLOSE_CLOSEABLE off: valueToTree never closes the value it maps, and neither does this.
+        ObjectWriter writer = mapper.writer().without(SerializationFeature.CLOSE_CLOSEABLE).withAttribute(CAPTURE,
+                purpose);
+        TokenBuffer buffer = new TokenBuffer(mapper, false);
+        if (mapper.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)) {
+            buffer = buffer.forceUseOfBigDecimal(true);
+        }
         try {
-            return value == null ? JsonValues.NODES.nullNode() : mapper.valueToTree(value);
-        } finally {
-            if (previous == null) {
-                CAPTURE.remove();
-            } else {
-                CAPTURE.set(previous);
+            writer.writeValue(buffer, value);
+            try (JsonParser p = buffer.asParser()) {
+                return mapper.readTree(p);
             }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 
-    public static void writePlaceholder(Secret secret, JsonGenerator gen) throws IOException {
-        Object capture = CAPTURE.get();
+    public static void writePlaceholder(Secret secret, JsonGenerator gen, SerializerProvider provider)
+            throws IOException {
+        Object capture = provider.getAttribute(CAPTURE);
         if (capture == NESTED) {
             throw new IllegalArgumentException("Secret.of: a secret cannot hold another Secret");
         }

@@ -21,6 +21,6 @@ public final class SecretSerializer extends StdSerializer<Secret> {
 
     @Override
     public void serialize(Secret secret, JsonGenerator gen, SerializerProvider provider) throws IOException {
-        SecretCodec.writePlaceholder(secret, gen);
+        SecretCodec.writePlaceholder(secret, gen, provider);
     }
 }

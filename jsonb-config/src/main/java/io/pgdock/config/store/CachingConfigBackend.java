@@ -9,6 +9,7 @@ import io.pgdock.config.ConfigListener;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
 import io.pgdock.config.HistoryVerification;
+import io.pgdock.core.Ticker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -52,6 +53,7 @@ public final class CachingConfigBackend implements ConfigBackend {
 
     private final ConfigBackend delegate;
     private final int maxEntries;
+    private final Ticker ticker;
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
     private static final int STRIPES = 1024;
     /** Bumped by every invalidation of everything. */
@@ -82,17 +84,18 @@ public final class CachingConfigBackend implements ConfigBackend {
         }
     }
 
-    public CachingConfigBackend(ConfigBackend delegate, int maxEntries) {
+    public CachingConfigBackend(ConfigBackend delegate, int maxEntries, Ticker ticker) {
         this.delegate = delegate;
         this.maxEntries = maxEntries;
+        this.ticker = ticker;
     }
 
     public void ensureWatching() {
-        if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
+        if (subscription != null || ticker.read() - nextWatchAttempt < 0) {
             return;
         }
         synchronized (this) {
-            if (subscription != null || System.nanoTime() - nextWatchAttempt < 0) {
+            if (subscription != null || ticker.read() - nextWatchAttempt < 0) {
                 return;
             }
             long gapsBefore = gaps.get();
@@ -129,7 +132,7 @@ public final class CachingConfigBackend implements ConfigBackend {
                     live = true;   // else a gap was reported meanwhile: onCaughtUp makes the cache live again
                 }
             } catch (RuntimeException e) {
-                nextWatchAttempt = System.nanoTime() + RETRY_WATCH_NANOS;
+                nextWatchAttempt = ticker.read() + RETRY_WATCH_NANOS;
                 LOG.warn("config cache of {}: cannot open its listening connection, so every read goes to the database "
                         + "until it can (retried every second): {}", delegate, e.toString());
             }

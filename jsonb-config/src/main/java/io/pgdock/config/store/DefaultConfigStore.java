@@ -65,8 +65,8 @@ public final class DefaultConfigStore implements ConfigStore {
      * @param mapper the mapper the options bind with (the store's own, never handed out)
      */
     public DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper) {
-        this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries()) : backend,
-                options, mapper, compileAll(options), "", null, null);
+        this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries(),
+                options.ticker()) : backend, options, mapper, compileAll(options), "", null, null);
     }
 
     private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper,
@@ -182,9 +182,8 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     Mapped map(String key, Object value) {
-        try (SecretCodec.Capture capture = SecretCodec.capture()) {
-            return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value, mapper), mapper), capture);
-        }
+        SecretCodec.Capture capture = SecretCodec.capture(mapper);
+        return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value), capture::toTree), capture);
     }
 
     /** As the interface's, but the value is mapped by the store's mapper, not by {@link Secret#of(Object)}'s. */

@@ -2,6 +2,7 @@ package io.pgdock.config.store;
 
 import io.pgdock.config.ConfigEvent;
 import io.pgdock.config.ConfigListener;
+import io.pgdock.config.ConfigOptions;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
 import java.util.ArrayList;
@@ -134,18 +135,26 @@ public final class WatchSubscription implements ConfigSubscription {
             calling.unlock();
         }
     }
+    /**
+     * The factory of a store's watch threads: the caller's ({@link ConfigOptions#watchThreadFactory()}), or daemon
+     * threads all named {@code defaultName}.
+     */
+    public static java.util.concurrent.ThreadFactory threads(ConfigOptions options, String defaultName) {
+        return options.watchThreadFactory().orElseGet(() -> r -> {
+            Thread t = new Thread(r, defaultName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
 
     /**
-     * An executor that runs one task at a time, in order, on a daemon thread that ends after a second idle (so a store
-     * nobody watches any more holds no thread).
+     * An executor that runs one task at a time, in order, on a thread of {@code threads} that ends after a second idle
+     * (so a store nobody watches any more holds no thread, and the executor needs no shutting down).
      */
-    public static java.util.concurrent.ExecutorService serialExecutor(String threadName) {
+    public static java.util.concurrent.ExecutorService serialExecutor(java.util.concurrent.ThreadFactory threads) {
         java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(0, 1, 1,
-                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, threadName);
-                    t.setDaemon(true);
-                    return t;
-                });
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), threads);
         return executor;
     }
 

@@ -1,5 +1,6 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
+import io.pgdock.core.internal.Shown;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -64,14 +65,14 @@ public final class CopyFormat {
     public CopyFormat withDelimiter(char delimiter) {
         if (delimiter == '\n' || delimiter == '\r' || delimiter == '\0' || delimiter > 0x7f) {
             throw new IllegalArgumentException("delimiter must be a single ASCII character other than newline, "
-                    + "carriage return and NUL, but was " + Values.show(String.valueOf(delimiter)));
+                    + "carriage return and NUL, but was " + Shown.show(String.valueOf(delimiter)));
         }
         if (kind == Kind.CSV && delimiter == '"') {
             throw new IllegalArgumentException("delimiter must not be the CSV quote character, but was \"\\\"\"");
         }
         if (kind == Kind.TEXT && TEXT_FORBIDDEN_DELIMITERS.indexOf(delimiter) >= 0) {
             throw new IllegalArgumentException("delimiter must not be a backslash, period, lower-case letter or digit "
-                    + "in text format, but was " + Values.show(String.valueOf(delimiter)));
+                    + "in text format, but was " + Shown.show(String.valueOf(delimiter)));
         }
         checkDelimiterNotInNull(delimiter, nullString);
         return new CopyFormat(kind, header, delimiter, nullString);
@@ -90,7 +91,7 @@ public final class CopyFormat {
         Objects.requireNonNull(nullString, "nullString");
         if (nullString.indexOf('\n') >= 0 || nullString.indexOf('\r') >= 0 || nullString.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("nullString must not contain a newline, carriage return or NUL, but was "
-                    + Values.show(nullString));
+                    + Shown.show(nullString));
         }
         checkDelimiterNotInNull(delimiter, nullString);
         return new CopyFormat(kind, header, delimiter, nullString);
@@ -99,7 +100,7 @@ public final class CopyFormat {
     private static void checkDelimiterNotInNull(char delimiter, String nullString) {
         if (nullString != null && nullString.indexOf(delimiter) >= 0) {
             throw new IllegalArgumentException("nullString must not contain the delimiter "
-                    + Values.show(String.valueOf(delimiter)) + ", but was " + Values.show(nullString));
+                    + Shown.show(String.valueOf(delimiter)) + ", but was " + Shown.show(nullString));
         }
     }
 

@@ -1,5 +1,9 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
+import io.pgdock.core.ConnectionFailedException;
+import io.pgdock.core.DataAccessException;
+import io.pgdock.core.internal.Identifiers;
+import io.pgdock.core.internal.Shown;
 import io.pgdock.core.internal.SqlFailures;
 import java.io.IOException;
 import java.io.InputStream;
@@ -310,7 +314,7 @@ public final class BulkTransfer {
 
     private long rawCopyOut(String selectQuery, CopyFormat format, RawSink sink, RawFinish finish) {
         String sql = copyOutSql(selectQuery, format);
-        String what = "COPY out of " + Values.show(selectQuery);
+        String what = "COPY out of " + Shown.show(selectQuery);
         return this.<Long, RuntimeException>withConnection(what, pg -> {
             CopyOut op = startCopyOut(what, pg, sql);
             try {
@@ -353,7 +357,7 @@ public final class BulkTransfer {
     public <X extends Exception> long copyOut(String selectQuery, RowCallback<X> callback) throws X {
         Objects.requireNonNull(callback, "callback");
         String sql = copyOutSql(selectQuery, CopyFormat.TEXT);
-        String what = "COPY out of " + Values.show(selectQuery);
+        String what = "COPY out of " + Shown.show(selectQuery);
         return this.<Long, X>withConnection(what, pg -> {
             CopyOut op = startCopyOut(what, pg, sql);
             try {
@@ -613,7 +617,7 @@ public final class BulkTransfer {
             TableName.checkIdentifier(parameter, name);
             if (!seen.add(name)) {
                 throw new IllegalArgumentException("columns must not contain a name twice, but " + parameter + " is "
-                        + Values.show(name) + " again");
+                        + Shown.show(name) + " again");
             }
             names.add(name);
         }
@@ -626,7 +630,7 @@ public final class BulkTransfer {
             if (sql.length() > 1) {
                 sql.append(", ");
             }
-            sql.append(Values.quoteIdentifier(column));
+            sql.append(Identifiers.quote(column));
         }
         return sql.append(')').toString();
     }

@@ -1,10 +1,11 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.pgdock.core.DataAccessException;
 import io.pgdock.testing.PgdockExtension;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

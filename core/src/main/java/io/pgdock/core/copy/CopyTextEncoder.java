@@ -1,5 +1,6 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
+import io.pgdock.core.internal.Shown;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -182,7 +183,7 @@ final class CopyTextEncoder {
 
     /** "rows: row 7, column "name": " for messages about the value being written. */
     private String at(int column) {
-        return "rows: row " + (rows + 1) + ", column " + Values.show(columns.get(column)) + ": ";
+        return "rows: row " + (rows + 1) + ", column " + Shown.show(columns.get(column)) + ": ";
     }
 
     private void ensure(int bytes) throws SQLException {

@@ -1,5 +1,6 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
+import io.pgdock.core.internal.Identifiers;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -78,8 +79,8 @@ public final class TableName {
      * @return the quoted, optionally qualified name
      */
     public String toSql() {
-        String quoted = Values.quoteIdentifier(table);
-        return schema == null ? quoted : Values.quoteIdentifier(schema) + '.' + quoted;
+        String quoted = Identifiers.quote(table);
+        return schema == null ? quoted : Identifiers.quote(schema) + '.' + quoted;
     }
 
     /**
@@ -112,7 +113,7 @@ public final class TableName {
         if (value == null) {
             throw new NullPointerException(parameter);
         }
-        String problem = Values.identifierProblem(value);
+        String problem = Identifiers.problem(value);
         if (problem != null) {
             throw new IllegalArgumentException(parameter + " " + problem);
         }

@@ -1,4 +1,4 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,7 +1,8 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgdock.core.ConnectionFailedException;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
 import java.io.StringWriter;

@@ -1,4 +1,4 @@
-package io.pgdock.core;
+package io.pgdock.core.copy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

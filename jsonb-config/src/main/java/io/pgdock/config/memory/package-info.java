@@ -1,0 +1,5 @@
+/**
+ * The in-memory backend (not exported): the fake behind {@link io.pgdock.config.ConfigStore#inMemory()}, following the
+ * PostgreSQL backend's jsonb rules, versions, history and hash chain, held to it by the same contract suite.
+ */
+package io.pgdock.config.memory;

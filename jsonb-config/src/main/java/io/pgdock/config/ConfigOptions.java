@@ -187,7 +187,7 @@ public final class ConfigOptions {
 
         /**
          * The Jackson mapper that turns your Java values into JSON ({@link ConfigStore#put(String, Object)},
-         * {@link ConfigStore#patch(String, Object)}, {@link ConfigStore#putSecret(String, Object)}, Java objects in
+         * {@link ConfigParts#patch(String, Object)}, {@link ConfigStore#putSecret(String, Object)}, Java objects in
          * {@code POJONode}s of a tree you write) and JSON into your types (every typed {@code get}: by
          * {@code Class}, {@code TypeReference} or {@code JavaType}, whole or by JSON Pointer, through views, scopes
          * and snapshots; a {@code Class} or {@code TypeReference} is resolved by this mapper's {@code TypeFactory}).
@@ -217,7 +217,7 @@ public final class ConfigOptions {
          *       its cause. A value the mapper cannot map is an {@link InvalidConfigException} naming the key and the
          *       value's class.</li>
          *   <li>The mapper is not used for pgdock's own JSON text: {@link ConfigStore#putJson} and
-         *       {@link ConfigStore#patchJson} text, values read back from PostgreSQL, export and import documents,
+         *       {@link ConfigParts#patchJson} text, values read back from PostgreSQL, export and import documents,
          *       change notifications and JSON Schemas are parsed and written by pgdock's internal strict mapper (RFC
          *       8259, no comments or trailing text, the limits above).</li>
          *   <li>{@link Secret#of(Object)} is not tied to a store and maps its value with the default mapper's
@@ -251,7 +251,7 @@ public final class ConfigOptions {
          * a store is seen by that store at once. While notifications are lost (connection loss, server restart), the
          * cache is emptied and reads go to the database until they flow again. Only single-key reads ({@code get},
          * {@code entry}, {@code explain}) are cached; {@code list} and {@code history} always read the database.
-         * Counters: {@link ConfigStore#cacheStats()}. The PostgreSQL store keeps one listening connection open for the
+         * Counters: {@link ConfigPolicy#cacheStats()}. The PostgreSQL store keeps one listening connection open for the
          * cache from the first read until its storage is closed.
          *
          * @param maxEntries the most keys held (each with its entries in the scopes read), at least 1; beyond it, keys

@@ -111,7 +111,7 @@ public final class Secret {
 
     /**
      * A copy of {@code value} with every stored secret in it replaced by the text {@value #REDACTED}, for showing a
-     * value read without decryption (from {@link ConfigStore#history(String)} or {@link ConfigStore#explain(String)}).
+     * value read without decryption (from {@link ConfigStore#history(String)} or {@link ConfigPolicy#explain(String)}).
      *
      * @param value a JSON value
      * @return the redacted copy; {@code value} itself if it holds no secret

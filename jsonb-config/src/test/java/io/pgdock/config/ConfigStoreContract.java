@@ -125,7 +125,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       instead.</li>
  *   <li>A store that can serve at least 8 threads at once (the concurrency test runs 8 writers).</li>
  *   <li>A store that implements {@link ConfigStore#watch(String, long, ConfigListener)} and
- *       {@link ConfigStore#snapshot(String)}: the watch tests wait for deliveries (with a deadline of a minute, never a
+ *       {@link ConfigPolicy#snapshot(String)}: the watch tests wait for deliveries (with a deadline of a minute, never a
  *       sleep) and check order, replay, scopes, closing and listener failures.</li>
  * </ul>
  *

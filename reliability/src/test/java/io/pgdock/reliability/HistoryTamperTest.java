@@ -2,9 +2,10 @@ package io.pgdock.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgdock.config.ConfigPolicy;
 import io.pgdock.config.ConfigStore;
-import io.pgdock.config.HistoryVerification;
 import io.pgdock.config.HistoryVerification.Problem;
+import io.pgdock.config.HistoryVerification;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Tampering with the config store's history as a superuser, whom no privilege stops: each test edits, removes, inserts
  * or reorders history rows (or changes a value with the triggers off) with plain SQL on a real server, and
- * {@link ConfigStore#verifyHistory} must name the first broken link: scope, key, version and what is wrong. Each test
+ * {@link ConfigPolicy#verifyHistory} must name the first broken link: scope, key, version and what is wrong. Each test
  * has a schema of its own with the key {@code tamper.key} at versions 1 to 4 and an untouched neighbour
  * {@code tamper.other}. RELIABILITY.md ("Audit trail") lists each attempt with its result.
  */

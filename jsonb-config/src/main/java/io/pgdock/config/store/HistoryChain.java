@@ -2,7 +2,7 @@ package io.pgdock.config.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.config.ConfigChange;
-import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigPolicy;
 import io.pgdock.config.HistoryVerification;
 import io.pgdock.config.json.JsonValues;
 import io.pgdock.config.secret.SecretCodec;
@@ -21,7 +21,7 @@ import java.util.Map;
 
 /**
  * The hash chain over history rows, computed here independently of the database's functions (migration V6), so that
- * {@link ConfigStore#verifyHistory} does not trust code an intruder could have replaced. Not API.
+ * {@link ConfigPolicy#verifyHistory} does not trust code an intruder could have replaced. Not API.
  *
  * <p>A row's hash is SHA-256 over the text {@code "pgdock config_history v1"}, then the previous hash and the fields
  * scope, key, version, kind, old value, new value, actor, reason and time, each as its length in UTF-8 bytes (4 bytes,

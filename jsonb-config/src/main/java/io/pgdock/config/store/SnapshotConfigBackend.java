@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgdock.config.ConfigChange;
 import io.pgdock.config.ConfigEntry;
 import io.pgdock.config.ConfigListener;
-import io.pgdock.config.ConfigStore;
+import io.pgdock.config.ConfigPolicy;
 import io.pgdock.config.ConfigSubscription;
 import io.pgdock.config.HistoryVerification;
 import java.util.ArrayList;
@@ -17,8 +17,8 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * The storage of a {@link ConfigStore#snapshot(String) snapshot}: the entries of some scopes under one key prefix, read
- * at one moment, held in memory and never changed. Reads outside the prefix or the scopes, and every write, are
+ * The storage of a {@link ConfigPolicy#snapshot(String) snapshot}: the entries of some scopes under one key prefix,
+ * read at one moment, held in memory and never changed. Reads outside the prefix or the scopes, and every write, are
  * refused. Immutable and thread-safe; values are copied on the way out.
  */
 public final class SnapshotConfigBackend implements ConfigBackend {

@@ -86,7 +86,7 @@ public interface ConfigParts {
      * {@code "$pgdock_secret"}) are replaced as a whole, never merged into.
      *
      * <pre>{@code
-     * configs.patch("db.settings", Map.of("pool", Map.of("max", 20)));   // other members of "db.settings" are kept
+     * configs.parts().patch("db.settings", Map.of("pool", Map.of("max", 20)));  // the other members are kept
      * }</pre>
      *
      * <p>The result is checked as a {@link ConfigStore#put} value is (size limit, JSON Schema of its prefix); if it

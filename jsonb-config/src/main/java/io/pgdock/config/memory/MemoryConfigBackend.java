@@ -15,6 +15,7 @@ import io.pgdock.config.secret.SecretCodec;
 import io.pgdock.config.store.ConfigBackend;
 import io.pgdock.config.store.Entries;
 import io.pgdock.config.store.HistoryChain;
+import io.pgdock.config.store.ScopeFallback;
 import io.pgdock.config.store.WatchSubscription;
 import io.pgdock.config.store.WriteContext;
 import java.time.Clock;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -64,15 +64,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
     @Override
     public List<ConfigEntry> read(List<String> scopes, String key) {
         synchronized (lock) {
-            List<ConfigEntry> found = new ArrayList<>();
-            for (String scope : scopes) {
-                TreeMap<String, ConfigEntry> inScope = entries.get(scope);
-                ConfigEntry e = inScope == null ? null : inScope.get(key);
-                if (e != null) {
-                    found.add(Entries.detached(e));
-                }
-            }
-            return found;
+            return ScopeFallback.held(scopes, entries::get, key);
         }
     }
 
@@ -207,44 +199,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
     @Override
     public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
         synchronized (lock) {
-            // Keys start with the prefix and sort after afterKey; '{' sorts above every character keys may have.
-            String from = afterKey != null && afterKey.compareTo(prefix) > 0 ? afterKey : prefix;
-            boolean inclusive = afterKey == null || afterKey.compareTo(prefix) < 0;
-            String to = prefix + "{";
-            TreeSet<String> keys = new TreeSet<>();
-            for (String scope : from.compareTo(to) < 0 ? scopes : List.<String>of()) {
-                TreeMap<String, ConfigEntry> inScope = entries.get(scope);
-                if (inScope != null) {
-                    // The smallest `limit` keys of all scopes: each scope is walked only as far as it can contribute.
-                    for (String key : inScope.subMap(from, inclusive, to, false).keySet()) {
-                        if (keys.size() == limit && key.compareTo(keys.last()) > 0) {
-                            break;
-                        }
-                        keys.add(key);
-                        if (keys.size() > limit) {
-                            keys.pollLast();
-                        }
-                    }
-                }
-            }
-            List<ConfigEntry> page = new ArrayList<>();
-            for (String key : keys) {
-                if (page.size() == limit) {
-                    break;
-                }
-                if (!key.startsWith(prefix)) {
-                    continue;
-                }
-                for (String scope : scopes) {
-                    TreeMap<String, ConfigEntry> inScope = entries.get(scope);
-                    ConfigEntry e = inScope == null ? null : inScope.get(key);
-                    if (e != null) {
-                        page.add(Entries.detached(e));
-                        break;
-                    }
-                }
-            }
-            return page;
+            return ScopeFallback.page(scopes, entries::get, prefix, afterKey, limit);
         }
     }
 

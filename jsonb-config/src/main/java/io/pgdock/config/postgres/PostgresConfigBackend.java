@@ -114,8 +114,9 @@ public final class PostgresConfigBackend implements ConfigBackend {
 
     /**
      * Distinct keys in order from the (key, scope) index, stopping after a page; then, per key, the row of the first
-     * scope in the array. Keys are bounded by [prefix, upper), which is "starts with prefix" because the table's check
-     * constraint limits keys to characters below '{'. Parameters: scopes, afterKey, prefix, upper, limit, scopes, scopes.
+     * scope in the array: {@link io.pgdock.config.store.ScopeFallback}'s rule, which a test holds this query to. Keys
+     * are bounded by [prefix, upper), which is "starts with prefix" because the table's check constraint limits keys to
+     * characters below '{'. Parameters: scopes, afterKey, prefix, upper, limit, scopes, scopes.
      */
     private static final String LIST = "SELECT c.scope, c.key, c.value, c.version, c.updated_at, c.updated_by "
             + "FROM (SELECT DISTINCT k.key FROM config_entry k "

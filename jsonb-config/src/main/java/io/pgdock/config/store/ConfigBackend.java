@@ -48,7 +48,8 @@ public interface ConfigBackend {
     /**
      * Up to {@code limit} effective entries whose keys start with {@code prefix} and sort after {@code afterKey} (null:
      * from the start), in key order (by Java {@code String.compareTo}, which for the key character set equals
-     * PostgreSQL's {@code COLLATE "C"}). For each key, the entry of the first scope in {@code scopes} that has it.
+     * PostgreSQL's {@code COLLATE "C"}). For each key, the entry of the first scope in {@code scopes} that has it
+     * ({@link ScopeFallback}).
      */
     List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit);
 

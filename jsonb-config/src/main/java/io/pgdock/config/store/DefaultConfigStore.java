@@ -106,24 +106,13 @@ public final class DefaultConfigStore implements ConfigStore {
     @Override
     public Optional<ConfigEntry> entry(String key) {
         ConfigKeys.checkKey(key);
-        return first(backend.read(layers, key)).map(this::open);
+        return ScopeFallback.first(layers, backend.read(layers, key)).map(this::open);
     }
 
     /** The entry with its secrets decrypted; the same entry if it holds none. */
     private ConfigEntry open(ConfigEntry e) {
         JsonNode plain = SecretCodec.open(options.keys(), e.scope(), e.key(), e.value());
         return plain == e.value() ? e : Entries.withValue(e, plain);
-    }
-
-    Optional<ConfigEntry> first(List<ConfigEntry> found) {
-        for (String layer : layers) {
-            for (ConfigEntry e : found) {
-                if (e.scope().equals(layer)) {
-                    return Optional.of(e);
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     @Override

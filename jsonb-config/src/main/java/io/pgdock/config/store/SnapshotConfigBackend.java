@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -56,14 +55,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
                     + "which holds the keys starting with " + ConfigKeys.show(prefix));
         }
         checkScopes(asked);
-        List<ConfigEntry> found = new ArrayList<>();
-        for (String scope : asked) {
-            ConfigEntry e = entries.get(scope).get(key);
-            if (e != null) {
-                found.add(Entries.detached(e));
-            }
-        }
-        return found;
+        return ScopeFallback.held(asked, entries::get, key);
     }
 
     @Override
@@ -125,28 +117,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
                     + "snapshot, which holds the keys starting with " + ConfigKeys.show(prefix));
         }
         checkScopes(asked);
-        TreeSet<String> keys = new TreeSet<>();
-        for (String scope : asked) {
-            for (String key : entries.get(scope).keySet()) {
-                if (key.startsWith(listed) && (afterKey == null || key.compareTo(afterKey) > 0)) {
-                    keys.add(key);
-                }
-            }
-        }
-        List<ConfigEntry> page = new ArrayList<>();
-        for (String key : keys) {
-            if (page.size() == limit) {
-                break;
-            }
-            for (String scope : asked) {
-                ConfigEntry e = entries.get(scope).get(key);
-                if (e != null) {
-                    page.add(Entries.detached(e));
-                    break;
-                }
-            }
-        }
-        return page;
+        return ScopeFallback.page(asked, entries::get, listed, afterKey, limit);
     }
 
     @Override

@@ -34,7 +34,7 @@ final class StorePolicy implements ConfigPolicy {
     @Override
     public ConfigExplanation explain(String key) {
         ConfigKeys.checkKey(key);
-        ConfigEntry answer = store.first(store.backend.read(store.layers, key)).orElse(null);
+        ConfigEntry answer = ScopeFallback.first(store.layers, store.backend.read(store.layers, key)).orElse(null);
         if (answer != null && SecretCodec.containsSecret(answer.value())) {
             answer = Entries.withValue(answer, SecretCodec.redact(answer.value()));
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -29,6 +30,19 @@ final class CpuPinning {
      * @return how many processes and threads were pinned (0 when pinning is off)
      */
     static int pinIfAsked(Jdbi jdbi) {
+        return pinIfAsked(() -> jdbi.withHandle(h -> h.createQuery(
+                        "select pid::text from pg_stat_activity where datname = current_database()")
+                .mapTo(String.class).list()));
+    }
+
+    /**
+     * Pins this thread and the server backends {@code backends} lists, if {@value #PROPERTY} is set: for a benchmark
+     * that shares its database with other sessions and must pin its own only.
+     *
+     * @param backends gives the pids of the backends to pin (called only when pinning is on)
+     * @return how many processes and threads were pinned (0 when pinning is off)
+     */
+    static int pinIfAsked(Supplier<List<String>> backends) {
         String cpu = System.getProperty(PROPERTY);
         if (cpu == null || cpu.isBlank()) {
             return 0;
@@ -40,9 +54,7 @@ final class CpuPinning {
         } catch (IOException e) {
             throw new IllegalStateException(PROPERTY + "=" + cpu + ": cannot read /proc/thread-self", e);
         }
-        ids.addAll(jdbi.withHandle(h -> h.createQuery(
-                        "select pid::text from pg_stat_activity where datname = current_database()")
-                .mapTo(String.class).list()));
+        ids.addAll(backends.get());
         for (String id : ids) {
             taskset(cpu, id);
         }

@@ -4,10 +4,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Shortens how long HikariCP keeps its per-pool connection threads alive when idle. HikariCP has no supported setting for
@@ -32,6 +36,11 @@ import java.util.concurrent.TimeUnit;
  * build moves to another). If a HikariCP version renames, retypes or drops them, starting a pool fails with an
  * {@link IllegalStateException} that names the field and both versions, rather than the thread count growing unnoticed.
  * The fix is a pgdock release checked against that HikariCP, or HikariCP {@value #CHECKED_AGAINST}.
+ *
+ * <p><b>On the module path</b> HikariCP is a named module that does not open {@code com.zaxxer.hikari.pool}, so the
+ * fields cannot be reached: pools then keep HikariCP's own 5 s keep-alive, and the first pool to start logs once, at
+ * INFO, what that costs and the option that lifts it
+ * ({@code --add-opens com.zaxxer.hikari/com.zaxxer.hikari.pool=io.pgdock.datasource}). Nothing else changes.
  */
 final class HikariThreads {
     static final Duration KEEP_ALIVE = Duration.ofMillis(200);
@@ -39,6 +48,8 @@ final class HikariThreads {
     static final String CHECKED_AGAINST = "7.1.0";
 
     private static final String[] EXECUTOR_FIELDS = {"addConnectionExecutor", "closeConnectionExecutor"};
+    private static final Logger LOG = LoggerFactory.getLogger(DataSourceFactory.class);
+    private static final AtomicBoolean TOLD_CLOSED = new AtomicBoolean();
 
     private HikariThreads() {
     }
@@ -56,13 +67,27 @@ final class HikariThreads {
         }
     }
 
-    /** Applies the short keep-alive to the executors in {@code fields} of {@code pool}. */
-    static void shortenKeepAlive(Object pool, String... fields) {
+    /**
+     * Applies the short keep-alive to the executors in {@code fields} of {@code pool}.
+     *
+     * @return whether it was applied: false when the module system closes the fields (logged once)
+     */
+    static boolean shortenKeepAlive(Object pool, String... fields) {
         for (String name : fields) {
             try {
                 Field field = pool.getClass().getDeclaredField(name);
                 field.setAccessible(true);
                 ((ThreadPoolExecutor) field.get(pool)).setKeepAliveTime(KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InaccessibleObjectException e) {
+                if (TOLD_CLOSED.compareAndSet(false, true)) {
+                    LOG.info("HikariCP's connection threads keep HikariCP's 5 s idle keep-alive, not pgdock's {} ms: "
+                            + "the module {} does not open {} to pgdock (on the module path). Each pool that opened "
+                            + "or closed a connection in the last 5 s then holds up to two threads. To shorten it, "
+                            + "run with --add-opens {}/{}=io.pgdock.datasource", KEEP_ALIVE.toMillis(),
+                            pool.getClass().getModule().getName(), pool.getClass().getPackageName(),
+                            pool.getClass().getModule().getName(), pool.getClass().getPackageName());
+                }
+                return false;
             } catch (ReflectiveOperationException | RuntimeException e) {
                 throw new IllegalStateException("cannot start a pool: pgdock shortens the idle keep-alive of HikariCP's "
                         + "connection threads through the private field " + pool.getClass().getName() + "." + name
@@ -72,6 +97,7 @@ final class HikariThreads {
                         e);
             }
         }
+        return true;
     }
 
     /** The version of the HikariCP jar in use, from its Maven metadata, or {@code "version unknown"}. */

@@ -71,4 +71,13 @@ class HikariThreadsTest {
                     .hasCauseInstanceOf(ClassCastException.class);
         }
     }
+
+    @Test
+    void fieldsTheModuleSystemClosesLeaveTheKeepAliveAndDoNotFailThePool() {
+        // java.base does not open java.util, as HikariCP's module does not open com.zaxxer.hikari.pool on the module
+        // path: the same InaccessibleObjectException, without needing a module-path test run.
+        java.util.ArrayList<String> closed = new java.util.ArrayList<>();
+        assertThat(HikariThreads.shortenKeepAlive(closed, "elementData")).isFalse();
+        assertThat(HikariThreads.shortenKeepAlive(closed, "elementData")).as("again, logged only once").isFalse();
+    }
 }

@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a server the way {@code pg_isready} does: a fresh connection, not a pooled one, so a busy pool is not mistaken
@@ -64,7 +66,7 @@ final class HealthProbe {
     private final Attempt attempt;
     private final String target;
     /** The spec connected to, for precise advice; null when the attempt does not connect by spec. */
-    private final ConnectionSpec spec;
+    private final @Nullable ConnectionSpec spec;
     /** What a check that got no answer in time says, after naming the timeout. */
     private final String unanswered;
     private final Duration timeout;
@@ -73,7 +75,7 @@ final class HealthProbe {
     private final Executor executor;
     private final Clock clock;
 
-    private FutureTask<Result> inFlight;   // guarded by this
+    private @Nullable FutureTask<Result> inFlight;   // guarded by this
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats) {
         this(spec, driverProperties, timeout, poolStats, SHARED, Clock.systemUTC());
@@ -90,7 +92,7 @@ final class HealthProbe {
         this(attempt, target, null, unanswered, timeout, poolStats, SHARED, Clock.systemUTC());
     }
 
-    HealthProbe(Attempt attempt, String target, ConnectionSpec spec, String unanswered, Duration timeout,
+    HealthProbe(Attempt attempt, String target, @Nullable ConnectionSpec spec, String unanswered, Duration timeout,
             Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock) {
         this.attempt = attempt;
         this.target = target;
@@ -144,10 +146,10 @@ final class HealthProbe {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql) {
                 ConnectionFailedException failure = SqlFailures.connectFailure(sql, target, spec);
-                return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
+                return Health.down(elapsed(start), failure.reason(), messageOf(failure), poolStats.get(), checkedAt);
             }
             if (cause instanceof ConnectionFailedException failure) {
-                return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
+                return Health.down(elapsed(start), failure.reason(), messageOf(failure), poolStats.get(), checkedAt);
             }
             return Health.down(elapsed(start), String.valueOf(cause), poolStats.get(), checkedAt);
         } catch (InterruptedException e) {
@@ -165,6 +167,11 @@ final class HealthProbe {
             inFlight = task;
         }
         return inFlight;
+    }
+
+    /** A failure's message; pgdock's own always have one. */
+    private static String messageOf(ConnectionFailedException failure) {
+        return Objects.requireNonNullElse(failure.getMessage(), "no message");
     }
 
     private static Duration elapsed(long startNanos) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@link Storage#open(ConnectionSpec, StorageOptions)} opens the default storage: pool sizes and timeouts, whether
@@ -50,8 +51,8 @@ public final class StorageOptions {
     private final List<MigrationSet> migrations;
     private final String poolName;
     private final boolean transactionPooling;
-    private final ConnectionSpec dedicatedConnectionSpec;
-    private final ConnectionSpec migrationSpec;
+    private final @Nullable ConnectionSpec dedicatedConnectionSpec;
+    private final @Nullable ConnectionSpec migrationSpec;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -185,8 +186,8 @@ public final class StorageOptions {
         private final List<MigrationSet> migrations = new ArrayList<>();
         private String poolName = "pgdock-storage";
         private boolean transactionPooling;
-        private ConnectionSpec dedicatedConnectionSpec;
-        private ConnectionSpec migrationSpec;
+        private @Nullable ConnectionSpec dedicatedConnectionSpec;
+        private @Nullable ConnectionSpec migrationSpec;
 
         private Builder() {
         }

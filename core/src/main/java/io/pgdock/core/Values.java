@@ -2,6 +2,7 @@ package io.pgdock.core;
 
 import io.pgdock.core.internal.Shown;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /** Small helpers for validating settings and showing bad values in messages. Not API. */
 final class Values {
@@ -48,7 +49,7 @@ final class Values {
      * What is wrong with a name the server stores as an identifier, or null if nothing: empty, a NUL character, an
      * unpaired surrogate, or more than 63 bytes in UTF-8 (the server would silently truncate it). Callers word the exception.
      */
-    static String identifierProblem(String value) {
+    static @Nullable String identifierProblem(String value) {
         if (value.isEmpty()) {
             return "must not be empty";
         }

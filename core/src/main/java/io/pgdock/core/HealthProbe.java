@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -146,10 +145,10 @@ final class HealthProbe {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql) {
                 ConnectionFailedException failure = SqlFailures.connectFailure(sql, target, spec);
-                return Health.down(elapsed(start), failure.reason(), messageOf(failure), poolStats.get(), checkedAt);
+                return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
             }
             if (cause instanceof ConnectionFailedException failure) {
-                return Health.down(elapsed(start), failure.reason(), messageOf(failure), poolStats.get(), checkedAt);
+                return Health.down(elapsed(start), failure.reason(), failure.getMessage(), poolStats.get(), checkedAt);
             }
             return Health.down(elapsed(start), String.valueOf(cause), poolStats.get(), checkedAt);
         } catch (InterruptedException e) {
@@ -167,11 +166,6 @@ final class HealthProbe {
             inFlight = task;
         }
         return inFlight;
-    }
-
-    /** A failure's message; pgdock's own always have one. */
-    private static String messageOf(ConnectionFailedException failure) {
-        return Objects.requireNonNullElse(failure.getMessage(), "no message");
     }
 
     private static Duration elapsed(long startNanos) {

@@ -1,5 +1,6 @@
 package io.pgdock.core;
 
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,5 +22,15 @@ public abstract class PgdockException extends RuntimeException {
      */
     protected PgdockException(String message, @Nullable Throwable cause) {
         super(message, cause);
+    }
+
+    /**
+     * What failed; never null, since every pgdock exception is made with a message.
+     *
+     * @return the message
+     */
+    @Override
+    public String getMessage() {
+        return Objects.requireNonNullElse(super.getMessage(), getClass().getName());
     }
 }

@@ -15,6 +15,7 @@ module io.pgdock.config {
     requires com.networknt.schema;
     requires org.postgresql.jdbc;
     requires org.slf4j;
+    requires static transitive org.jspecify;
 
     exports io.pgdock.config;
     // The migration SQL is read by io.pgdock.core; Jackson calls Secret's package-private creator.

@@ -2,6 +2,8 @@ package io.pgdock.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** Validation of keys, prefixes and scopes, and how they appear in messages. Not API. */
 final class ConfigKeys {
@@ -21,11 +23,11 @@ final class ConfigKeys {
         return checkChars("config key", key, 1);
     }
 
-    static String checkPrefix(String prefix) {
+    static String checkPrefix(@Nullable String prefix) {
         return checkChars("key prefix", prefix, 0);
     }
 
-    private static String checkChars(String what, String text, int minLength) {
+    private static String checkChars(String what, @Nullable String text, int minLength) {
         if (text == null) {
             throw new NullPointerException(what.substring(what.indexOf(' ') + 1));
         }
@@ -42,7 +44,7 @@ final class ConfigKeys {
         return text;
     }
 
-    static String checkScope(String scope) {
+    static String checkScope(@Nullable String scope) {
         if (scope == null) {
             throw new NullPointerException("scope");
         }
@@ -82,7 +84,7 @@ final class ConfigKeys {
     }
 
     /** How a key appears in messages: quoted, with its scope unless it is the root. */
-    static String describe(String scope, String key) {
+    static String describe(@Nullable String scope, String key) {
         return show(key) + (scope == null || scope.isEmpty() ? "" : " in scope " + show(scope));
     }
 

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Options of a {@link ConfigStore}, the same for the PostgreSQL store and the in-memory fake.
@@ -44,9 +45,9 @@ public final class ConfigOptions {
     private final HistoryRetention retention;
     private final Map<String, JsonNode> schemas;
     private final Clock clock;
-    private final KeyProvider keys;
+    private final @Nullable KeyProvider keys;
     private final int cacheMaxEntries;
-    private final ObjectMapper objectMapper;   // the store's own copy, or null for the default
+    private final @Nullable ObjectMapper objectMapper;   // the store's own copy, or null for the default
 
     private ConfigOptions(Builder b) {
         this.maxValueBytes = b.maxValueBytes;
@@ -152,9 +153,9 @@ public final class ConfigOptions {
         private HistoryRetention retention = HistoryRetention.all();
         private final Map<String, JsonNode> schemas = new TreeMap<>();
         private Clock clock = Clock.systemUTC();
-        private KeyProvider keys;
+        private @Nullable KeyProvider keys;
         private int cacheMaxEntries;
-        private ObjectMapper objectMapper;
+        private @Nullable ObjectMapper objectMapper;
 
         private Builder() {
         }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one {@link ConfigStore} implementation: validation, normalisation, size and schema checks, binding and views are
@@ -40,8 +41,8 @@ final class DefaultConfigStore implements ConfigStore {
     private final Map<String, JsonSchema> schemas;   // by prefix, longest first
     private final String scope;
     private final List<String> layers;
-    private final String actor;
-    private final String reason;
+    private final @Nullable String actor;
+    private final @Nullable String reason;
 
     DefaultConfigStore(ConfigBackend backend, ConfigOptions options) {
         this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries()) : backend,
@@ -49,7 +50,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, Map<String, JsonSchema> schemas,
-            String scope, String actor, String reason) {
+            String scope, @Nullable String actor, @Nullable String reason) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
         this.schemas = schemas;
@@ -88,6 +89,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     /** The entry with its secrets decrypted; the same entry if it holds none. */
+    @SuppressWarnings("ReferenceEquality") // identity: SecretCodec.open returns its argument when nothing is sealed
     private ConfigEntry open(ConfigEntry e) {
         JsonNode plain = SecretCodec.open(options.keys(), e.scope(), e.key(), e.value());
         return plain == e.value() ? e : e.withValue(plain);
@@ -144,6 +146,7 @@ final class DefaultConfigStore implements ConfigStore {
      * own exception: the error describes the failure without the value, and keeps Jackson's exception out of the chain
      * for the same reason.
      */
+    @SuppressWarnings("TypeParameterUnusedInFormals") // T is the caller's, as for Jackson's readValue
     private <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
         try {
             return options.mapper().readerFor(type).readValue(value);
@@ -161,7 +164,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public ConfigEntry put(String key, Object value, long expectedVersion) {
+    public ConfigEntry put(String key, @Nullable Object value, long expectedVersion) {
         ConfigKeys.checkKey(key);
         Mapped mapped = map(key, value);
         return write(key, mapped.tree(), expectedVersion, mapped.secrets());
@@ -171,7 +174,7 @@ final class DefaultConfigStore implements ConfigStore {
     private record Mapped(JsonNode tree, SecretCodec.Capture secrets) {
     }
 
-    private Mapped map(String key, Object value) {
+    private Mapped map(String key, @Nullable Object value) {
         ObjectMapper mapper = options.mapper();
         try (SecretCodec.Capture capture = SecretCodec.capture()) {
             return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value, mapper), mapper), capture);
@@ -180,7 +183,7 @@ final class DefaultConfigStore implements ConfigStore {
 
     /** As the interface's, but the value is mapped by the store's mapper, not by {@link Secret#of(Object)}'s. */
     @Override
-    public ConfigEntry putSecret(String key, Object value) {
+    public ConfigEntry putSecret(String key, @Nullable Object value) {
         ConfigKeys.checkKey(key);
         if (value instanceof Secret) {
             return put(key, value);
@@ -193,7 +196,8 @@ final class DefaultConfigStore implements ConfigStore {
             tree = SecretCodec.toTreeInside(options.mapper(), value);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
-                    + value.getClass().getName() + " cannot be mapped to JSON as a secret: " + e.getMessage(), e);
+                    + (value == null ? "null" : value.getClass().getName()) + " cannot be mapped to JSON as a secret: "
+                    + e.getMessage(), e);
         }
         return put(key, Secret.ofTree(tree));
     }
@@ -214,7 +218,8 @@ final class DefaultConfigStore implements ConfigStore {
      * from the history). Secrets are encrypted after normalising, the schema sees their plain values, the size limit
      * applies to what is stored, and the entry returned holds the plain value, as a read with the key would give.
      */
-    private ConfigEntry write(String key, JsonNode raw, long expectedVersion, SecretCodec.Capture secrets) {
+    private ConfigEntry write(String key, JsonNode raw, long expectedVersion,
+            SecretCodec.@Nullable Capture secrets) {
         checkExpected(expectedVersion);
         JsonNode value = JsonValues.normalize(scope, key, raw);
         JsonNode plain = value;
@@ -229,6 +234,7 @@ final class DefaultConfigStore implements ConfigStore {
         return written(key, plain, value, expectedVersion);
     }
 
+    @SuppressWarnings("ReferenceEquality") // identity: SecretCodec.open returns its argument when nothing is sealed
     private ConfigEntry written(String key, JsonNode plain, JsonNode value, long expectedVersion) {
         ConfigEntry e = store(key, value, plain, expectedVersion);
         return plain == value ? e : e.withValue(plain);
@@ -291,7 +297,7 @@ final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public ConfigPage list(String prefix, String afterKey, int limit) {
+    public ConfigPage list(String prefix, @Nullable String afterKey, int limit) {
         ConfigKeys.checkPrefix(prefix);
         if (afterKey != null) {
             ConfigKeys.checkKey(afterKey);
@@ -621,7 +627,7 @@ final class DefaultConfigStore implements ConfigStore {
                         after = prepare(key, JsonPatches.mergePatch(existing.value(), imported.value()),
                                 "the merged value");
                     } catch (InvalidConfigException | ConfigSecretException ex) {
-                        refused.add(byKey.get(key).label() + ": " + ex.getMessage());
+                        refused.add(Objects.requireNonNull(byKey.get(key), key).label() + ": " + ex.getMessage());
                         continue;
                     }
                     action = samePlain(key, after.value(), existing.value())
@@ -638,7 +644,8 @@ final class DefaultConfigStore implements ConfigStore {
                 if (action == ImportResult.Action.CONFLICT) {
                     conflicts.add(key);
                 }
-                JsonNode kept = action == ImportResult.Action.SKIPPED || action == ImportResult.Action.CONFLICT
+                JsonNode kept = existing != null
+                        && (action == ImportResult.Action.SKIPPED || action == ImportResult.Action.CONFLICT)
                         ? existing.value() : after.value();
                 items.add(new ImportResult.Item(key, action, existing == null ? null : existing.value(),
                         imported.value(), kept, existing == null ? 0 : existing.version()));
@@ -693,8 +700,8 @@ final class DefaultConfigStore implements ConfigStore {
      * listener that reads the key gets the new value.
      */
     private void cacheFirst() {
-        if (backend instanceof CachingConfigBackend) {
-            ((CachingConfigBackend) backend).ensureWatching();
+        if (backend instanceof CachingConfigBackend caching) {
+            caching.ensureWatching();
         }
     }
 
@@ -708,8 +715,7 @@ final class DefaultConfigStore implements ConfigStore {
 
     @Override
     public Optional<ConfigCacheStats> cacheStats() {
-        return backend instanceof CachingConfigBackend
-                ? Optional.of(((CachingConfigBackend) backend).stats()) : Optional.empty();
+        return backend instanceof CachingConfigBackend caching ? Optional.of(caching.stats()) : Optional.empty();
     }
 
     /** The backend, for tests of this package. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A value, or a part of a value, to be stored encrypted. Put it anywhere in what you write: as the whole value
@@ -60,7 +61,7 @@ public final class Secret {
      * @return the secret
      * @throws IllegalArgumentException if the value cannot be mapped to JSON, or holds another {@code Secret}
      */
-    public static Secret of(Object value) {
+    public static Secret of(@Nullable Object value) {
         if (value instanceof Secret secret) {
             return secret;
         }

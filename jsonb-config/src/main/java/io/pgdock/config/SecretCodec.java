@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiFunction;
@@ -25,6 +26,7 @@ import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Envelope encryption of secrets inside JSON values. Not API.
@@ -77,7 +79,7 @@ final class SecretCodec {
          * The value to map: a JSON tree holding Java objects in POJO nodes ({@code Secret}s among them) is mapped again
          * by the store's mapper, so that the objects become JSON and the secrets are seen.
          */
-        Object prepare(Object value, ObjectMapper mapper) {
+        @Nullable Object prepare(@Nullable Object value, ObjectMapper mapper) {
             if (value instanceof Secret) {
                 return value;
             }
@@ -104,7 +106,7 @@ final class SecretCodec {
     }
 
     /** {@code value} mapped to JSON as the content of a secret, which cannot hold another {@code Secret}. */
-    static JsonNode toTreeInside(ObjectMapper mapper, Object value) {
+    static JsonNode toTreeInside(ObjectMapper mapper, @Nullable Object value) {
         Object previous = CAPTURE.get();
         CAPTURE.set(NESTED);
         try {
@@ -259,7 +261,7 @@ final class SecretCodec {
         return found.get();
     }
 
-    static KeyProvider require(Optional<KeyProvider> keys, String scope, String key, String pointer, String kid,
+    static KeyProvider require(Optional<KeyProvider> keys, String scope, String key, String pointer, @Nullable String kid,
             String doing) {
         if (keys.isEmpty()) {
             throw new ConfigSecretException(key, kid, ConfigSecretException.Problem.NO_KEY_PROVIDER,
@@ -316,7 +318,7 @@ final class SecretCodec {
     }
 
     /** The key id of an envelope, or null if it has none readable. */
-    static String keyId(JsonNode envelope) {
+    static @Nullable String keyId(JsonNode envelope) {
         JsonNode kid = envelope.get(FIELD).get("kid");
         return kid != null && kid.isTextual() && KeyRing.validKeyId(kid.textValue()) ? kid.textValue() : null;
     }
@@ -383,7 +385,8 @@ final class SecretCodec {
         }
     }
 
-    private static ConfigSecretException malformed(String scope, String key, String pointer, String kid, String why) {
+    private static ConfigSecretException malformed(String scope, String key, String pointer, @Nullable String kid,
+            String why) {
         return new ConfigSecretException(key, kid, ConfigSecretException.Problem.MALFORMED,
                 where(scope, key, pointer) + (kid == null ? "" : " (key id \"" + kid + "\")")
                         + " is not a secret this version can read: " + why, null);
@@ -412,7 +415,7 @@ final class SecretCodec {
      * {@code value} with each stored secret not under the current key re-encrypted under it, or null if every secret
      * already is (or there is none).
      */
-    static JsonNode reseal(KeyProvider keys, String scope, String key, JsonNode value) {
+    static @Nullable JsonNode reseal(KeyProvider keys, String scope, String key, JsonNode value) {
         String current = keys.currentKeyId();
         boolean[] changed = {false};
         JsonNode out = map(value, "", SecretCodec::isEnvelope, (pointer, envelope) -> {

@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The storage of a {@link ConfigStore#snapshot(String) snapshot}: the entries of some scopes under one key prefix, read
@@ -32,8 +34,13 @@ final class SnapshotConfigBackend implements ConfigBackend {
             entries.put(scope, new TreeMap<>());
         }
         for (ConfigEntry e : taken) {
-            entries.get(e.scope()).put(e.key(), e);
+            in(e.scope()).put(e.key(), e);
         }
+    }
+
+    /** The entries of one of the snapshot's scopes (after checkScopes, every scope asked is one). */
+    private java.util.SortedMap<String, ConfigEntry> in(String scope) {
+        return Objects.requireNonNull(entries.get(scope), scope);
     }
 
     private void checkScopes(List<String> asked) {
@@ -52,7 +59,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         checkScopes(asked);
         List<ConfigEntry> found = new ArrayList<>();
         for (String scope : asked) {
-            ConfigEntry e = entries.get(scope).get(key);
+            ConfigEntry e = in(scope).get(key);
             if (e != null) {
                 found.add(e.detached());
             }
@@ -92,7 +99,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         }
         checkScopes(List.of(scope));
         List<ConfigEntry> found = new ArrayList<>();
-        for (ConfigEntry e : entries.get(scope).values()) {
+        for (ConfigEntry e : in(scope).values()) {
             if (e.key().startsWith(scanned)) {
                 found.add(e.detached());
             }
@@ -113,7 +120,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> list(List<String> asked, String listed, String afterKey, int limit) {
+    public List<ConfigEntry> list(List<String> asked, String listed, @Nullable String afterKey, int limit) {
         if (!listed.startsWith(prefix) && !prefix.startsWith(listed)) {
             throw new IllegalArgumentException("config prefix " + ConfigKeys.show(listed) + " is outside this "
                     + "snapshot, which holds the keys starting with " + ConfigKeys.show(prefix));
@@ -121,7 +128,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         checkScopes(asked);
         TreeSet<String> keys = new TreeSet<>();
         for (String scope : asked) {
-            for (String key : entries.get(scope).keySet()) {
+            for (String key : in(scope).keySet()) {
                 if (key.startsWith(listed) && (afterKey == null || key.compareTo(afterKey) > 0)) {
                     keys.add(key);
                 }
@@ -133,7 +140,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
                 break;
             }
             for (String scope : asked) {
-                ConfigEntry e = entries.get(scope).get(key);
+                ConfigEntry e = in(scope).get(key);
                 if (e != null) {
                     page.add(e.detached());
                     break;
@@ -167,7 +174,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigSubscription watch(List<String> asked, String watched, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(@Nullable List<String> asked, String watched, long afterPosition, ConfigListener listener) {
         throw new UnsupportedOperationException("config snapshot of prefix " + ConfigKeys.show(prefix) + ": a snapshot "
                 + "never changes; watch the store it was taken from");
     }
@@ -181,7 +188,7 @@ final class SnapshotConfigBackend implements ConfigBackend {
         checkScopes(asked);
         List<ConfigEntry> all = new ArrayList<>();
         for (String scope : asked) {
-            for (ConfigEntry e : entries.get(scope).values()) {
+            for (ConfigEntry e : in(scope).values()) {
                 if (e.key().startsWith(inner)) {
                     all.add(e.detached());
                 }

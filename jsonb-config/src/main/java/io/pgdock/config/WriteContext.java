@@ -1,5 +1,7 @@
 package io.pgdock.config;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Who writes and why, and how much history to keep, passed to a {@link ConfigBackend} with each write.
  *
@@ -7,5 +9,5 @@ package io.pgdock.config;
  * @param reason why, or null
  * @param retention how much history to keep
  */
-record WriteContext(String actor, String reason, HistoryRetention retention) {
+record WriteContext(@Nullable String actor, @Nullable String reason, HistoryRetention retention) {
 }

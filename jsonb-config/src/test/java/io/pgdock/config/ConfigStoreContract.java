@@ -2935,7 +2935,7 @@ public abstract class ConfigStoreContract {
                     @Override
                     public Money deserialize(com.fasterxml.jackson.core.JsonParser p,
                             com.fasterxml.jackson.databind.DeserializationContext ctxt) throws IOException {
-                        String[] parts = p.getValueAsString().split(" ");
+                        String[] parts = p.getValueAsString().split(" ", -1);
                         return new Money(Long.parseLong(parts[0]), parts[1]);
                     }
                 });
@@ -3183,7 +3183,8 @@ public abstract class ConfigStoreContract {
 
     private static String sanitize(String file) {
         StringBuilder out = new StringBuilder();
-        for (char c : file.toCharArray()) {
+        for (int i = 0; i < file.length(); i++) {
+            char c = file.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '_' || c == '-';
             out.append(ok ? c : c == '+' ? "plus" : "_");
@@ -3277,7 +3278,7 @@ public abstract class ConfigStoreContract {
             assertThat(sub.isOpen()).isTrue();
         }
         assertThat(read).hasSize(20).allSatisfy(line -> {
-            String[] parts = line.split(" read ");
+            String[] parts = line.split(" read ", -1);
             assertThat(parts[1]).as(line).isEqualTo(parts[0]);
         });
     }

@@ -250,7 +250,7 @@ class PostgresWatchTest {
         })) {
             for (int v = 1; v <= 20; v++) {
                 writer.put("reload.limit", v);
-                long version = v + 1;
+                long version = v + 1L;
                 await("the listener to hear of v" + version, () -> lastSeen.get() >= version);
             }
             assertThat(sub.isOpen()).isTrue();

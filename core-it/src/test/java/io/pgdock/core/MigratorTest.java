@@ -192,7 +192,7 @@ class MigratorTest {
             // Every contender but the one inside migration V1 waits on the schema lock; that one waits on the gate.
             waitUntil(() -> count("select count(*) from pg_locks l join pg_database d on d.oid = l.database "
                     + "where d.datname = current_database() and l.locktype = 'advisory' and not l.granted")
-                    == threads + jvms, Duration.ofSeconds(120), processes, results);
+                    == threads + jvms, Duration.ofMinutes(2), processes, results);
             g.execute("select pg_advisory_unlock(" + MigrationWorker.GATE + ")");
 
             for (Future<Integer> r : results) {

@@ -28,6 +28,7 @@ module io.pgdock.core {
     requires static transitive org.jspecify;
 
     exports io.pgdock.core;
+    exports io.pgdock.core.copy;
     // pgjdbc instantiates the login's socket factory (LoginDeadlineSocketFactory) and, for a spec without a password,
     // the authentication plugin that keeps it from reading ~/.pgpass itself (NoPasswordPlugin) by name.
     exports io.pgdock.core.internal to io.pgdock.config, io.pgdock.datasource, io.pgdock.testing, io.pgdock.cli,

@@ -17,9 +17,14 @@ module io.pgdock.config {
     requires org.slf4j;
     requires static transitive org.jspecify;
 
+    // Only the API is exported. Not exported: io.pgdock.config.store (the store over a backend: validation, binding,
+    // caching, snapshots, watches, import/export documents, the history chain's verifier), .postgres and .memory (the
+    // two backends), .secret (envelope encryption and the key ring) and .json (JSON rules and merge patches).
     exports io.pgdock.config;
-    // The migration SQL is read by io.pgdock.core; Jackson calls Secret's package-private creator.
+    // The migration SQL is read by io.pgdock.core; Jackson calls Secret's package-private creator and creates the
+    // serializer Secret's annotation names.
     opens io.pgdock.config to io.pgdock.core, com.fasterxml.jackson.databind;
+    opens io.pgdock.config.secret to com.fasterxml.jackson.databind;
 
     provides io.pgdock.core.MigrationProvider with io.pgdock.config.ConfigMigrations;
 }

@@ -2,7 +2,7 @@ package io.pgdock.benchmarks;
 
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -74,7 +74,7 @@ final class ConfigCommand implements Runnable {
             try (Storage storage = openStorage(cli)) {
                 ConfigStore store = store(cli, storage);
                 // explain reads the stored value without decrypting it, with every secret shown as "***".
-                ConfigEntry e = (showSecrets ? store.entry(key) : store.explain(key).entry())
+                ConfigEntry e = (showSecrets ? store.entry(key) : store.policy().explain(key).entry())
                         .orElseThrow(() -> notSet(scope, key));
                 JsonNode value = e.value();
                 if (at != null) {
@@ -113,7 +113,7 @@ final class ConfigCommand implements Runnable {
                 if (stored == null) {
                     // The stored value, still encrypted, of the scope that answered: its export has it.
                     stored = Cli.JSON.missingNode();
-                    for (JsonNode e : store.inScope(entry.scope()).export(entry.key()).get("entries")) {
+                    for (JsonNode e : store.inScope(entry.scope()).transfer().export(entry.key()).get("entries")) {
                         if (e.get("key").asText().equals(entry.key())) {
                             stored = e.get("value");
                         }
@@ -284,7 +284,7 @@ final class ConfigCommand implements Runnable {
         static List<ConfigEntry> stored(ConfigStore store, String prefix) {
             Map<String, ConfigEntry> byKey = new TreeMap<>();
             for (String layer : layers(store.scope())) {
-                for (JsonNode e : store.inScope(layer).export(prefix).get("entries")) {
+                for (JsonNode e : store.inScope(layer).transfer().export(prefix).get("entries")) {
                     byKey.putIfAbsent(e.get("key").asText(), new ConfigEntry(layer, e.get("key").asText(),
                             e.get("value"), e.get("version").asLong(), Instant.parse(e.get("updatedAt").asText()),
                             e.get("updatedBy").asText()));
@@ -382,7 +382,7 @@ final class ConfigCommand implements Runnable {
         int run(Cli cli) {
             ConfigExplanation x;
             try (Storage storage = openStorage(cli)) {
-                x = store(cli, storage).explain(key);
+                x = store(cli, storage).policy().explain(key);
             }
             if (json) {
                 ObjectNode o = Cli.JSON.createObjectNode().put("key", key);
@@ -424,7 +424,7 @@ final class ConfigCommand implements Runnable {
             String current = options(cli).keys().orElseThrow().currentKeyId();
             ReencryptResult r;
             try (Storage storage = openStorage(cli)) {
-                r = writer(cli, store(cli, storage)).reencryptDetailed(prefix);
+                r = writer(cli, store(cli, storage)).policy().reencrypt(prefix);
             }
             if (json) {
                 cli.printJson(Cli.JSON.createObjectNode().put("scope", scope).put("prefix", prefix)
@@ -454,7 +454,7 @@ final class ConfigCommand implements Runnable {
         int run(Cli cli) {
             HistoryVerification v;
             try (Storage storage = openStorage(cli)) {
-                v = store(cli, storage).verifyHistory(prefix);
+                v = store(cli, storage).policy().verifyHistory(prefix);
             }
             if (json) {
                 ObjectNode o = Cli.JSON.createObjectNode().put("scope", scope).put("prefix", prefix)

@@ -43,7 +43,7 @@ final class ExportCommand extends ConfigSubcommand {
         }
         JsonNode document;
         try (Storage storage = openStorage(cli)) {
-            document = store(cli, storage).export(options.build());
+            document = store(cli, storage).transfer().export(options.build());
         }
         int count = document.get("entries").size();
         try (Progress progress = new Progress(cli.err, cli.progress(noProgress, output == null),

@@ -48,7 +48,7 @@ final class ImportCommand extends ConfigWriteCommand {
         }
         ImportResult result;
         try (Storage storage = openStorage(cli)) {
-            result = writer(cli, store(cli, storage)).importFrom(document, options.build());
+            result = writer(cli, store(cli, storage)).transfer().importFrom(document, options.build());
         }
         if (json) {
             ObjectNode o = Cli.JSON.createObjectNode().put("scope", result.scope()).put("dryRun", result.dryRun());

@@ -10,9 +10,11 @@ import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +27,9 @@ class ConfigCommandsIT {
 
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait on the watch process; it only detects a hang and is never asserted on. */
+    private static final Duration HANG = Duration.ofSeconds(CliProcess.HANG_SECONDS);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEYS = "k1:" + Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(32));
@@ -438,13 +443,14 @@ class ConfigCommandsIT {
         // The listening connection, found by its last statement (LISTEN, or the heartbeat's xmin query).
         String listener = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
                 + "pg_backend_pid() AND (query LIKE 'LISTEN %' OR query LIKE 'SELECT txid_snapshot_xmin%')";
-        awaitTrue("the watch listens", () -> !pids(listener).isEmpty());
+        Wait.until(HANG, () -> !pids(listener).isEmpty(), "the watch listens");
         try (var c = PG.dataSource().getConnection(); var s = c.createStatement()) {
             for (long pid : pids(listener)) {
                 s.execute("SELECT pg_terminate_backend(" + pid + ")");
             }
         }
-        awaitTrue("the watch catches up", () -> Files.readString(watch.err()).contains("watch: caught up"));
+        Wait.until(HANG, () -> Files.readString(watch.err()).contains("watch: caught up"),
+                "the watch catches up");
         okHere(env(), "config", "set", "gap.k", "1");
         Result r = watch.await();
         assertThat(r.exitCode()).as("%s", r).isZero();
@@ -462,16 +468,5 @@ class ConfigCommandsIT {
             }
         }
         return pids;
-    }
-
-    /** A condition of the watch process, awaited with a deadline that only detects a hang (never asserted on). */
-    private static void awaitTrue(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(CliProcess.HANG_SECONDS);
-        while (!condition.call()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(what + ": not within " + CliProcess.HANG_SECONDS + " s");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
-        }
     }
 }

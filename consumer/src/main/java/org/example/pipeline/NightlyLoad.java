@@ -1,9 +1,9 @@
 package org.example.pipeline;
 
 import io.pgdock.config.ConfigStore;
-import io.pgdock.core.BulkTransfer;
 import io.pgdock.core.Storage;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.BulkTransfer;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package org.example.pipeline;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import java.util.List;
 import java.util.Map;
 

@@ -4,16 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -190,9 +191,15 @@ class MigratorTest {
             }
 
             // Every contender but the one inside migration V1 waits on the schema lock; that one waits on the gate.
-            waitUntil(() -> count("select count(*) from pg_locks l join pg_database d on d.oid = l.database "
-                    + "where d.datname = current_database() and l.locktype = 'advisory' and not l.granted")
-                    == threads + jvms, Duration.ofMinutes(2), processes, results);
+            Wait.until(Duration.ofMinutes(2), () -> {
+                if (count("select count(*) from pg_locks l join pg_database d on d.oid = l.database "
+                        + "where d.datname = current_database() and l.locktype = 'advisory' and not l.granted")
+                        == threads + jvms) {
+                    return true;
+                }
+                assertStillContending(processes, results);
+                return false;
+            }, "every contender but one to wait on the migration lock");
             g.execute("select pg_advisory_unlock(" + MigrationWorker.GATE + ")");
 
             for (Future<Integer> r : results) {
@@ -211,26 +218,25 @@ class MigratorTest {
         assertThat(count("select count(*) from " + schema + ".pgdock_schema_history")).isEqualTo(2);
     }
 
-    private static void waitUntil(Callable<Boolean> condition, Duration deadline, List<Process> processes,
-            List<Future<Integer>> threads) throws Exception {
-        Instant end = Instant.now().plus(deadline);
-        while (!condition.call()) {
-            for (Future<Integer> f : threads) {
-                if (f.isDone()) {
-                    f.get();   // an open that failed early: throws its exception now instead of waiting out the deadline
-                    throw new AssertionError("a thread finished opening storage while the gate was still closed");
+    /** Fails at once, instead of waiting out the deadline, when a contender has ended while the gate is closed. */
+    private static void assertStillContending(List<Process> processes, List<Future<Integer>> threads)
+            throws InterruptedException {
+        for (Future<Integer> f : threads) {
+            if (f.isDone()) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw new AssertionError("a thread failed to open storage while the gate was still closed",
+                            e.getCause());
                 }
+                throw new AssertionError("a thread finished opening storage while the gate was still closed");
             }
-            for (Process p : processes) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("a worker JVM exited early with " + p.exitValue()
-                            + "; see target/migration-worker-*.log");
-                }
+        }
+        for (Process p : processes) {
+            if (!p.isAlive()) {
+                throw new AssertionError("a worker JVM exited early with " + p.exitValue()
+                        + "; see target/migration-worker-*.log");
             }
-            if (Instant.now().isAfter(end)) {
-                throw new AssertionError("condition not met within " + deadline);
-            }
-            TimeUnit.MILLISECONDS.sleep(20);   // the poll interval of a deadline-bounded condition wait
         }
     }
 

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.testing.PgdockExtension;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -267,6 +272,34 @@ class StorageTest {
     }
 
     @Test
+    void healthRunsOnTheCallersExecutorAndLeavesItRunning() throws Exception {
+        AtomicInteger made = new AtomicInteger();
+        ExecutorService mine = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "mine-health-" + made.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        List<String> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            StorageOptions options = StorageOptions.builder().discoverMigrations(false)
+                    .healthExecutor(task -> mine.execute(() -> {
+                        ranOn.add(Thread.currentThread().getName());
+                        task.run();
+                    })).build();
+            try (Storage storage = Storage.open(runtimeSpec("hx"), options)) {
+                assertThat(storage.health().isUp()).isTrue();
+                assertThat(storage.health().isUp()).isTrue();
+            }
+            assertThat(ranOn).as("each check's attempt ran on the caller's threads").hasSize(2)
+                    .allSatisfy(name -> assertThat(name).startsWith("mine-health-"));
+            assertThat(mine.isShutdown()).as("closing the storage leaves the caller's executor alone").isFalse();
+            assertThat(mine.submit(() -> "still usable").get(10, TimeUnit.SECONDS)).isEqualTo("still usable");
+        } finally {
+            mine.shutdownNow();
+        }
+    }
+
+    @Test
     void aBusyPoolIsNotADeadServer() throws Exception {
         StorageOptions options = StorageOptions.builder().discoverMigrations(false).maximumPoolSize(1)
                 .healthTimeout(Duration.ofSeconds(5)).build();
@@ -321,7 +354,9 @@ class StorageTest {
         MigrationSet failing = new MigrationSet("broken", List.of(new Migration(1, "bad", "select no_such_column")));
         StorageOptions options = StorageOptions.builder().discoverMigrations(false).createSchema(true)
                 .addMigrations(failing).build();
-        assertThatThrownBy(() -> Storage.open(spec, options)).isInstanceOf(MigrationException.class);
+        assertThatThrownBy(() -> Storage.open(spec, options)).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("migration broken V1 bad failed").hasMessageContaining("SQLSTATE 42703")
+                .hasMessageContaining("nothing was applied");
         int sessions = roles.admin().withHandle(h -> h.createQuery(
                 "select count(*) from pg_stat_activity where application_name = :m").bind("m", marker)
                 .mapTo(Integer.class).one());

@@ -3,6 +3,7 @@ package io.pgdock.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.pgdock.core.copy.TableName;
 import io.pgdock.testing.PgBouncer;
 import io.pgdock.testing.PgdockExtension;
 import java.sql.Connection;

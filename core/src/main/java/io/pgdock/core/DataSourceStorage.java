@@ -3,6 +3,7 @@ package io.pgdock.core;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.copy.BulkTransfer;
 import io.pgdock.core.internal.SqlFailures;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -54,8 +55,9 @@ final class DataSourceStorage implements Storage {
         this.migrator = Migrator.of(view, schema).withOwner(role);
         this.bulk = BulkTransfer.of(view);
         Duration healthTimeout = options.healthTimeout();
-        this.healthProbe = new HealthProbe(() -> check(healthTimeout), description, BORROWED_UNANSWERED,
-                healthTimeout, this::poolStats);
+        Ticker ticker = options.ticker();
+        this.healthProbe = new HealthProbe(() -> check(healthTimeout, ticker), description, BORROWED_UNANSWERED,
+                this::poolStats, options);
     }
 
     static Storage over(DataSource dataSource, String schema, StorageOptions options) {
@@ -133,16 +135,16 @@ final class DataSourceStorage implements Storage {
     }
 
     /** One health check on a borrowed connection: the query bounded by the health timeout, the search_path checked. */
-    private HealthProbe.Result check(Duration timeout) throws SQLException {
+    private HealthProbe.Result check(Duration timeout, Ticker ticker) throws SQLException {
         try (Connection c = owned.getConnection()) {
             int saved = c.getNetworkTimeout();
             c.setNetworkTimeout(DIRECT, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
             try (Statement s = c.createStatement()) {
-                long start = System.nanoTime();
+                long start = ticker.read();
                 try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version'), current_schema(), "
                         + "current_setting('search_path'), current_user, current_database()")) {
                     rs.next();
-                    long roundTrip = System.nanoTime() - start;
+                    long roundTrip = ticker.read() - start;
                     if (!schema.equals(rs.getString(2))) {
                         throw searchPathRefused(schema, rs.getString(2), rs.getString(3), rs.getString(4),
                                 rs.getString(5), description);

@@ -44,7 +44,10 @@ final class HealthProbe {
     private static final String FRESH_UNANSWERED = "the server did not accept a connection, log in and answer a query "
             + "in time; check that it is running and not overloaded (pg_isready), and the network";
 
-    /** Shared by every probe in the process: daemon threads that end after a minute idle. */
+    /**
+     * The default: shared by every probe in the process, daemon threads named {@code pgdock-health-<n>} that end after a
+     * minute idle (so it is never shut down, and holds no thread while nobody checks).
+     */
     private static final ExecutorService SHARED = Executors.newCachedThreadPool(new DaemonThreads("pgdock-health-"));
 
     /** One attempt of a check: reach the server and ask its version. */
@@ -73,8 +76,24 @@ final class HealthProbe {
     private final Supplier<Health.PoolStats> poolStats;
     private final Executor executor;
     private final Clock clock;
+    private final Ticker ticker;
 
     private @Nullable FutureTask<Result> inFlight;   // guarded by this
+
+    /** A probe on fresh connections to {@code spec}, with the health timeout, executor and ticker of {@code options}. */
+    HealthProbe(ConnectionSpec spec, Properties driverProperties, Supplier<Health.PoolStats> poolStats,
+            StorageOptions options) {
+        this(freshConnection(spec, driverProperties, healthTimeout(options.healthTimeout()), options.ticker()),
+                spec.toString(), spec, FRESH_UNANSWERED, options.healthTimeout(), poolStats,
+                options.healthExecutor().orElse(SHARED), Clock.systemUTC(), options.ticker());
+    }
+
+    /** A probe that checks with {@code attempt}, with the health timeout, executor and ticker of {@code options}. */
+    HealthProbe(Attempt attempt, String target, String unanswered, Supplier<Health.PoolStats> poolStats,
+            StorageOptions options) {
+        this(attempt, target, null, unanswered, options.healthTimeout(), poolStats, options.healthExecutor().orElse(SHARED),
+                Clock.systemUTC(), options.ticker());
+    }
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats) {
         this(spec, driverProperties, timeout, poolStats, SHARED, Clock.systemUTC());
@@ -82,17 +101,12 @@ final class HealthProbe {
 
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Duration timeout, Supplier<Health.PoolStats> poolStats,
             Executor executor, Clock clock) {
-        this(freshConnection(spec, driverProperties, healthTimeout(timeout)), spec.toString(), spec, FRESH_UNANSWERED,
-                timeout, poolStats, executor, clock);
+        this(freshConnection(spec, driverProperties, healthTimeout(timeout), Ticker.system()), spec.toString(), spec,
+                FRESH_UNANSWERED, timeout, poolStats, executor, clock, Ticker.system());
     }
 
-    HealthProbe(Attempt attempt, String target, String unanswered, Duration timeout,
-            Supplier<Health.PoolStats> poolStats) {
-        this(attempt, target, null, unanswered, timeout, poolStats, SHARED, Clock.systemUTC());
-    }
-
-    HealthProbe(Attempt attempt, String target, @Nullable ConnectionSpec spec, String unanswered, Duration timeout,
-            Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock) {
+    private HealthProbe(Attempt attempt, String target, @Nullable ConnectionSpec spec, String unanswered, Duration timeout,
+            Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock, Ticker ticker) {
         this.attempt = attempt;
         this.target = target;
         this.spec = spec;
@@ -102,6 +116,7 @@ final class HealthProbe {
         this.poolStats = poolStats;
         this.executor = executor;
         this.clock = clock;
+        this.ticker = ticker;
     }
 
     /** The health timeout, as messages name it. */
@@ -110,16 +125,17 @@ final class HealthProbe {
     }
 
     /** An attempt on a fresh connection: the login and the query each bounded by {@code timeout}. */
-    private static Attempt freshConnection(ConnectionSpec spec, Properties driverProperties, LoginTimeout timeout) {
+    private static Attempt freshConnection(ConnectionSpec spec, Properties driverProperties, LoginTimeout timeout,
+            Ticker ticker) {
         Properties properties = new Properties();
         properties.putAll(driverProperties);
         properties.setProperty("socketTimeout", Long.toString(Math.max(1, timeout.seconds())));
         return () -> {
             try (Connection c = BoundedLogin.open(spec, properties, timeout); Statement s = c.createStatement()) {
-                long start = System.nanoTime();
+                long start = ticker.read();
                 try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version')")) {
                     rs.next();
-                    return new Result(rs.getString(1), System.nanoTime() - start);
+                    return new Result(rs.getString(1), ticker.read() - start);
                 }
             }
         };
@@ -128,7 +144,7 @@ final class HealthProbe {
     /** Checks the server; never throws. */
     Health check() {
         Instant checkedAt = clock.instant();
-        long start = System.nanoTime();
+        long start = ticker.read();
         FutureTask<Result> running;
         try {
             running = attempt();
@@ -168,8 +184,8 @@ final class HealthProbe {
         return inFlight;
     }
 
-    private static Duration elapsed(long startNanos) {
-        return Duration.ofNanos(System.nanoTime() - startNanos);
+    private Duration elapsed(long startNanos) {
+        return Duration.ofNanos(Math.max(0, ticker.read() - startNanos));
     }
 
     /** Names threads with a prefix and a counter, and makes them daemons. */

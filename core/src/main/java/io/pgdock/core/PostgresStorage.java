@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.copy.BulkTransfer;
 import io.pgdock.core.internal.BoundedLogin;
 import io.pgdock.core.internal.ConnectRetry;
 import io.pgdock.core.internal.LoginTimeout;
@@ -60,7 +61,7 @@ final class PostgresStorage implements Storage {
         this.pool = pool;
         this.dataSource = new PoolDataSource(pool, connections);
         this.dedicated = dedicated(spec, options, properties, timeout);
-        this.healthProbe = new HealthProbe(spec, properties, options.healthTimeout(), this::poolStats);
+        this.healthProbe = new HealthProbe(spec, properties, this::poolStats, options);
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin()).installPlugin(new Jackson2Plugin());
         this.migrator = Migrator.of(dataSource, schema())
                 .withOwner(options.migrationSpec().map(ConnectionSpec::user).orElse(spec.user()));

@@ -1,5 +1,6 @@
 package io.pgdock.core;
 
+import io.pgdock.core.copy.BulkTransfer;
 import java.sql.Connection;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;

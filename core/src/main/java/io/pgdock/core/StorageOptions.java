@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,6 +33,11 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code dedicatedConnectionSpec}</td><td>none</td><td>where {@link Storage#dedicatedConnection()} connects,
  *     directly to PostgreSQL, for work that needs a session of its own such as the config store's {@code LISTEN}
  *     (see {@link Builder#dedicatedConnectionSpec(ConnectionSpec)})</td></tr>
+ * <tr><td>{@code ticker}</td><td>{@link Ticker#system()}</td><td>measures the health check's latency and round trip;
+ *     tests pass a fake (see {@link Builder#ticker(Ticker)})</td></tr>
+ * <tr><td>{@code healthExecutor}</td><td>pgdock's shared health threads</td><td>runs each {@link Storage#health()}
+ *     check's attempt (see {@link Builder#healthExecutor(Executor)}); a caller's executor is never shut down by
+ *     pgdock</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -53,6 +59,8 @@ public final class StorageOptions {
     private final boolean transactionPooling;
     private final @Nullable ConnectionSpec dedicatedConnectionSpec;
     private final @Nullable ConnectionSpec migrationSpec;
+    private final Ticker ticker;
+    private final @Nullable Executor healthExecutor;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -69,6 +77,8 @@ public final class StorageOptions {
         this.transactionPooling = b.transactionPooling;
         this.dedicatedConnectionSpec = b.dedicatedConnectionSpec;
         this.migrationSpec = b.migrationSpec;
+        this.ticker = b.ticker;
+        this.healthExecutor = b.healthExecutor;
     }
 
     /**
@@ -159,6 +169,16 @@ public final class StorageOptions {
         return Optional.ofNullable(dedicatedConnectionSpec);
     }
 
+    /** @return what measures elapsed time */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /** @return the caller's executor for health checks, or empty for pgdock's shared one */
+    public Optional<Executor> healthExecutor() {
+        return Optional.ofNullable(healthExecutor);
+    }
+
     /** Options as they may be logged; a dedicated connection or migration spec is shown with its password masked. */
     @Override
     public String toString() {
@@ -188,8 +208,47 @@ public final class StorageOptions {
         private boolean transactionPooling;
         private @Nullable ConnectionSpec dedicatedConnectionSpec;
         private @Nullable ConnectionSpec migrationSpec;
+        private Ticker ticker = Ticker.system();
+        private @Nullable Executor healthExecutor;
 
         private Builder() {
+        }
+
+        /**
+         * Sets where {@link Storage#health()} runs its attempt (a login and one query, or a borrow and one query for
+         * storage over an application's DataSource), so that {@code health()} itself returns within the health timeout
+         * even when the server does not answer. Each storage has at most one attempt in flight: a check that finds one
+         * still running waits for it instead of starting another, so a storage never holds more than one of the
+         * executor's threads: for storage pgdock opened, for up to about the health timeout (the attempt's login and query
+         * are bounded by it); for storage over an application's DataSource, for as long as that pool makes the borrow
+         * wait, plus the query's health timeout.
+         *
+         * <p>pgdock never shuts this executor down: it is the caller's, and stays usable after the storage is closed.
+         * If it rejects a task, the check reports DOWN saying so.
+         *
+         * <p>Without it, checks run on pgdock's health threads, shared by every storage in the process: daemon threads
+         * named {@code pgdock-health-<n>}, made when a check needs one and ended after a minute idle, so they hold
+         * nothing while nobody checks and need no closing.
+         *
+         * @param executor the executor
+         * @return this builder
+         */
+        public Builder healthExecutor(Executor executor) {
+            this.healthExecutor = Objects.requireNonNull(executor, "healthExecutor");
+            return this;
+        }
+
+        /**
+         * Sets what measures elapsed time: the latency and round trip a {@link Storage#health()} reports. Waits stay in
+         * real time: the health timeout, the pool's connection timeout and the login are bounded by the clock of the
+         * JDK and the driver, whatever the ticker says (see {@link Ticker}).
+         *
+         * @param ticker the ticker; {@link Ticker#system()} by default
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
         }
 
         /**

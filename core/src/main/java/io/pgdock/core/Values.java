@@ -1,5 +1,6 @@
 package io.pgdock.core;
 
+import io.pgdock.core.internal.Identifiers;
 import io.pgdock.core.internal.Shown;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
@@ -7,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 /** Small helpers for validating settings and showing bad values in messages. Not API. */
 final class Values {
     /** PostgreSQL's NAMEDATALEN - 1: the longest identifier the server keeps without truncating it. */
-    static final int MAX_IDENTIFIER_BYTES = 63;
+    static final int MAX_IDENTIFIER_BYTES = Identifiers.MAX_BYTES;
 
     private Values() {
     }
@@ -26,10 +27,6 @@ final class Values {
         }
     }
 
-    static int utf8Length(String value) {
-        return value.getBytes(StandardCharsets.UTF_8).length;
-    }
-
     /**
      * Checks a name the server stores as an identifier (database, role, schema): not empty, no NUL, no unpaired
      * surrogate (it has no UTF-8 form), at most 63 bytes in UTF-8, so the server never silently truncates or changes it.
@@ -45,41 +42,14 @@ final class Values {
         return value;
     }
 
-    /**
-     * What is wrong with a name the server stores as an identifier, or null if nothing: empty, a NUL character, an
-     * unpaired surrogate, or more than 63 bytes in UTF-8 (the server would silently truncate it). Callers word the exception.
-     */
+    /** See {@link Identifiers#problem(String)}. */
     static @Nullable String identifierProblem(String value) {
-        if (value.isEmpty()) {
-            return "must not be empty";
-        }
-        if (value.indexOf('\0') >= 0) {
-            return "must not contain a NUL character, but was " + show(value);
-        }
-        int surrogate = unpairedSurrogate(value);
-        if (surrogate >= 0) {
-            return "must be valid Unicode (UTF-8 would turn the unpaired surrogate at index " + surrogate
-                    + " into '?'), but was " + show(value);
-        }
-        int bytes = utf8Length(value);
-        if (bytes > MAX_IDENTIFIER_BYTES) {
-            return "must be at most " + MAX_IDENTIFIER_BYTES + " bytes in UTF-8 (PostgreSQL would truncate it), but was "
-                    + bytes + " bytes: " + show(value);
-        }
-        return null;
+        return Identifiers.problem(value);
     }
 
     /** The index of the first unpaired surrogate in {@code value}, or -1. */
     static int unpairedSurrogate(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return i;
-            }
-        }
-        return -1;
+        return Identifiers.unpairedSurrogate(value);
     }
 
     /**
@@ -104,6 +74,6 @@ final class Values {
 
     /** Quotes an identifier for SQL: {@code a"b} becomes {@code "a""b"}. */
     static String quoteIdentifier(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
+        return Identifiers.quote(identifier);
     }
 }

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class HealthProbeTest {
@@ -84,6 +85,21 @@ class HealthProbeTest {
                     + silent.getLocalPort()).contains("within the health timeout of 1 s (StorageOptions.healthTimeout)")
                     .doesNotContain("hidden-pw-1"));
         }
+    }
+
+    @Test
+    void theLatencyIsWhatTheOptionsTickerMeasures() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        AtomicLong nanos = new AtomicLong();
+        Ticker sevenMillisAReading = () -> nanos.getAndAdd(Duration.ofMillis(7).toNanos());
+        HealthProbe probe = new HealthProbe(spec(port), spec(port).driverProperties(), () -> STATS,
+                StorageOptions.builder().ticker(sevenMillisAReading).build());
+        Health health = probe.check();
+        assertThat(health.status()).isEqualTo(Health.Status.DOWN);
+        assertThat(health.latency()).as("one reading at the start, one at the failure").isEqualTo(Duration.ofMillis(7));
     }
 
     @Test

@@ -32,6 +32,24 @@ class StorageOptionsTest {
     }
 
     @Test
+    void theTickerIsTheSystemOneUnlessSet() {
+        assertThat(StorageOptions.defaults().ticker()).isSameAs(Ticker.system()).hasToString("Ticker.system()");
+        Ticker fake = () -> 42;
+        assertThat(StorageOptions.builder().ticker(fake).build().ticker()).isSameAs(fake);
+        assertThatThrownBy(() -> StorageOptions.builder().ticker(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("ticker");
+    }
+
+    @Test
+    void healthChecksRunOnPgdocksSharedThreadsUnlessAnExecutorIsSet() {
+        assertThat(StorageOptions.defaults().healthExecutor()).isEmpty();
+        java.util.concurrent.Executor mine = Runnable::run;
+        assertThat(StorageOptions.builder().healthExecutor(mine).build().healthExecutor()).containsSame(mine);
+        assertThatThrownBy(() -> StorageOptions.builder().healthExecutor(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("healthExecutor");
+    }
+
+    @Test
     void floorsAreHikariCpsAndNamed() {
         assertThatThrownBy(() -> StorageOptions.builder().idleTimeout(Duration.ofSeconds(5)))
                 .hasMessage("idleTimeout: must be at least PT10S, but was PT5S");

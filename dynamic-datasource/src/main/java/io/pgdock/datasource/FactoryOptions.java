@@ -1,6 +1,7 @@
 package io.pgdock.datasource;
 
 import io.pgdock.core.SslMode;
+import io.pgdock.core.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,10 +49,12 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code transactionPooling}</td><td>false</td><td>targets are reached through a transaction-mode pooler such
  *     as PgBouncer: no session state is set (see {@link Builder#transactionPooling(boolean)})</td></tr>
  * <tr><td>{@code ticker}, {@code clock}</td><td>system</td><td>time sources; tests pass fakes</td></tr>
- * <tr><td>{@code executor}</td><td>one daemon thread owned by the factory</td><td>runs maintenance and every pool's
- *     HikariCP housekeeping; a caller's executor is not shut down by the factory</td></tr>
- * <tr><td>{@code threadFactory}</td><td>virtual threads on Java 21+, daemon threads otherwise</td><td>makes the
- *     short-lived threads HikariCP uses to open and close connections</td></tr>
+ * <tr><td>{@code executor}</td><td>one daemon thread owned by the factory ({@code pgdock-datasource-housekeeper}),
+ *     shut down when the factory is closed</td><td>runs maintenance and every pool's HikariCP housekeeping; a caller's
+ *     executor is never shut down by the factory (see {@link Builder#executor})</td></tr>
+ * <tr><td>{@code threadFactory}</td><td>virtual threads on Java 21+, daemon threads otherwise (named
+ *     {@code pgdock-datasource-<n>})</td><td>makes the short-lived threads that open and close connections (see
+ *     {@link Builder#threadFactory})</td></tr>
  * </table>
  */
 public final class FactoryOptions {
@@ -466,7 +469,17 @@ public final class FactoryOptions {
         }
 
         /**
-         * Sets the executor for maintenance and HikariCP housekeeping. The factory does not shut it down.
+         * Sets the executor for maintenance (idle eviction, closing drained pools, every {@code maintenanceInterval})
+         * and for every pool's HikariCP housekeeping ({@code HikariConfig.setScheduledExecutor}): one executor for all
+         * pools, however many, so a thousand targets do not mean a thousand housekeeping threads. Its tasks are short;
+         * one thread is enough.
+         *
+         * <p>The factory never shuts it down: it is the caller's, and stays usable after {@link DataSourceFactory#close()},
+         * which cancels the factory's own tasks on it (HikariCP cancels each pool's as the pool closes).
+         *
+         * <p>Without it, the factory makes one of its own: a single daemon thread named
+         * {@code pgdock-datasource-housekeeper}, shared by all the factory's pools and shut down when the factory is
+         * closed.
          *
          * @param executor the executor
          * @return this builder
@@ -477,7 +490,13 @@ public final class FactoryOptions {
         }
 
         /**
-         * Sets the factory of the short-lived threads HikariCP uses to open and close connections.
+         * Sets the factory of the short-lived threads that open and close connections: HikariCP's, one opener and one
+         * closer per pool while it works (HikariCP {@code HikariConfig.setThreadFactory}; each ends 200 ms after its
+         * last task), and the factory's own closer of retired pools (ends after 1 s idle). pgdock only asks it for
+         * threads and never shuts it down; the threads end as said, so nothing needs closing. It must return a thread.
+         *
+         * <p>Without it: virtual threads named {@code pgdock-datasource-<n>} on Java 21 and later, daemon platform
+         * threads of the same names on Java 17.
          *
          * @param threadFactory the thread factory
          * @return this builder

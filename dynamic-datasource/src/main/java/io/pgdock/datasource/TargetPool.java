@@ -97,7 +97,12 @@ final class TargetPool {
         this.hikari = new HikariDataSource(hikariConfig());
         // HikariDataSource(config) starts its pool at once; borrowing through HikariPool allows a per-call timeout.
         this.pool = (HikariPool) hikari.getHikariPoolMXBean();
-        HikariThreads.shortenKeepAlive(hikari);
+        try {
+            HikariThreads.shortenKeepAlive(hikari);
+        } catch (IllegalStateException e) {
+            hikari.close();
+            throw e;
+        }
         this.handle = new TargetDataSource(factory, null, this);
         if (name != null) {
             this.namedHandle = new TargetDataSource(factory, name, this);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,6 +35,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CredentialRotationTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     /** One borrow: whether it began after the rotation returned, and when its session was opened. */
     private record Borrow(boolean afterSwap, Instant sessionStart, String via) {
@@ -84,7 +88,7 @@ class CredentialRotationTest {
                     return null;
                 }));
             }
-            Await.until("400 borrows before the swap", () -> borrows.size() >= 400);
+            Wait.until(WAIT, () -> borrows.size() >= 400, "400 borrows before the swap");
 
             admin.useHandle(h -> h.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + v2.password().orElseThrow()
                     + "'"));
@@ -94,7 +98,7 @@ class CredentialRotationTest {
             factory.get(v2);
             swapped.set(true);
 
-            Await.until("400 borrows after the swap", () -> afterSwap.get() >= 400);
+            Wait.until(WAIT, () -> afterSwap.get() >= 400, "400 borrows after the swap");
             stop.set(true);
             for (Future<?> f : running) {
                 f.get(60, TimeUnit.SECONDS);
@@ -110,10 +114,10 @@ class CredentialRotationTest {
             assertThat(events.count(FactoryEvent.Type.ROTATED)).isEqualTo(1);
 
             factory.cleanUp();
-            Await.until("the old pool drained and closed", () -> {
+            Wait.until(WAIT, () -> {
                 factory.cleanUp();
                 return events.count(FactoryEvent.Type.CLOSED) == 1;
-            });
+            }, "the old pool drained and closed");
             assertThat(factory.targets()).singleElement().satisfies(t -> assertThat(t.spec()).isEqualTo(v2));
         } finally {
             factory.close();

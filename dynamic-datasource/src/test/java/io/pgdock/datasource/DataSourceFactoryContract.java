@@ -109,8 +109,12 @@ public abstract class DataSourceFactoryContract {
                 .isInstanceOf(UnknownTargetException.class)
                 .hasMessageContaining("'gamma'")
                 .satisfies(e -> assertThat(((UnknownTargetException) e).name()).isEqualTo("gamma"));
-        assertThatThrownBy(() -> factory.jdbi("gamma")).isInstanceOf(UnknownTargetException.class);
-        assertThatThrownBy(() -> factory.health("gamma")).isInstanceOf(UnknownTargetException.class);
+        assertThatThrownBy(() -> factory.jdbi("gamma"))
+                .isInstanceOfSatisfying(UnknownTargetException.class, e -> assertThat(e.name()).isEqualTo("gamma"))
+                .hasMessageContaining("'gamma'");
+        assertThatThrownBy(() -> factory.health("gamma"))
+                .isInstanceOfSatisfying(UnknownTargetException.class, e -> assertThat(e.name()).isEqualTo("gamma"))
+                .hasMessageContaining("'gamma'");
     }
 
     @Test
@@ -118,7 +122,8 @@ public abstract class DataSourceFactoryContract {
         assertThatThrownBy(() -> factory.get("alpha; DROP TABLE x"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("alpha; DROP TABLE x");
-        assertThatThrownBy(() -> factory.get("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> factory.get("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("target name \"\" is not valid");
     }
 
     @Test
@@ -207,7 +212,8 @@ public abstract class DataSourceFactoryContract {
         factory.close();
         assertThatThrownBy(() -> factory.get("alpha")).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
-        assertThatThrownBy(() -> factory.get(targets.get("alpha").spec())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> factory.get(targets.get("alpha").spec())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         factory.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.pgdock.datasource;
 
+import io.pgdock.core.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -23,7 +23,9 @@ class FixedFactoryContractTest extends DataSourceFactoryContract {
         fake.get("alpha");
         fake.jdbi("beta");
         fake.get(targets().get("beta").spec());
-        assertThatThrownBy(() -> fake.get("gamma")).isInstanceOf(UnknownTargetException.class);
+        assertThatThrownBy(() -> fake.get("gamma"))
+                .isInstanceOfSatisfying(UnknownTargetException.class, e -> assertThat(e.name()).isEqualTo("gamma"))
+                .hasMessageContaining("no target is named 'gamma'");
         assertThat(fake.requests()).containsExactly(Request.byName("alpha"), Request.byName("beta"),
                 Request.bySpec(targets().get("beta").spec()), Request.byName("gamma"));
         fake.clearRequests();
@@ -50,8 +52,10 @@ class FixedFactoryContractTest extends DataSourceFactoryContract {
 
     @Test
     void aRequestHasANameOrASpecExactlyOne() {
-        assertThatThrownBy(() -> new Request(null, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Request(null, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a request has a name or a spec, exactly one");
         assertThatThrownBy(() -> new Request("a", targets().get("alpha").spec()))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a request has a name or a spec, exactly one");
     }
 }

@@ -65,7 +65,8 @@ class MicrometerIsOptionalTest {
                 }
             };
             assertThatThrownBy(() -> loader.loadClass("io.micrometer.core.instrument.MeterRegistry"))
-                    .as("Micrometer is really absent").isInstanceOf(ClassNotFoundException.class);
+                    .as("Micrometer is really absent").isInstanceOf(ClassNotFoundException.class)
+                    .hasMessage("io.micrometer.core.instrument.MeterRegistry");
 
             Class<?> factoryType = load.apply("io.pgdock.datasource.DataSourceFactory");
             Class<?> optionsType = load.apply("io.pgdock.datasource.FactoryOptions");

@@ -9,6 +9,7 @@ import io.pgdock.core.ConnectionFailedException.Reason;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,6 +26,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -37,6 +40,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PooledDataSourceFactoryTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private static final AtomicInteger APPS = new AtomicInteger();
 
@@ -266,7 +272,10 @@ class PooledDataSourceFactoryTest {
                 () -> ds.getConnection().close());
         assertThat(second.reason()).isEqualTo(Reason.UNREACHABLE);
         assertThat(second.getMessage()).contains("failed recently");
-        assertThatThrownBy(() -> f.get(down)).isInstanceOf(ConnectionFailedException.class);
+        assertThatThrownBy(() -> f.get(down))
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.UNREACHABLE))
+                .hasMessageContaining("failed recently");
         Health health = f.health(down);
         assertThat(health.isUp()).isFalse();
         assertThat(health.error()).get().asString().contains("no server answered");
@@ -292,7 +301,10 @@ class PooledDataSourceFactoryTest {
         String schema = "late_" + APPS.incrementAndGet();
         ConnectionSpec spec = target().toBuilder().schema(schema).build();
         DataSource ds = f.get(spec);
-        assertThatThrownBy(() -> ds.getConnection().close()).isInstanceOf(ConnectionFailedException.class);
+        assertThatThrownBy(() -> ds.getConnection().close())
+                .isInstanceOfSatisfying(ConnectionFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.SCHEMA_MISSING))
+                .hasMessageContaining("schema \"" + schema + "\" does not exist");
         PG.jdbi().useHandle(h -> h.execute("CREATE SCHEMA " + schema));
         ticker.advance(Duration.ofSeconds(6));
         assertThat(query(ds, "SELECT current_schema()")).isEqualTo(schema);
@@ -408,10 +420,13 @@ class PooledDataSourceFactoryTest {
         assertThat(events.events()).filteredOn(e -> e.type() == FactoryEvent.Type.CLOSED)
                 .singleElement().satisfies(e -> assertThat(e.detail()).contains("still lent"));
         // HikariCP aborted the physical connection under the caller's proxy.
-        assertThatThrownBy(() -> held.createStatement().execute("SELECT 1")).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> held.createStatement().execute("SELECT 1"))
+                .isInstanceOfSatisfying(SQLException.class,
+                        e -> assertThat(e.getSQLState()).isEqualTo("08003"));   // connection_does_not_exist
         held.close();
-        Await.until("the aborted session is gone", () -> PG.jdbi().withHandle(h -> h.select(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = ?", heldSession).mapTo(Integer.class).one()) == 0);
+        Wait.until(WAIT, () -> PG.jdbi().withHandle(h -> h.select(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ?", heldSession).mapTo(Integer.class).one()) == 0,
+                "the aborted session is gone");
     }
 
     // ---- global connection limit ----
@@ -428,7 +443,7 @@ class PooledDataSourceFactoryTest {
         assertThat(sessions(a)).isEqualTo(2);
         assertThat(query(f.get(b), "SELECT 1")).isEqualTo("1");
         // Backends end a moment after their client closes the socket.
-        Await.until("at most 2 sessions for both targets", () -> sessions(a) + sessions(b) <= 2);
+        Wait.until(WAIT, () -> sessions(a) + sessions(b) <= 2, "at most 2 sessions for both targets");
     }
 
     @Test
@@ -453,7 +468,8 @@ class PooledDataSourceFactoryTest {
         PooledDataSourceFactory f = factory(b -> b.maximumPoolSize(1).borrowTimeout(Duration.ofMillis(300)));
         DataSource ds = f.get(target());
         try (Connection held = ds.getConnection()) {
-            assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+            assertThatThrownBy(ds::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining("no connection was free within the borrow timeout of PT0.3S");
             assertThat(held.isValid(5)).isTrue();
         }
     }
@@ -472,8 +488,8 @@ class PooledDataSourceFactoryTest {
                     return rs.getInt(1);
                 }
             });
-            Await.until("the caller waits inside the full pool",
-                    () -> f.targets().get(0).pool().waiting() == 1);
+            Wait.until(WAIT, () -> f.targets().get(0).pool().waiting() == 1,
+                    "the caller waits inside the full pool");
             f.get(v1.toBuilder().password("next-password-3").build());
             int waiterSession = waiter.get(30, TimeUnit.SECONDS);
             int heldSession;
@@ -503,7 +519,8 @@ class PooledDataSourceFactoryTest {
                 }
             });
             waiter.start();
-            Await.until("the caller waits for a connection slot", () -> waiter.getState() == Thread.State.TIMED_WAITING);
+            Wait.until(WAIT, () -> waiter.getState() == Thread.State.TIMED_WAITING,
+                    "the caller waits for a connection slot");
             waiter.interrupt();
             waiter.join(30_000);
             assertThat(failures.get()).isEqualTo(1);
@@ -524,8 +541,8 @@ class PooledDataSourceFactoryTest {
         ExecutorService waiterThread = Executors.newSingleThreadExecutor();
         try {
             Future<String> waiter = waiterThread.submit(() -> query(f.get(b), "SELECT 1"));
-            Await.until("the caller waits for a connection slot", () -> !waiter.isDone()
-                    && f.permits().hasQueuedThreads());
+            Wait.until(WAIT, () -> !waiter.isDone() && f.permits().hasQueuedThreads(),
+                    "the caller waits for a connection slot");
             x.close();
             y.close();
             assertThat(waiter.get(30, TimeUnit.SECONDS)).isEqualTo("1");
@@ -542,15 +559,18 @@ class PooledDataSourceFactoryTest {
         ExecutorService waiterThread = Executors.newSingleThreadExecutor();
         try {
             Future<String> waiter = waiterThread.submit(() -> query(f.get(x), "SELECT 1"));
-            Await.until("the first borrower of x waits for a connection slot", () -> f.permits().hasQueuedThreads());
+            Wait.until(WAIT, () -> f.permits().hasQueuedThreads(),
+                    "the first borrower of x waits for a connection slot");
             f.close();   // aborts the held connection, which frees the slot the waiter then takes
-            assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(Exception.class);
+            assertThatThrownBy(() -> waiter.get(30, TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(ConnectionFailedException.class,
+                            e -> assertThat(e.getMessage()).contains("the pool of this target has been closed"));
         } finally {
             waiterThread.shutdownNow();
             held.close();
         }
-        Await.until("no session of x is left open", () -> sessions(x) == 0);
-        Await.until("every connection slot is back", () -> f.permits().availablePermits() == 1);
+        Wait.until(WAIT, () -> sessions(x) == 0, "no session of x is left open");
+        Wait.until(WAIT, () -> f.permits().availablePermits() == 1, "every connection slot is back");
     }
 
     // ---- listeners, close ----
@@ -565,6 +585,42 @@ class PooledDataSourceFactoryTest {
     }
 
     @Test
+    void theCallersExecutorAndThreadFactoryAreUsedAndNeverShutDown() throws Exception {
+        ScheduledThreadPoolExecutor housekeeping = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "mine-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.setRemoveOnCancelPolicy(true);
+        List<String> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ThreadFactory connections = r -> {
+            Thread t = new Thread(r, "mine-connections-" + made.size());
+            t.setDaemon(true);
+            made.add(t.getName());
+            return t;
+        };
+        try {
+            PooledDataSourceFactory f = factory(b -> b.executor(housekeeping).threadFactory(connections));
+            assertThat(housekeeping.getQueue()).as("the factory's maintenance").hasSize(1);
+            ConnectionSpec spec = target();
+            assertThat(query(f.get(spec), "SELECT 1")).isEqualTo("1");
+            assertThat(housekeeping.getQueue()).as("maintenance, the pool's HikariCP housekeeper and its connection's "
+                    + "end of life").hasSizeGreaterThanOrEqualTo(2);
+            assertThat(made).as("HikariCP opened the connection on a thread of the caller's factory").isNotEmpty()
+                    .allSatisfy(name -> assertThat(name).startsWith("mine-connections-"));
+
+            f.close();
+
+            assertThat(sessions(spec)).isZero();
+            assertThat(housekeeping.isShutdown()).as("the caller's executor").isFalse();
+            Wait.until(WAIT, () -> housekeeping.getQueue().isEmpty(), "the factory's and the pool's tasks cancelled");
+            assertThat(housekeeping.submit(() -> "still usable").get(10, TimeUnit.SECONDS)).isEqualTo("still usable");
+        } finally {
+            housekeeping.shutdownNow();
+        }
+    }
+
+    @Test
     void closingTheFactoryClosesEveryPool() throws SQLException {
         PooledDataSourceFactory f = factory();
         ConnectionSpec a = target();
@@ -572,7 +628,7 @@ class PooledDataSourceFactoryTest {
         query(ds, "SELECT 1");
         f.close();
         assertThat(sessions(a)).isZero();
-        assertThatThrownBy(ds::getConnection).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(ds::getConnection).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat(events.count(FactoryEvent.Type.CLOSED)).isEqualTo(1);
     }
 

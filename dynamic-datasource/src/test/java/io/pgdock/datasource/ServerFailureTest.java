@@ -131,7 +131,9 @@ class ServerFailureTest {
             server.stop();
             try {
                 // A connection lent before the stop meets it with the server's own error; HikariCP then discards it.
-                assertThatThrownBy(() -> lent.createStatement().execute("SELECT 1")).isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> lent.createStatement().execute("SELECT 1"))
+                        .isInstanceOfSatisfying(SQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("57P01"));   // admin_shutdown
                 lent.close();
                 ConnectionFailedException e = catchThrowableOfType(ConnectionFailedException.class,
                         () -> query(throwaway, "SELECT 1"));

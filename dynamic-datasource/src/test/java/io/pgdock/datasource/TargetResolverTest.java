@@ -85,6 +85,7 @@ class TargetResolverTest {
             assertThatThrownBy(() -> TargetResolver.checkName(bad)).as("name %s", bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target name");
         }
-        assertThatThrownBy(() -> TargetResolver.checkName(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> TargetResolver.checkName(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("name");
     }
 }

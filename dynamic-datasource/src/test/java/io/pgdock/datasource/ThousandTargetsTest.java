@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ThousandTargetsTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private static final int TARGETS = 1000;
 
@@ -54,8 +59,8 @@ class ThousandTargetsTest {
             long usedNanos = System.nanoTime() - usedStart;
             assertThat(factory.targets()).hasSize(TARGETS);
 
-            Await.until("HikariCP's connection threads end once idle (at most 4 pgdock threads)",
-                    () -> pgdockThreads() - before <= 4);
+            Wait.until(WAIT, () -> pgdockThreads() - before <= 4,
+                    "HikariCP's connection threads end once idle (at most 4 pgdock threads)");
             long settled = pgdockThreads() - before;
             System.out.printf("ThousandTargetsTest on Java %s: %d lazy pools created in %d ms, threads after "
                     + "creating them: %d; each used once in %d ms (at most 10 connections open), peak threads "
@@ -64,6 +69,6 @@ class ThousandTargetsTest {
             assertThat(afterLazy).as("threads after creating %d lazy pools", TARGETS).isLessThanOrEqualTo(1);
             assertThat(factory.targets()).hasSize(TARGETS);
         }
-        Await.until("no pgdock thread after close", () -> pgdockThreads() - before <= 0);
+        Wait.until(WAIT, () -> pgdockThreads() - before <= 0, "no pgdock thread after close");
     }
 }

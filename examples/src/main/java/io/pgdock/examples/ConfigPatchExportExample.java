@@ -28,9 +28,9 @@ public final class ConfigPatchExportExample {
     public static int patchAndRead(ConfigStore configs) {
         // config-patch-example: begin
         configs.put("db.settings", Map.of("pool", Map.of("max", 10, "min", 2), "timeoutMs", 5000));
-        configs.patch("db.settings", Map.of("pool", Map.of("max", 20)));          // "min" and "timeoutMs" stay
-        configs.patchJson("db.settings", "{\"timeoutMs\": null}");                // null removes a member
-        int max = configs.get("db.settings", "/pool/max", Integer.class).orElse(10);   // 20
+        configs.parts().patch("db.settings", Map.of("pool", Map.of("max", 20)));  // "min" and "timeoutMs" stay
+        configs.parts().patchJson("db.settings", "{\"timeoutMs\": null}");        // null removes a member
+        int max = configs.parts().get("db.settings", "/pool/max", Integer.class).orElse(10);   // 20
         // config-patch-example: end
         return max;
     }
@@ -46,14 +46,14 @@ public final class ConfigPatchExportExample {
     public static String backupAndRestore(ConfigStore configs) throws IOException {
         // config-export-example: begin
         StringWriter backup = new StringWriter();
-        configs.export(ExportOptions.builder().prefix("db.").build(), backup);   // secrets stay encrypted
+        configs.transfer().export(ExportOptions.builder().prefix("db.").build(), backup);   // secrets stay encrypted
 
         ConfigStore staging = configs.inScope("staging");
-        ImportResult preview = staging.importFrom(new StringReader(backup.toString()),
+        ImportResult preview = staging.transfer().importFrom(new StringReader(backup.toString()),
                 ImportOptions.builder().onConflict(ConflictMode.MERGE).dryRun().build());
         System.out.print(preview.diff());   // added     "db.settings" = {"pool":{"max":20,"min":2}}
-        staging.importFrom(new StringReader(backup.toString()), ImportOptions.builder().onConflict(ConflictMode.MERGE)
-                .build());                  // one transaction: all entries or none
+        staging.transfer().importFrom(new StringReader(backup.toString()),
+                ImportOptions.builder().onConflict(ConflictMode.MERGE).build());   // one transaction: all or none
         // config-export-example: end
         return preview.diff();
     }

@@ -1,6 +1,6 @@
 package io.pgdock.examples;
 
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetResolver;

@@ -237,7 +237,7 @@ public final class ExamplePipeline {
             out.printf("    ... %d older versions%n", history.size() - 4);
         }
         out.println("  explain, as read by pipeline run scope \"nightly\": "
-                + configs.inScope("nightly").explain(key));
+                + configs.inScope("nightly").policy().explain(key));
     }
 
     /** Waits for the watcher to deliver {@code version} of {@code key}, up to {@link #WATCH_DEADLINE}. */

@@ -41,7 +41,10 @@ class ConfigStoreTargetResolverTest {
             String db = sources.jdbi("warehouse").withHandle(h -> h.select("SELECT current_database()")
                     .mapTo(String.class).one());
             assertThat(db).isEqualTo(PG.databaseName());
-            assertThatThrownBy(() -> sources.get("billing")).isInstanceOf(UnknownTargetException.class);
+            assertThatThrownBy(() -> sources.get("billing"))
+                    .isInstanceOfSatisfying(UnknownTargetException.class,
+                            e -> assertThat(e.name()).isEqualTo("billing"))
+                    .hasMessageContaining("no target is named 'billing'");
 
             PG.jdbi().useHandle(h -> h.execute("ALTER ROLE \"" + spec.user() + "\" PASSWORD 'rotated-in-config'"));
             try {

@@ -47,6 +47,6 @@ class DynamicConnectionsExampleTest {
 
         assertThat(sources.requests()).containsExactly(Request.byName("warehouse"));
         assertThatThrownBy(() -> DynamicConnectionsExample.countRows(sources, "billing", "orders"))
-                .isInstanceOf(UnknownTargetException.class);
+                .isInstanceOf(UnknownTargetException.class).hasMessageContaining("no target is named 'billing'");
     }
 }

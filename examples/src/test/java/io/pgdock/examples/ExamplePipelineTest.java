@@ -98,7 +98,7 @@ class ExamplePipelineTest {
 
         // The secret: stored encrypted, readable with the key, never printed.
         String readerPassword = withStoreAsAdmin(KeyProvider.fromEnvironment(env), configs ->
-                configs.get("targets.us", "/password", String.class).orElseThrow());
+                configs.parts().get("targets.us", "/password", String.class).orElseThrow());
         assertThat(readerPassword).hasSizeGreaterThan(20);
         assertThat(first + second).doesNotContain(readerPassword);
         String stored = admin.withHandle(h -> h.createQuery("select value::text from " + role

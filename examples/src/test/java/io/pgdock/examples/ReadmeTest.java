@@ -74,6 +74,11 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledWaitExample() throws IOException {
+        assertShowsCompiled("README.md", "testing/src/test/java/io/pgdock/testing/WaitTest.java", "wait-example");
+    }
+
+    @Test
     void dynamicDatasourceReadmeShowsExactlyTheCompiledExamples() throws IOException {
         assertShowsCompiled("dynamic-datasource/README.md",
                 "examples/src/main/java/io/pgdock/examples/DynamicConnectionsExample.java", "datasource-example");

@@ -1,6 +1,7 @@
 package io.pgdock.config;
 
 import com.fasterxml.jackson.databind.JavaType;
+import io.pgdock.config.store.ConfigKeys;
 import io.pgdock.core.PgdockException;
 import java.lang.reflect.Type;
 import org.jspecify.annotations.Nullable;

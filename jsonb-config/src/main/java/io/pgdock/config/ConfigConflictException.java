@@ -1,5 +1,6 @@
 package io.pgdock.config;
 
+import io.pgdock.config.store.ConfigKeys;
 import io.pgdock.core.PgdockException;
 
 /**

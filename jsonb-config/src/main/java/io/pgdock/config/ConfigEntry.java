@@ -38,19 +38,6 @@ public record ConfigEntry(String scope, String key, JsonNode value, long version
         }
     }
 
-    /** This entry with another value (not API). */
-    ConfigEntry withValue(JsonNode other) {
-        return new ConfigEntry(scope, key, other, version, updatedAt, updatedBy);
-    }
-
-    /**
-     * This entry with a value of its own, so that a caller who changes the tree does not change a store's copy (not
-     * API). Value nodes are immutable already and are shared.
-     */
-    ConfigEntry detached() {
-        return value.isContainerNode() ? withValue(value.deepCopy()) : this;
-    }
-
     /**
      * Names the entry without its value, which may be a secret: for example
      * {@code ConfigEntry[scope="prod", key="db.password", version=3, updatedAt=..., updatedBy=ops, value=STRING]}.

@@ -4,12 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.store.ConfigKeys;
+import io.pgdock.config.store.DefaultConfigStore;
+import io.pgdock.core.Ticker;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +29,11 @@ import org.jspecify.annotations.Nullable;
  *     satisfy; the longest matching prefix applies</td></tr>
  * <tr><td>{@code clock}</td><td>system UTC</td><td>time of the in-memory store's timestamps and of its retention by age
  *     (the PostgreSQL store uses the server's transaction time for both)</td></tr>
+ * <tr><td>{@code ticker}</td><td>{@link Ticker#system()}</td><td>when the listening connection's heartbeat is due and
+ *     when a cache that could not start listening tries again (see {@link Builder#ticker(Ticker)})</td></tr>
+ * <tr><td>{@code watchThreadFactory}</td><td>pgdock's daemon threads</td><td>makes the threads of watches and of the
+ *     read cache: the PostgreSQL store's listening thread and the thread that calls listeners (see
+ *     {@link Builder#watchThreadFactory(ThreadFactory)})</td></tr>
  * <tr><td>{@code keys}</td><td>none</td><td>the master keys that encrypt and decrypt secrets ({@link Secret}); without
  *     them, writing or reading a secret throws {@link ConfigSecretException}</td></tr>
  * <tr><td>{@code cache(maxEntries)}</td><td>0 (no cache)</td><td>a read cache of at most that many keys, kept
@@ -45,6 +55,8 @@ public final class ConfigOptions {
     private final HistoryRetention retention;
     private final Map<String, JsonNode> schemas;
     private final Clock clock;
+    private final Ticker ticker;
+    private final @Nullable ThreadFactory watchThreadFactory;
     private final @Nullable KeyProvider keys;
     private final int cacheMaxEntries;
     private final @Nullable ObjectMapper objectMapper;   // the store's own copy, or null for the default
@@ -54,6 +66,8 @@ public final class ConfigOptions {
         this.retention = b.retention;
         this.schemas = Collections.unmodifiableMap(new TreeMap<>(b.schemas));
         this.clock = b.clock;
+        this.ticker = b.ticker;
+        this.watchThreadFactory = b.watchThreadFactory;
         this.keys = b.keys;
         this.cacheMaxEntries = b.cacheMaxEntries;
         this.objectMapper = b.objectMapper;
@@ -87,6 +101,16 @@ public final class ConfigOptions {
     /** @return the clock */
     public Clock clock() {
         return clock;
+    }
+
+    /** @return what tells when a heartbeat or a retry is due */
+    public Ticker ticker() {
+        return ticker;
+    }
+
+    /** @return the caller's factory of watch threads, or empty for pgdock's own */
+    public Optional<ThreadFactory> watchThreadFactory() {
+        return Optional.ofNullable(watchThreadFactory);
     }
 
     /** @return the key provider for secrets, or empty if the store has none */
@@ -153,6 +177,8 @@ public final class ConfigOptions {
         private HistoryRetention retention = HistoryRetention.all();
         private final Map<String, JsonNode> schemas = new TreeMap<>();
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
+        private @Nullable ThreadFactory watchThreadFactory;
         private @Nullable KeyProvider keys;
         private int cacheMaxEntries;
         private @Nullable ObjectMapper objectMapper;
@@ -162,7 +188,7 @@ public final class ConfigOptions {
 
         /**
          * The Jackson mapper that turns your Java values into JSON ({@link ConfigStore#put(String, Object)},
-         * {@link ConfigStore#patch(String, Object)}, {@link ConfigStore#putSecret(String, Object)}, Java objects in
+         * {@link ConfigParts#patch(String, Object)}, {@link ConfigStore#putSecret(String, Object)}, Java objects in
          * {@code POJONode}s of a tree you write) and JSON into your types (every typed {@code get}: by
          * {@code Class}, {@code TypeReference} or {@code JavaType}, whole or by JSON Pointer, through views, scopes
          * and snapshots; a {@code Class} or {@code TypeReference} is resolved by this mapper's {@code TypeFactory}).
@@ -192,7 +218,7 @@ public final class ConfigOptions {
          *       its cause. A value the mapper cannot map is an {@link InvalidConfigException} naming the key and the
          *       value's class.</li>
          *   <li>The mapper is not used for pgdock's own JSON text: {@link ConfigStore#putJson} and
-         *       {@link ConfigStore#patchJson} text, values read back from PostgreSQL, export and import documents,
+         *       {@link ConfigParts#patchJson} text, values read back from PostgreSQL, export and import documents,
          *       change notifications and JSON Schemas are parsed and written by pgdock's internal strict mapper (RFC
          *       8259, no comments or trailing text, the limits above).</li>
          *   <li>{@link Secret#of(Object)} is not tied to a store and maps its value with the default mapper's
@@ -226,7 +252,7 @@ public final class ConfigOptions {
          * a store is seen by that store at once. While notifications are lost (connection loss, server restart), the
          * cache is emptied and reads go to the database until they flow again. Only single-key reads ({@code get},
          * {@code entry}, {@code explain}) are cached; {@code list} and {@code history} always read the database.
-         * Counters: {@link ConfigStore#cacheStats()}. The PostgreSQL store keeps one listening connection open for the
+         * Counters: {@link ConfigPolicy#cacheStats()}. The PostgreSQL store keeps one listening connection open for the
          * cache from the first read until its storage is closed.
          *
          * @param maxEntries the most keys held (each with its entries in the scopes read), at least 1; beyond it, keys
@@ -309,6 +335,49 @@ public final class ConfigOptions {
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets what tells when something the store does by itself is due: the heartbeat of the PostgreSQL store's
+         * listening connection (every 500 ms, which proves the connection alive, moves its replay point forward and
+         * notices a closed storage) and, for a {@linkplain #cache(int) cached} store whose listening connection could
+         * not be opened, the next attempt (1 s later; reads go to the database meanwhile). Waits stay in real time:
+         * reading notifications, the reconnection back-off and logins block for real, whatever the ticker says (see
+         * {@link Ticker}); a ticker that stands still holds back heartbeats and retries.
+         *
+         * @param ticker the ticker; {@link Ticker#system()} by default
+         * @return this builder
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Sets what makes the threads a store starts for its watches ({@link ConfigStore#watch}) and its
+         * {@linkplain #cache(int) read cache}:
+         * <ul>
+         *   <li>the PostgreSQL store's listening thread: one per store while it has a watch or a cache, reading the
+         *       listening connection for as long as that runs (until the last watch is closed, or the storage is);</li>
+         *   <li>the delivery thread, which calls the listeners one at a time in order: one per store, made when there
+         *       is something to deliver and ended after 1 s with nothing to do.</li>
+         * </ul>
+         * The listening thread blocks for the feed's whole life, so this takes a {@code ThreadFactory}, not an
+         * {@code Executor}: in a bounded pool that loop would hold a thread the pool's other tasks wait for.
+         *
+         * <p>The factory stays the caller's: pgdock only asks it for threads, and never shuts down or keeps anything
+         * else of it; the threads it made end as said above, so nothing needs closing. It must return a thread (not
+         * null). Make daemon threads, as the default does, unless watching should keep the JVM running.
+         *
+         * <p>Without it, the threads are daemon threads named {@code pgdock-config-listen-<schema>} and
+         * {@code pgdock-config-watch-<schema>} ({@code pgdock-config-watch-memory} for the in-memory store).
+         *
+         * @param threadFactory the factory
+         * @return this builder
+         */
+        public Builder watchThreadFactory(ThreadFactory threadFactory) {
+            this.watchThreadFactory = Objects.requireNonNull(threadFactory, "watchThreadFactory");
             return this;
         }
 

@@ -37,13 +37,15 @@ public final class ConfigSecretException extends PgdockException {
     private final Problem problem;
 
     /**
+     * An exception about the secret at {@code key}.
+     *
      * @param key the config key
      * @param keyId the key id concerned, or null if none is known
      * @param problem what went wrong
      * @param message the whole message, naming the key and key id
      * @param cause the underlying failure (never one whose message holds secret material), or null
      */
-    ConfigSecretException(@Nullable String key, @Nullable String keyId, Problem problem, String message,
+    public ConfigSecretException(@Nullable String key, @Nullable String keyId, Problem problem, String message,
             @Nullable Throwable cause) {
         super(message, cause);
         this.key = key;

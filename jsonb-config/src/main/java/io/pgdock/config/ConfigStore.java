@@ -4,10 +4,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.type.TypeFactory;
+import io.pgdock.config.memory.MemoryConfigBackend;
+import io.pgdock.config.postgres.PostgresConfigBackend;
+import io.pgdock.config.store.DefaultConfigStore;
+import io.pgdock.config.store.WatchSubscription;
 import io.pgdock.core.Storage;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -50,13 +51,18 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Views.</b> {@link #as}, {@link #because} and {@link #inScope} return views of the same store with another
  * actor, reason or scope; the store itself is not changed.
  *
+ * <p><b>Facets.</b> This interface holds what pipelines do every day. The rest is one call away, bound to the same
+ * view: {@link #parts()} reads one part of a value at a JSON Pointer and changes some members with a JSON Merge Patch;
+ * {@link #transfer()} exports and imports a scope as a JSON document; {@link #policy()} explains a read, re-encrypts
+ * under a new master key, verifies the history's hash chain, takes snapshots and reports the read cache's counters.
+ *
  * <p><b>Secrets.</b> A value, or any part of one, written as a {@link Secret} ({@link #putSecret},
  * {@link Secret#of}) is stored encrypted with a master key from the store's {@link KeyProvider}
  * ({@link ConfigOptions.Builder#keys}). {@link #entry}, {@link #get}, typed {@code get} and {@link #list} decrypt
  * transparently, and throw {@link ConfigSecretException} (naming the key and the key id) when the store has no key for
  * a secret they meet. {@link #history} and {@link #rollback} work on the ciphertext and need no key;
- * {@link #explain} shows secrets as {@value Secret#REDACTED}. No {@code toString} or exception message of the store
- * shows a value.
+ * {@link ConfigPolicy#explain} shows secrets as {@value Secret#REDACTED}. No {@code toString} or exception message of
+ * the store shows a value.
  *
  * <p>Implementations are thread-safe.
  */
@@ -98,7 +104,7 @@ public interface ConfigStore {
             java.util.Objects.requireNonNull(storage, "storage");
             PostgresConfigBackend.requireSessions(storage, "the read cache is kept coherent by LISTEN");
         }
-        return new DefaultConfigStore(PostgresConfigBackend.create(storage), options);
+        return new DefaultConfigStore(PostgresConfigBackend.create(storage, options), options, options.mapper());
     }
 
     /**
@@ -117,7 +123,8 @@ public interface ConfigStore {
      * @return an empty store
      */
     static ConfigStore inMemory(ConfigOptions options) {
-        return new DefaultConfigStore(new MemoryConfigBackend(options.clock()), options);
+        return new DefaultConfigStore(new MemoryConfigBackend(options.clock(),
+                WatchSubscription.threads(options, "pgdock-config-watch-memory")), options, options.mapper());
     }
 
     /**
@@ -336,79 +343,6 @@ public interface ConfigStore {
     ConfigEntry rollback(String key, long version);
 
     /**
-     * Which scopes a read of {@code key} consults and which one answers. The answering entry's value has each secret
-     * in it replaced by {@value Secret#REDACTED} (see {@link Secret#redact}); explaining needs no key.
-     *
-     * @param key the key
-     * @return the explanation
-     */
-    ConfigExplanation explain(String key);
-
-    /**
-     * Re-encrypts, under the {@link KeyProvider}'s current key, every secret encrypted under another key id in the
-     * values whose keys start with {@code prefix}, in this view's scope and every scope below it (so, from the root
-     * scope, everywhere), and then in their history, as {@link #reencryptDetailed(String)} does; returns the sum of its
-     * counts. Run it, until it returns 0, before retiring an old key.
-     *
-     * @param prefix the key prefix; {@code ""} for all keys
-     * @return how many current values and history rows were rewritten, together (at most {@link Integer#MAX_VALUE})
-     * @throws ConfigSecretException as for {@link #reencryptDetailed(String)}
-     */
-    default int reencrypt(String prefix) {
-        return (int) Math.min(Integer.MAX_VALUE, reencryptDetailed(prefix).total());
-    }
-
-    /**
-     * Re-encrypts, under the {@link KeyProvider}'s current key, every secret encrypted under another key id, in two
-     * steps, for the keys starting with {@code prefix} in this view's scope and every scope below it:
-     * <ol>
-     * <li><b>Current values.</b> Each changed value is written as a new version of its own scope through the normal
-     * write path (the reason is "re-encrypt secrets under key id K" unless this view has one); values already under
-     * the current key are not touched. A value written meanwhile by someone else is read again and re-encrypted.
-     * <li><b>History.</b> Each history row ({@link #history(String)}) whose old or new value holds a secret under
-     * another key id has that secret re-encrypted in place: the same plaintext, under the current key (a fresh data
-     * key and nonce; the ciphertext changes because it is bound to its key id). Nothing else of the row changes: its
-     * version, kind, actor, reason and time, and every part of the value outside its secrets, stay; the PostgreSQL
-     * store refuses in the database any other change (migration V5). Rows of deleted keys are included. It works in
-     * batches of 500 rows, each one transaction holding its rows' locks, so writers are not blocked and a run that
-     * fails or is stopped can be run again: rows already under the current key are skipped.
-     * </ol>
-     * Afterwards a store holding only the current key reads every version and can {@link #rollback} to any. Run it
-     * until {@link ReencryptResult#total()} is 0 (a writer still using the old key as its current one adds rows under
-     * it), then retire the old key.
-     *
-     * @param prefix the key prefix; {@code ""} for all keys
-     * @return how many current values and history rows were rewritten
-     * @throws ConfigSecretException if the store has no {@link KeyProvider}, or a secret cannot be decrypted (naming
-     *     the key, and for a history row its version; what was rewritten before it stays rewritten)
-     * @throws UnsupportedOperationException on a snapshot store, which has no history
-     */
-    ReencryptResult reencryptDetailed(String prefix);
-
-    /**
-     * Checks the history of the keys starting with {@code prefix}, in this view's scope and every scope below it, for
-     * tampering beyond what privileges prevent (a superuser's or the owner's edits, a restored copy edited): every
-     * history row carries a SHA-256 hash chained to the previous row of its key, computed by the database when the row
-     * is written (migration V6). This recomputes each hash here, without trusting the database's functions, and checks
-     * each link, each version step (a CREATE only first or after a DELETE, an UPDATE one version on with the value
-     * before it as its old value) and that each key's newest row is its current value. So a row that was edited,
-     * removed, inserted or moved, a value changed with the triggers disabled, or the newest rows cut off shows as a
-     * {@link HistoryVerification.Break} naming scope, key and version. Retention keeps the chain checkable: it records
-     * where it stopped for each key. Secret envelopes are hashed as a placeholder, so {@link #reencryptDetailed}
-     * leaves the chain intact; their contents are authenticated by their encryption instead.
-     *
-     * <p>What the chain cannot show on its own: a key's history recomputed from scratch by someone able to write it,
-     * or removed together with the key. Keep the output of a verification elsewhere to compare against (RELIABILITY.md,
-     * "Audit trail"). Reads one consistent snapshot (a repeatable-read, read-only transaction in the PostgreSQL store)
-     * and holds no locks writers wait for.
-     *
-     * @param prefix the key prefix; {@code ""} for all keys
-     * @return the keys and rows checked and the broken links
-     * @throws UnsupportedOperationException on a snapshot store, which has no history
-     */
-    HistoryVerification verifyHistory(String prefix);
-
-    /**
      * A view that records {@code actor} as the author of its writes. The default actor is the database role and
      * application name (PostgreSQL store) or {@code "in-memory"}.
      *
@@ -434,192 +368,26 @@ public interface ConfigStore {
     ConfigStore inScope(String scope);
 
     /**
-     * One part of the value of {@code key}, named by a JSON Pointer (RFC 6901): {@code get("db.settings", "/pool/max")}.
-     * In a pointer, {@code ~1} stands for {@code /} and {@code ~0} for {@code ~} in member names; array elements are
-     * named by their index ({@code "/hosts/0"}). {@code ""} names the whole value.
+     * Parts of values in this view: reads at a JSON Pointer and JSON Merge Patch writes.
      *
-     * @param key the key
-     * @param pointer the JSON Pointer
-     * @return the part (a {@code NullNode} for JSON null), or empty if the key is not set or its value has no such
-     *     part (a missing member, an index past the end, or a step into a number, string, boolean or null)
-     * @throws InvalidConfigException naming the key and the pointer, if the pointer is malformed (not empty and not
-     *     starting with {@code /}, or a {@code ~} not followed by {@code 0} or {@code 1})
+     * @return the facet, bound to this view's scope, actor and reason
      */
-    default Optional<JsonNode> get(String key, String pointer) {
-        ConfigKeys.checkKey(key);
-        List<String> tokens = JsonPatches.tokens(scope(), key, Objects.requireNonNull(pointer, "pointer"));
-        return get(key).map(value -> JsonPatches.at(value, tokens));
-    }
+    ConfigParts parts();
 
     /**
-     * One part of the value of {@code key}, named by a JSON Pointer, bound to {@code type} by the store's
-     * {@code ObjectMapper}.
+     * Export and import of this view's scope as a JSON document.
      *
-     * @param key the key
-     * @param pointer the JSON Pointer, as for {@link #get(String, String)}
-     * @param type the type to bind to
-     * @param <T> the type
-     * @return the bound part, or empty if the key is not set, has no such part or the part is JSON null
-     * @throws InvalidConfigException if the pointer is malformed
-     * @throws ConfigBindingException naming the key, the type and the JSON path (the pointer and the place inside the
-     *     part), if the part does not bind
+     * @return the facet, bound to this view's scope, actor and reason
      */
-    <T> Optional<T> get(String key, String pointer, JavaType type);
+    ConfigTransfer transfer();
 
     /**
-     * One part of the value of {@code key}, bound to a class: {@code get("db.settings", "/pool/max", Integer.class)}.
+     * What runs the store rather than uses it: explaining a read, re-encryption, history verification, snapshots and
+     * the read cache's counters.
      *
-     * @param key the key
-     * @param pointer the JSON Pointer, as for {@link #get(String, String)}
-     * @param type the class
-     * @param <T> the type
-     * @return the bound part, or empty if the key is not set, has no such part or the part is JSON null
-     * @throws ConfigBindingException if the part does not bind
+     * @return the facet, bound to this view's scope, actor and reason
      */
-    default <T> Optional<T> get(String key, String pointer, Class<T> type) {
-        return get(key, pointer, TypeFactory.defaultInstance().constructType(Objects.requireNonNull(type, "type")));
-    }
-
-    /**
-     * One part of the value of {@code key}, bound to a generic type.
-     *
-     * @param key the key
-     * @param pointer the JSON Pointer, as for {@link #get(String, String)}
-     * @param type the type
-     * @param <T> the type
-     * @return the bound part, or empty if the key is not set, has no such part or the part is JSON null
-     * @throws ConfigBindingException if the part does not bind
-     */
-    default <T> Optional<T> get(String key, String pointer, TypeReference<T> type) {
-        return get(key, pointer, TypeFactory.defaultInstance().constructType(Objects.requireNonNull(type, "type")));
-    }
-
-    /**
-     * Applies a JSON Merge Patch (RFC 7386) to the value of {@code key} in this view's scope, atomically in the store:
-     * two writers patching different members of one value both win. Members of the patch replace the value's members,
-     * object members are merged recursively, a {@code null} member removes the member, and a patch that is not an
-     * object replaces the whole value. A key that is not set is patched as if it held nothing (an object patch then
-     * becomes the value, without its {@code null} members). Secrets (objects whose single member is
-     * {@code "$pgdock_secret"}) are replaced as a whole, never merged into.
-     *
-     * <pre>{@code
-     * configs.patch("db.settings", Map.of("pool", Map.of("max", 20)));   // other members of "db.settings" are kept
-     * }</pre>
-     *
-     * <p>The result is checked as a {@link #put} value is (size limit, JSON Schema of its prefix); if it fails, nothing
-     * is written. Each patch is a new version with its history row.
-     *
-     * @param key the key
-     * @param mergePatch the patch, anything Jackson maps to JSON (a {@code Map}, a {@code JsonNode}, ...); to pass JSON
-     *     text, use {@link #patchJson(String, String)}
-     * @return the new entry, with the patched value
-     * @throws InvalidConfigException if the key, the patch or the patched value is refused; nothing is written
-     */
-    default ConfigEntry patch(String key, Object mergePatch) {
-        return patch(key, mergePatch, ANY_VERSION);
-    }
-
-    /**
-     * Compare-and-set form of {@link #patch(String, Object)}: patches only if the key is at {@code expectedVersion}.
-     *
-     * @param key the key
-     * @param mergePatch the patch
-     * @param expectedVersion as for {@link #put(String, Object, long)}
-     * @return the new entry
-     * @throws ConfigConflictException if the key is at another version; nothing is written
-     * @throws InvalidConfigException if the key, the patch or the patched value is refused; nothing is written
-     */
-    ConfigEntry patch(String key, Object mergePatch, long expectedVersion);
-
-    /**
-     * {@link #patch(String, Object)} with the patch as JSON text, parsed as strictly as {@link #putJson}.
-     *
-     * @param key the key
-     * @param mergePatchJson the patch as JSON text
-     * @return the new entry
-     * @throws InvalidConfigException if the text is not valid JSON, or the key or patched value is refused
-     */
-    default ConfigEntry patchJson(String key, String mergePatchJson) {
-        return patchJson(key, mergePatchJson, ANY_VERSION);
-    }
-
-    /**
-     * Compare-and-set form of {@link #patchJson(String, String)}.
-     *
-     * @param key the key
-     * @param mergePatchJson the patch as JSON text
-     * @param expectedVersion as for {@link #put(String, Object, long)}
-     * @return the new entry
-     * @throws ConfigConflictException if the key is at another version
-     * @throws InvalidConfigException if the text, the key or the patched value is refused
-     */
-    ConfigEntry patchJson(String key, String mergePatchJson, long expectedVersion);
-
-    /**
-     * Exports the keys of this view's scope under {@code prefix} as a JSON document; see
-     * {@link #export(ExportOptions)}.
-     *
-     * @param prefix the key prefix; {@code ""} for the whole scope
-     * @return the document
-     */
-    default JsonNode export(String prefix) {
-        return export(ExportOptions.builder().prefix(prefix).build());
-    }
-
-    /**
-     * Exports the entries stored in this view's scope itself (not those it inherits from parent scopes) as one
-     * consistent snapshot, so that importing the document into a scope recreates exactly that layer:
-     * <pre>{@code
-     * {"format": "pgdock-config", "version": 1, "scope": "prod", "prefix": "", "exportedAt": "2026-11-22T03:00:00Z",
-     *  "entries": [{"key": "ingest.batch_size", "value": 5000, "version": 3,
-     *               "updatedAt": "2026-11-21T10:00:00.123456Z", "updatedBy": "ops"}, ...]}
-     * }</pre>
-     * Entries are in key order. Secrets are exported as stored, encrypted, unless the options leave them out (then
-     * their keys are listed in {@code "secretsLeftOut"}).
-     *
-     * @param options what to export
-     * @return the document
-     */
-    JsonNode export(ExportOptions options);
-
-    /**
-     * Writes {@link #export(ExportOptions)}'s document to {@code out} as indented JSON text. {@code out} is flushed,
-     * not closed.
-     *
-     * @param options what to export
-     * @param out where to write
-     * @throws IOException if writing fails
-     */
-    void export(ExportOptions options, Writer out) throws IOException;
-
-    /**
-     * Imports a document made by {@link #export} into this view's scope (whatever scope it was exported from), in one
-     * transaction: on any error nothing is applied. The whole document is checked first (format, version, keys,
-     * values as {@link #put} checks them, no key twice) and every problem is reported at once, naming the entry.
-     * Keys that do not exist are added; keys that exist with the same value are left alone; keys that exist with
-     * another value are handled as {@link ImportOptions#onConflict()} says. The versions, times and authors in the
-     * document are not imported: each write is a new version by this view's actor, with this view's reason or
-     * {@code "import"}.
-     *
-     * @param document the document
-     * @param options the conflict mode and whether to only try
-     * @return what was done (or in a dry run would be), with {@link ImportResult#diff()}
-     * @throws InvalidConfigException naming the entries, if the document is not valid or a merged value is refused
-     * @throws ConfigImportConflictException in conflict mode FAIL, if keys exist with other values (not in a dry run)
-     */
-    ImportResult importFrom(JsonNode document, ImportOptions options);
-
-    /**
-     * {@link #importFrom(JsonNode, ImportOptions)} reading the document as JSON text, strictly. {@code in} is not
-     * closed.
-     *
-     * @param in the document's text
-     * @param options the conflict mode and whether to only try
-     * @return what was done
-     * @throws IOException if reading fails
-     * @throws InvalidConfigException if the text is not JSON (with line and column) or the document is not valid
-     */
-    ImportResult importFrom(Reader in, ImportOptions options) throws IOException;
+    ConfigPolicy policy();
 
     /**
      * Watches the changes of keys starting with {@code prefix} in this view's scope and its parents (the scopes its
@@ -666,27 +434,4 @@ public interface ConfigStore {
      *     pooler without a direct connection spec
      */
     ConfigSubscription watch(String prefix, long afterPosition, ConfigListener listener);
-
-    /**
-     * A read-only view of the keys starting with {@code prefix} in this view's scope and its parents, as they are at
-     * this moment (read in one statement, so consistent with each other), for a pipeline run that must see one
-     * configuration throughout. Reads of other keys throw {@link IllegalArgumentException}; writes, deletes, rollbacks,
-     * history and watches throw {@link UnsupportedOperationException} naming the key. Holds its entries in memory;
-     * thread-safe.
-     *
-     * @param prefix the key prefix; {@code ""} for all keys
-     * @return the snapshot
-     * @throws InvalidConfigException if the prefix is not valid
-     */
-    ConfigStore snapshot(String prefix);
-
-    /**
-     * The counters of this store's read cache, if it has one ({@link ConfigOptions.Builder#cache(int)}); views share
-     * their store's cache.
-     *
-     * @return the counters, or empty when the store is not cached
-     */
-    default java.util.Optional<ConfigCacheStats> cacheStats() {
-        return java.util.Optional.empty();
-    }
 }

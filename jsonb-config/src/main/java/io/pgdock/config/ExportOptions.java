@@ -1,13 +1,15 @@
 package io.pgdock.config;
 
+import io.pgdock.config.store.ConfigKeys;
 import java.util.Objects;
 
 /**
- * What {@link ConfigStore#export(ExportOptions)} writes: the keys under a prefix (default: all keys of the scope), and
- * whether values holding secrets are written (encrypted, as stored; the default) or left out.
+ * What {@link ConfigTransfer#export(ExportOptions)} writes: the keys under a prefix (default: all keys of the scope),
+ * and whether values holding secrets are written (encrypted, as stored; the default) or left out.
  *
  * <pre>{@code
- * JsonNode backup = configs.inScope("prod").export(ExportOptions.builder().prefix("ingest.").leaveOutSecrets().build());
+ * JsonNode backup = configs.inScope("prod").transfer()
+ *         .export(ExportOptions.builder().prefix("ingest.").leaveOutSecrets().build());
  * }</pre>
  *
  * <p>Immutable and thread-safe; the builder is not.

@@ -1,12 +1,13 @@
 package io.pgdock.config;
 
+import io.pgdock.config.store.ConfigKeys;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What {@link ConfigStore#verifyHistory(String)} found: how many keys and history rows it checked and the broken links,
- * first first. Immutable and thread-safe.
+ * What {@link ConfigPolicy#verifyHistory(String)} found: how many keys and history rows it checked and the broken
+ * links, first first. Immutable and thread-safe.
  *
  * <p>Keys are checked in (scope, key) order and each key's rows oldest first; a key is reported once, at its first
  * broken link (its later rows cannot be judged once a link is gone). At most 100 breaks are listed;

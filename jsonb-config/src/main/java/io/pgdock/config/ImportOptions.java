@@ -3,11 +3,12 @@ package io.pgdock.config;
 import java.util.Objects;
 
 /**
- * How {@link ConfigStore#importFrom(com.fasterxml.jackson.databind.JsonNode, ImportOptions)} treats keys that already
- * exist with another value, and whether it writes at all.
+ * How {@link ConfigTransfer#importFrom(com.fasterxml.jackson.databind.JsonNode, ImportOptions)} treats keys that
+ * already exist with another value, and whether it writes at all.
  *
  * <pre>{@code
- * ImportResult preview = configs.importFrom(document, ImportOptions.builder().onConflict(ConflictMode.MERGE).dryRun().build());
+ * ImportResult preview = configs.transfer().importFrom(document,
+ *         ImportOptions.builder().onConflict(ConflictMode.MERGE).dryRun().build());
  * System.out.print(preview.diff());
  * }</pre>
  *
@@ -24,7 +25,9 @@ public final class ImportOptions {
         SKIP,
         /** Replace the existing value with the imported one. */
         OVERWRITE,
-        /** Apply the imported value as a JSON merge patch (RFC 7386) to the existing one, as {@link ConfigStore#patch}. */
+        /**
+         * Apply the imported value as a JSON merge patch (RFC 7386) to the existing one, as {@link ConfigParts#patch}.
+         */
         MERGE
     }
 

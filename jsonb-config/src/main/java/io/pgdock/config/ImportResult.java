@@ -1,6 +1,8 @@
 package io.pgdock.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.store.ConfigKeys;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -1,5 +1,6 @@
 package io.pgdock.config;
 
+import io.pgdock.config.secret.KeyRing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
@@ -15,7 +16,7 @@ import javax.crypto.SecretKey;
  * Where a {@link ConfigStore} gets the master keys that protect its secrets ({@link Secret}). The keys come from outside
  * the database: an environment variable, a file, or a key service the application plugs in by implementing this
  * interface. Several keys may be known at once, so that secrets written under an older key stay readable while they are
- * re-encrypted ({@link ConfigStore#reencrypt(String)}) under the current one.
+ * re-encrypted ({@link ConfigPolicy#reencrypt(String)}) under the current one.
  *
  * <pre>{@code
  * ConfigStore configs = ConfigStore.postgres(storage, ConfigOptions.builder()

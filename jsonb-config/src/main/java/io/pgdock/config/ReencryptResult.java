@@ -1,7 +1,7 @@
 package io.pgdock.config;
 
 /**
- * What {@link ConfigStore#reencryptDetailed(String)} rewrote: how many current values were written as new versions
+ * What {@link ConfigPolicy#reencrypt(String)} rewrote: how many current values were written as new versions
  * under the current key, and how many history rows had their secrets re-encrypted in place. Immutable and thread-safe.
  *
  * @param values current values rewritten, each as a new version through the normal write path

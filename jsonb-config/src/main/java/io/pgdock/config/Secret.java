@@ -1,15 +1,11 @@
 package io.pgdock.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import com.fasterxml.jackson.databind.ser.std.StdSerializer;
-import java.io.IOException;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.config.secret.SecretCodec;
+import io.pgdock.config.secret.SecretSerializer;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -39,7 +35,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe.
  */
-@JsonSerialize(using = Secret.Serializer.class)
+@JsonSerialize(using = SecretSerializer.class)
 public final class Secret {
     /** What a secret is shown as wherever a value is printed. */
     public static final String REDACTED = "***";
@@ -75,11 +71,6 @@ public final class Secret {
         return new Secret(SecretCodec.toTreeInside(JsonValues.DEFAULT_MAPPER, value));
     }
 
-    /** A secret holding {@code tree}, which nobody else holds (not API). */
-    static Secret ofTree(JsonNode tree) {
-        return new Secret(tree);
-    }
-
     /** For Jackson: a secret field of a type being read binds the (decrypted) JSON found there. */
     @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static Secret fromJson(JsonNode value) {
@@ -108,10 +99,6 @@ public final class Secret {
         return value.textValue();
     }
 
-    JsonNode value() {
-        return value;
-    }
-
     /**
      * Whether {@code node} is a secret as stored: an object {@code {"$pgdock_secret": {...}}} holding the key id and
      * the ciphertext.
@@ -125,7 +112,7 @@ public final class Secret {
 
     /**
      * A copy of {@code value} with every stored secret in it replaced by the text {@value #REDACTED}, for showing a
-     * value read without decryption (from {@link ConfigStore#history(String)} or {@link ConfigStore#explain(String)}).
+     * value read without decryption (from {@link ConfigStore#history(String)} or {@link ConfigPolicy#explain(String)}).
      *
      * @param value a JSON value
      * @return the redacted copy; {@code value} itself if it holds no secret
@@ -149,36 +136,5 @@ public final class Secret {
     @Override
     public String toString() {
         return REDACTED;
-    }
-
-    /**
-     * Reads a secret field as {@link #fromJson} does, for the store's copy of a mapper that may ignore annotations (see
-     * {@link JsonValues#forStores}).
-     */
-    static final class Deserializer extends StdDeserializer<Secret> {
-        private static final long serialVersionUID = 1L;
-
-        Deserializer() {
-            super(Secret.class);
-        }
-
-        @Override
-        public Secret deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            return fromJson(ctxt.readTree(p));
-        }
-    }
-
-    /** Writes a placeholder while the store seals a value, else {@code "***"}. */
-    static final class Serializer extends StdSerializer<Secret> {
-        private static final long serialVersionUID = 1L;
-
-        Serializer() {
-            super(Secret.class);
-        }
-
-        @Override
-        public void serialize(Secret secret, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            SecretCodec.writePlaceholder(secret, gen);
-        }
     }
 }

@@ -1,5 +1,10 @@
 package io.pgdock.config;
 
+import io.pgdock.config.postgres.PostgresConfigBackend;
+import io.pgdock.config.store.CachingConfigBackend;
+import io.pgdock.config.store.ConfigBackend;
+import io.pgdock.config.store.DefaultConfigStore;
+
 /** Test helper: the same options with a read cache. */
 final class CachedConfigStores {
     private CachedConfigStores() {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pgdock.config.json.JsonValues;
+import io.pgdock.core.Ticker;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -14,6 +16,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -51,6 +57,44 @@ class ConfigOptionsTest {
                 .isNotSameAs(JsonValues.DEFAULT_MAPPER);
         assertThat(a.getRegisteredModuleIds()).contains("com.fasterxml.jackson.datatype.jdk8.Jdk8Module",
                 "jackson-datatype-jsr310");
+    }
+
+    @Test
+    void theTickerIsTheSystemOneUnlessSet() {
+        assertThat(ConfigOptions.defaults().ticker()).isSameAs(Ticker.system());
+        Ticker fake = () -> 42;
+        assertThat(ConfigOptions.builder().ticker(fake).build().ticker()).isSameAs(fake);
+        assertThatThrownBy(() -> ConfigOptions.builder().ticker(null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("ticker");
+    }
+
+    @Test
+    void theInMemoryStoreCallsListenersOnTheCallersThreadsOrOnItsOwnDaemonThread() throws Exception {
+        AtomicInteger made = new AtomicInteger();
+        ThreadFactory mine = r -> {
+            Thread t = new Thread(r, "mine-config-" + made.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        assertThat(ConfigOptions.defaults().watchThreadFactory()).isEmpty();
+        ConfigOptions options = ConfigOptions.builder().watchThreadFactory(mine).build();
+        assertThat(options.watchThreadFactory()).containsSame(mine);
+
+        assertThat(listenerThread(ConfigStore.inMemory(options))).isEqualTo("mine-config-1");
+        assertThat(listenerThread(ConfigStore.inMemory())).isEqualTo("pgdock-config-watch-memory");
+        assertThatThrownBy(() -> ConfigOptions.builder().watchThreadFactory(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("watchThreadFactory");
+    }
+
+    /** The name of the thread a watch of {@code store} is told of a write on. */
+    private static String listenerThread(ConfigStore store) throws Exception {
+        CompletableFuture<String> calledOn = new CompletableFuture<>();
+        try (ConfigSubscription sub = store.watch("t.", e -> calledOn.complete(Thread.currentThread().getName()))) {
+            store.put("t.a", 1);
+            String name = calledOn.get(30, TimeUnit.SECONDS);
+            assertThat(sub.isOpen()).isTrue();
+            return name;
+        }
     }
 
     @Test

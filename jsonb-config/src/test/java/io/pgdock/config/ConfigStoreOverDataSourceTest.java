@@ -6,10 +6,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +21,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConfigStoreOverDataSourceTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private HikariDataSource pool;
     private Storage storage;
@@ -36,17 +38,6 @@ class ConfigStoreOverDataSourceTest {
     void close() {
         storage.close();
         pool.close();
-    }
-
-    /** Waits up to 30 s for {@code condition}; fails naming {@code what}. */
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));   // poll, not a sleep
-        }
     }
 
     private int active() {
@@ -64,12 +55,12 @@ class ConfigStoreOverDataSourceTest {
             try (Connection c = pool.getConnection(); java.sql.Statement s = c.createStatement()) {
                 s.execute("UPDATE config_entry SET value = '20' WHERE scope = '' AND key = 'db.pool'");
             }
-            await("both changes", () -> seen.events().size() == 2);
+            Wait.until(WAIT, () -> seen.events().size() == 2, "both changes");
             assertThat(seen.events()).extracting(ConfigEvent::version).containsExactly(1L, 2L);
         } finally {
             watch.close();
         }
-        await("the listening connection given back", () -> active() == 0);
+        Wait.until(WAIT, () -> active() == 0, "the listening connection given back");
         // It went back to the pool listening to nothing: a later borrower of that connection gets no notifications.
         try (Connection c = pool.getConnection(); java.sql.Statement s = c.createStatement();
                 java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_listening_channels()")) {
@@ -83,9 +74,9 @@ class ConfigStoreOverDataSourceTest {
         ConfigStore store = ConfigStore.postgres(storage, ConfigOptions.builder().cache(100).build());
         store.put("a.b", 1);
         assertThat(store.get("a.b", Integer.class)).hasValue(1);   // the cache watches from its first read
-        await("the cache's listening connection", () -> active() == 1);
+        Wait.until(WAIT, () -> active() == 1, "the cache's listening connection");
         storage.close();
-        await("the listening connection given back", () -> active() == 0);
+        Wait.until(WAIT, () -> active() == 0, "the listening connection given back");
         assertThat(pool.isClosed()).isFalse();
         try (Connection c = pool.getConnection()) {
             assertThat(c.isValid(5)).isTrue();

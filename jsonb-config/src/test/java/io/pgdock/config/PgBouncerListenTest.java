@@ -3,16 +3,16 @@ package io.pgdock.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.pgdock.config.postgres.PostgresConfigBackend;
 import io.pgdock.core.SessionRequiredException;
 import io.pgdock.core.Storage;
 import io.pgdock.testing.PgBouncer;
 import io.pgdock.testing.PgdockExtension;
+import io.pgdock.testing.Wait;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +27,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PgBouncerListenTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofMinutes(1);
 
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
@@ -75,7 +78,7 @@ class PgBouncerListenTest {
         try {
             store.put("batch", 1);
             store.put("batch", 2);
-            await("two changes heard", () -> heard.size() == 2);
+            Wait.until(WAIT, () -> heard.size() == 2, "two changes heard");
         } finally {
             watch.close();
         }
@@ -91,8 +94,8 @@ class PgBouncerListenTest {
         writer.put("batch", 1);
         assertThat(cached.get("batch", Integer.class)).contains(1);
         assertThat(cached.get("batch", Integer.class)).contains(1);
-        assertThat(cached.cacheStats().orElseThrow().hits()).isEqualTo(1);
-        assertThat(cached.cacheStats().orElseThrow().readingThrough()).isFalse();
+        assertThat(cached.policy().cacheStats().orElseThrow().hits()).isEqualTo(1);
+        assertThat(cached.policy().cacheStats().orElseThrow().readingThrough()).isFalse();
 
         PostgresConfigBackend backend = CachedConfigStores.postgresBackend(cached);
         int pid = backend.listenerPid();
@@ -105,15 +108,15 @@ class PgBouncerListenTest {
             boolean terminated = admin.withHandle(h -> h.createQuery("SELECT pg_terminate_backend(:pid)")
                     .bind("pid", pid).mapTo(Boolean.class).one());
             assertThat(terminated).isTrue();
-            await("the cache to notice its listener died",
-                    () -> cached.cacheStats().orElseThrow().readingThrough());
+            Wait.until(WAIT, () -> cached.policy().cacheStats().orElseThrow().readingThrough(),
+                    "the cache to notice its listener died");
 
             // A change made elsewhere (plain SQL, another session) is seen at once: the cache reads through.
             admin.useHandle(h -> h.execute("UPDATE \"" + schema + "\".config_entry SET value = '2' "
                     + "WHERE key = 'batch'"));
-            ConfigCacheStats before = cached.cacheStats().orElseThrow();
+            ConfigCacheStats before = cached.policy().cacheStats().orElseThrow();
             assertThat(cached.get("batch", Integer.class)).as("a read while the listener is down").contains(2);
-            ConfigCacheStats during = cached.cacheStats().orElseThrow();
+            ConfigCacheStats during = cached.policy().cacheStats().orElseThrow();
             assertThat(during.readingThrough()).isTrue();
             assertThat(during.readsThrough()).isEqualTo(before.readsThrough() + 1);
             assertThat(during.hits()).isEqualTo(before.hits());
@@ -121,27 +124,16 @@ class PgBouncerListenTest {
             admin.useHandle(h -> h.execute("ALTER ROLE " + role + " LOGIN"));
         }
 
-        await("the listener to be back and the cache to serve again", () -> {
-            ConfigCacheStats s = cached.cacheStats().orElseThrow();
+        Wait.until(WAIT, () -> {
+            ConfigCacheStats s = cached.policy().cacheStats().orElseThrow();
             return !s.readingThrough() && backend.listenerPid() != 0 && backend.listenerPid() != pid;
-        });
+        }, "the listener to be back and the cache to serve again");
         assertThat(cached.get("batch", Integer.class)).contains(2);
         assertThat(cached.get("batch", Integer.class)).contains(2);
-        long hits = cached.cacheStats().orElseThrow().hits();
+        long hits = cached.policy().cacheStats().orElseThrow().hits();
         assertThat(cached.get("batch", Integer.class)).contains(2);
-        assertThat(cached.cacheStats().orElseThrow().hits()).as("served from the cache again").isEqualTo(hits + 1);
+        assertThat(cached.policy().cacheStats().orElseThrow().hits()).as("served from the cache again").isEqualTo(hits + 1);
         writer.put("batch", 3);
-        await("the cache to see the next change", () -> cached.get("batch", Integer.class).orElse(0) == 3);
-    }
-
-    /** Waits up to a minute for {@code condition}; fails naming {@code what}. */
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // poll, not a sleep
-        }
+        Wait.until(WAIT, () -> cached.get("batch", Integer.class).orElse(0) == 3, "the cache to see the next change");
     }
 }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgdock.config.json.JsonPatches;
+import io.pgdock.config.json.JsonValues;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.MigrationSet;
 import io.pgdock.core.Storage;
@@ -73,7 +75,7 @@ class PostgresConfigPatchImportTest {
                     + "{\"key\":\"c.new\",\"value\":3},{\"key\":\"b.boom\",\"value\":0},"
                     + "{\"key\":\"a.new\",\"value\":2},{\"key\":\"a.existing\",\"value\":10}]}");
 
-            assertThatThrownBy(() -> store.importFrom(doc, ImportOptions.builder()
+            assertThatThrownBy(() -> store.transfer().importFrom(doc, ImportOptions.builder()
                     .onConflict(ImportOptions.ConflictMode.OVERWRITE).build()))
                     .isInstanceOf(DataAccessException.class)
                     .hasMessageContaining("b.boom is refused by a test trigger");
@@ -94,7 +96,7 @@ class PostgresConfigPatchImportTest {
             ConfigStore store = ConfigStore.postgres(storage, ConfigOptions.builder().maxValueBytes(32).build());
             store.put("k", Map.of("a", 1));
 
-            assertThatThrownBy(() -> store.patch("k", Map.of("b", "x".repeat(20))))
+            assertThatThrownBy(() -> store.parts().patch("k", Map.of("b", "x".repeat(20))))
                     .isInstanceOf(InvalidConfigException.class)
                     .hasMessageContaining("patched value");
 
@@ -111,7 +113,7 @@ class PostgresConfigPatchImportTest {
             ConfigStore store = ConfigStore.postgres(storage);
             store.put("deep", nested(JsonValues.MAX_DEPTH, "x"));
 
-            JsonNode merged = store.patch("deep", nested(JsonValues.MAX_DEPTH, "y")).value();
+            JsonNode merged = store.parts().patch("deep", nested(JsonValues.MAX_DEPTH, "y")).value();
 
             JsonNode bottom = merged;
             for (int i = 1; i < JsonValues.MAX_DEPTH; i++) {
@@ -199,16 +201,16 @@ class PostgresConfigPatchImportTest {
 
     @Test
     void aDatabaseAtVersionOneGetsTheMergeFunctionWhenTheStoreOpens() throws Exception {
-        MigrationSet v1 = MigrationSet.fromResources("config", PostgresConfigBackend.class, "V1__config_tables.sql");
+        MigrationSet v1 = MigrationSet.fromResources("config", ConfigMigrations.class, "V1__config_tables.sql");
         try (Storage old = open("patch_upgrade", StorageOptions.builder().discoverMigrations(false).addMigrations(v1))) {
             assertThat(count("SELECT count(*) FROM patch_upgrade.pgdock_schema_history WHERE module = 'config'"))
                     .isEqualTo(1);
 
             ConfigStore store = ConfigStore.postgres(old);
 
-            assertThat(store.patch("k", Map.of("a", 1)).value()).isEqualTo(parse("{\"a\":1}"));
+            assertThat(store.parts().patch("k", Map.of("a", 1)).value()).isEqualTo(parse("{\"a\":1}"));
             assertThat(count("SELECT max(version) FROM patch_upgrade.pgdock_schema_history WHERE module = 'config'"))
-                    .isEqualTo(ConfigMigrations.SET.latestVersion());
+                    .isEqualTo(new ConfigMigrations().migrations().latestVersion());
         }
     }
 }

@@ -3,6 +3,7 @@ package io.pgdock.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgdock.config.json.JsonValues;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;

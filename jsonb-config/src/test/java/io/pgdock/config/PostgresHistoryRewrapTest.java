@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgdock.config.postgres.PostgresConfigBackend;
+import io.pgdock.config.secret.SecretCodec;
+import io.pgdock.config.store.ConfigBackend;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
@@ -96,7 +99,7 @@ class PostgresHistoryRewrapTest {
                 + " from pgdock_config_value_outline(old_value) o), (select string_agg(o.path::text || '=' ||"
                 + " o.what::text, ',' order by o.path) from pgdock_config_value_outline(new_value) o)", "c.");
 
-        assertThat(store("k2:" + K2 + ",k1:" + K1).reencryptDetailed("c.")).as("a deleted key: its 3 history rows")
+        assertThat(store("k2:" + K2 + ",k1:" + K1).policy().reencrypt("c.")).as("a deleted key: its 3 history rows")
                 .isEqualTo(new ReencryptResult(0, 3));
 
         assertThat(rows(ROW, "c.")).as("id, scope, key, version, kind, actor, reason, changed_at, tx").hasSize(3)
@@ -191,7 +194,7 @@ class PostgresHistoryRewrapTest {
                 .as("batches [b.k0, b.k1] and [b.k2, b.k3] committed; [b.k4] rolled back")
                 .containsExactly("k2", "k2", "k2", "k2", "k1");
 
-        assertThat(store("k2:" + K2 + ",k1:" + K1).reencryptDetailed("b.")).as("the rerun, a whole reencrypt: the 5"
+        assertThat(store("k2:" + K2 + ",k1:" + K1).policy().reencrypt("b.")).as("the rerun, a whole reencrypt: the 5"
                 + " current values (still under k1); in history b.k4's v1 alone of the old rows, and the old_value of"
                 + " each of the 5 new v2 rows").isEqualTo(new ReencryptResult(5, 6));
         assertThat(rows("old_value #>> '{$pgdock_secret,kid}', new_value #>> '{$pgdock_secret,kid}'", "b."))
@@ -225,7 +228,7 @@ class PostgresHistoryRewrapTest {
         assertThat(rows("version, actor, old_value #>> '{$pgdock_secret,kid}', new_value #>> '{$pgdock_secret,kid}'",
                 "w.")).as("v1 rewrapped; the writer's v2 written under k2 with v1's value as it was then")
                 .hasSize(2).element(0).asString().startsWith("1|").endsWith("|k2");
-        assertThat(store("k2:" + K2 + ",k1:" + K1).reencryptDetailed("w.")).as("v2's old_value, under k1")
+        assertThat(store("k2:" + K2 + ",k1:" + K1).policy().reencrypt("w.")).as("v2's old_value, under k1")
                 .isEqualTo(new ReencryptResult(0, 1));
         assertThat(store("k2:" + K2).rollback("w.k", 1).value().textValue()).isEqualTo("hunter2-w1");
     }

@@ -130,9 +130,9 @@ class PostgresSecretsTest {
                 .satisfies(t -> assertThat(t.getMessage()).doesNotContain(K1).doesNotContain(K2));
 
         // Step 2: re-encrypt everything under k2, in every scope: values through the normal write path, then history.
-        assertThat(both.reencryptDetailed("r.")).as("3 values in every scope; 6 history rows: each key's v1 new_value"
+        assertThat(both.policy().reencrypt("r.")).as("3 values in every scope; 6 history rows: each key's v1 new_value"
                 + " and the re-encryption's own v2 old_value").isEqualTo(new ReencryptResult(3, 6));
-        assertThat(both.reencrypt("r.")).isZero();
+        assertThat(both.policy().reencrypt("r.").total()).isZero();
         assertThat(rawValues("r.a")).as("no ciphertext under k1 is left, history included")
                 .noneSatisfy(v -> assertThat(v).contains("\"kid\": \"k1\""));
         try (Connection c = storage.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(
@@ -198,7 +198,7 @@ class PostgresSecretsTest {
                         e -> assertThat(e.problem()).isEqualTo(ConfigSecretException.Problem.NO_KEY_PROVIDER))
                 .hasMessageContaining("config key \"n.db\"").hasMessageContaining("\"/password\"")
                 .hasMessageContaining("key id \"k1\"");
-        JsonNode explained = keyless.explain("n.db").entry().orElseThrow().value();
+        JsonNode explained = keyless.policy().explain("n.db").entry().orElseThrow().value();
         assertThat(explained.toString()).isEqualTo("{\"url\":\"u\",\"password\":\"***\"}");
         keyless.rollback("n.db", 1);
         assertThat(keyed.get("n.db").orElseThrow().get("password").textValue()).isEqualTo("hunter2-v1");

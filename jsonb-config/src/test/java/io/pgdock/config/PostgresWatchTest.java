@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.pgdock.config.store.CachingConfigBackend;
+import io.pgdock.config.store.DefaultConfigStore;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Storage;
@@ -11,12 +13,14 @@ import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.SilentServer;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PostgresWatchTest {
     @RegisterExtension
     static final PgdockExtension PG = PgdockExtension.create();
+
+    /** Bounds a wait for a condition; generous, it only detects a hang. */
+    private static final Duration WAIT = Duration.ofMinutes(1);
 
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
@@ -59,17 +66,6 @@ class PostgresWatchTest {
         assertThat(terminated).isTrue();
     }
 
-    /** Waits up to a minute for {@code condition}; fails naming {@code what}. */
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // poll, not a sleep
-        }
-    }
-
     @Test
     void aWatchWhoseServerHasGoneSilentFailsUnreachableWithinTheConnectTimeout() {
         ConnectionSpec real = PG.spec();
@@ -86,6 +82,30 @@ class PostgresWatchTest {
                     .hasMessageContaining("the server accepted the connection but sent nothing within the connect "
                             + "timeout of 2 s (connectTimeout)"));
         }
+    }
+
+    @Test
+    void theListeningAndDeliveryThreadsComeFromTheCallersFactoryAndEndWithTheWatch() {
+        Storage storage = open("watch_threads_" + SCHEMAS.incrementAndGet());
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory mine = r -> {
+            Thread t = new Thread(r, "mine-config-" + (made.size() + 1));
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        };
+        ConfigStore store = ConfigStore.postgres(storage, ConfigOptions.builder().watchThreadFactory(mine).build());
+        List<String> calledOn = new CopyOnWriteArrayList<>();
+        try (ConfigSubscription sub = store.watch("t.", e -> calledOn.add(Thread.currentThread().getName()))) {
+            assertThat(made).as("the listening thread, made when the watch started").hasSize(1);
+            assertThat(made.get(0).isAlive()).isTrue();
+            store.put("t.a", 1);
+            Wait.until(WAIT, () -> !calledOn.isEmpty(), "the change delivered");
+            assertThat(sub.isOpen()).isTrue();
+        }
+        assertThat(calledOn).containsExactly("mine-config-2");
+        Wait.until(WAIT, () -> !made.get(0).isAlive(), "the listening thread ends with the last watch");
+        Wait.until(WAIT, () -> !made.get(1).isAlive(), "the delivery thread ends when idle");
     }
 
     @Test
@@ -217,19 +237,20 @@ class PostgresWatchTest {
         writer.put("batch", 1);
         assertThat(cached.get("batch", Integer.class)).contains(1);   // miss
         assertThat(cached.get("batch", Integer.class)).contains(1);   // hit
-        ConfigCacheStats stats = cached.cacheStats().orElseThrow();
+        ConfigCacheStats stats = cached.policy().cacheStats().orElseThrow();
         assertThat(stats.misses()).isEqualTo(1);
         assertThat(stats.hits()).isEqualTo(1);
         assertThat(stats.size()).isEqualTo(1);
 
         writer.put("batch", 2);
-        await("the cached store to see version 2", () -> cached.get("batch", Integer.class).orElse(0) == 2);
+        Wait.until(WAIT, () -> cached.get("batch", Integer.class).orElse(0) == 2, "the cached store to see version 2");
         theirs.jdbi().useHandle(h -> h.execute("UPDATE config_entry SET value = '3' WHERE key = 'batch'"));
-        await("the cached store to see a plain-SQL edit", () -> cached.get("batch", Integer.class).orElse(0) == 3);
+        Wait.until(WAIT, () -> cached.get("batch", Integer.class).orElse(0) == 3,
+                "the cached store to see a plain-SQL edit");
         writer.delete("batch");
-        await("the cached store to see the deletion", () -> cached.get("batch").isEmpty());
-        assertThat(cached.cacheStats().orElseThrow().invalidations()).isPositive();
-        assertThat(ConfigStore.postgres(theirs).cacheStats()).isEmpty();
+        Wait.until(WAIT, () -> cached.get("batch").isEmpty(), "the cached store to see the deletion");
+        assertThat(cached.policy().cacheStats().orElseThrow().invalidations()).isPositive();
+        assertThat(ConfigStore.postgres(theirs).policy().cacheStats()).isEmpty();
     }
 
     @Test
@@ -251,7 +272,7 @@ class PostgresWatchTest {
             for (int v = 1; v <= 20; v++) {
                 writer.put("reload.limit", v);
                 long version = v + 1L;
-                await("the listener to hear of v" + version, () -> lastSeen.get() >= version);
+                Wait.until(WAIT, () -> lastSeen.get() >= version, "the listener to hear of v" + version);
             }
             assertThat(sub.isOpen()).isTrue();
         }
@@ -269,7 +290,7 @@ class PostgresWatchTest {
             assertThat(cached.get("k" + i, Integer.class)).contains(i + 100);
             assertThat(cached.inScope("prod").get("k" + i, Integer.class)).contains(i + 100);
         }
-        assertThat(cached.cacheStats().orElseThrow().size()).isLessThanOrEqualTo(3);
+        assertThat(cached.policy().cacheStats().orElseThrow().size()).isLessThanOrEqualTo(3);
     }
 
     @Test
@@ -286,12 +307,12 @@ class PostgresWatchTest {
                 assertThat(cached.get("k" + i, Integer.class)).contains(i);
             }
         }
-        ConfigCacheStats stats = cached.cacheStats().orElseThrow();
+        ConfigCacheStats stats = cached.policy().cacheStats().orElseThrow();
         assertThat(stats.size()).isLessThanOrEqualTo(3);
         assertThat(stats.evictions()).isGreaterThanOrEqualTo(17);
         assertThat(stats.hits() + stats.misses()).isEqualTo(20);
         assertThat(cached.get("k9", Integer.class)).contains(9);
-        assertThat(cached.cacheStats().orElseThrow().hits()).isEqualTo(stats.hits() + 1);
+        assertThat(cached.policy().cacheStats().orElseThrow().hits()).isEqualTo(stats.hits() + 1);
     }
 
     @Test
@@ -308,9 +329,9 @@ class PostgresWatchTest {
         // Whether or not the cache has noticed yet, a write made now is seen: by notification, by the replay after
         // the reconnect, or by reading through.
         writer.put("k", 2);
-        await("the cached store to see version 2", () -> cached.get("k", Integer.class).orElse(0) == 2);
-        await("the cache to be live again", cache::live);
+        Wait.until(WAIT, () -> cached.get("k", Integer.class).orElse(0) == 2, "the cached store to see version 2");
+        Wait.until(WAIT, cache::live, "the cache to be live again");
         writer.put("k", 3);
-        await("the cached store to see version 3", () -> cached.get("k", Integer.class).orElse(0) == 3);
+        Wait.until(WAIT, () -> cached.get("k", Integer.class).orElse(0) == 3, "the cached store to see version 3");
     }
 }

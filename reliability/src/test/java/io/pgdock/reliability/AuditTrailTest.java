@@ -188,7 +188,7 @@ class AuditTrailTest {
             ConfigStore old = secrets(storage, k1);
             old.putSecret("rekey.password", "hunter2-v1");
             old.putSecret("rekey.password", "hunter2-v2");
-            assertThat(secrets(storage, k2 + "," + k1).reencryptDetailed("rekey."))
+            assertThat(secrets(storage, k2 + "," + k1).policy().reencrypt("rekey."))
                     .as("v2 rewritten as v3; v1's and v2's history rows rewrapped")
                     .isEqualTo(new ReencryptResult(1, 3));
             ConfigStore retired = secrets(storage, k2);
@@ -219,7 +219,7 @@ class AuditTrailTest {
             }
             List<ConfigChange> history = store.history("retained.key");
             assertThat(history).extracting(ConfigChange::version).containsExactly(5L, 4L);
-            assertThat(store.verifyHistory("retained.").intact()).as("verified as the runtime role, from where"
+            assertThat(store.policy().verifyHistory("retained.").intact()).as("verified as the runtime role, from where"
                     + " retention stopped").isTrue();
         }
         try (Connection c = PG.adminDataSource().getConnection(); Statement s = c.createStatement();
@@ -258,7 +258,7 @@ class AuditTrailTest {
             store.put("old.key", 4);
             assertThat(store.history("old.key")).extracting(ConfigChange::version).containsExactly(3L, 2L, 1L);
             // V6 chains the rows as it finds them; the edit made before shows where a later row contradicts it.
-            assertThat(store.verifyHistory("old.").firstBreak()).hasValueSatisfying(b -> {
+            assertThat(store.policy().verifyHistory("old.").firstBreak()).hasValueSatisfying(b -> {
                 assertThat(b.problem()).isEqualTo(io.pgdock.config.HistoryVerification.Problem.OUT_OF_SEQUENCE);
                 assertThat(b.version()).as("its old value is not what version 1 now says").isEqualTo(2);
             });

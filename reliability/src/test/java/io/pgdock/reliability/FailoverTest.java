@@ -1,6 +1,5 @@
 package io.pgdock.reliability;
 
-import static io.pgdock.reliability.FaultServer.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -20,6 +19,7 @@ import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.testing.ThrowawayPostgres;
 import io.pgdock.testing.ThrowawayPostgres.Replication;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -216,9 +216,8 @@ class FailoverTest {
                 });
                 cached.get(key); // the cache's first read starts its listening connection
                 long begin = System.nanoTime();
-                awaitTrue("every writer acknowledged writes before the outage", HANG, () ->
-                        storageWriter.acksAfter(begin) >= 3 && configWriter.acksAfter(begin) >= 3
-                                && factoryWriter.acksAfter(begin) >= 3);
+                Wait.until(HANG, () -> storageWriter.acksAfter(begin) >= 3 && configWriter.acksAfter(begin) >= 3
+                        && factoryWriter.acksAfter(begin) >= 3, "every writer acknowledged writes before the outage");
 
                 primary.stopImmediately();
                 // The outage lasts a different time each round, so the pools' retry cycles stand somewhere else when
@@ -228,8 +227,8 @@ class FailoverTest {
                 long promoted = System.nanoTime();
 
                 List<Writer> writers = List.of(storageWriter, configWriter, factoryWriter);
-                awaitTrue(() -> "every writer acknowledged a write after the promotion; failures " + describe(writers),
-                        HANG, () -> writers.stream().allMatch(w -> w.firstAckAfter(promoted) != Long.MAX_VALUE));
+                Wait.until(HANG, () -> writers.stream().allMatch(w -> w.firstAckAfter(promoted) != Long.MAX_VALUE),
+                        () -> "every writer acknowledged a write after the promotion; failures " + describe(writers));
                 stop.set(true);
                 for (Writer w : writers) {
                     w.thread.join(HANG.toMillis());
@@ -267,12 +266,12 @@ class FailoverTest {
                 long lastVersion = versions.get(last);
 
                 // The watcher was told of the gap and caught up, and saw the writes after it.
-                awaitTrue(() -> "the watcher caught up with " + key + "@" + lastVersion + " (gaps " + watcher.gaps()
-                        + ", caught up " + watcher.caughtUp() + ")", HANG,
-                        () -> watcher.gaps() >= 1 && watcher.caughtUp() >= 1 && watcher.saw(key, lastVersion));
+                Wait.until(HANG, () -> watcher.gaps() >= 1 && watcher.caughtUp() >= 1 && watcher.saw(key, lastVersion),
+                        () -> "the watcher caught up with " + key + "@" + lastVersion + " (gaps " + watcher.gaps()
+                                + ", caught up " + watcher.caughtUp() + ")");
                 // The cached store reads the last value.
-                awaitTrue("the cached store reads write " + last, HANG, () -> cached.get(key)
-                        .map(v -> v.get("n").asLong() == last).orElse(false));
+                Wait.until(HANG, () -> cached.get(key).map(v -> v.get("n").asLong() == last).orElse(false),
+                        "the cached store reads write " + last);
                 assertThat(subscription.isOpen()).isTrue();
                 return result;
             } finally {

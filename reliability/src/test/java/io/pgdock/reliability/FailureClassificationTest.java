@@ -18,6 +18,7 @@ import io.pgdock.testing.PgBouncer;
 import io.pgdock.testing.SilentServer;
 import io.pgdock.testing.TestCertificates;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -197,7 +199,9 @@ class FailureClassificationTest {
             try (Connection c = storage.dataSource().getConnection()) {
                 String pid = query(c, "select pg_backend_pid()");
                 admin(db, "select pg_terminate_backend(" + pid + ")");
-                SQLException terminated = awaitStatementFailure(c);
+                // The server's termination arrives asynchronously.
+                SQLException terminated = Wait.untilValue(Duration.ofSeconds(10), () -> statementFailure(c),
+                        Objects::nonNull, "a statement on the terminated session to fail");
                 assertThat(terminated.getSQLState()).isEqualTo("57P01");   // admin_shutdown
                 assertThat(SqlFailures.classify(terminated)).isEqualTo(Reason.SERVER_UNAVAILABLE);
                 ConnectionFailedException failure = SqlFailures.deploymentFailure(terminated, app.toString(), app);
@@ -533,17 +537,14 @@ class FailureClassificationTest {
         return catchSql(() -> DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties()).close());
     }
 
-    /** Runs statements on the connection until one fails (the server's termination arrives asynchronously). */
-    private static SQLException awaitStatementFailure(Connection c) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Statement s = c.createStatement()) {
-                s.execute("select 1");
-            } catch (SQLException e) {
-                return e;
-            }
+    /** The failure of a statement on the connection, or null if it ran. */
+    private static SQLException statementFailure(Connection c) {
+        try (Statement s = c.createStatement()) {
+            s.execute("select 1");
+            return null;
+        } catch (SQLException e) {
+            return e;
         }
-        throw new AssertionError(String.format("the terminated session kept answering for 10 s"));
     }
 
     @FunctionalInterface

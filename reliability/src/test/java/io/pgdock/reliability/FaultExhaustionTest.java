@@ -1,19 +1,19 @@
 package io.pgdock.reliability;
 
-import static io.pgdock.reliability.FaultServer.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgdock.config.ConfigStore;
-import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.ConnectionFailedException.Reason;
+import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetStatus;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -61,8 +61,8 @@ class FaultExhaustionTest {
 
     @AfterEach
     void nothingLeftBehind() {
-        awaitTrue(() -> "no library session left on the server:" + pg.describeSessions("pgdock-rel-"), WAIT,
-                () -> pg.sessions(FaultServer.STORAGE_APP) + pg.sessions(FaultServer.FACTORY_APP) == 0);
+        Wait.until(WAIT, () -> pg.sessions(FaultServer.STORAGE_APP) + pg.sessions(FaultServer.FACTORY_APP) == 0,
+                () -> "no library session left on the server:" + pg.describeSessions("pgdock-rel-"));
     }
 
     @Test
@@ -87,7 +87,9 @@ class FaultExhaustionTest {
             // Jdbi's own exception type, as for any Jdbi call, with HikariCP's timeout as the cause.
             assertThatThrownBy(() -> storage.jdbi().useHandle(h -> h.execute("select 1")))
                     .isInstanceOf(ConnectionException.class)
-                    .hasCauseInstanceOf(SQLTransientConnectionException.class);
+                    .hasCauseInstanceOf(SQLTransientConnectionException.class)
+                    // HikariCP's own text, naming the storage pool; pgdock does not rewrap Jdbi's exception.
+                    .hasMessageContaining("pgdock-storage - Connection is not available");
             assertThat(pg.sessions(FaultServer.STORAGE_APP)).isLessThanOrEqualTo(2);
             assertThat(storage.health().pool().waiting()).isZero();
 
@@ -96,8 +98,8 @@ class FaultExhaustionTest {
             assertThat(configs.put("limit/key", 1).version()).isEqualTo(1);
             assertThat(storage.health().pool().active()).as("connections lent after the calls").isZero();
             // health() checks on a connection of its own; its server process may outlive the close for a moment.
-            awaitTrue(() -> "at most the pool's 2 sessions:" + pg.describeSessions(FaultServer.STORAGE_APP), WAIT,
-                    () -> pg.sessions(FaultServer.STORAGE_APP) <= 2);
+            Wait.until(WAIT, () -> pg.sessions(FaultServer.STORAGE_APP) <= 2,
+                    () -> "at most the pool's 2 sessions:" + pg.describeSessions(FaultServer.STORAGE_APP));
         }
     }
 
@@ -155,9 +157,9 @@ class FaultExhaustionTest {
                     .as("connections the storage pool has open").isEqualTo(1);
             // Only the held connection and the counting one: no closed session still holding a slot it would free
             // while the server is meant to be full.
-            awaitTrue(() -> "no client session but the held one:" + pg.describeSessions(""), WAIT,
-                    () -> pg.queryLong("postgres", "select count(*) from pg_stat_activity"
-                            + " where backend_type = 'client backend'") == 2);
+            Wait.until(WAIT, () -> pg.queryLong("postgres", "select count(*) from pg_stat_activity"
+                            + " where backend_type = 'client backend'") == 2,
+                    () -> "no client session but the held one:" + pg.describeSessions(""));
             List<Connection> filler = fillServer();
             try {
                 assertThatThrownBy(() -> Storage.open(pg.storageSpec()))
@@ -175,13 +177,13 @@ class FaultExhaustionTest {
             }
             release(held);
             assertThat(configs.put("full/key", 1).version()).isEqualTo(1);
-            awaitTrue("the factory's target works again after its failure back-off", WAIT, () -> {
+            Wait.until(WAIT, () -> {
                 try (Connection c = factory.get(pg.targetSpec(1)).getConnection()) {
                     return c.isValid(1);
                 } catch (SQLException | ConnectionFailedException e) {
                     return false;
                 }
-            });
+            }, "the factory's target works again after its failure back-off");
             Storage.open(pg.storageSpec()).close();
         }
     }

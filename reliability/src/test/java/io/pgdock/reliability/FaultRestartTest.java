@@ -1,6 +1,5 @@
 package io.pgdock.reliability;
 
-import static io.pgdock.reliability.FaultServer.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgdock.config.ConfigChange;
@@ -11,9 +10,10 @@ import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.PgdockException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -99,23 +99,24 @@ class FaultRestartTest {
 
             try (ConfigSubscription subscription = configs.watch("fault/", watcher)) {
                 work.start();
-                awaitTrue("every worker succeeds before the restart", HANG, () -> work.allSucceeded(0, 3));
+                Wait.until(HANG, () -> work.allSucceeded(0, 3), "every worker succeeds before the restart");
 
                 work.phase(1);
                 pg.server().stop();
-                awaitTrue(() -> "every worker fails while the server is down:\n" + work.report(), HANG.multipliedBy(2),
-                        () -> work.allFailed(1, 2));
+                Wait.until(HANG.multipliedBy(2), () -> work.allFailed(1, 2),
+                        () -> "every worker fails while the server is down:\n" + work.report());
 
                 work.phase(2);
                 pg.server().startAgain();
-                awaitTrue(() -> "every worker succeeds again after the restart, with nothing reopened:\n"
-                        + work.report(), HANG.multipliedBy(2), () -> work.allSucceeded(2, 3));
+                Wait.until(HANG.multipliedBy(2), () -> work.allSucceeded(2, 3),
+                        () -> "every worker succeeds again after the restart, with nothing reopened:\n"
+                                + work.report());
                 work.stop();
 
                 ConfigEntry marker = configs.put("fault/marker", "after the restart");
-                awaitTrue(() -> "the watcher catches up (gaps " + watcher.gaps() + ", caught up " + watcher.caughtUp()
-                        + ") and sees a change made after the restart", HANG,
-                        () -> watcher.caughtUp() >= 1 && watcher.saw("fault/marker", marker.version()));
+                Wait.until(HANG, () -> watcher.caughtUp() >= 1 && watcher.saw("fault/marker", marker.version()),
+                        () -> "the watcher catches up (gaps " + watcher.gaps() + ", caught up " + watcher.caughtUp()
+                                + ") and sees a change made after the restart");
                 assertThat(subscription.isOpen()).isTrue();
             }
 

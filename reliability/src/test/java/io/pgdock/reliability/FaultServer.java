@@ -2,6 +2,7 @@ package io.pgdock.reliability;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -12,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * A {@link ThrowawayPostgres} for the fault and soak tests, with what they all need around it: specs for the library's
@@ -153,33 +152,10 @@ final class FaultServer implements AutoCloseable {
             ended += (int) queryLong("postgres", "select case when pg_terminate_backend(" + pid + ") then 1 else 0 end");
         }
         String list = pids.isEmpty() ? "0" : pids.toString().replace("[", "").replace("]", "");
-        awaitTrue("terminated sessions " + pids + " gone", Duration.ofSeconds(20),
-                () -> queryLong("postgres", "select count(*) from pg_stat_activity where pid in (" + list + ")") == 0);
+        Wait.until(Duration.ofSeconds(20),
+                () -> queryLong("postgres", "select count(*) from pg_stat_activity where pid in (" + list + ")") == 0,
+                "terminated sessions " + pids + " gone");
         return ended;
-    }
-
-    /**
-     * Waits until {@code condition} holds, checking every 20 ms; fails naming {@code what} after {@code timeout}. The
-     * timeout only bounds a wait that would otherwise hang; it is never a measurement.
-     */
-    static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
-        awaitTrue(() -> what, timeout, condition);
-    }
-
-    /** As {@link #awaitTrue(String, Duration, BooleanSupplier)}, describing the state on failure. */
-    static void awaitTrue(Supplier<String> what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what.get());
-            }
-            try {
-                Thread.sleep(20); // a poll interval between checks, not how long the wait is
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what.get(), e);
-            }
-        }
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.pgdock.reliability;
 
-import static io.pgdock.reliability.FaultServer.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgdock.config.ConfigEntry;
@@ -8,10 +7,11 @@ import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetStatus;
+import io.pgdock.testing.Wait;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -51,20 +51,21 @@ class FaultTerminateTest {
             DataSource target = factory.get(pg.targetSpec(1));
             try (ConfigSubscription subscription = configs.watch("term/", watcher)) {
                 ConfigEntry before = configs.put("term/key", "before");
-                awaitTrue("the watcher sees the first change", WAIT, () -> watcher.saw("term/key", before.version()));
+                Wait.until(WAIT, () -> watcher.saw("term/key", before.version()), "the watcher sees the first change");
                 assertThat(queryInt(target, "select 1")).isEqualTo(1);
                 storage.bulk().copyIn(TableName.of(FaultServer.SCHEMA, "loads"), List.of("id"), List.of(List.of(1L)));
 
                 // The storage pool's 3 connections (HikariCP opens them in the background) and the config store's
                 // listening connection; the factory's one. Then every pooled one idle for over 600 ms, past HikariCP's
                 // 500 ms bypass window (the listener runs a heartbeat every 500 ms and is left out of that).
-                awaitTrue(() -> "4 storage and 1 factory sessions, the pooled ones idle for 600 ms:"
-                        + pg.describeSessions("pgdock-rel-"), WAIT,
-                        () -> pg.sessions(FaultServer.STORAGE_APP) == 4 && pg.sessions(FaultServer.FACTORY_APP) == 1
+                Wait.until(WAIT, () -> pg.sessions(FaultServer.STORAGE_APP) == 4
+                                && pg.sessions(FaultServer.FACTORY_APP) == 1
                                 && pg.queryLong("postgres", "select count(*) from pg_stat_activity where"
                                 + " application_name like 'pgdock-rel-%'"
                                 + " and query not like '%txid_current_snapshot%'"
-                                + " and (state <> 'idle' or state_change > now() - interval '600 ms')") == 0);
+                                + " and (state <> 'idle' or state_change > now() - interval '600 ms')") == 0,
+                        () -> "4 storage and 1 factory sessions, the pooled ones idle for 600 ms:"
+                                + pg.describeSessions("pgdock-rel-"));
                 List<Integer> storageSessions = pg.pids(FaultServer.STORAGE_APP);
                 List<Integer> factorySessions = pg.pids(FaultServer.FACTORY_APP);
                 assertThat(storageSessions).hasSize(4);
@@ -84,9 +85,9 @@ class FaultTerminateTest {
                 assertThat(factory.targets()).singleElement()
                         .satisfies(t -> assertThat(t.state()).as("the target's state").isEqualTo(TargetStatus.State.READY));
 
-                awaitTrue(() -> "the watcher reconnects (gaps " + watcher.gaps() + ", caught up "
-                        + watcher.caughtUp() + ") and sees the change made after the kill", WAIT,
-                        () -> watcher.caughtUp() >= 1 && watcher.saw("term/key", after.version()));
+                Wait.until(WAIT, () -> watcher.caughtUp() >= 1 && watcher.saw("term/key", after.version()),
+                        () -> "the watcher reconnects (gaps " + watcher.gaps() + ", caught up " + watcher.caughtUp()
+                                + ") and sees the change made after the kill");
                 assertThat(watcher.gaps()).isEqualTo(1);
                 assertThat(watcher.missing(configs.history("term/key"))).isEmpty();
                 assertThat(watcher.repeated()).isEmpty();

@@ -8,7 +8,7 @@ import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.DataAccessException;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import java.sql.Connection;

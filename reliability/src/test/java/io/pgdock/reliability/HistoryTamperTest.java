@@ -2,9 +2,10 @@ package io.pgdock.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgdock.config.ConfigPolicy;
 import io.pgdock.config.ConfigStore;
-import io.pgdock.config.HistoryVerification;
 import io.pgdock.config.HistoryVerification.Problem;
+import io.pgdock.config.HistoryVerification;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.testing.PgdockExtension;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Tampering with the config store's history as a superuser, whom no privilege stops: each test edits, removes, inserts
  * or reorders history rows (or changes a value with the triggers off) with plain SQL on a real server, and
- * {@link ConfigStore#verifyHistory} must name the first broken link: scope, key, version and what is wrong. Each test
+ * {@link ConfigPolicy#verifyHistory} must name the first broken link: scope, key, version and what is wrong. Each test
  * has a schema of its own with the key {@code tamper.key} at versions 1 to 4 and an untouched neighbour
  * {@code tamper.other}. RELIABILITY.md ("Audit trail") lists each attempt with its result.
  */
@@ -45,7 +46,7 @@ class HistoryTamperTest {
         }
         store.put("tamper.other", "a");
         store.put("tamper.other", "b");
-        HistoryVerification clean = store.verifyHistory("");
+        HistoryVerification clean = store.policy().verifyHistory("");
         assertThat(clean.intact()).as("before tampering: %s", clean.breaks()).isTrue();
         assertThat(clean.rows()).isEqualTo(6);
     }
@@ -66,7 +67,7 @@ class HistoryTamperTest {
     }
 
     private void assertBroken(Problem problem, long version) {
-        HistoryVerification found = store.verifyHistory("");
+        HistoryVerification found = store.policy().verifyHistory("");
         assertThat(found.intact()).isFalse();
         assertThat(found.brokenKeys()).as("only tamper.key: %s", found.breaks()).isEqualTo(1);
         HistoryVerification.Break first = found.firstBreak().orElseThrow();
@@ -75,7 +76,7 @@ class HistoryTamperTest {
         assertThat(first.problem()).as("%s", first).isEqualTo(problem);
         assertThat(first.version()).as("%s", first).isEqualTo(version);
         assertThat(first.toString()).startsWith("config key \"tamper.key\", version " + version + ": " + problem);
-        assertThat(store.verifyHistory("tamper.other").intact()).as("the neighbour's chain").isTrue();
+        assertThat(store.policy().verifyHistory("tamper.other").intact()).as("the neighbour's chain").isTrue();
     }
 
     @Test
@@ -171,7 +172,7 @@ class HistoryTamperTest {
         store.put("tamper.other", "c");
         sql("update config_history set new_value = '{\"$pgdock_secret\": null}' where key = 'tamper.other' "
                 + "and version = 3");
-        assertThat(store.verifyHistory("tamper.other").firstBreak()).as("the value outside envelopes changed")
+        assertThat(store.policy().verifyHistory("tamper.other").firstBreak()).as("the value outside envelopes changed")
                 .hasValueSatisfying(b -> assertThat(b.problem()).isEqualTo(Problem.ROW_CHANGED));
     }
 }

@@ -72,8 +72,8 @@ class HostileSizeTest {
             List<Throwable> refusals = List.of(
                     catchThrowable(() -> store.put("size.big", big)),
                     catchThrowable(() -> store.putJson("size.big", "\"" + big + "\"")),
-                    catchThrowable(() -> store.patch("size.big", Map.of("a", big))),
-                    catchThrowable(() -> store.importFrom(JSON.readTree("{\"format\": \"pgdock-config\", \"version\": 1, "
+                    catchThrowable(() -> store.parts().patch("size.big", Map.of("a", big))),
+                    catchThrowable(() -> store.transfer().importFrom(JSON.readTree("{\"format\": \"pgdock-config\", \"version\": 1, "
                             + "\"entries\": [{\"key\": \"size.big\", \"value\": \"" + big + "\"}]}"),
                             ImportOptions.defaults())));
             for (Throwable refused : refusals) {
@@ -84,7 +84,7 @@ class HostileSizeTest {
             assertThat(store.get("size.big")).isEmpty();
             // A value that grows past the limit through a patch is refused too, and the old value stays.
             store.put("size.grow", Map.of("a", "x".repeat(600)));
-            Throwable grown = catchThrowable(() -> store.patch("size.grow", Map.of("b", "y".repeat(600))));
+            Throwable grown = catchThrowable(() -> store.parts().patch("size.grow", Map.of("b", "y".repeat(600))));
             assertThat(grown).isInstanceOf(InvalidConfigException.class).hasMessageContaining("\"size.grow\"");
             assertThat(store.get("size.grow").orElseThrow().has("b")).isFalse();
         }
@@ -100,8 +100,8 @@ class HostileSizeTest {
                     catchThrowable(() -> store.putJson("deep.text", deepText)),
                     catchThrowable(() -> store.put("deep.node", deepNode)),
                     catchThrowable(() -> store.put("deep.object", deepObject)),
-                    catchThrowable(() -> store.patch("deep.patch", deepObject)),
-                    catchThrowable(() -> store.patchJson("deep.patch", "{\"a\":".repeat(DEEP) + "1" + "}".repeat(DEEP)))));
+                    catchThrowable(() -> store.parts().patch("deep.patch", deepObject)),
+                    catchThrowable(() -> store.parts().patchJson("deep.patch", "{\"a\":".repeat(DEEP) + "1" + "}".repeat(DEEP)))));
             for (Throwable refused : refusals) {
                 assertThat(refused).as(store.toString()).isInstanceOf(InvalidConfigException.class)
                         .hasMessageContaining("config key \"deep.")
@@ -120,8 +120,8 @@ class HostileSizeTest {
                 + "(repeat('[', " + DEEP + ") || repeat(']', " + DEEP + "))::jsonb)"));
         try {
             for (Function<ConfigStore, Object> read : List.<Function<ConfigStore, Object>>of(
-                    s -> s.get("deep.sql"), s -> s.entry("deep.sql"), s -> s.list("deep."), s -> s.export("deep."),
-                    s -> s.history("deep.sql"), s -> s.get("deep.sql", "/0/0"), s -> s.snapshot("deep.").get("deep.sql"))) {
+                    s -> s.get("deep.sql"), s -> s.entry("deep.sql"), s -> s.list("deep."), s -> s.transfer().export("deep."),
+                    s -> s.history("deep.sql"), s -> s.parts().get("deep.sql", "/0/0"), s -> s.policy().snapshot("deep.").get("deep.sql"))) {
                 // Unreadable stored data is a DataAccessException (the value is not the caller's input).
                 Throwable failure = assertTimeoutPreemptively(HANG, () -> catchThrowable(() -> read.apply(store)));
                 assertThat(failure).isInstanceOf(DataAccessException.class)
@@ -145,7 +145,7 @@ class HostileSizeTest {
             entries.addObject().put("key", String.format("many.k%06d", i)).put("value", i);
         }
         long started = System.nanoTime();
-        ImportResult imported = store.importFrom(document, ImportOptions.defaults());
+        ImportResult imported = store.transfer().importFrom(document, ImportOptions.defaults());
         long importMillis = (System.nanoTime() - started) / 1_000_000;
         assertThat(imported.count(ImportResult.Action.ADDED)).isEqualTo(MANY);
         document = null;
@@ -178,10 +178,10 @@ class HostileSizeTest {
         all = null;
 
         CountingWriter out = new CountingWriter();
-        store.export(ExportOptions.builder().prefix("many.").build(), out);
+        store.transfer().export(ExportOptions.builder().prefix("many.").build(), out);
         assertThat(out.keys).isEqualTo(MANY);
-        assertThat(store.export("many.").get("entries").size()).isEqualTo(MANY);
-        assertThat(store.snapshot("many.").list("many.")).hasSize(MANY);
+        assertThat(store.transfer().export("many.").get("entries").size()).isEqualTo(MANY);
+        assertThat(store.policy().snapshot("many.").list("many.")).hasSize(MANY);
         assertThat(store.list("many.k0999", null, 10_000).entries()).hasSize(100);
 
         System.out.printf("RELIABILITY 100k keys: import %d ms; paged list %d ms, one page of 1,000 retains %.1f MiB; "

@@ -28,6 +28,7 @@ import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetResolver;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.ThrowawayPostgres;
+import io.pgdock.testing.Wait;
 import io.pgdock.cli.PgdockCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -137,14 +138,17 @@ class LeakScanTest {
     void theScanFindsAMarkerInEitherLoggingSystem() {
         org.slf4j.LoggerFactory.getLogger("io.pgdock.leaktest").trace("connecting with {}",
                 java.net.URLEncoder.encode(PASSWORD, StandardCharsets.UTF_8));
-        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in log line: io.pgdock.leaktest TRACE");
         capture.clear();
         java.util.logging.Logger.getLogger("org.postgresql.leaktest").finest("key "
                 + Base64.getEncoder().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8)));
-        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(capture::assertLogsClean)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in log line: org.postgresql.leaktest FINEST");
         capture.clear();
         Throwable wrapped = new IllegalStateException("outer", new RuntimeException("inner " + KEY_TEXT));
-        assertThat(catchThrowable(() -> capture.assertClean(wrapped))).isInstanceOf(AssertionError.class);
+        assertThat(catchThrowable(() -> capture.assertClean(wrapped))).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("appears in exception java.lang.IllegalStateException");
     }
 
     @Test
@@ -179,7 +183,8 @@ class LeakScanTest {
                 "postgresql://app@db.example/sales?sslpassword=ab&" + SSL_PASSWORD);
         for (String url : badUrls) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.parse(url));
-            assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(refused).as(url).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("url");
             capture.assertClean(refused);
         }
         List<Map<String, String>> badEnvironments = List.of(
@@ -195,11 +200,13 @@ class LeakScanTest {
                         "\0" + SSL_PASSWORD));
         for (Map<String, String> env : badEnvironments) {
             Throwable refused = catchThrowable(() -> ConnectionSpec.fromEnvironment(env));
-            assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(refused).as(env.keySet().toString()).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("PGDOCK_");
             capture.assertClean(refused);
             Throwable byName = catchThrowable(() -> TargetResolver.environment(prefixed("PGDOCK_TARGET_W_", env))
                     .resolve("w"));
-            assertThat(byName).isInstanceOf(InvalidConnectionSpecException.class);
+            assertThat(byName).isInstanceOf(InvalidConnectionSpecException.class)
+                    .hasMessageStartingWith("PGDOCK_TARGET_W_");
             capture.assertClean(byName);
         }
     }
@@ -226,7 +233,9 @@ class LeakScanTest {
             keyPassword.assertClean("ConnectionSpec.toString()", wrong.toString() + right);
 
             Throwable refused = catchThrowable(() -> Storage.open(wrong));
-            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            assertThat(refused).isInstanceOfSatisfying(ConnectionFailedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.TLS))
+                    .hasMessageContaining("a client certificate or key cannot be used: a wrong sslpassword");
             keyPassword.assertClean(refused);
             try (DataSourceFactory factory = DataSourceFactory.pooled(FactoryOptions.defaults())) {
                 keyPassword.assertClean(catchThrowable(() -> factory.warmUp(wrong)));
@@ -287,7 +296,9 @@ class LeakScanTest {
                     c.isValid(1);
                 }
             });
-            assertThat(refused).isInstanceOf(ConnectionFailedException.class);
+            assertThat(refused).isInstanceOfSatisfying(ConnectionFailedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.AUTHENTICATION))
+                    .hasMessageContaining("authentication failed");
             capture.assertClean(refused);
             capture.assertClean("health of a refused target", factory.health(wrong).toString());
 
@@ -331,35 +342,37 @@ class LeakScanTest {
             ConfigEntry part = store.put("db", Map.of("url", "jdbc:postgresql://db/app", "password",
                     Secret.of(OTHER_SECRET)));
             assertThat(store.get("smtp.password", String.class)).contains(SECRET);
-            assertThat(store.get("db", "/password", String.class)).contains(OTHER_SECRET);
-            await("both writes are watched", Duration.ofSeconds(60), () -> seen.size() >= 2);
+            assertThat(store.parts().get("db", "/password", String.class)).contains(OTHER_SECRET);
+            Wait.until(Duration.ofSeconds(60), () -> seen.size() >= 2, "both writes are watched");
             assertThat(watch).isNotNull();
-            for (Object shown : List.of(whole, part, store.entry("db").orElseThrow(), store.explain("db"),
-                    store.explain("smtp.password"), store.history("db"), store.history("smtp.password"),
+            for (Object shown : List.of(whole, part, store.entry("db").orElseThrow(), store.policy().explain("db"),
+                    store.policy().explain("smtp.password"), store.history("db"), store.history("smtp.password"),
                     store.list(""), store, Secret.of(SECRET), seen)) {
                 capture.assertClean("toString of " + shown.getClass().getSimpleName(), shown.toString());
             }
             StringWriter export = new StringWriter();
-            store.export(ExportOptions.builder().build(), export);
+            store.transfer().export(ExportOptions.builder().build(), export);
             capture.assertClean("export", export.toString());
-            capture.assertClean("export (leaveOutSecrets)", store.export(ExportOptions.builder().leaveOutSecrets()
+            capture.assertClean("export (leaveOutSecrets)", store.transfer().export(ExportOptions.builder().leaveOutSecrets()
                     .build()).toString());
 
             ConfigStore staging = store.inScope("staging");
             staging.putSecret("smtp.password", "other-" + SECRET.length());
-            ImportResult preview = staging.importFrom(new StringReader(export.toString()),
+            ImportResult preview = staging.transfer().importFrom(new StringReader(export.toString()),
                     ImportOptions.builder().onConflict(ConflictMode.FAIL).dryRun().build());
             capture.assertClean("import dry-run diff", preview.diff());
             capture.assertClean("import result", preview.toString());
-            Throwable conflict = catchThrowable(() -> staging.importFrom(new StringReader(export.toString()),
+            Throwable conflict = catchThrowable(() -> staging.transfer().importFrom(new StringReader(export.toString()),
                     ImportOptions.defaults()));
             capture.assertClean(conflict);
 
             Throwable invalid = catchThrowable(() -> store.put("checked.x", Map.of("port", Secret.of(SECRET))));
-            assertThat(invalid).isInstanceOf(InvalidConfigException.class);
+            assertThat(invalid).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("config key \"checked.x\": value does not match the JSON Schema");
             capture.assertClean(invalid);
             Throwable invalidPlain = catchThrowable(() -> store.put("checked.y", Map.of("port", SECRET)));
-            assertThat(invalidPlain).isInstanceOf(InvalidConfigException.class);
+            assertThat(invalidPlain).isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("config key \"checked.y\": value does not match the JSON Schema");
             capture.assertClean(invalidPlain);
             Throwable badJson = catchThrowable(() -> store.putJson("checked.z", "{\"port\": \"" + SECRET + "\", }"));
             capture.assertClean(badJson);
@@ -368,7 +381,7 @@ class LeakScanTest {
             KeyProvider rotated = KeyProvider.of("k2", Map.of("k2", new SecretKeySpec(OTHER_KEY, "AES"),
                     "k1", new SecretKeySpec(KEY, "AES")));
             ConfigStore rotating = ConfigStore.postgres(storage(), ConfigOptions.builder().keys(rotated).build());
-            assertThat(rotating.reencrypt("")).isGreaterThanOrEqualTo(2);
+            assertThat(rotating.policy().reencrypt("").total()).isGreaterThanOrEqualTo(2);
             KeyProvider wrongKey = KeyProvider.of("k2", Map.of("k2", new SecretKeySpec(KEY, "AES")));
             for (ConfigStore reader : List.of(ConfigStore.postgres(storage(), ConfigOptions.builder().keys(wrongKey).build()),
                     ConfigStore.postgres(storage()))) {
@@ -465,7 +478,7 @@ class LeakScanTest {
             ConfigStore store = ConfigStore.postgres(cliStorage(), ConfigOptions.builder()
                     .keys(KeyProvider.fromEnvironment(env)).build());
             assertThat(store.get("smtp.password", String.class)).contains(SECRET);
-            assertThat(store.inScope("staging").get("db", "/password", String.class)).contains(OTHER_SECRET);
+            assertThat(store.inScope("staging").parts().get("db", "/password", String.class)).contains(OTHER_SECRET);
             // ... a wrong password, a server that is down and bad input failed, with their exit codes.
             assertThat(exitCodes).containsEntry("pgdock config get smtp.password", PgdockCli.OK)
                     .containsEntry("pgdock config get smtp.password (wrong password)", PgdockCli.FAILURE)
@@ -527,15 +540,6 @@ class LeakScanTest {
         }
         if (cliStorage != null) {
             cliStorage.close();
-        }
-    }
-
-    /** Polls a condition until it holds or the deadline (generous: it only detects a hang) passes. */
-    private static void await(String what, Duration deadline, java.util.function.BooleanSupplier condition) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - end).as("waiting for: %s", what).isNegative();
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.pgdock.reliability;
 
-import static io.pgdock.reliability.FaultServer.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgdock.config.ConfigChange;
@@ -12,10 +11,11 @@ import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
-import io.pgdock.core.TableName;
+import io.pgdock.core.copy.TableName;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
 import io.pgdock.datasource.TargetStatus;
+import io.pgdock.testing.Wait;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -87,16 +87,15 @@ class SoakTest {
             // is measured (an interpreted frame keeps dead locals reachable).
             runWorkload(pg, seconds, figures);
 
-            awaitTrue(() -> "no library session left on the server:" + pg.describeSessions("pgdock-rel-"),
-                    Duration.ofSeconds(30), () -> pg.sessions("pgdock-rel-") == 0);
+            Wait.until(Duration.ofSeconds(30), () -> pg.sessions("pgdock-rel-") == 0,
+                    () -> "no library session left on the server:" + pg.describeSessions("pgdock-rel-"));
             List<String> offenders = new ArrayList<>();
-            awaitTrue(() -> "live threads back to " + threadsAtStart.size() + " + " + THREAD_SLACK + "; new: "
-                    + offenders, Duration.ofSeconds(30), () -> {
-                        offenders.clear();
-                        Thread.getAllStackTraces().keySet().stream().filter(t -> !threadsAtStart.contains(t))
-                                .forEach(t -> offenders.add(t.getName()));
-                        return offenders.size() <= THREAD_SLACK;
-                    });
+            Wait.until(Duration.ofSeconds(30), () -> {
+                offenders.clear();
+                Thread.getAllStackTraces().keySet().stream().filter(t -> !threadsAtStart.contains(t))
+                        .forEach(t -> offenders.add(t.getName()));
+                return offenders.size() <= THREAD_SLACK;
+            }, () -> "live threads back to " + threadsAtStart.size() + " + " + THREAD_SLACK + "; new: " + offenders);
             figures.put("acknowledged config versions",
                     ackedVersions.values().stream().mapToInt(Set::size).sum());
             figures.put("acknowledged storage rows", ackedRows.count());
@@ -163,8 +162,9 @@ class SoakTest {
                 Map<String, Long> latest = new TreeMap<>();
                 ackedVersions.forEach((key, versions) -> latest.put(key, versions.stream().max(Long::compare)
                         .orElseThrow()));
-                awaitTrue(() -> "the watcher sees the last version of every key", Duration.ofSeconds(60),
-                        () -> latest.entrySet().stream().allMatch(e -> watcher.saw(e.getKey(), e.getValue())));
+                Wait.until(Duration.ofSeconds(60),
+                        () -> latest.entrySet().stream().allMatch(e -> watcher.saw(e.getKey(), e.getValue())),
+                        "the watcher sees the last version of every key");
                 assertThat(subscription.isOpen()).isTrue();
 
                 List<ConfigChange> history = new ArrayList<>();
@@ -229,7 +229,7 @@ class SoakTest {
             }
             case 1 -> {
                 kind = "config.patch";
-                e = configs.patch(key, Map.of("patched", n));
+                e = configs.parts().patch(key, Map.of("patched", n));
             }
             default -> {
                 kind = "config.cas";

@@ -4,16 +4,16 @@ import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A point in time to wait until, for the fixtures that start processes and check on them: loop on the condition, and
- * {@link #pause()} between checks until {@link #passed()}. The pause is short, so the wait ends soon after the condition
- * holds; it is never how long the wait is.
+ * A point in time to wait until, for the fixtures that start processes and check on them and for {@link Wait}: loop on
+ * the condition, and {@link #pause()} between checks until {@link #passed()}. The pause is short, so the wait ends soon
+ * after the condition holds; it is never how long the wait is.
  *
  * <p>Not thread-safe; each wait makes its own.
  */
 final class Deadline {
 
     /** The longest pause between two checks of a condition. */
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(25);
+    static final Duration POLL_INTERVAL = Duration.ofMillis(25);
 
     private final long deadlineNanos;
 
@@ -38,6 +38,14 @@ final class Deadline {
 
     /** Pauses briefly before the next check of a condition: at most 25 ms, never past the deadline. */
     void pause() {
-        LockSupport.parkNanos(Math.min(POLL_INTERVAL.toNanos(), remaining().toNanos()));
+        pause(POLL_INTERVAL);
+    }
+
+    /**
+     * Pauses for {@code atMost}, never past the deadline. An interrupt ends the pause early and stays set, for the caller
+     * to see.
+     */
+    void pause(Duration atMost) {
+        LockSupport.parkNanos(Math.min(atMost.toNanos(), remaining().toNanos()));
     }
 }

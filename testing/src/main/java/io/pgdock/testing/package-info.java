@@ -18,6 +18,8 @@
  *       skips a test where it is not, and fails it in CI ({@code CI=true}), whose scripts must install it.
  *   <li>{@link io.pgdock.testing.SilentServer}: a local server that accepts connections and never answers (or a proxy to
  *       a real server that can be made to go silent), for tests that a login or a query cannot hang.
+ *   <li>{@link io.pgdock.testing.Wait}: waits until a condition holds or a value arrives, instead of a sleep, and fails
+ *       saying what was awaited, for how long, and the last value and exception it saw.
  * </ul>
  *
  * <p>The server is the one named by {@code PGDOCK_TEST_URL} (system property or environment variable, an admin URL such

@@ -138,7 +138,9 @@ class PgBouncerTest {
             upstream.restart();
 
             // The pooled server connection died with the server; PgBouncer notices on its next use and opens another.
-            String backendAfter = awaitAnswer(through, "select pg_backend_pid()", Duration.ofSeconds(30));
+            String backendAfter = Wait.untilValue(Duration.ofSeconds(30),
+                    () -> Sql.queryString(through, "select pg_backend_pid()"), answer -> true,
+                    "PgBouncer to answer again after its upstream restarted");
             assertThat(backendAfter).isNotEqualTo(backendBefore);
         }
     }
@@ -182,20 +184,5 @@ class PgBouncerTest {
     /** Transaction pooling (PgBouncer 1.18) cannot keep named prepared statements; pgjdbc then must not use them. */
     private static ConnectionSpec withoutNamedStatements(ConnectionSpec spec) {
         return spec.toBuilder().option("prepareThreshold", "0").build();
-    }
-
-    /** Runs the query until it succeeds, for up to {@code timeout}; the last failure if it never does. */
-    private static String awaitAnswer(DataSource dataSource, String query, Duration timeout) throws SQLException {
-        Deadline deadline = Deadline.after(timeout);
-        while (true) {
-            try {
-                return Sql.queryString(dataSource, query);
-            } catch (SQLException e) {
-                if (deadline.passed()) {
-                    throw e;
-                }
-            }
-            deadline.pause();
-        }
     }
 }

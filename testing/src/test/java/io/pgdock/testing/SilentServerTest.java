@@ -76,12 +76,14 @@ class SilentServerTest {
                     try (Statement s = c.createStatement()) {
                         s.execute("select 1");
                     }
-                }).isInstanceOf(SQLException.class).hasRootCauseInstanceOf(SocketTimeoutException.class);
+                }).isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08006"))
+                        .hasRootCauseInstanceOf(SocketTimeoutException.class);
             }
             assertThat(proxy.toString()).contains("silenced");
             ConnectionSpec later = through.toBuilder().socketTimeout(Duration.ofSeconds(1)).build();
             assertThatThrownBy(() -> DataSources.unpooled(later).getConnection())
-                    .isInstanceOf(SQLException.class).hasRootCauseInstanceOf(SocketTimeoutException.class);
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("08001"))
+                    .hasRootCauseInstanceOf(SocketTimeoutException.class);
             assertThat(proxy.accepted()).isEqualTo(2);
             assertThat(proxy.awaitOpen(0, WAIT)).isTrue();
         }

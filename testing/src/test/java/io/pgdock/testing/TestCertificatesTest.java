@@ -14,8 +14,10 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
+import java.security.cert.PKIXReason;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
@@ -134,7 +136,8 @@ class TestCertificatesTest {
         assertThat(certificate(other.client().certificate()).getSubjectX500Principal().getName())
                 .isEqualTo("CN=app_reader,O=pgdock-testing");
         assertThatThrownBy(() -> validate(certificate(other.server().certificate())))
-                .isInstanceOf(GeneralSecurityException.class);
+                .isInstanceOfSatisfying(CertPathValidatorException.class,
+                        e -> assertThat(e.getReason()).isEqualTo(PKIXReason.NO_TRUST_ANCHOR));
     }
 
     @Test

@@ -109,7 +109,9 @@ class TestPostgresTest {
 
             assertThat(Sql.databaseExists(db.name())).isFalse();
             assertThat(Sql.roleExists(db.name())).isFalse();
-            assertThatThrownBy(() -> Sql.queryString(open, "select 1")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> Sql.queryString(open, "select 1"))
+                    .isInstanceOfSatisfying(SQLException.class,
+                            e -> assertThat(e.getSQLState()).isEqualTo("57P01"));   // admin_shutdown
         }
         db.close(); // idempotent
         assertThatThrownBy(() -> db.dataSource().getConnection())

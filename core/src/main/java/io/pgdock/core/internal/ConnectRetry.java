@@ -28,6 +28,9 @@ import java.util.function.Supplier;
  * back-off therefore never grows past its first step while the pool is wanted. The attempts themselves stay bounded by
  * the login timeout; callers still fail after their own wait (the pool's connection timeout), with the last failure.
  *
+ * <p>The intervals are waits, so they are measured in real time ({@link System#nanoTime()}), not by an options'
+ * {@link io.pgdock.core.Ticker}: a fake ticker must neither hang nor shorten a wait.
+ *
  * <p>Thread-safe: a static utility.
  */
 public final class ConnectRetry {

@@ -10,6 +10,7 @@ module io.pgdock.cli {
     requires com.fasterxml.jackson.databind;
     requires info.picocli;
     requires org.slf4j;
+    requires static transitive org.jspecify;
 
     exports io.pgdock.cli;
     // picocli sets the commands' annotated fields and calls their methods by reflection.

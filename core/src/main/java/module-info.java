@@ -23,6 +23,9 @@ module io.pgdock.core {
     requires io.leangen.geantyref;
     requires org.jdbi.v3.json;
     requires com.fasterxml.jackson.databind;
+    // Nullness annotations (@NullMarked, @Nullable) of the API: read by users' tools at compile time, not needed at run
+    // time.
+    requires static transitive org.jspecify;
 
     exports io.pgdock.core;
     exports io.pgdock.core.copy;

@@ -16,6 +16,7 @@ module io.pgdock.datasource {
     requires com.zaxxer.hikari;
     requires org.postgresql.jdbc;
     requires org.slf4j;
+    requires static transitive org.jspecify;
 
     exports io.pgdock.datasource;
     exports io.pgdock.datasource.micrometer;

@@ -15,6 +15,7 @@ module io.pgdock.config {
     requires com.networknt.schema;
     requires org.postgresql.jdbc;
     requires org.slf4j;
+    requires static transitive org.jspecify;
 
     // Only the API is exported. Not exported: io.pgdock.config.store (the store over a backend: validation, binding,
     // caching, snapshots, watches, import/export documents, the history chain's verifier), .postgres and .memory (the

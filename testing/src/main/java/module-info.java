@@ -16,6 +16,7 @@ module io.pgdock.testing {
     requires org.postgresql.jdbc;
     requires org.slf4j;
     requires embedded.postgres;
+    requires static transitive org.jspecify;
 
     exports io.pgdock.testing;
 }

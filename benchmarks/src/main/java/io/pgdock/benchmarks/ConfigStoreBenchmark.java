@@ -65,7 +65,7 @@ public class ConfigStoreBenchmark {
         configs = ConfigStore.postgres(storage);
         configs.put(KEY, 5000);
         cached = ConfigStore.postgres(storage, io.pgdock.config.ConfigOptions.builder().cache(1000).build());
-        cached.get(KEY).orElseThrow();   // the miss that fills the cache (and starts its watch)
+        var unused = cached.get(KEY).orElseThrow();   // the miss that fills the cache (and starts its watch)
         storage.jdbi().useHandle(h -> {
             h.execute("create table commons_settings (key text primary key, value text not null)");
             h.execute("insert into commons_settings values (?, ?)", KEY, "5000");

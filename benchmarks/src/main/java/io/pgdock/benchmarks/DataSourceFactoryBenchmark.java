@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -92,7 +93,7 @@ public class DataSourceFactoryBenchmark {
 
     /** @return the same handle from a plain map */
     @Benchmark
-    public DataSource lookupConcurrentHashMap() {
+    public @Nullable DataSource lookupConcurrentHashMap() {
         return map.get(spec);
     }
 

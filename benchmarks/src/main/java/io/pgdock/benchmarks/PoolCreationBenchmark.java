@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -61,7 +62,7 @@ public class PoolCreationBenchmark {
     /** @return the last handle */
     @Benchmark
     @OperationsPerInvocation(TARGETS)
-    public DataSource factoryLazyPools() {
+    public @Nullable DataSource factoryLazyPools() {
         DataSource last = null;
         for (ConnectionSpec spec : specs) {
             last = factory.get(spec);
@@ -72,7 +73,7 @@ public class PoolCreationBenchmark {
     /** @return the last pool */
     @Benchmark
     @OperationsPerInvocation(TARGETS)
-    public DataSource hikariLazyPools() {
+    public @Nullable DataSource hikariLazyPools() {
         HikariDataSource last = null;
         for (ConnectionSpec spec : specs) {
             HikariConfig config = new HikariConfig();

@@ -14,12 +14,16 @@ import io.pgdock.config.InvalidConfigException;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.InvalidConnectionSpecException;
 import io.pgdock.datasource.UnknownTargetException;
+import java.io.BufferedWriter;
 import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -80,8 +84,9 @@ final class Cli {
 
     CommandLine commandLine(Object root) {
         CommandLine cmd = new CommandLine(root);
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
+        // What PrintWriter(OutputStream, boolean) does, with its charset (the platform's) named.
+        cmd.setOut(new PrintWriter(new BufferedWriter(new OutputStreamWriter(out, Charset.defaultCharset())), true));
+        cmd.setErr(new PrintWriter(new BufferedWriter(new OutputStreamWriter(err, Charset.defaultCharset())), true));
         cmd.registerConverter(Duration.class, Durations::parse);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler(this::usageError);
@@ -141,7 +146,7 @@ final class Cli {
                 + " (run with --verbose for the stack trace)";
     }
 
-    static String firstLine(String message) {
+    static String firstLine(@Nullable String message) {
         if (message == null) {
             return "";
         }

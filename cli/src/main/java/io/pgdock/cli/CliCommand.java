@@ -6,6 +6,7 @@ import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -28,12 +29,12 @@ abstract class CliCommand implements Callable<Integer> {
     @Option(names = "--url", paramLabel = "URL", order = 100,
             description = "postgresql:// or jdbc:postgresql:// URL; default: PGDOCK_URL, PGDOCK_*, PG* variables. "
                     + "Prefer PGDOCK_PASSWORD for the password (a URL shows in ps).")
-    String url;
+    @Nullable String url;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", order = 101,
             description = "Connect timeout when the URL (--url or PGDOCK_URL) sets no connectTimeout "
                     + "(default: 5s); the URL's own wins.")
-    Duration connectTimeout;
+    @Nullable Duration connectTimeout;
 
     @Option(names = {"-v", "--verbose"}, order = 102, description = "Print the stack trace of a failure too.")
     boolean verbose;

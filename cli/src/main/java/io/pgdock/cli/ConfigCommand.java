@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,7 +63,7 @@ final class ConfigCommand implements Runnable {
         String key;
 
         @Option(names = "--pointer", paramLabel = "POINTER", description = "Print only this part (RFC 6901), e.g. /pool/max.")
-        String pointer;
+        @Nullable String pointer;
 
         @Option(names = "--show-secrets", description = "Decrypt secrets (needs PGDOCK_CONFIG_KEYS).")
         boolean showSecrets;
@@ -149,10 +150,10 @@ final class ConfigCommand implements Runnable {
         String key;
 
         @Parameters(index = "1", arity = "0..1", paramLabel = "JSON", description = "The value as JSON (or text with --string).")
-        String value;
+        @Nullable String value;
 
         @Option(names = "--file", paramLabel = "FILE", description = "Read the value from FILE ('-' for stdin).")
-        String file;
+        @Nullable String file;
 
         @Option(names = "--string", description = "Store the text as a JSON string instead of parsing it.")
         boolean string;
@@ -162,7 +163,7 @@ final class ConfigCommand implements Runnable {
 
         @Option(names = "--expect-version", paramLabel = "N",
                 description = "Compare-and-set: write only if the key is at version N (0: only if it is not set).")
-        Long expectVersion;
+        @Nullable Long expectVersion;
 
         @Override
         int run(Cli cli) {
@@ -224,7 +225,7 @@ final class ConfigCommand implements Runnable {
         String key;
 
         @Option(names = "--expect-version", paramLabel = "N", description = "Delete only if the key is at version N.")
-        Long expectVersion;
+        @Nullable Long expectVersion;
 
         @Override
         int run(Cli cli) {
@@ -299,7 +300,7 @@ final class ConfigCommand implements Runnable {
         String key;
 
         @Option(names = "--limit", paramLabel = "N", description = "Show at most N changes.")
-        Integer limit;
+        @Nullable Integer limit;
 
         @Option(names = "--show-secrets", description = "Decrypt secrets (needs PGDOCK_CONFIG_KEYS).")
         boolean showSecrets;
@@ -342,7 +343,7 @@ final class ConfigCommand implements Runnable {
             return PgdockCli.OK;
         }
 
-        private JsonNode shown(Cli cli, String changeScope, JsonNode value) {
+        private JsonNode shown(Cli cli, String changeScope, @Nullable JsonNode value) {
             if (value == null) {
                 return Cli.JSON.nullNode();
             }

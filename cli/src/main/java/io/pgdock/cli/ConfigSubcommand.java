@@ -13,6 +13,7 @@ import io.pgdock.core.Storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -74,6 +75,7 @@ abstract class ConfigSubcommand extends CliCommand {
      * A stored value with its secrets decrypted, through an in-memory store with the same keys (a ciphertext is bound
      * to its scope and key, so it is decrypted in that scope under that key); the value itself if it holds none.
      */
+    @SuppressWarnings("ReferenceEquality") // identity: Secret.redact returns its argument when nothing is sealed
     static JsonNode reveal(Cli cli, String scope, String key, JsonNode stored) {
         if (stored == null || Secret.redact(stored) == stored) {
             return stored;
@@ -89,11 +91,11 @@ abstract class ConfigSubcommand extends CliCommand {
     }
 
     static JsonNode redact(JsonNode value) {
-        return value == null ? null : Secret.redact(value);
+        return Secret.redact(value);
     }
 
     /** An entry as JSON: scope, key, value (as given), version, updatedAt, updatedBy. */
-    static ObjectNode entryJson(ConfigEntry e, JsonNode value, boolean withValue) {
+    static ObjectNode entryJson(ConfigEntry e, @Nullable JsonNode value, boolean withValue) {
         ObjectNode o = Cli.JSON.createObjectNode();
         o.put("scope", e.scope());
         o.put("key", e.key());
@@ -106,7 +108,7 @@ abstract class ConfigSubcommand extends CliCommand {
         return o;
     }
 
-    static String compact(JsonNode value) {
+    static String compact(@Nullable JsonNode value) {
         return value == null ? "(none)" : value.toString();
     }
 

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,7 +27,7 @@ final class ExportCommand extends ConfigSubcommand {
     String prefix = "";
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.")
-    Path output;
+    @Nullable Path output;
 
     @Option(names = "--leave-out-secrets", description = "Leave out every entry holding a secret (listed in the document).")
     boolean leaveOutSecrets;

@@ -107,7 +107,8 @@ public final class PgdockCli {
             target = links.read(fdLink);
         } catch (NoSuchFileException e) {
             // A closed descriptor is no terminal; without /proc, the fallback decides.
-            return !Files.isDirectory(fdLink.getParent()) && fallback.getAsBoolean();
+            Path directory = fdLink.getParent();
+            return (directory == null || !Files.isDirectory(directory)) && fallback.getAsBoolean();
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return fallback.getAsBoolean();
         }
@@ -119,6 +120,7 @@ public final class PgdockCli {
      * Whether a console exists. {@link System#console()} is null when standard input or output is redirected; from
      * JDK 22 it is not, and {@code Console.isTerminal()} tells.
      */
+    @SuppressWarnings("SystemConsoleNull") // handled: from JDK 22 Console.isTerminal() is asked
     private static boolean hasConsole() {
         Console console = System.console();
         if (console == null) {

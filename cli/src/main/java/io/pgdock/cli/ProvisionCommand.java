@@ -2,6 +2,7 @@ package io.pgdock.cli;
 
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Provisioning;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,11 +29,11 @@ final class ProvisionCommand extends CliCommand {
 
     @Option(names = "--admin-url", paramLabel = "URL",
             description = "A superuser's or the database owner's URL; default: PGDOCK_ADMIN_URL.")
-    String adminUrl;
+    @Nullable String adminUrl;
 
     @Option(names = "--owner-url", paramLabel = "URL",
             description = "The owner role's URL (its user owns the schema); default: PGDOCK_OWNER_URL; none: one role.")
-    String ownerUrl;
+    @Nullable String ownerUrl;
 
     @Option(names = "--json", description = "Print one JSON document (see cli/README.md).")
     boolean json;

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
@@ -94,7 +95,8 @@ final class UsageMessages {
     }
 
     /** Picocli's message with every quoted argument value (other than a name, number or duration) left out. */
-    private static String withoutValues(String message, String value, CommandSpec spec, String[] args) {
+    private static String withoutValues(@Nullable String message, @Nullable String value, CommandSpec spec,
+            String @Nullable [] args) {
         Set<String> values = new HashSet<>();
         if (value != null) {
             values.add(value);
@@ -106,7 +108,7 @@ final class UsageMessages {
             }
         }
         Set<String> names = names(spec);
-        String m = message;
+        String m = message == null ? "" : message;
         for (String v : values) {
             if (!v.isEmpty() && !names.contains(v) && !HARMLESS.matcher(v).matches()) {
                 m = m.replace("'" + v + "'", "'(not shown)'");
@@ -119,7 +121,7 @@ final class UsageMessages {
      * Whether the line still holds an argument value that is not a name, number or duration (four characters or more,
      * so that short values do not match ordinary words): a last check, for messages whose quoting the masking missed.
      */
-    private static boolean stillShowing(String line, String value, CommandSpec spec, String[] args) {
+    private static boolean stillShowing(String line, @Nullable String value, CommandSpec spec, String @Nullable [] args) {
         Set<String> names = names(spec);
         List<String> values = new ArrayList<>();
         if (value != null) {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -30,13 +31,13 @@ final class WatchCommand extends ConfigSubcommand {
     String prefix = "";
 
     @Option(names = "--after", paramLabel = "POSITION", description = "Replay the changes after this position first.")
-    Long after;
+    @Nullable Long after;
 
     @Option(names = "--count", paramLabel = "N", description = "Stop after N changes.")
-    Integer count;
+    @Nullable Integer count;
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Stop after this long, e.g. 30s.")
-    Duration timeout;
+    @Nullable Duration timeout;
 
     @Option(names = "--show-secrets", description = "Decrypt secrets (needs PGDOCK_CONFIG_KEYS).")
     boolean showSecrets;
@@ -100,7 +101,7 @@ final class WatchCommand extends ConfigSubcommand {
                 }
             }
         }
-        if (count != null && seen < count) {
+        if (count != null && seen < count && timeout != null) {   // only a timeout ends the loop early
             throw new CliFailure("watch: saw " + seen + " of " + count + " changes before the " + Durations.show(timeout)
                     + " timeout");
         }

@@ -1,5 +1,6 @@
 package io.pgdock.cli;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -354,39 +355,40 @@ class ConfigCommandsIT {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         Map<String, String> env = new HashMap<>(env());
         env.put("COLUMNS", "60");
-        int code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), false, true).run("config", "export", "bar.");
-        assertThat(code).as(err.toString()).isZero();
-        String drawn = err.toString();
+        int code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true, UTF_8),
+                new java.io.PrintStream(err, true, UTF_8), false, true).run("config", "export", "bar.");
+        assertThat(code).as(err.toString(UTF_8)).isZero();
+        String drawn = err.toString(UTF_8);
         assertThat(drawn).startsWith("\r[").contains("100% 3/3 entries").endsWith("\r");
         assertThat(drawn.strip()).doesNotContain("\n");
-        assertThat(out.toString()).contains("\"bar.k2\"").doesNotContain("entries\r");
+        assertThat(out.toString(UTF_8)).contains("\"bar.k2\"").doesNotContain("entries\r");
 
         err.reset();
-        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), false, true).run("config", "export", "bar.", "--no-progress");
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true, UTF_8),
+                new java.io.PrintStream(err, true, UTF_8), false, true)
+                .run("config", "export", "bar.", "--no-progress");
         assertThat(code).isZero();
-        assertThat(err.toString()).isEmpty();
+        assertThat(err.toString(UTF_8)).isEmpty();
 
         // stdout a terminal too: the document printed there is not drawn over; to a file, the bar is drawn.
         err.reset();
-        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), true, true).run("config", "export", "bar.");
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true, UTF_8),
+                new java.io.PrintStream(err, true, UTF_8), true, true).run("config", "export", "bar.");
         assertThat(code).isZero();
-        assertThat(err.toString()).isEmpty();
-        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), true, true).run("config", "export", "bar.", "-o",
+        assertThat(err.toString(UTF_8)).isEmpty();
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true, UTF_8),
+                new java.io.PrintStream(err, true, UTF_8), true, true).run("config", "export", "bar.", "-o",
                 dir.resolve("bar.json").toString());
         assertThat(code).isZero();
-        assertThat(err.toString()).startsWith("\r[").contains("100% 3/3 entries");
+        assertThat(err.toString(UTF_8)).startsWith("\r[").contains("100% 3/3 entries");
 
         // stderr not a terminal (2>log): nothing, wherever stdout goes.
         err.reset();
-        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
-                new java.io.PrintStream(err, true), true, false).run("config", "export", "bar.", "-o",
+        code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true, UTF_8),
+                new java.io.PrintStream(err, true, UTF_8), true, false).run("config", "export", "bar.", "-o",
                 dir.resolve("bar2.json").toString());
         assertThat(code).isZero();
-        assertThat(err.toString()).isEmpty();
+        assertThat(err.toString(UTF_8)).isEmpty();
     }
 
     @Test

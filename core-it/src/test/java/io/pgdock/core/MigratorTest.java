@@ -191,7 +191,7 @@ class MigratorTest {
             }
 
             // Every contender but the one inside migration V1 waits on the schema lock; that one waits on the gate.
-            Wait.until(Duration.ofSeconds(120), () -> {
+            Wait.until(Duration.ofMinutes(2), () -> {
                 if (count("select count(*) from pg_locks l join pg_database d on d.oid = l.database "
                         + "where d.datname = current_database() and l.locktype = 'advisory' and not l.granted")
                         == threads + jvms) {

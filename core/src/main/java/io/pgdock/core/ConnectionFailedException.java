@@ -1,6 +1,7 @@
 package io.pgdock.core;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A connection to PostgreSQL could not be opened or used as configured. {@link #reason()} says which of the usual causes
@@ -74,7 +75,7 @@ public final class ConnectionFailedException extends PgdockException {
     /** Why it failed. */
     private final Reason reason;
     /** The SQLSTATE reported, or null. */
-    private final String sqlState;
+    private final @Nullable String sqlState;
 
     /**
      * @param reason why it failed
@@ -82,7 +83,8 @@ public final class ConnectionFailedException extends PgdockException {
      * @param sqlState the SQLSTATE the server or driver reported, or null
      * @param cause the underlying failure, or null
      */
-    public ConnectionFailedException(Reason reason, String message, String sqlState, Throwable cause) {
+    public ConnectionFailedException(Reason reason, String message, @Nullable String sqlState,
+            @Nullable Throwable cause) {
         super(message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
         this.sqlState = sqlState;
@@ -102,7 +104,7 @@ public final class ConnectionFailedException extends PgdockException {
      *
      * @return the SQLSTATE, or null if there was none
      */
-    public String sqlState() {
+    public @Nullable String sqlState() {
         return sqlState;
     }
 }

@@ -17,6 +17,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how to connect to PostgreSQL: host(s), port, database, user, password, schema, TLS mode, application name,
@@ -65,26 +66,26 @@ public final class ConnectionSpec {
 
     private final List<Endpoint> endpoints;
     /** Each endpoint's own port as it was set, or null where the host took {@link #defaultPort}; for toBuilder. */
-    private final List<Integer> ownPorts;
+    private final List<@Nullable Integer> ownPorts;
     /** The builder's port for hosts without their own, or null for 5432; for toBuilder. */
-    private final Integer defaultPort;
+    private final @Nullable Integer defaultPort;
     private final String database;
     private final String user;
-    private final String password;
-    private final String schema;
-    private final SslMode sslMode;
-    private final String applicationName;
-    private final Duration connectTimeout;
-    private final Duration socketTimeout;
-    private final Duration statementTimeout;
-    private final Duration lockTimeout;
-    private final Duration idleInTransactionSessionTimeout;
+    private final @Nullable String password;
+    private final @Nullable String schema;
+    private final @Nullable SslMode sslMode;
+    private final @Nullable String applicationName;
+    private final @Nullable Duration connectTimeout;
+    private final @Nullable Duration socketTimeout;
+    private final @Nullable Duration statementTimeout;
+    private final @Nullable Duration lockTimeout;
+    private final @Nullable Duration idleInTransactionSessionTimeout;
     private final boolean readOnly;
     private final TargetServerType targetServerType;
     private final SortedMap<String, String> options;
     private final byte[] passwordFingerprint;
     /** The password of the client key ({@code sslkey}), a secret like the password; or null. */
-    private final String sslPassword;
+    private final @Nullable String sslPassword;
     private final byte[] sslPasswordFingerprint;
     private final int hash;
 
@@ -92,8 +93,9 @@ public final class ConnectionSpec {
         this.endpoints = List.copyOf(endpoints);
         this.ownPorts = Collections.unmodifiableList(new ArrayList<>(b.hostPorts));
         this.defaultPort = b.port;
-        this.database = b.database;
-        this.user = b.user;
+        // build() checked that both are set.
+        this.database = Objects.requireNonNull(b.database, "database");
+        this.user = Objects.requireNonNull(b.user, "user");
         this.password = b.password;
         this.schema = b.schema;
         this.sslMode = b.sslMode;
@@ -249,57 +251,57 @@ public final class ConnectionSpec {
             }
         }
         String urlVariable = firstSet(env, names.url());
-        Builder b = urlVariable == null ? new Builder() : UrlParser.parse(env.get(urlVariable), urlVariable);
+        Builder b = urlVariable == null ? new Builder() : UrlParser.parse(setValue(env, urlVariable), urlVariable);
 
         // As libpq: the URL's own values, then the service's, then the variables.
         String serviceVariable = b.service == null ? firstSet(env, names.service()) : null;
         if (serviceVariable != null) {
-            b.setService(env.get(serviceVariable), serviceVariable);
+            b.setService(setValue(env, serviceVariable), serviceVariable);
         }
         if (b.service != null) {
             applyService(b, LibpqFiles.service(b.service, b.serviceSource, env, names));
         }
 
         if (b.hosts.isEmpty() && (v = firstSet(env, names.host())) != null) {
-            b.setHost(env.get(v), v);
+            b.setHost(setValue(env, v), v);
         }
         // As libpq: the port variable is for hosts the URL gave no port (and is checked even when none needs it).
         if (b.port == null && (v = firstSet(env, names.port())) != null) {
-            int port = Endpoint.parsePort(v, env.get(v));
+            int port = Endpoint.parsePort(v, setValue(env, v));
             if (b.hosts.isEmpty() || b.hostPorts.contains(null)) {
                 b.setPort(port, v);
                 b.portSetByCaller = false;
             }
         }
         if (b.database == null && (v = firstSet(env, names.database())) != null) {
-            b.setDatabase(env.get(v), v);
+            b.setDatabase(setValue(env, v), v);
         }
         if (b.user == null && (v = firstSet(env, names.user())) != null) {
-            b.setUser(env.get(v), v);
+            b.setUser(setValue(env, v), v);
         }
         if (b.password == null && (v = firstSet(env, names.password())) != null) {
-            b.setPassword(env.get(v), v);
+            b.setPassword(setValue(env, v), v);
         }
         if (b.schema == null && (v = firstSet(env, names.schema())) != null) {
-            b.setSchema(env.get(v), v);
+            b.setSchema(setValue(env, v), v);
         }
         if (b.sslMode == null && (v = firstSet(env, names.sslmode())) != null) {
-            b.sslMode = SslMode.parse(v, env.get(v));
+            b.sslMode = SslMode.parse(v, setValue(env, v));
         }
         for (Map.Entry<String, List<String>> file : Map.of("sslrootcert", names.sslrootcert(),
                 "sslcert", names.sslcert(), "sslkey", names.sslkey()).entrySet()) {
             if (!b.options.containsKey(file.getKey()) && (v = firstSet(env, file.getValue())) != null) {
-                b.setOption(file.getKey(), env.get(v), v);
+                b.setOption(file.getKey(), setValue(env, v), v);
             }
         }
         if (b.sslPassword == null && (v = firstSet(env, names.sslpassword())) != null) {
-            b.setSslPassword(env.get(v), v);
+            b.setSslPassword(setValue(env, v), v);
         }
         if (b.applicationName == null && (v = firstSet(env, names.applicationName())) != null) {
-            b.setApplicationName(env.get(v), v);
+            b.setApplicationName(setValue(env, v), v);
         }
         if (b.connectTimeout == null && (v = firstSet(env, names.connectTimeout())) != null) {
-            b.connectTimeout = Duration.ofSeconds(parseSeconds(v, env.get(v)));
+            b.connectTimeout = Duration.ofSeconds(parseSeconds(v, setValue(env, v)));
         }
         requireSet(b.hosts.isEmpty(), "host", names.url(), names.host());
         requireSet(b.database == null, "database", names.url(), names.database());
@@ -340,7 +342,7 @@ public final class ConnectionSpec {
         return password != null ? this : withPasswordFile(LibpqFiles.passFile(env, EnvironmentNames.standard()));
     }
 
-    private ConnectionSpec withPasswordFile(java.nio.file.Path file) {
+    private ConnectionSpec withPasswordFile(java.nio.file.@Nullable Path file) {
         if (file == null) {
             return this;
         }
@@ -351,7 +353,8 @@ public final class ConnectionSpec {
             if (firstEndpoint == null) {
                 first = m;
                 firstEndpoint = e;
-            } else if ((first == null) != (m == null) || first != null && !first.password().equals(m.password())) {
+            } else if ((first == null) != (m == null)
+                    || (first != null && m != null && !first.password().equals(m.password()))) {
                 throw new InvalidConnectionSpecException("password file " + file, "gives host " + firstEndpoint
                         + (first == null ? " no password" : " the password of line " + first.line()) + " and host " + e
                         + (m == null ? " no password" : " the password of line " + m.line()) + "; a spec has one "
@@ -419,14 +422,16 @@ public final class ConnectionSpec {
         }
         if (hosts != null && b.hosts.isEmpty()) {
             String[] list = hosts.value().split(",", -1);
-            String[] portList = ports == null ? null : ports.value().split(",", -1);
-            if (portList != null && portList.length != 1 && portList.length != list.length) {
-                throw new InvalidConnectionSpecException(ports.where(), "lists " + portList.length + " ports for "
+            // Without a port line, one empty port: every host takes the default.
+            String[] portList = ports == null ? new String[] {""} : ports.value().split(",", -1);
+            String portsWhere = ports == null ? hosts.where() : ports.where();
+            if (portList.length != 1 && portList.length != list.length) {
+                throw new InvalidConnectionSpecException(portsWhere, "lists " + portList.length + " ports for "
                         + list.length + " hosts; give one port, or one per host");
             }
             for (int i = 0; i < list.length; i++) {
-                String port = portList == null ? "" : portList[portList.length == 1 ? 0 : i];
-                b.addEndpoint(list[i], port.isEmpty() ? null : Endpoint.parsePort(ports.where(), port), hosts.where());
+                String port = portList[portList.length == 1 ? 0 : i];
+                b.addEndpoint(list[i], port.isEmpty() ? null : Endpoint.parsePort(portsWhere, port), hosts.where());
             }
         } else if (ports != null && b.port == null && (b.hosts.isEmpty() || b.hostPorts.contains(null))) {
             // As PGPORT: the port for hosts given without one (a list here only fits the service's own hosts).
@@ -452,13 +457,18 @@ public final class ConnectionSpec {
                 + Integer.MAX_VALUE + ", but was " + Values.show(value));
     }
 
-    private static String firstSet(Map<String, String> env, List<String> variables) {
+    private static @Nullable String firstSet(Map<String, String> env, List<String> variables) {
         for (String name : variables) {
             if (env.get(name) != null) {
                 return name;
             }
         }
         return null;
+    }
+
+    /** The value of a variable that {@link #firstSet} found set. */
+    private static String setValue(Map<String, String> env, String variable) {
+        return Objects.requireNonNull(env.get(variable), variable);
     }
 
     private static void requireSet(boolean missing, String field, List<String> urlVariables, List<String> variables) {
@@ -717,10 +727,9 @@ public final class ConnectionSpec {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof ConnectionSpec)) {
+        if (!(o instanceof ConnectionSpec that)) {
             return false;
         }
-        ConnectionSpec that = (ConnectionSpec) o;
         return readOnly == that.readOnly
                 && endpoints.equals(that.endpoints)
                 && database.equals(that.database)
@@ -788,13 +797,13 @@ public final class ConnectionSpec {
         return s.toString();
     }
 
-    private static void addSeconds(List<String> params, String name, Duration d) {
+    private static void addSeconds(List<String> params, String name, @Nullable Duration d) {
         if (d != null) {
             params.add(name + "=" + d.toSeconds());
         }
     }
 
-    private static void addMillis(List<String> params, String name, Duration d) {
+    private static void addMillis(List<String> params, String name, @Nullable Duration d) {
         if (d != null) {
             params.add(name + "=" + d.toMillis());
         }
@@ -807,28 +816,28 @@ public final class ConnectionSpec {
      */
     public static final class Builder {
         private final List<String> hosts = new ArrayList<>(1);
-        private final List<Integer> hostPorts = new ArrayList<>(1);
-        private Integer port;
+        private final List<@Nullable Integer> hostPorts = new ArrayList<>(1);
+        private @Nullable Integer port;
         /** Whether {@link #port(int)} was called on this builder, so that a port no host takes is refused. */
         private boolean portSetByCaller;
-        private String database;
-        private String user;
-        private String password;
-        private String sslPassword;
-        private String schema;
-        private SslMode sslMode;
-        private String applicationName;
-        private Duration connectTimeout;
-        private Duration socketTimeout;
-        private Duration statementTimeout;
-        private Duration lockTimeout;
-        private Duration idleInTransactionSessionTimeout;
+        private @Nullable String database;
+        private @Nullable String user;
+        private @Nullable String password;
+        private @Nullable String sslPassword;
+        private @Nullable String schema;
+        private @Nullable SslMode sslMode;
+        private @Nullable String applicationName;
+        private @Nullable Duration connectTimeout;
+        private @Nullable Duration socketTimeout;
+        private @Nullable Duration statementTimeout;
+        private @Nullable Duration lockTimeout;
+        private @Nullable Duration idleInTransactionSessionTimeout;
         private boolean readOnly;
         private TargetServerType targetServerType = TargetServerType.ANY;
         private final SortedMap<String, String> options = new TreeMap<>();
         /** A URL's {@code service=}, read by fromEnvironment; not part of the spec. */
-        String service;
-        String serviceSource;
+        @Nullable String service;
+        String serviceSource = "";   // where service came from; read only when service is set
 
         private Builder() {
         }
@@ -883,7 +892,7 @@ public final class ConnectionSpec {
             return this;
         }
 
-        void addEndpoint(String host, Integer hostPort, String source) {
+        void addEndpoint(String host, @Nullable Integer hostPort, String source) {
             Endpoint.checkHost(source, host);
             hosts.add(host);
             hostPorts.add(hostPort);
@@ -944,11 +953,11 @@ public final class ConnectionSpec {
          * @param password the password; not empty
          * @return this builder
          */
-        public Builder password(String password) {
+        public Builder password(@Nullable String password) {
             return setPassword(password, "password");
         }
 
-        Builder setPassword(String password, String source) {
+        Builder setPassword(@Nullable String password, String source) {
             if (password != null && password.isEmpty()) {
                 throw new InvalidConnectionSpecException(source, "must not be empty (leave it unset for no password)");
             }
@@ -963,14 +972,14 @@ public final class ConnectionSpec {
          * Sets the password that decrypts the client key ({@code sslkey}), pgjdbc's {@code sslpassword}; {@code null}
          * removes it. It is a secret like the password: masked in {@code toString()} and never shown in a message.
          *
-         * @param sslPassword the key's password; not empty
+         * @param keyPassword the key's password; not empty
          * @return this builder
          */
-        public Builder sslPassword(String sslPassword) {
-            return setSslPassword(sslPassword, "sslPassword");
+        public Builder sslPassword(@Nullable String keyPassword) {
+            return setSslPassword(keyPassword, "sslPassword");
         }
 
-        Builder setSslPassword(String sslPassword, String source) {
+        Builder setSslPassword(@Nullable String sslPassword, String source) {
             if (sslPassword != null && (sslPassword.isEmpty() || sslPassword.indexOf('\0') >= 0)) {
                 throw new InvalidConnectionSpecException(source, "must be non-empty text without NUL (value not "
                         + "shown: it is a secret; leave it unset for an unencrypted key)");
@@ -987,11 +996,11 @@ public final class ConnectionSpec {
          * @param schema the schema name
          * @return this builder
          */
-        public Builder schema(String schema) {
+        public Builder schema(@Nullable String schema) {
             return setSchema(schema, "schema");
         }
 
-        Builder setSchema(String schema, String source) {
+        Builder setSchema(@Nullable String schema, String source) {
             this.schema = schema == null ? null : Values.checkSchema(source, schema);
             return this;
         }
@@ -1002,7 +1011,7 @@ public final class ConnectionSpec {
          * @param sslMode the mode
          * @return this builder
          */
-        public Builder sslMode(SslMode sslMode) {
+        public Builder sslMode(@Nullable SslMode sslMode) {
             this.sslMode = sslMode;
             return this;
         }
@@ -1013,11 +1022,11 @@ public final class ConnectionSpec {
          * @param applicationName printable ASCII, at most 63 characters (what the server keeps)
          * @return this builder
          */
-        public Builder applicationName(String applicationName) {
+        public Builder applicationName(@Nullable String applicationName) {
             return setApplicationName(applicationName, "applicationName");
         }
 
-        Builder setApplicationName(String name, String source) {
+        Builder setApplicationName(@Nullable String name, String source) {
             if (name != null) {
                 if (name.length() > Values.MAX_IDENTIFIER_BYTES) {
                     throw new InvalidConnectionSpecException(source, "must be at most 63 characters, but was "
@@ -1046,7 +1055,7 @@ public final class ConnectionSpec {
          * @param timeout the timeout
          * @return this builder
          */
-        public Builder connectTimeout(Duration timeout) {
+        public Builder connectTimeout(@Nullable Duration timeout) {
             this.connectTimeout = wholeSeconds("connectTimeout", timeout);
             return this;
         }
@@ -1057,7 +1066,7 @@ public final class ConnectionSpec {
          * @param timeout the timeout
          * @return this builder
          */
-        public Builder socketTimeout(Duration timeout) {
+        public Builder socketTimeout(@Nullable Duration timeout) {
             this.socketTimeout = wholeSeconds("socketTimeout", timeout);
             return this;
         }
@@ -1069,7 +1078,7 @@ public final class ConnectionSpec {
          * @param timeout the timeout
          * @return this builder
          */
-        public Builder statementTimeout(Duration timeout) {
+        public Builder statementTimeout(@Nullable Duration timeout) {
             this.statementTimeout = wholeMillis("statementTimeout", timeout);
             return this;
         }
@@ -1081,7 +1090,7 @@ public final class ConnectionSpec {
          * @param timeout the timeout
          * @return this builder
          */
-        public Builder lockTimeout(Duration timeout) {
+        public Builder lockTimeout(@Nullable Duration timeout) {
             this.lockTimeout = wholeMillis("lockTimeout", timeout);
             return this;
         }
@@ -1093,7 +1102,7 @@ public final class ConnectionSpec {
          * @param timeout the timeout
          * @return this builder
          */
-        public Builder idleInTransactionSessionTimeout(Duration timeout) {
+        public Builder idleInTransactionSessionTimeout(@Nullable Duration timeout) {
             this.idleInTransactionSessionTimeout = wholeMillis("idleInTransactionSessionTimeout", timeout);
             return this;
         }
@@ -1131,11 +1140,11 @@ public final class ConnectionSpec {
          * @param value its value; {@code null} removes the option
          * @return this builder
          */
-        public Builder option(String name, String value) {
+        public Builder option(String name, @Nullable String value) {
             return setOption(name, value, "option " + name);
         }
 
-        Builder setOption(String name, String value, String source) {
+        Builder setOption(String name, @Nullable String value, String source) {
             Objects.requireNonNull(name, "name");
             if (REFUSED_OPTIONS.containsKey(name)) {
                 throw new InvalidConnectionSpecException(source, "is not allowed: " + REFUSED_OPTIONS.get(name));
@@ -1156,16 +1165,16 @@ public final class ConnectionSpec {
             return this;
         }
 
-        private static Duration wholeSeconds(String field, Duration d) {
-            if (d != null && (d.isNegative() || d.getNano() != 0)) {
+        private static @Nullable Duration wholeSeconds(String field, @Nullable Duration d) {
+            if (d != null && (d.isNegative() || d.toNanosPart() != 0)) {
                 throw new InvalidConnectionSpecException(field,
                         "must be zero or a positive whole number of seconds, but was " + d);
             }
             return d;
         }
 
-        private static Duration wholeMillis(String field, Duration d) {
-            if (d != null && (d.isNegative() || d.getNano() % 1_000_000 != 0)) {
+        private static @Nullable Duration wholeMillis(String field, @Nullable Duration d) {
+            if (d != null && (d.isNegative() || d.toNanosPart() % 1_000_000 != 0)) {
                 throw new InvalidConnectionSpecException(field,
                         "must be zero or a positive whole number of milliseconds, but was " + d);
             }

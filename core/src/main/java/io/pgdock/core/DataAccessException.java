@@ -1,5 +1,7 @@
 package io.pgdock.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A database operation failed at run time: the server refused a statement (a bad value in a COPY, a missing table, a
  * constraint violation), the connection broke, or the input or output stream given to the operation failed.
@@ -14,7 +16,7 @@ public final class DataAccessException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
     /** The SQLSTATE of the failure, or null when it did not come from the database; part of the serialized form. */
-    private final String sqlState;
+    private final @Nullable String sqlState;
 
     /**
      * For pgdock's modules; callers rarely need to make one.
@@ -23,7 +25,7 @@ public final class DataAccessException extends PgdockException {
      * @param sqlState the SQLSTATE, or null when the failure did not come from the database
      * @param cause the underlying failure
      */
-    public DataAccessException(String message, String sqlState, Throwable cause) {
+    public DataAccessException(String message, @Nullable String sqlState, @Nullable Throwable cause) {
         super(message, cause);
         this.sqlState = sqlState;
     }
@@ -35,7 +37,7 @@ public final class DataAccessException extends PgdockException {
      * @return the SQLSTATE, or {@code null} when the failure did not come from the database (for example an
      *     {@link java.io.IOException} from the caller's input stream)
      */
-    public String sqlState() {
+    public @Nullable String sqlState() {
         return sqlState;
     }
 }

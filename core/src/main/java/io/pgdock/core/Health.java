@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of one health check, like {@code pg_isready} plus pool statistics: up or down, the round-trip latency of a
@@ -36,14 +37,14 @@ public final class Health {
 
     private final Status status;
     private final Duration latency;
-    private final String serverVersion;
+    private final @Nullable String serverVersion;
     private final PoolStats pool;
-    private final Reason reason;
-    private final String error;
+    private final @Nullable Reason reason;
+    private final @Nullable String error;
     private final Instant checkedAt;
 
-    private Health(Status status, Duration latency, String serverVersion, PoolStats pool, Reason reason, String error,
-            Instant checkedAt) {
+    private Health(Status status, Duration latency, @Nullable String serverVersion, PoolStats pool,
+            @Nullable Reason reason, @Nullable String error, Instant checkedAt) {
         this.status = status;
         this.latency = latency;
         this.serverVersion = serverVersion;

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a server the way {@code pg_isready} does: a fresh connection, not a pooled one, so a busy pool is not mistaken
@@ -67,7 +68,7 @@ final class HealthProbe {
     private final Attempt attempt;
     private final String target;
     /** The spec connected to, for precise advice; null when the attempt does not connect by spec. */
-    private final ConnectionSpec spec;
+    private final @Nullable ConnectionSpec spec;
     /** What a check that got no answer in time says, after naming the timeout. */
     private final String unanswered;
     private final Duration timeout;
@@ -77,7 +78,7 @@ final class HealthProbe {
     private final Clock clock;
     private final Ticker ticker;
 
-    private FutureTask<Result> inFlight;   // guarded by this
+    private @Nullable FutureTask<Result> inFlight;   // guarded by this
 
     /** A probe on fresh connections to {@code spec}, with the health timeout, executor and ticker of {@code options}. */
     HealthProbe(ConnectionSpec spec, Properties driverProperties, Supplier<Health.PoolStats> poolStats,
@@ -104,7 +105,7 @@ final class HealthProbe {
                 FRESH_UNANSWERED, timeout, poolStats, executor, clock, Ticker.system());
     }
 
-    private HealthProbe(Attempt attempt, String target, ConnectionSpec spec, String unanswered, Duration timeout,
+    private HealthProbe(Attempt attempt, String target, @Nullable ConnectionSpec spec, String unanswered, Duration timeout,
             Supplier<Health.PoolStats> poolStats, Executor executor, Clock clock, Ticker ticker) {
         this.attempt = attempt;
         this.target = target;

@@ -11,7 +11,9 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +81,7 @@ final class LibpqFiles {
         }
         String dirVariable = firstSet(env, names.sysconfDir());
         if (dirVariable != null) {
-            Path system = Path.of(env.get(dirVariable), "pg_service.conf");
+            Path system = Path.of(setValue(env, dirVariable), "pg_service.conf");
             searched.add(system + (Files.exists(system) ? "" : " (does not exist)"));
             if (Files.exists(system)) {
                 Map<String, ServiceValue> found = parseService(system, name);
@@ -96,9 +98,9 @@ final class LibpqFiles {
     }
 
     /** The service's values, or null when the file has no {@code [name]} section. */
-    private static Map<String, ServiceValue> parseService(Path file, String name) {
+    private static @Nullable Map<String, ServiceValue> parseService(Path file, String name) {
         List<String> lines = readLines(file, "service file");
-        Map<String, ServiceValue> values = null;
+        @Nullable Map<String, ServiceValue> values = null;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -136,7 +138,7 @@ final class LibpqFiles {
     /**
      * The file the password comes from, or null when no variable names one and no home directory is known.
      */
-    static Path passFile(Map<String, String> env, EnvironmentNames names) {
+    static @Nullable Path passFile(Map<String, String> env, EnvironmentNames names) {
         return userFile(env, names.passFile(), names.home(), ".pgpass");
     }
 
@@ -150,7 +152,7 @@ final class LibpqFiles {
      * @param user the role
      * @throws InvalidConnectionSpecException if the file cannot be read, or the matching line's password is empty
      */
-    static PassMatch password(Path file, Endpoint endpoint, String database, String user) {
+    static @Nullable PassMatch password(@Nullable Path file, Endpoint endpoint, String database, String user) {
         if (file == null || !Files.exists(file)) {
             return null;
         }
@@ -225,10 +227,10 @@ final class LibpqFiles {
     private static final class PassLine {
         final String[] fields = new String[4];
         final boolean[] wildcard = new boolean[4];
-        String password;
+        String password = "";   // set by parse
 
         /** The line's fields, or null when it has fewer than five. */
-        static PassLine parse(String line) {
+        static @Nullable PassLine parse(String line) {
             PassLine p = new PassLine();
             int field = 0;
             StringBuilder current = new StringBuilder();
@@ -267,17 +269,17 @@ final class LibpqFiles {
         }
     }
 
-    private static Path userFile(Map<String, String> env, List<String> fileVariables, List<String> homeVariables,
-            String name) {
+    private static @Nullable Path userFile(Map<String, String> env, List<String> fileVariables,
+            List<String> homeVariables, String name) {
         String v = firstSet(env, fileVariables);
         if (v != null) {
-            if (env.get(v).isEmpty()) {
+            if (setValue(env, v).isEmpty()) {
                 throw new InvalidConnectionSpecException(v, "is set but empty; unset it, or name a file");
             }
-            return Path.of(env.get(v));
+            return Path.of(setValue(env, v));
         }
         String home = firstSet(env, homeVariables);
-        return home == null || env.get(home).isEmpty() ? null : Path.of(env.get(home), name);
+        return home == null || setValue(env, home).isEmpty() ? null : Path.of(setValue(env, home), name);
     }
 
     private static List<String> readLines(Path file, String what) {
@@ -290,13 +292,18 @@ final class LibpqFiles {
         }
     }
 
-    private static String firstSet(Map<String, String> env, List<String> variables) {
+    private static @Nullable String firstSet(Map<String, String> env, List<String> variables) {
         for (String name : variables) {
             if (env.get(name) != null) {
                 return name;
             }
         }
         return null;
+    }
+
+    /** The value of a variable that {@link #firstSet} found set. */
+    private static String setValue(Map<String, String> env, String variable) {
+        return Objects.requireNonNull(env.get(variable), variable);
     }
 
     @SafeVarargs

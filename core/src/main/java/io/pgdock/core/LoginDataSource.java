@@ -11,6 +11,7 @@ import java.util.Properties;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The unpooled {@link DataSource} the storage's HikariCP pool draws from: every connection is opened by
@@ -26,7 +27,7 @@ final class LoginDataSource implements DataSource {
     private final LoginTimeout timeout;
     private volatile int loginTimeoutSeconds;
     /** The last attempt's failure, or null once an attempt succeeded; for {@link PoolDataSource}. */
-    private volatile SQLException lastFailure;
+    private volatile @Nullable SQLException lastFailure;
     /** What the pool wants; nothing until the pool is started, so a failure at start is reported at once. */
     private volatile Supplier<ConnectRetry.Demand> demand = () -> ConnectRetry.Demand.NONE;
 
@@ -57,7 +58,7 @@ final class LoginDataSource implements DataSource {
     }
 
     /** The failure of the last attempt to open a connection, or null if it succeeded (or none was made). */
-    SQLException lastFailure() {
+    @Nullable SQLException lastFailure() {
         return lastFailure;
     }
 
@@ -67,7 +68,7 @@ final class LoginDataSource implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
+    public @Nullable PrintWriter getLogWriter() {
         return null;
     }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +47,9 @@ public final class Migrator {
     private final DataSource dataSource;
     private final String schema;
     private final String quotedSchema;
-    private final String owner;
+    private final @Nullable String owner;
 
-    private Migrator(DataSource dataSource, String schema, String owner) {
+    private Migrator(DataSource dataSource, String schema, @Nullable String owner) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.schema = Values.checkSchema("schema", Objects.requireNonNull(schema, "schema"));
         this.quotedSchema = Values.quoteIdentifier(schema);

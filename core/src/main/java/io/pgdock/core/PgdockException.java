@@ -1,5 +1,8 @@
 package io.pgdock.core;
 
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
 /**
  * The root of every exception pgdock throws for a failure at run time (a server that cannot be reached, a migration that
  * cannot be applied, a COPY that fails). Unchecked, like Jdbi's {@code JdbiException}.
@@ -17,7 +20,17 @@ public abstract class PgdockException extends RuntimeException {
      * @param message what failed, in words a user can act on
      * @param cause the underlying failure, usually a {@link java.sql.SQLException}; may be null
      */
-    protected PgdockException(String message, Throwable cause) {
+    protected PgdockException(String message, @Nullable Throwable cause) {
         super(message, cause);
+    }
+
+    /**
+     * What failed; never null, since every pgdock exception is made with a message.
+     *
+     * @return the message
+     */
+    @Override
+    public String getMessage() {
+        return Objects.requireNonNullElse(super.getMessage(), getClass().getName());
     }
 }

@@ -27,6 +27,7 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +48,7 @@ final class PostgresStorage implements Storage {
     private final BulkTransfer bulk;
     private final HealthProbe healthProbe;
     /** Where dedicated connections go, or null when there are none (transaction pooling without a direct spec). */
-    private final Dedicated dedicated;
+    private final @Nullable Dedicated dedicated;
 
     /** A spec that dedicated connections are opened with, its driver properties and its login bound. */
     private record Dedicated(ConnectionSpec spec, Properties properties, LoginTimeout timeout) {
@@ -245,7 +246,7 @@ final class PostgresStorage implements Storage {
         }
     }
 
-    private static SQLException findSqlException(Throwable t) {
+    private static @Nullable SQLException findSqlException(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof SQLException) {
                 return (SQLException) c;
@@ -303,7 +304,7 @@ final class PostgresStorage implements Storage {
         return state.create();
     }
 
-    private static Dedicated dedicated(ConnectionSpec spec, StorageOptions options, Properties properties,
+    private static @Nullable Dedicated dedicated(ConnectionSpec spec, StorageOptions options, Properties properties,
             LoginTimeout timeout) {
         if (options.dedicatedConnectionSpec().isPresent()) {
             ConnectionSpec direct = options.dedicatedConnectionSpec().get();

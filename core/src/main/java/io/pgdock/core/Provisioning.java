@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,17 +53,17 @@ public final class Provisioning {
     private final String role;
     private final String schema;
     private final String database;
-    private final String password;
+    private final @Nullable String password;
     /** The owner role, or null for the single-role set-up (the runtime role owns the schema). */
-    private final String owner;
-    private final String ownerPassword;
+    private final @Nullable String owner;
+    private final @Nullable String ownerPassword;
 
-    private Provisioning(String role, String schema, String database, String password) {
+    private Provisioning(String role, String schema, String database, @Nullable String password) {
         this(role, schema, database, password, null, null);
     }
 
-    private Provisioning(String role, String schema, String database, String password, String owner,
-            String ownerPassword) {
+    private Provisioning(String role, String schema, String database, @Nullable String password,
+            @Nullable String owner, @Nullable String ownerPassword) {
         this.role = Values.checkIdentifier("role", Objects.requireNonNull(role, "role"));
         this.schema = Values.checkSchema("schema", Objects.requireNonNull(schema, "schema"));
         this.database = Values.checkIdentifier("database", Objects.requireNonNull(database, "database"));
@@ -263,7 +264,7 @@ public final class Provisioning {
      */
     private String moveBlock() {
         String r = Values.quoteIdentifier(role).replace("'", "''");
-        String o = Values.quoteIdentifier(owner).replace("'", "''");
+        String o = Values.quoteIdentifier(owner()).replace("'", "''");
         String schemaLit = Values.literal(schema);
         String roleLit = Values.literal(role);
         return "\nDECLARE\n"
@@ -368,7 +369,7 @@ public final class Provisioning {
     }
 
     /** Applies the plan through {@code admin}; {@code spec} is the admin spec, if known, for precise advice. */
-    private void apply(ConnectionSource admin, ConnectionSpec spec) {
+    private void apply(ConnectionSource admin, @Nullable ConnectionSpec spec) {
         try (Connection c = admin.get()) {
             String current = currentDatabase(c);
             if (!current.equals(database)) {
@@ -376,7 +377,7 @@ public final class Provisioning {
                         + " (REVOKE and CREATE SCHEMA act on the current database), but is connected to "
                         + Values.show(current));
             }
-            Transactions.run(c, tx -> {
+            Transactions.use(c, tx -> {
                 try (Statement st = tx.createStatement()) {
                     for (String statement : statements()) {
                         st.execute(statement);
@@ -391,7 +392,6 @@ public final class Provisioning {
                             "scram-sha-256");
                 }
                 checkResult(tx);
-                return null;
             });
             LOG.info("Provisioned role {}{} and schema {} in database {}", Values.quoteIdentifier(role),
                     owner == null ? " (owning the schema)" : ", owner " + Values.quoteIdentifier(owner),
@@ -472,7 +472,7 @@ public final class Provisioning {
      * The role's stored SCRAM verifier, so that re-applying with the same password changes nothing (a new verifier would
      * have a new salt). Null when it cannot be read: only superusers may read {@code pg_authid}.
      */
-    private static String storedVerifier(Connection c, String role) throws SQLException {
+    private static @Nullable String storedVerifier(Connection c, String role) throws SQLException {
         // Asked first, because a denied SELECT on pg_authid would abort the transaction.
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user")) {

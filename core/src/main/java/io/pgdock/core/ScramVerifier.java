@@ -10,6 +10,7 @@ import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a password against a PostgreSQL SCRAM-SHA-256 verifier ({@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:
@@ -26,7 +27,7 @@ final class ScramVerifier {
      * different password. Passwords are not SASLprep-normalised here: a non-ASCII password may fail to match, which only
      * means it is set again.
      */
-    static boolean matches(String verifier, String password) {
+    static boolean matches(@Nullable String verifier, String password) {
         if (verifier == null) {
             return false;
         }
@@ -42,8 +43,11 @@ final class ScramVerifier {
             byte[] salted = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
                     .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
             byte[] clientKey = hmac(salted, "Client Key");
-            return MessageDigest.isEqual(MessageDigest.getInstance("SHA-256").digest(clientKey), storedKey)
-                    & MessageDigest.isEqual(hmac(salted, "Server Key"), serverKey);
+            // Both keys are compared whatever the first says, so the time taken does not tell which one differed.
+            boolean clientKeyMatches = MessageDigest.isEqual(MessageDigest.getInstance("SHA-256").digest(clientKey),
+                    storedKey);
+            boolean serverKeyMatches = MessageDigest.isEqual(hmac(salted, "Server Key"), serverKey);
+            return clientKeyMatches && serverKeyMatches;
         } catch (IllegalArgumentException | GeneralSecurityException e) {
             return false;
         }

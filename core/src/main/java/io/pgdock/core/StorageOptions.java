@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@link Storage#open(ConnectionSpec, StorageOptions)} opens the default storage: pool sizes and timeouts, whether
@@ -56,10 +57,10 @@ public final class StorageOptions {
     private final List<MigrationSet> migrations;
     private final String poolName;
     private final boolean transactionPooling;
-    private final ConnectionSpec dedicatedConnectionSpec;
-    private final ConnectionSpec migrationSpec;
+    private final @Nullable ConnectionSpec dedicatedConnectionSpec;
+    private final @Nullable ConnectionSpec migrationSpec;
     private final Ticker ticker;
-    private final Executor healthExecutor;
+    private final @Nullable Executor healthExecutor;
 
     private StorageOptions(Builder b) {
         this.maximumPoolSize = b.maximumPoolSize;
@@ -205,10 +206,10 @@ public final class StorageOptions {
         private final List<MigrationSet> migrations = new ArrayList<>();
         private String poolName = "pgdock-storage";
         private boolean transactionPooling;
-        private ConnectionSpec dedicatedConnectionSpec;
-        private ConnectionSpec migrationSpec;
+        private @Nullable ConnectionSpec dedicatedConnectionSpec;
+        private @Nullable ConnectionSpec migrationSpec;
         private Ticker ticker = Ticker.system();
-        private Executor healthExecutor;
+        private @Nullable Executor healthExecutor;
 
         private Builder() {
         }

@@ -14,6 +14,20 @@ final class Transactions {
         T run(Connection c) throws SQLException;
     }
 
+    /** Work inside the transaction that returns nothing. */
+    @FunctionalInterface
+    interface Action {
+        void run(Connection c) throws SQLException;
+    }
+
+    /** As {@link #run}, for work that returns nothing. */
+    static void use(Connection c, Action action) throws SQLException {
+        run(c, tx -> {
+            action.run(tx);
+            return Boolean.TRUE;   // run needs a result; it is not used
+        });
+    }
+
     /**
      * Turns auto-commit off, runs {@code work}, commits, and puts auto-commit back as it was; if the work fails, rolls
      * back and rethrows.

@@ -3,6 +3,7 @@ package io.pgdock.core;
 import io.pgdock.core.internal.Identifiers;
 import io.pgdock.core.internal.Shown;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /** Small helpers for validating settings and showing bad values in messages. Not API. */
 final class Values {
@@ -42,7 +43,7 @@ final class Values {
     }
 
     /** See {@link Identifiers#problem(String)}. */
-    static String identifierProblem(String value) {
+    static @Nullable String identifierProblem(String value) {
         return Identifiers.problem(value);
     }
 

@@ -61,6 +61,8 @@ class HealthProbeTest {
     void aSilentServerIsDownAndUnreachableWithinTheHealthTimeout() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             Thread acceptor = new Thread(() -> {
+                // Kept so that no accepted socket is closed before the test ends.
+                @SuppressWarnings("ModifiedButNotUsed") // only holds the sockets
                 List<java.net.Socket> held = new ArrayList<>();
                 try {
                     while (true) {

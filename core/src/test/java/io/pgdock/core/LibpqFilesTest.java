@@ -59,14 +59,14 @@ class LibpqFilesTest {
 
     @Nested
     class PasswordFile {
-        private static final String LINES = String.join("\n",
-                "# hostname:port:database:username:password",
-                "otherhost:5432:*:app:not-this-one",
-                "\\:\\:1:5432:app:app:p\\:w\\\\6",
-                "db:*:app:app:first-pw",
-                "db:5432:app:app:second-pw",
-                "*:*:*:*:fallback-pw",
-                "");
+        private static final String LINES = """
+                # hostname:port:database:username:password
+                otherhost:5432:*:app:not-this-one
+                \\:\\:1:5432:app:app:p\\:w\\\\6
+                db:*:app:app:first-pw
+                db:5432:app:app:second-pw
+                *:*:*:*:fallback-pw
+                """;
 
         @Test
         void theFirstMatchingLineWinsWithWildcardsAndBackslashEscapes() throws IOException {
@@ -307,8 +307,17 @@ class LibpqFilesTest {
 
         @Test
         void whatPgdockDoesNotSupportIsRefusedByNameWithTheReason() throws IOException {
-            Path services = file("services.conf", "[a]\nhost=h\nhostaddr=10.0.0.1\n[b]\nservice=a\n"
-                    + "[c]\nkeepalives=1\n[d]\noptions=-c work_mem=1MB\n", "rw-------");
+            Path services = file("services.conf", """
+                    [a]
+                    host=h
+                    hostaddr=10.0.0.1
+                    [b]
+                    service=a
+                    [c]
+                    keepalives=1
+                    [d]
+                    options=-c work_mem=1MB
+                    """, "rw-------");
             Map<String, String> env = env("PGSERVICEFILE", services.toString(), "PGUSER", "u", "PGDATABASE", "d");
             env.put("PGSERVICE", "a");
             assertThatThrownBy(() -> ConnectionSpec.fromEnvironment(env)).hasMessage("service file " + services
@@ -327,8 +336,17 @@ class LibpqFilesTest {
 
         @Test
         void hostAndPortListsOfAService() throws IOException {
-            Path services = file("services.conf", "[ha]\nhost=a,b\nport=5433,5434\n[one]\nhost=a,b\nport=6000\n"
-                    + "[bad]\nhost=a,b,c\nport=1,2\n", "rw-------");
+            Path services = file("services.conf", """
+                    [ha]
+                    host=a,b
+                    port=5433,5434
+                    [one]
+                    host=a,b
+                    port=6000
+                    [bad]
+                    host=a,b,c
+                    port=1,2
+                    """, "rw-------");
             Map<String, String> env = env("PGSERVICEFILE", services.toString(), "PGUSER", "u", "PGDATABASE", "d",
                     "PGSERVICE", "ha");
             assertThat(ConnectionSpec.fromEnvironment(env).endpoints())

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Settings of a pooled {@link DataSourceFactory}. Build with {@link #builder()}; each setter checks its value at once and
@@ -77,8 +78,8 @@ public final class FactoryOptions {
     private final Ticker ticker;
     private final Clock clock;
     private final List<FactoryListener> listeners;
-    private final ScheduledExecutorService executor;
-    private final ThreadFactory threadFactory;
+    private final @Nullable ScheduledExecutorService executor;
+    private final @Nullable ThreadFactory threadFactory;
 
     private FactoryOptions(Builder b) {
         this.resolver = b.resolver;
@@ -252,8 +253,8 @@ public final class FactoryOptions {
         private Ticker ticker = Ticker.system();
         private Clock clock = Clock.systemUTC();
         private final List<FactoryListener> listeners = new ArrayList<>();
-        private ScheduledExecutorService executor;
-        private ThreadFactory threadFactory;
+        private @Nullable ScheduledExecutorService executor;
+        private @Nullable ThreadFactory threadFactory;
 
         private Builder() {
         }

@@ -21,6 +21,7 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link DataSourceFactory} fake for pipeline tests: it hands out data sources it was given (say, one test database
@@ -44,7 +45,7 @@ public final class FixedDataSourceFactory implements DataSourceFactory {
      * @param name the name asked for, or null
      * @param spec the spec asked for, or null
      */
-    public record Request(String name, ConnectionSpec spec) {
+    public record Request(@Nullable String name, @Nullable ConnectionSpec spec) {
         /**
          * Checks that exactly one of the two is set.
          *

@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -245,7 +246,7 @@ final class PooledDataSourceFactory implements DataSourceFactory {
      * call tries at once. So a caller with a stale password cannot undo a rotation, and a password the server does not
      * accept yet leaves the working pool in place.
      */
-    TargetPool acquire(ConnectionSpec spec, String name) {
+    TargetPool acquire(ConnectionSpec spec, @Nullable String name) {
         TargetPool p = pools.get(spec);
         if (p == null || p.isRetired()) {
             p = create(spec, name);
@@ -257,7 +258,7 @@ final class PooledDataSourceFactory implements DataSourceFactory {
         return p;
     }
 
-    private TargetPool create(ConnectionSpec spec, String name) {
+    private TargetPool create(ConnectionSpec spec, @Nullable String name) {
         try {
             synchronized (lock) {
                 requireOpen();
@@ -362,7 +363,7 @@ final class PooledDataSourceFactory implements DataSourceFactory {
                 + "maximumPools (" + options.maximumPools() + ") was reached");
     }
 
-    private void retireLocked(TargetPool p, TargetPool successor, FactoryEvent.Type type, String why) {
+    private void retireLocked(TargetPool p, @Nullable TargetPool successor, FactoryEvent.Type type, String why) {
         if (!p.retire(successor)) {
             return;
         }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens the physical connections of one target: the {@link DataSource} its HikariCP pool draws from. Every connection
@@ -174,7 +175,7 @@ final class TargetConnector implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
+    public @Nullable PrintWriter getLogWriter() {
         return null;
     }
 
@@ -212,7 +213,7 @@ final class TargetConnector implements DataSource {
         return iface.isInstance(this);
     }
 
-    static void closeQuietly(Connection c) {
+    static void closeQuietly(@Nullable Connection c) {
         if (c != null) {
             try {
                 c.close();

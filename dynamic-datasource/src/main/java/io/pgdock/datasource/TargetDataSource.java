@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.jackson2.Jackson2Plugin;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The handle {@link PooledDataSourceFactory#get} returns: a {@link DataSource} that lends connections from its target's
@@ -21,18 +22,18 @@ import org.jdbi.v3.postgres.PostgresPlugin;
  */
 final class TargetDataSource implements DataSource {
     private final PooledDataSourceFactory factory;
-    private final String name;
+    private final @Nullable String name;
     private volatile TargetPool pool;
-    private volatile Jdbi jdbi;
+    private volatile @Nullable Jdbi jdbi;
 
-    TargetDataSource(PooledDataSourceFactory factory, String name, TargetPool pool) {
+    TargetDataSource(PooledDataSourceFactory factory, @Nullable String name, TargetPool pool) {
         this.factory = factory;
         this.name = name;
         this.pool = pool;
     }
 
     /** The target name this handle was asked for by, or null for a handle asked for by spec. */
-    String name() {
+    @Nullable String name() {
         return name;
     }
 
@@ -79,7 +80,7 @@ final class TargetDataSource implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
+    public @Nullable PrintWriter getLogWriter() {
         return null;
     }
 

@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,12 +26,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One target's HikariCP pool and what the factory knows about it.
  *
  * <p><b>Users and retirement.</b> {@link #users} counts callers inside {@link TargetDataSource#getConnection()} for this
- * pool; its sign bit marks the pool retired. {@link #enter()} fails once the bit is set, so after {@link #retire()}
+ * pool; its sign bit marks the pool retired. {@link #enter()} fails once the bit is set, so after {@link #retire(TargetPool)}
  * returns no new borrow can start, and the pool may be closed as soon as the count is zero and HikariCP reports no
  * connection lent ({@link #drained()}).
  *
@@ -48,10 +50,15 @@ final class TargetPool {
     static final Duration BORROW_SLICE = Duration.ofMillis(200);
 
     /** Where the target stands. Immutable; replaced as a whole. */
-    private record Check(TargetStatus.State state, CompletableFuture<Void> running, ConnectionFailedException error,
-            long until) {
+    private record Check(TargetStatus.State state, @Nullable CompletableFuture<Void> running,
+            @Nullable ConnectionFailedException error, long until) {
         static final Check NEW = new Check(TargetStatus.State.NEW, null, null, 0);
         static final Check READY = new Check(TargetStatus.State.READY, null, null, 0);
+
+        /** The failure of a {@link TargetStatus.State#FAILED} check, which always has one. */
+        ConnectionFailedException failure() {
+            return Objects.requireNonNull(error, "error");
+        }
     }
 
     private final PooledDataSourceFactory factory;
@@ -67,17 +74,17 @@ final class TargetPool {
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicReference<Check> check = new AtomicReference<>(Check.NEW);
     private final Duration connectTimeout;
-    private volatile TargetDataSource namedHandle;
+    private volatile @Nullable TargetDataSource namedHandle;
     /** When the pool was last seen in use, by the ticker; brought up to date from {@link #used} by maintenance. */
     private volatile long lastUsed;
     /** Set by borrowers (a volatile read, and a write only when it flips), cleared when maintenance reads it. */
     private volatile boolean used;
-    private volatile TargetPool successor;
+    private volatile @Nullable TargetPool successor;
     /** The live pool this one is to replace once its new password has been checked; null when it replaces none. */
-    private volatile TargetPool replacing;
+    private volatile @Nullable TargetPool replacing;
     private volatile long retiredAt;
 
-    TargetPool(PooledDataSourceFactory factory, ConnectionSpec spec, String name, String label, long id) {
+    TargetPool(PooledDataSourceFactory factory, ConnectionSpec spec, @Nullable String name, String label, long id) {
         this.factory = factory;
         this.id = id;
         this.options = factory.options();
@@ -167,7 +174,7 @@ final class TargetPool {
     /** A handle bound to {@code name}: re-resolved whenever it needs a new pool. */
     TargetDataSource handle(String name) {
         TargetDataSource h = namedHandle;
-        if (h != null && h.name().equals(name)) {
+        if (h != null && name.equals(h.name())) {
             return h;
         }
         h = new TargetDataSource(factory, name, this);
@@ -193,15 +200,15 @@ final class TargetPool {
         return lastUsed;
     }
 
-    TargetPool successor() {
+    @Nullable TargetPool successor() {
         return successor;
     }
 
-    TargetPool replacing() {
+    @Nullable TargetPool replacing() {
         return replacing;
     }
 
-    void replacing(TargetPool pool) {
+    void replacing(@Nullable TargetPool pool) {
         replacing = pool;
     }
 
@@ -241,7 +248,7 @@ final class TargetPool {
      * @param next the pool that replaces this one (a rotation), or null
      * @return false if it was already retired
      */
-    boolean retire(TargetPool next) {
+    boolean retire(@Nullable TargetPool next) {
         if (isRetired()) {
             return false;
         }
@@ -311,8 +318,13 @@ final class TargetPool {
                 bean.getThreadsAwaitingConnection(), bean.getTotalConnections(), options.maximumPoolSize());
     }
 
+    /** The target's check: the reference always holds one. */
+    private Check currentCheck() {
+        return Objects.requireNonNull(check.get(), "check");
+    }
+
     TargetStatus status(long now) {
-        Check c = check.get();
+        Check c = currentCheck();
         return new TargetStatus(label, spec, c.state(), stats(), Duration.ofNanos(Math.max(0, now - lastUsed(now))),
                 c.error() == null ? null : c.error().getMessage());
     }
@@ -327,11 +339,12 @@ final class TargetPool {
      *
      * @throws Retired when the pool was retired: the handle then asks the factory for the pool to use now
      */
+    @SuppressWarnings("ReferenceEquality") // Check.READY is a sentinel; checks are swapped by identity
     Connection borrow() throws SQLException {
         if (!used) {
             used = true;
         }
-        boolean checked = check.get() != Check.READY && awaitReady();
+        boolean checked = currentCheck() != Check.READY && awaitReady();
         long sliceMillis = BORROW_SLICE.toMillis();
         long deadline = 0;
         while (true) {
@@ -386,6 +399,7 @@ final class TargetPool {
     /** Thrown by {@link #borrow()} when the pool was retired under a waiting caller; never leaves the package. */
     static final class Retired extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        @SuppressWarnings("StaticAssignmentOfThrowable") // one shared instance: no stack trace, no suppressed ones
         static final Retired INSTANCE = new Retired();
 
         private Retired() {
@@ -395,7 +409,7 @@ final class TargetPool {
 
     /** Fails at once, with the remembered failure, while the target is in its back-off. */
     void throwIfFailing() {
-        Check c = check.get();
+        Check c = currentCheck();
         if (c.state() == TargetStatus.State.FAILED && options.ticker().read() - c.until() < 0) {
             throw remembered(c);
         }
@@ -406,9 +420,10 @@ final class TargetPool {
      *
      * @return whether this thread ran the check (and so may have left a connection in the hand-off)
      */
+    @SuppressWarnings("ReferenceEquality") // Check.READY is a sentinel; checks are swapped by identity
     boolean awaitReady() {
         while (true) {
-            Check c = check.get();
+            Check c = currentCheck();
             if (c == Check.READY) {
                 return false;
             }
@@ -417,7 +432,8 @@ final class TargetPool {
                 continue;
             }
             throwIfFailing();
-            Check mine = new Check(c.state(), new CompletableFuture<>(), c.error(), c.until());
+            CompletableFuture<Void> running = new CompletableFuture<>();
+            Check mine = new Check(c.state(), running, c.error(), c.until());
             if (!check.compareAndSet(c, mine)) {
                 continue;
             }
@@ -438,7 +454,7 @@ final class TargetPool {
                 check.compareAndSet(mine, c);
                 throw e;
             } finally {
-                mine.running().complete(null);
+                running.complete(null);
             }
         }
     }
@@ -519,7 +535,7 @@ final class TargetPool {
      *
      * @return whether it was recorded
      */
-    private boolean failed(ConnectionFailedException e, Check expected) {
+    private boolean failed(ConnectionFailedException e, @Nullable Check expected) {
         if (e.reason() == Reason.TOO_MANY_CONNECTIONS || interrupted(e) || isRetired()) {
             // A full server or factory, a caller that was interrupted, a pool on its way out: nothing to hold against
             // the target.
@@ -536,7 +552,7 @@ final class TargetPool {
 
     private boolean swapToFailed(Check failed) {
         while (true) {
-            Check c = check.get();
+            Check c = currentCheck();
             if (c.state() == TargetStatus.State.FAILED && c.running() == null
                     && options.ticker().read() - c.until() < 0) {
                 return false;
@@ -573,10 +589,10 @@ final class TargetPool {
 
     /** Called on HikariCP's thread before it opens a connection. */
     void refuseIfFailing() throws SQLException {
-        Check c = check.get();
+        Check c = currentCheck();
         if (c.state() == TargetStatus.State.FAILED && options.ticker().read() - c.until() < 0) {
-            throw new SQLTransientConnectionException("target is in its failure back-off", c.error().sqlState(),
-                    c.error());
+            throw new SQLTransientConnectionException("target is in its failure back-off", c.failure().sqlState(),
+                    c.failure());
         }
     }
 
@@ -596,7 +612,7 @@ final class TargetPool {
     }
 
     /** The typed failure behind an exception of the driver, the pool or the connector; null if there is none. */
-    private ConnectionFailedException connectFailure(Throwable t) {
+    private @Nullable ConnectionFailedException connectFailure(@Nullable Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof ConnectionFailedException f) {
                 return f;
@@ -612,7 +628,7 @@ final class TargetPool {
     }
 
     private ConnectionFailedException remembered(Check c) {
-        ConnectionFailedException e = c.error();
+        ConnectionFailedException e = c.failure();
         long left = Math.max(0, c.until() - options.ticker().read());
         return new ConnectionFailedException(e.reason(), e.getMessage() + " [failed recently; not tried again for another "
                 + Duration.ofNanos(left).toMillis() + " ms (failureBackoff)]", e.sqlState(), e);

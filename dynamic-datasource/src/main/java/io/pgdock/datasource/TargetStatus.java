@@ -4,6 +4,7 @@ import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of one live target of a {@link DataSourceFactory}, as listed by {@link DataSourceFactory#targets()}.
@@ -16,7 +17,7 @@ import java.util.Objects;
  * @param lastError the message of the failure that put the target in {@link State#FAILED}; null in the other states
  */
 public record TargetStatus(String target, ConnectionSpec spec, State state, Health.PoolStats pool, Duration idle,
-        String lastError) {
+        @Nullable String lastError) {
 
     /** What the factory knows of a target. */
     public enum State {

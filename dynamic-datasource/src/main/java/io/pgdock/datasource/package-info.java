@@ -10,5 +10,11 @@
  * {@code DataSourceFactoryContract}.
  *
  * <p>Every type here is thread-safe unless its documentation says otherwise (builders are not).
+ *
+ * <p>Nothing here takes or returns {@code null} unless it is marked {@code @Nullable} (JSpecify's
+ * {@code org.jspecify.annotations.Nullable}; the package is {@code @NullMarked}).
  */
+@NullMarked
 package io.pgdock.datasource;
+
+import org.jspecify.annotations.NullMarked;

@@ -51,8 +51,8 @@ class MicrometerIsOptionalTest {
     @Test
     void aFactoryWorksWithoutMicrometerOnTheClassPath() throws Exception {
         List<URL> urls = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (!Path.of(entry).getFileName().toString().startsWith("micrometer-")) {
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator, -1)) {
+            if (!entry.isEmpty() && !Path.of(entry).getFileName().toString().startsWith("micrometer-")) {
                 urls.add(Path.of(entry).toUri().toURL());
             }
         }

@@ -62,7 +62,7 @@ class PgBouncerTest {
                 DataSourceFactory factory = DataSourceFactory.pooled(FactoryOptions.builder()
                         .transactionPooling(true).maximumPoolSize(6).build())) {
             ConnectionSpec spec = bouncer.spec().toBuilder().schema("bounced")
-                    .statementTimeout(Duration.ofMillis(4000)).build();
+                    .statementTimeout(Duration.ofSeconds(4)).build();
             Jdbi jdbi = factory.jdbi(spec);
             Set<Integer> backends = ConcurrentHashMap.newKeySet();
             ExecutorService workers = Executors.newFixedThreadPool(8);

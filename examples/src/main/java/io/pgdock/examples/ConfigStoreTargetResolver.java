@@ -10,6 +10,7 @@ import io.pgdock.datasource.TargetResolver;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link TargetResolver} backed by the configuration store: target {@code warehouse} is the entry
@@ -46,8 +47,9 @@ public final class ConfigStoreTargetResolver implements TargetResolver {
      *     text when read back; or null
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Target(String url, String host, Integer port, String database, String user, String schema,
-            String sslmode, Object password) {
+    public record Target(@Nullable String url, @Nullable String host, @Nullable Integer port,
+            @Nullable String database, @Nullable String user, @Nullable String schema, @Nullable String sslmode,
+            @Nullable Object password) {
         /**
          * The fields of a spec, without its password, plus a password.
          *
@@ -55,7 +57,7 @@ public final class ConfigStoreTargetResolver implements TargetResolver {
          * @param password the password, for example {@code Secret.of(text)}, or null
          * @return the target
          */
-        public static Target of(ConnectionSpec spec, Object password) {
+        public static Target of(ConnectionSpec spec, @Nullable Object password) {
             return new Target(null, spec.host(), spec.port(), spec.database(), spec.user(), spec.schema().orElse(null),
                     spec.sslMode().map(SslMode::value).orElse(null), password);
         }

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Records each run of a pipeline and each stage of a run in two tables of the storage schema, {@code pipeline_run} and
@@ -47,8 +48,8 @@ public final class RunLog {
      * @param finishedAt when it finished, or null while it runs
      * @param error the failure's message, or null
      */
-    public record Stage(String name, String status, long rowsProcessed, Instant startedAt, Instant finishedAt,
-            String error) {
+    public record Stage(String name, String status, long rowsProcessed, Instant startedAt,
+            @Nullable Instant finishedAt, @Nullable String error) {
         /** @return how long it ran, or empty while it runs */
         public Optional<Duration> duration() {
             return Optional.ofNullable(finishedAt).map(end -> Duration.between(startedAt, end));
@@ -66,8 +67,8 @@ public final class RunLog {
      * @param error the failure's message, or null
      * @param stages its stages in the order they started
      */
-    public record Run(long id, String pipeline, String status, Instant startedAt, Instant finishedAt, String error,
-            List<Stage> stages) {
+    public record Run(long id, String pipeline, String status, Instant startedAt, @Nullable Instant finishedAt,
+            @Nullable String error, List<Stage> stages) {
         /** Copies the stages. */
         public Run {
             stages = List.copyOf(stages);
@@ -126,7 +127,7 @@ public final class RunLog {
      * @param failure why it failed, or null if it succeeded
      * @throws IllegalArgumentException if there is no run {@code runId}
      */
-    public void finishRun(long runId, Throwable failure) {
+    public void finishRun(long runId, @Nullable Throwable failure) {
         int updated = jdbi.withHandle(h -> h.createUpdate("update pipeline_run set status = :s, "
                         + "finished_at = clock_timestamp(), error = :e where run_id = :id")
                 .bind("s", failure == null ? "succeeded" : "failed").bind("e", message(failure)).bind("id", runId)
@@ -169,7 +170,7 @@ public final class RunLog {
         return rows.count();
     }
 
-    private void finishStage(long stageId, long rows, Throwable failure) {
+    private void finishStage(long stageId, long rows, @Nullable Throwable failure) {
         jdbi.useHandle(h -> h.createUpdate("update pipeline_stage set status = :s, rows_processed = :rows, "
                         + "finished_at = clock_timestamp(), error = :e where stage_id = :id")
                 .bind("s", failure == null ? "succeeded" : "failed").bind("rows", rows).bind("e", message(failure))
@@ -213,12 +214,12 @@ public final class RunLog {
                 .flatMap(this::run);
     }
 
-    private static Instant instant(java.sql.Timestamp t) {
+    private static @Nullable Instant instant(java.sql.@Nullable Timestamp t) {
         return t == null ? null : t.toInstant();
     }
 
     /** The failure's class and message, cut to {@link #MAX_ERROR_LENGTH}. */
-    static String message(Throwable failure) {
+    static @Nullable String message(@Nullable Throwable failure) {
         if (failure == null) {
             return null;
         }

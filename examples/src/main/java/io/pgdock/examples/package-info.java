@@ -15,4 +15,7 @@
  *
  * <p>The tests show how to test pipelines: {@code CardTransactionsPipelineTest} replaces each resource with its fake.
  */
+@NullMarked
 package io.pgdock.examples;
+
+import org.jspecify.annotations.NullMarked;

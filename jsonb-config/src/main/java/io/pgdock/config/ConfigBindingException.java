@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import io.pgdock.config.store.ConfigKeys;
 import io.pgdock.core.PgdockException;
 import java.lang.reflect.Type;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A stored value does not bind to the type the caller asked for. The message names the key, the type and the JSON path
@@ -27,7 +28,8 @@ public final class ConfigBindingException extends PgdockException {
      * @param problem what did not fit
      * @param cause the binding failure
      */
-    public ConfigBindingException(String scope, String key, Type type, String path, String problem, Throwable cause) {
+    public ConfigBindingException(String scope, String key, Type type, String path, String problem,
+            @Nullable Throwable cause) {
         super("config key " + ConfigKeys.describe(scope, key) + " does not bind to " + typeName(type) + " at "
                 + (path.isEmpty() ? "the root" : path) + ": " + problem, cause);
         this.key = key;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One change of one key, as recorded in its history: written by a database trigger in the PostgreSQL store, so changes
@@ -19,8 +20,8 @@ import java.util.Optional;
  * @param reason why, if the writer said (see {@link ConfigStore#because(String)}), else null
  * @param changedAt when the change was made (the start of its transaction, in the PostgreSQL store)
  */
-public record ConfigChange(String scope, String key, long version, Kind kind, JsonNode oldValue, JsonNode newValue,
-        String actor, String reason, Instant changedAt) {
+public record ConfigChange(String scope, String key, long version, Kind kind, @Nullable JsonNode oldValue,
+        @Nullable JsonNode newValue, String actor, @Nullable String reason, Instant changedAt) {
 
     /** What a change did. */
     public enum Kind {

@@ -3,6 +3,7 @@ package io.pgdock.config;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a read of one key was answered in a scoped store: which scopes were consulted, most specific first, and which one
@@ -12,7 +13,7 @@ import java.util.Optional;
  * @param consulted the scopes looked at, most specific first, ending with the root scope {@code ""}
  * @param answer the entry that answered, or null when no scope holds the key
  */
-public record ConfigExplanation(String key, List<String> consulted, ConfigEntry answer) {
+public record ConfigExplanation(String key, List<String> consulted, @Nullable ConfigEntry answer) {
     /**
      * Copies the list.
      *

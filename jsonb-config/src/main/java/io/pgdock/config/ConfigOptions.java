@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Options of a {@link ConfigStore}, the same for the PostgreSQL store and the in-memory fake.
@@ -55,10 +56,10 @@ public final class ConfigOptions {
     private final Map<String, JsonNode> schemas;
     private final Clock clock;
     private final Ticker ticker;
-    private final ThreadFactory watchThreadFactory;
-    private final KeyProvider keys;
+    private final @Nullable ThreadFactory watchThreadFactory;
+    private final @Nullable KeyProvider keys;
     private final int cacheMaxEntries;
-    private final ObjectMapper objectMapper;   // the store's own copy, or null for the default
+    private final @Nullable ObjectMapper objectMapper;   // the store's own copy, or null for the default
 
     private ConfigOptions(Builder b) {
         this.maxValueBytes = b.maxValueBytes;
@@ -177,10 +178,10 @@ public final class ConfigOptions {
         private final Map<String, JsonNode> schemas = new TreeMap<>();
         private Clock clock = Clock.systemUTC();
         private Ticker ticker = Ticker.system();
-        private ThreadFactory watchThreadFactory;
-        private KeyProvider keys;
+        private @Nullable ThreadFactory watchThreadFactory;
+        private @Nullable KeyProvider keys;
         private int cacheMaxEntries;
-        private ObjectMapper objectMapper;
+        private @Nullable ObjectMapper objectMapper;
 
         private Builder() {
         }

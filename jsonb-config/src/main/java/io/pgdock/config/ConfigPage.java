@@ -3,6 +3,7 @@ package io.pgdock.config;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One page of {@link ConfigStore#list(String, String, int)}: entries in key order, and the key to continue after.
@@ -10,7 +11,7 @@ import java.util.Optional;
  * @param entries the entries of this page, in key order
  * @param nextAfter the last key of this page when more may follow, else null
  */
-public record ConfigPage(List<ConfigEntry> entries, String nextAfter) {
+public record ConfigPage(List<ConfigEntry> entries, @Nullable String nextAfter) {
     /**
      * Copies the list.
      *

@@ -1,6 +1,7 @@
 package io.pgdock.config;
 
 import io.pgdock.core.PgdockException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A secret could not be encrypted or decrypted: the store has no {@link KeyProvider}, the provider does not have the
@@ -29,9 +30,9 @@ public final class ConfigSecretException extends PgdockException {
     }
 
     /** The key concerned, or null. */
-    private final String key;
+    private final @Nullable String key;
     /** The master key id concerned, or null. */
-    private final String keyId;
+    private final @Nullable String keyId;
     /** What went wrong. */
     private final Problem problem;
 
@@ -44,7 +45,8 @@ public final class ConfigSecretException extends PgdockException {
      * @param message the whole message, naming the key and key id
      * @param cause the underlying failure (never one whose message holds secret material), or null
      */
-    public ConfigSecretException(String key, String keyId, Problem problem, String message, Throwable cause) {
+    public ConfigSecretException(@Nullable String key, @Nullable String keyId, Problem problem, String message,
+            @Nullable Throwable cause) {
         super(message, cause);
         this.key = key;
         this.keyId = keyId;
@@ -52,12 +54,12 @@ public final class ConfigSecretException extends PgdockException {
     }
 
     /** @return the config key whose secret failed, or null when no key was concerned yet (a re-encryption refused) */
-    public String key() {
+    public @Nullable String key() {
         return key;
     }
 
     /** @return the key id concerned, or null if none is known (no key provider and nothing stored yet) */
-    public String keyId() {
+    public @Nullable String keyId() {
         return keyId;
     }
 

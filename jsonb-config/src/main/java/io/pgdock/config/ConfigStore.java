@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Per-deployment user configuration kept as JSON: typed reads, versioned writes with compare-and-set, a history of every
@@ -214,7 +215,7 @@ public interface ConfigStore {
      * @return the new entry
      * @throws InvalidConfigException if the key or value is refused; nothing is written
      */
-    default ConfigEntry put(String key, Object value) {
+    default ConfigEntry put(String key, @Nullable Object value) {
         return put(key, value, ANY_VERSION);
     }
 
@@ -230,7 +231,7 @@ public interface ConfigStore {
      * @throws ConfigSecretException if the store has no {@link KeyProvider} or it cannot give its current key
      * @throws InvalidConfigException if the key or value is refused; nothing is written
      */
-    default ConfigEntry putSecret(String key, Object value) {
+    default ConfigEntry putSecret(String key, @Nullable Object value) {
         return put(key, Secret.of(value));
     }
 
@@ -244,7 +245,7 @@ public interface ConfigStore {
      * @throws ConfigConflictException if the key is at another version; nothing is written
      * @throws InvalidConfigException if the key or value is refused; nothing is written
      */
-    ConfigEntry put(String key, Object value, long expectedVersion);
+    ConfigEntry put(String key, @Nullable Object value, long expectedVersion);
 
     /**
      * Writes a value given as raw JSON text, parsed strictly (RFC 8259: no comments, no trailing commas, nothing after
@@ -301,7 +302,7 @@ public interface ConfigStore {
      * @param limit the largest number of entries, 1 to 10,000
      * @return the page
      */
-    ConfigPage list(String prefix, String afterKey, int limit);
+    ConfigPage list(String prefix, @Nullable String afterKey, int limit);
 
     /**
      * All entries whose keys start with {@code prefix}, in key order, read page by page.

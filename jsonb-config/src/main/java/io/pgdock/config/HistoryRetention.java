@@ -2,6 +2,7 @@ package io.pgdock.config;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How much history a store keeps per key. The current value is never removed; only history rows older than the limits
@@ -10,7 +11,7 @@ import java.util.Objects;
  * @param latestVersions how many of a key's most recent changes to keep; 0 for no limit
  * @param maxAge how old a change may get before it is removed; null for no limit
  */
-public record HistoryRetention(int latestVersions, Duration maxAge) {
+public record HistoryRetention(int latestVersions, @Nullable Duration maxAge) {
     private static final HistoryRetention ALL = new HistoryRetention(0, null);
 
     /**

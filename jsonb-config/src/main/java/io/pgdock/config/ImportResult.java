@@ -5,6 +5,7 @@ import io.pgdock.config.json.JsonPatches;
 import io.pgdock.config.store.ConfigKeys;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an import did, or in a dry run would do: one {@link Item} per entry of the document, in key order.
@@ -44,7 +45,8 @@ public record ImportResult(String scope, boolean dryRun, List<Item> items) {
      * @param after the value after the import (for a dry run: that it would have)
      * @param version the key's version after the import; 0 when the key is new and nothing was written
      */
-    public record Item(String key, Action action, JsonNode before, JsonNode imported, JsonNode after, long version) {
+    public record Item(String key, Action action, @Nullable JsonNode before, JsonNode imported, JsonNode after,
+            long version) {
         /**
          * Checks the parts are present.
          *
@@ -82,8 +84,8 @@ public record ImportResult(String scope, boolean dryRun, List<Item> items) {
             };
         }
 
-        private static String shown(JsonNode value) {
-            return JsonPatches.redacted(value, MAX_SHOWN);
+        private static String shown(@Nullable JsonNode value) {
+            return value == null ? "(absent)" : JsonPatches.redacted(value, MAX_SHOWN);
         }
     }
 

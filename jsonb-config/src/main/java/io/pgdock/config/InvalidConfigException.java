@@ -1,5 +1,7 @@
 package io.pgdock.config;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A key, scope or value was refused before anything was written: a key with a character outside the allowed set, a
  * value that is not valid JSON (with the position of the error), one too large, one PostgreSQL's {@code jsonb} cannot
@@ -9,20 +11,20 @@ public final class InvalidConfigException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     /** The key concerned, or null. */
-    private final String key;
+    private final @Nullable String key;
 
     /**
      * @param key the key concerned, or null when the key itself could not be named
      * @param message what is wrong
      * @param cause the underlying failure, or null
      */
-    public InvalidConfigException(String key, String message, Throwable cause) {
+    public InvalidConfigException(@Nullable String key, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.key = key;
     }
 
     /** @return the key concerned, or null */
-    public String key() {
+    public @Nullable String key() {
         return key;
     }
 }

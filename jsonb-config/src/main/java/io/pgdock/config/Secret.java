@@ -7,6 +7,7 @@ import io.pgdock.config.json.JsonValues;
 import io.pgdock.config.secret.SecretCodec;
 import io.pgdock.config.secret.SecretSerializer;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A value, or a part of a value, to be stored encrypted. Put it anywhere in what you write: as the whole value
@@ -56,7 +57,7 @@ public final class Secret {
      * @return the secret
      * @throws IllegalArgumentException if the value cannot be mapped to JSON, or holds another {@code Secret}
      */
-    public static Secret of(Object value) {
+    public static Secret of(@Nullable Object value) {
         if (value instanceof Secret secret) {
             return secret;
         }

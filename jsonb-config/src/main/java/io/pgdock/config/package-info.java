@@ -10,4 +10,7 @@
  * <p>Secrets ({@link io.pgdock.config.Secret}) are encrypted in the application with master keys from a
  * {@link io.pgdock.config.KeyProvider}; the database holds only their ciphertext.
  */
+@NullMarked
 package io.pgdock.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -254,7 +254,8 @@ public abstract class JsonTestSuiteContract extends ConfigStoreTester {
 
     private static String sanitize(String file) {
         StringBuilder out = new StringBuilder();
-        for (char c : file.toCharArray()) {
+        for (int i = 0; i < file.length(); i++) {
+            char c = file.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
                     || c == '_' || c == '-';
             out.append(ok ? c : c == '+' ? "plus" : "_");

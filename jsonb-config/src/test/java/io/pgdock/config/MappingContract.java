@@ -267,7 +267,7 @@ public abstract class MappingContract extends ConfigStoreTester {
                     @Override
                     public Money deserialize(com.fasterxml.jackson.core.JsonParser p,
                             com.fasterxml.jackson.databind.DeserializationContext ctxt) throws IOException {
-                        String[] parts = p.getValueAsString().split(" ");
+                        String[] parts = p.getValueAsString().split(" ", -1);
                         return new Money(Long.parseLong(parts[0]), parts[1]);
                     }
                 });

@@ -158,33 +158,28 @@ class PostgresConfigPatchImportTest {
     /** A random value of small members, with nulls and secret envelopes at any level. */
     private static JsonNode randomValue(Random random, int depth) {
         int kind = random.nextInt(depth == 0 ? 4 : 8);
-        switch (kind) {
-            case 0:
-                return NODES.nullNode();
-            case 1:
-                return NODES.numberNode(random.nextInt(3));
-            case 2:
-                return NODES.textNode(List.of("x", "y", "").get(random.nextInt(3)));
-            case 3:
-                return NODES.objectNode();
-            case 4: {
+        return switch (kind) {
+            case 0 -> NODES.nullNode();
+            case 1 -> NODES.numberNode(random.nextInt(3));
+            case 2 -> NODES.textNode(List.of("x", "y", "").get(random.nextInt(3)));
+            case 3 -> NODES.objectNode();
+            case 4 -> {
                 ArrayNode array = NODES.arrayNode();
                 for (int i = random.nextInt(3); i > 0; i--) {
                     array.add(randomValue(random, depth - 1));
                 }
-                return array;
+                yield array;
             }
-            case 5:
-                return NODES.objectNode().set(JsonPatches.SECRET_MEMBER, randomValue(random, depth - 1));
-            default: {
+            case 5 -> NODES.objectNode().set(JsonPatches.SECRET_MEMBER, randomValue(random, depth - 1));
+            default -> {
                 ObjectNode object = NODES.objectNode();
                 for (int i = random.nextInt(4); i > 0; i--) {
                     String name = List.of("a", "b", "c", JsonPatches.SECRET_MEMBER).get(random.nextInt(4));
                     object.set(name, randomValue(random, depth - 1));
                 }
-                return object;
+                yield object;
             }
-        }
+        };
     }
 
     @Test

@@ -158,7 +158,7 @@ class PostgresConfigValuesTest {
         int n = 0;
         for (String key : keys) {
             for (int s = 0; s < scopes.length; s++) {
-                if ((key.hashCode() + s) % 3 == 0 || s == 0 && key.length() % 2 == 0) {
+                if ((key.hashCode() + s) % 3 == 0 || (s == 0 && key.length() % 2 == 0)) {
                     Object value = Map.of("n", n++, "scope", scopes[s]);
                     pg.inScope(scopes[s]).put(key, value);
                     memory.inScope(scopes[s]).put(key, value);

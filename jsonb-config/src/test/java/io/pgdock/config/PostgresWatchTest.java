@@ -271,7 +271,7 @@ class PostgresWatchTest {
         })) {
             for (int v = 1; v <= 20; v++) {
                 writer.put("reload.limit", v);
-                long version = v + 1;
+                long version = v + 1L;
                 Wait.until(WAIT, () -> lastSeen.get() >= version, "the listener to hear of v" + version);
             }
             assertThat(sub.isOpen()).isTrue();

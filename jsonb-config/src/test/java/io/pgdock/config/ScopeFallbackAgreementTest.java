@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
@@ -70,14 +71,14 @@ class ScopeFallbackAgreementTest {
     private static void agree(ConfigBackend backend) {
         ConfigOptions options = ConfigOptions.defaults();
         ConfigStore store = new DefaultConfigStore(backend, options, options.mapper());
-        Map<String, TreeMap<String, ConfigEntry>> model = new HashMap<>();
+        Map<String, NavigableMap<String, ConfigEntry>> model = new HashMap<>();
         Random random = new Random(SEED);
         int deletes = 0;
         int checks = 0;
         for (int op = 1; op <= CHECKPOINTS.get(CHECKPOINTS.size() - 1); op++) {
             String scope = WRITTEN_SCOPES.get(random.nextInt(WRITTEN_SCOPES.size()));
             String key = KEYS.get(random.nextInt(KEYS.size()));
-            TreeMap<String, ConfigEntry> inScope = model.computeIfAbsent(scope, s -> new TreeMap<>());
+            NavigableMap<String, ConfigEntry> inScope = model.computeIfAbsent(scope, s -> new TreeMap<>());
             if (random.nextInt(10) < 3) {
                 boolean existed = backend.delete(scope, key, ConfigStore.ANY_VERSION, CONTEXT);
                 assertThat(existed).as("delete of %s", ConfigKeys.describe(scope, key))
@@ -96,8 +97,8 @@ class ScopeFallbackAgreementTest {
     }
 
     /** Every read and page in every scope; returns how many answers were compared. */
-    private static int check(ConfigBackend backend, ConfigStore store, Map<String, TreeMap<String, ConfigEntry>> model,
-            String when) {
+    private static int check(ConfigBackend backend, ConfigStore store,
+            Map<String, NavigableMap<String, ConfigEntry>> model, String when) {
         int checks = 0;
         for (String scope : READ_SCOPES) {
             List<String> layers = ConfigKeys.layers(scope);
@@ -132,7 +133,7 @@ class ScopeFallbackAgreementTest {
 
     /** Pages through {@code prefix} with {@code limit}, from the backend and from the store, against the rule. */
     private static int walk(ConfigBackend backend, ConfigStore view, List<String> layers,
-            Map<String, TreeMap<String, ConfigEntry>> model, String prefix, int limit, String scope, String when) {
+            Map<String, NavigableMap<String, ConfigEntry>> model, String prefix, int limit, String scope, String when) {
         int checks = 0;
         String after = null;
         List<ConfigEntry> expected;

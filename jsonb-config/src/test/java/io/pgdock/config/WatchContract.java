@@ -48,7 +48,7 @@ public abstract class WatchContract extends ConfigStoreTester {
             assertThat(sub.isOpen()).isTrue();
         }
         assertThat(read).hasSize(20).allSatisfy(line -> {
-            String[] parts = line.split(" read ");
+            String[] parts = line.split(" read ", -1);
             assertThat(parts[1]).as(line).isEqualTo(parts[0]);
         });
     }

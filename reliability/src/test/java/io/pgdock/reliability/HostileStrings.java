@@ -150,7 +150,7 @@ final class HostileStrings {
                 .isLessThan(1_000);
         for (int i = 0; i < message.length(); i++) {
             char c = message.charAt(i);
-            assertThat(c < 0x20 && c != '\n' || c == 0x7f).as("raw control character %04x in message %s", (int) c,
+            assertThat((c < 0x20 && c != '\n') || c == 0x7f).as("raw control character %04x in message %s", (int) c,
                     message).isFalse();
             if (Character.isHighSurrogate(c) && i + 1 < message.length() && Character.isLowSurrogate(message.charAt(i + 1))) {
                 i++;

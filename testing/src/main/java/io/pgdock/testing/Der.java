@@ -90,7 +90,7 @@ final class Der {
 
     /** An OBJECT IDENTIFIER from its dotted form, for example {@code "2.5.4.3"}. */
     static byte[] oid(String dotted) {
-        String[] arcs = dotted.split("\\.");
+        String[] arcs = dotted.split("\\.", -1);
         if (arcs.length < 2) {
             throw new IllegalArgumentException("an OID has at least two arcs, but was " + dotted);
         }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which of zonky's server binary artifacts a platform needs, to say so when the embedded server cannot start because
@@ -46,7 +47,7 @@ final class EmbeddedBinaries {
                 + " -alpine)" : "");
     }
 
-    private static String system(String osName) {
+    private static @Nullable String system(String osName) {
         String name = osName.toLowerCase(Locale.ROOT);
         if (name.startsWith("linux")) {
             return "linux";
@@ -57,7 +58,7 @@ final class EmbeddedBinaries {
         return name.startsWith("windows") ? "windows" : null;
     }
 
-    private static String arch(String osArch) {
+    private static @Nullable String arch(String osArch) {
         return switch (osArch.toLowerCase(Locale.ROOT)) {
             case "amd64", "x86_64", "x64" -> "x86_64";
             case "aarch64", "arm64" -> "arm_64";

@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,8 +85,8 @@ final class EmbeddedServer implements AutoCloseable {
     private final Path logFile;
     private final int port;
     private final Object lock = new Object();
-    private EmbeddedPostgres zonky; // guarded by lock; the first start's handle, until the first stop
-    private FileChannel lockFileChannel; // guarded by lock; our hold on epg-lock once zonky has let go of it
+    private @Nullable EmbeddedPostgres zonky; // guarded by lock; the first start's handle, until the first stop
+    private @Nullable FileChannel lockFileChannel; // guarded by lock; our hold on epg-lock once zonky has let go of it
     private boolean closed; // guarded by lock
 
     private EmbeddedServer(EmbeddedPostgres zonky, Path dataDirectory, Path logFile) {
@@ -142,7 +143,8 @@ final class EmbeddedServer implements AutoCloseable {
         void write(Path dataDirectory) throws IOException, SQLException;
     }
 
-    private static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer, DataDirectoryWriter writer,
+    private static EmbeddedServer start(Consumer<EmbeddedPostgres.Builder> customizer,
+            @Nullable DataDirectoryWriter writer,
             String wayOut) {
         Path workingDirectory = workingDirectory();
         String id = "pgdock-" + UUID.randomUUID();
@@ -177,7 +179,7 @@ final class EmbeddedServer implements AutoCloseable {
             // Zonky reports a failed initdb as IllegalStateException("Process [...] failed") and a failed unpack as
             // ExceptionInInitializerError; neither says why, the process output does.
             TestPostgresException failure = new TestPostgresException(
-                    describeFailure("Could not start an embedded PostgreSQL: ", e, logFile)
+                    describeFailure("Could not start an embedded PostgreSQL: ", e)
                             + EmbeddedBinaries.missingHint(EmbeddedPostgres.class.getClassLoader(),
                                     System.getProperty("os.name"), System.getProperty("os.arch"))
                             + wayOut + quotedLog(logFile),
@@ -399,7 +401,7 @@ final class EmbeddedServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             throw new TestPostgresException(describeFailure("Could not take over the lock file " + lockFile
-                    + " of the embedded PostgreSQL on port " + port + ": ", e, logFile) + quotedLog(logFile), e);
+                    + " of the embedded PostgreSQL on port " + port + ": ", e) + quotedLog(logFile), e);
         }
     }
 
@@ -510,7 +512,7 @@ final class EmbeddedServer implements AutoCloseable {
         return Path.of(System.getProperty("ot.epg.working-dir", defaultDirectory.toString())).toAbsolutePath();
     }
 
-    private static String describeFailure(String prefix, Throwable failure, Path logFile) {
+    private static String describeFailure(String prefix, Throwable failure) {
         StringBuilder message = new StringBuilder(prefix).append(failure);
         for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
             message.append("; caused by ").append(cause);

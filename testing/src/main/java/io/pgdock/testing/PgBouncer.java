@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -393,7 +395,7 @@ public final class PgBouncer implements AutoCloseable {
      */
     private static boolean awaitListening(Process process, int port, Path logFile) {
         Deadline deadline = Deadline.after(STARTUP_WAIT);
-        InetSocketAddress address = new InetSocketAddress(LISTEN_ADDRESS, port);
+        InetSocketAddress address = new InetSocketAddress(listenAddress(), port);
         while (process.isAlive()) {
             try (Socket socket = new Socket()) {
                 socket.connect(address, (int) Duration.ofSeconds(1).toMillis());
@@ -447,8 +449,17 @@ public final class PgBouncer implements AutoCloseable {
         return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(UNPRIVILEGED_USER);
     }
 
+    /** {@link #LISTEN_ADDRESS} as an address, from its bytes: no name is looked up, and it stays IPv4. */
+    private static InetAddress listenAddress() {
+        try {
+            return InetAddress.getByAddress(LISTEN_ADDRESS, new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);   // only for an address of the wrong length
+        }
+    }
+
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LISTEN_ADDRESS))) {
+        try (ServerSocket socket = new ServerSocket(0, 1, listenAddress())) {
             return socket.getLocalPort();
         }
     }
@@ -498,7 +509,7 @@ public final class PgBouncer implements AutoCloseable {
             }
             List<Path> directories = new ArrayList<>();
             String pathVariable = env.getOrDefault("PATH", "");
-            for (String entry : pathVariable.split(java.io.File.pathSeparator)) {
+            for (String entry : pathVariable.split(java.io.File.pathSeparator, -1)) {
                 if (!entry.isBlank()) {
                     directories.add(Path.of(entry));
                 }
@@ -528,7 +539,7 @@ public final class PgBouncer implements AutoCloseable {
 
         private final ConnectionSpec upstream;
         private PoolMode poolMode = PoolMode.TRANSACTION;
-        private Integer defaultPoolSize;
+        private @Nullable Integer defaultPoolSize;
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         private Builder(ConnectionSpec upstream) {

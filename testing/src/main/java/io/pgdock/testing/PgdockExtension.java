@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -308,10 +309,10 @@ public final class PgdockExtension
      * JUnit (5.13+) drops the database when the context ends even if {@code afterAll} is somehow skipped.
      */
     private static final class Entry implements AutoCloseable {
-        private final TestDatabase database;
-        private final Throwable failure;
+        private final @Nullable TestDatabase database;
+        private final @Nullable Throwable failure;
 
-        Entry(TestDatabase database, Throwable failure) {
+        Entry(@Nullable TestDatabase database, @Nullable Throwable failure) {
             this.database = database;
             this.failure = failure;
         }
@@ -323,7 +324,8 @@ public final class PgdockExtension
             if (failure instanceof Error error) {
                 throw error;
             }
-            return database;
+            // Without a failure, create made the database.
+            return Objects.requireNonNull(database, "database");
         }
 
         @Override

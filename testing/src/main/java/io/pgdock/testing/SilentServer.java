@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A local TCP server that accepts connections and never answers: the peer of a field report where a login hangs (a hung
@@ -51,7 +52,7 @@ public final class SilentServer implements AutoCloseable {
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(5);
 
     private final ServerSocket listener;
-    private final InetSocketAddress upstream;
+    private final @Nullable InetSocketAddress upstream;
     private final Thread acceptor;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final Set<Socket> upstreams = ConcurrentHashMap.newKeySet();
@@ -61,7 +62,7 @@ public final class SilentServer implements AutoCloseable {
     private int accepted;   // guarded by this
     private int open;       // guarded by this
 
-    private SilentServer(InetSocketAddress upstream) {
+    private SilentServer(@Nullable InetSocketAddress upstream) {
         this.upstream = upstream;
         this.silent = upstream == null;
         try {

@@ -4,6 +4,7 @@ import io.pgdock.core.ConnectionSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Waits, with a deadline, for a condition that SQL on a server checks: that a standby streams, has replayed up to a
@@ -81,7 +82,7 @@ final class SqlAwait {
         }
     }
 
-    private static void closeQuietly(Connection c) {
+    private static void closeQuietly(@Nullable Connection c) {
         if (c != null) {
             try {
                 c.close();

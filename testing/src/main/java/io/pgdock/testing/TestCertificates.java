@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -289,7 +290,7 @@ public final class TestCertificates {
 
     private void write(SecureRandom random) throws IOException, GeneralSecurityException {
         Files.createDirectories(directory);
-        ZonedDateTime notBefore = ZonedDateTime.now().minus(BACKDATING);
+        ZonedDateTime notBefore = ZonedDateTime.now(ZoneOffset.UTC).minus(BACKDATING);
         ZonedDateTime notAfter = notBefore.plus(VALIDITY);
 
         KeyPair caKeys = newKeyPair(random);

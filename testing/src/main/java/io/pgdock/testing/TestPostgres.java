@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,17 +62,18 @@ public final class TestPostgres {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final Object LOCK = new Object();
-    private static TestPostgres instance; // guarded by LOCK
-    private static RuntimeException failure; // guarded by LOCK
+    private static @Nullable TestPostgres instance; // guarded by LOCK
+    private static @Nullable RuntimeException failure; // guarded by LOCK
 
     private final ConnectionSpec adminSpec;
     private final DataSource adminDataSource;
-    private final EmbeddedServer embedded; // null for an external server
+    private final @Nullable EmbeddedServer embedded; // null for an external server
     private final String description;
     private final boolean superuser;
     private final Set<TestDatabase> openDatabases = ConcurrentHashMap.newKeySet();
 
-    private TestPostgres(ConnectionSpec adminSpec, EmbeddedServer embedded, String description, boolean superuser) {
+    private TestPostgres(ConnectionSpec adminSpec, @Nullable EmbeddedServer embedded, String description,
+            boolean superuser) {
         this.adminSpec = adminSpec;
         this.adminDataSource = DataSources.unpooled(adminSpec);
         this.embedded = embedded;
@@ -89,6 +91,7 @@ public final class TestPostgres {
      * @throws TestPostgresException if the server cannot be reached, is unsuitable, or the embedded server does not
      *     start; the message says why and what to set
      */
+    @SuppressWarnings("StaticAssignmentOfThrowable") // the first failure is kept as the cause of each later one
     public static TestPostgres get() {
         synchronized (LOCK) {
             if (instance != null) {
@@ -98,7 +101,8 @@ public final class TestPostgres {
                 // A new exception, so each caller gets its own stack trace; the first failure is its cause.
                 throw failure instanceof IllegalArgumentException
                         ? new IllegalArgumentException(failure.getMessage(), failure)
-                        : new TestPostgresException(failure.getMessage(), failure);
+                        : new TestPostgresException(Objects.requireNonNullElse(failure.getMessage(),
+                                failure.toString()), failure);
             }
             try {
                 instance = start(System::getProperty, System.getenv());
@@ -138,7 +142,8 @@ public final class TestPostgres {
     }
 
     /** Connects once to learn the version and the account's rights, failing with a message that says what to do. */
-    private static TestPostgres checked(ConnectionSpec adminSpec, EmbeddedServer embedded, String description) {
+    private static TestPostgres checked(ConnectionSpec adminSpec, @Nullable EmbeddedServer embedded,
+            String description) {
         String query = "select current_setting('server_version_num')::int, current_setting('server_version'),"
                 + " r.rolsuper, r.rolcreatedb, r.rolcreaterole from pg_roles r where r.rolname = current_user";
         try (Connection c = DataSources.unpooled(adminSpec).getConnection();

@@ -1,6 +1,7 @@
 package io.pgdock.testing;
 
 import io.pgdock.core.PgdockException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A test server could not be used: the embedded PostgreSQL did not start, the server named by
@@ -16,7 +17,7 @@ import io.pgdock.core.PgdockException;
 public final class TestPostgresException extends PgdockException {
     private static final long serialVersionUID = 1L;
 
-    TestPostgresException(String message, Throwable cause) {
+    TestPostgresException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,7 +162,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
     }
 
     /** What the builder chose; the same for a primary and its standbys. */
-    private record Setup(Map<String, String> settings, Replication replication, Tls tls) {
+    private record Setup(Map<String, String> settings, @Nullable Replication replication, @Nullable Tls tls) {
     }
 
     /** The TLS choices of the builder. */
@@ -174,14 +175,15 @@ public final class ThrowawayPostgres implements AutoCloseable {
     private final ConnectionSpec adminSpec;
     private final Thread shutdownHook;
     /** This standby's name: its {@code application_name} on the primary and its replication slot; null otherwise. */
-    private final String standbyName;
+    private final @Nullable String standbyName;
     private final Object lock = new Object();
     private final List<ThrowawayPostgres> standbys = new ArrayList<>(); // guarded by lock; attached, in start order
-    private volatile ThrowawayPostgres primary; // written under lock; until promoted or closed
+    private volatile @Nullable ThrowawayPostgres primary; // written under lock; until promoted or closed
     private boolean passwordsRequired; // guarded by lock
     private boolean synchronousNamesStale; // guarded by lock: standbys changed while the server was stopped
 
-    private ThrowawayPostgres(EmbeddedServer server, Setup setup, ThrowawayPostgres primary, String standbyName) {
+    private ThrowawayPostgres(EmbeddedServer server, Setup setup, @Nullable ThrowawayPostgres primary,
+            @Nullable String standbyName) {
         this.server = server;
         this.setup = setup;
         this.primary = primary;
@@ -479,7 +481,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
         }
         if (formerPrimary != null) {
             formerPrimary.detach(this);
-            formerPrimary.dropSlot(standbyName, null);
+            formerPrimary.dropSlot(slotName(), null);
         }
     }
 
@@ -494,7 +496,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
     }
 
     /** This standby's name on its primary (application name and replication slot), or null; for tests. */
-    String standbyName() {
+    @Nullable String standbyName() {
         return standbyName;
     }
 
@@ -515,7 +517,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
         }
         server.close();
         if (formerPrimary != null) {
-            formerPrimary.dropSlot(standbyName, null);
+            formerPrimary.dropSlot(slotName(), null);
         }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -538,9 +540,10 @@ public final class ThrowawayPostgres implements AutoCloseable {
         ThrowawayPostgres postgres = new ThrowawayPostgres(EmbeddedServer.startThrowaway(setup.settings()), setup,
                 null, null);
         Runtime.getRuntime().addShutdownHook(postgres.shutdownHook);
-        if (setup.tls() != null) {
+        Tls tls = setup.tls();
+        if (tls != null) {
             try {
-                postgres.configureTls();
+                postgres.configureTls(tls);
             } catch (RuntimeException e) {
                 postgres.close();
                 throw e;
@@ -554,8 +557,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
      * certificate, sets {@code ssl} and its files with {@code ALTER SYSTEM}, writes {@code pg_hba.conf} and restarts, so
      * that a certificate the server cannot load fails here, quoting the server's complaint.
      */
-    private void configureTls() {
-        Tls tls = setup.tls();
+    private void configureTls(Tls tls) {
         Path data = dataDirectory();
         ConnectionSpec beforeTls = adminSpec.toBuilder().sslMode(SslMode.DISABLE).option("sslrootcert", null).build();
         try {
@@ -653,11 +655,16 @@ public final class ThrowawayPostgres implements AutoCloseable {
         }
     }
 
+    /** This standby's replication slot on its primary: a server with a primary was started as a named standby. */
+    private String slotName() {
+        return Objects.requireNonNull(standbyName, "standbyName");
+    }
+
     /**
      * Drops a standby's replication slot once the standby has let go of it (the primary's WAL sender for it ends soon
      * after the standby stops or is promoted). Never throws; a failure is logged, or added to {@code failure}.
      */
-    private void dropSlot(String name, RuntimeException failure) {
+    private void dropSlot(String name, @Nullable RuntimeException failure) {
         if (!isRunning()) {
             return; // nothing to do for a stopped primary: its files go on close
         }
@@ -754,7 +761,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
     }
 
     /** A column of the primary's {@code pg_stat_replication} row for this standby, or null if there is none. */
-    private String stateOnPrimary(Connection primaryConnection, String column) throws SQLException {
+    private @Nullable String stateOnPrimary(Connection primaryConnection, String column) throws SQLException {
         try (PreparedStatement s = primaryConnection.prepareStatement(
                 "SELECT " + column + " FROM pg_stat_replication WHERE application_name = ?")) {
             s.setString(1, standbyName);
@@ -868,7 +875,7 @@ public final class ThrowawayPostgres implements AutoCloseable {
         }
     }
 
-    private static String queryString(Connection c, String sql) throws SQLException {
+    private static @Nullable String queryString(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
@@ -899,9 +906,9 @@ public final class ThrowawayPostgres implements AutoCloseable {
     public static final class Builder {
 
         private final Map<String, String> settings = new TreeMap<>();
-        private Replication replication;
-        private TestCertificates certificates;
-        private TestCertificates.CertifiedKey serverCertificate;
+        private @Nullable Replication replication;
+        private @Nullable TestCertificates certificates;
+        private TestCertificates.@Nullable CertifiedKey serverCertificate;
         private final Set<String> certificateRoles = new LinkedHashSet<>();
         private boolean rejectNonTls;
 

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Waits in a test until something holds, with a deadline: the way to wait for what another thread, a pool's
@@ -165,7 +166,8 @@ public final class Wait {
     }
 
     private static AssertionError timedOut(Duration timeout, Supplier<String> expected, long checks,
-            boolean reportValue, boolean sawValue, Object lastValue, Exception lastFailure, long lastFailureCheck) {
+            boolean reportValue, boolean sawValue, @Nullable Object lastValue, @Nullable Exception lastFailure,
+            long lastFailureCheck) {
         StringBuilder m = new StringBuilder("Timed out after ").append(format(timeout)).append(" waiting for ")
                 .append(describe(expected)).append(" (").append(checks).append(checks == 1 ? " check" : " checks");
         if (!reportValue) {
@@ -194,7 +196,7 @@ public final class Wait {
     }
 
     /** The value as a message shows it: arrays by their elements, long text cut. */
-    private static String quote(Object value) {
+    private static String quote(@Nullable Object value) {
         String text = Arrays.deepToString(new Object[] {value});
         text = text.substring(1, text.length() - 1);
         if (text.length() > MAX_VALUE_CHARS) {

@@ -25,5 +25,11 @@
  * <p>The server is the one named by {@code PGDOCK_TEST_URL} (system property or environment variable, an admin URL such
  * as {@code postgresql://postgres@127.0.0.1:5432/postgres}), or else an embedded PostgreSQL 17 that also starts when
  * the build runs as root.
+ *
+ * <p>Nothing here takes or returns {@code null} unless it is marked {@code @Nullable} (JSpecify's
+ * {@code org.jspecify.annotations.Nullable}; the package is {@code @NullMarked}).
  */
+@NullMarked
 package io.pgdock.testing;
+
+import org.jspecify.annotations.NullMarked;

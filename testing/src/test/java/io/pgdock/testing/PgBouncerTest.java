@@ -109,11 +109,12 @@ class PgBouncerTest {
             DataSource superuser = DataSources.unpooled(upstream.adminSpec());
             Sql.execute(superuser, "create role app login password 'app-secret'");
             // Only the superuser is trusted now; every other role must give its password over TCP.
-            Files.writeString(upstream.dataDirectory().resolve("pg_hba.conf"), String.join("\n",
-                    "host all postgres 127.0.0.1/32 trust",
-                    "host all postgres ::1/128 trust",
-                    "host all all 127.0.0.1/32 scram-sha-256",
-                    "host all all ::1/128 scram-sha-256", ""));
+            Files.writeString(upstream.dataDirectory().resolve("pg_hba.conf"), """
+                    host all postgres 127.0.0.1/32 trust
+                    host all postgres ::1/128 trust
+                    host all all 127.0.0.1/32 scram-sha-256
+                    host all all ::1/128 scram-sha-256
+                    """);
             Sql.execute(superuser, "select pg_reload_conf()");
             ConnectionSpec app = upstream.adminSpec().toBuilder().user("app").password("app-secret").build();
             assertThatThrownBy(() -> DataSources.unpooled(app.toBuilder().password("wrong").build()).getConnection())

@@ -5,18 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** How {@value TestPostgres#URL_VARIABLE} is found, parsed and reported; no server needed. */
 class ServerUrlTest {
 
     private static final String NAME = TestPostgres.URL_VARIABLE;
-    private static final UnaryOperator<String> NO_PROPERTIES = name -> null;
+    /** No system properties at all. */
+    private static String noProperty(String name) {
+        return null;
+    }
 
     @Test
     void unsetMeansEmbedded() {
-        assertThat(ServerUrl.find(NO_PROPERTIES, Map.of())).isEmpty();
+        assertThat(ServerUrl.find(ServerUrlTest::noProperty, Map.of())).isEmpty();
     }
 
     @Test
@@ -26,7 +28,8 @@ class ServerUrlTest {
 
     @Test
     void readsLibpqStyleUrlFromEnvironment() {
-        Optional<ServerUrl> url = ServerUrl.find(NO_PROPERTIES, Map.of(NAME, "postgresql://admin@db.example:6543/maint"));
+        Optional<ServerUrl> url = ServerUrl.find(ServerUrlTest::noProperty,
+                Map.of(NAME, "postgresql://admin@db.example:6543/maint"));
 
         assertThat(url).hasValueSatisfying(u -> {
             assertThat(u.source()).isEqualTo("environment variable PGDOCK_TEST_URL");
@@ -56,7 +59,7 @@ class ServerUrlTest {
     void badUrlNamesVariableAndValueButNotPassword() {
         String bad = "postgresql://admin:s3cret@db.example:notaport/postgres";
 
-        assertThatThrownBy(() -> ServerUrl.find(NO_PROPERTIES, Map.of(NAME, bad)))
+        assertThatThrownBy(() -> ServerUrl.find(ServerUrlTest::noProperty, Map.of(NAME, bad)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("environment variable PGDOCK_TEST_URL")
                 .hasMessageContaining("postgresql://admin:***@db.example:notaport/postgres")
@@ -79,7 +82,7 @@ class ServerUrlTest {
     void passwordInParameterIsNotShown() {
         String bad = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres&password=pa&ss&color=blue";
 
-        assertThatThrownBy(() -> ServerUrl.find(NO_PROPERTIES, Map.of(NAME, bad)))
+        assertThatThrownBy(() -> ServerUrl.find(ServerUrlTest::noProperty, Map.of(NAME, bad)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("PGDOCK_TEST_URL")
                 .hasMessageContaining("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres&password=***")
@@ -89,7 +92,7 @@ class ServerUrlTest {
 
     @Test
     void badUrlFailsTestPostgresStartTheSameWay() {
-        assertThatThrownBy(() -> TestPostgres.start(NO_PROPERTIES, Map.of(NAME, "localhost:5432")))
+        assertThatThrownBy(() -> TestPostgres.start(ServerUrlTest::noProperty, Map.of(NAME, "localhost:5432")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("environment variable PGDOCK_TEST_URL is not a valid PostgreSQL URL: \"localhost:5432\"");
     }

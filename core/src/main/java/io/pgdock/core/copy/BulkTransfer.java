@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyOperation;
@@ -107,10 +108,10 @@ public final class BulkTransfer {
     private static final String QUERY_CANCELED = "57014";
 
     /** Exactly one of dataSource and connection is set. */
-    private final DataSource dataSource;
-    private final Connection connection;
+    private final @Nullable DataSource dataSource;
+    private final @Nullable Connection connection;
 
-    private BulkTransfer(DataSource dataSource, Connection connection) {
+    private BulkTransfer(@Nullable DataSource dataSource, @Nullable Connection connection) {
         this.dataSource = dataSource;
         this.connection = connection;
     }
@@ -153,7 +154,7 @@ public final class BulkTransfer {
          *     {@code null}; an unmodifiable list the callback may keep
          * @throws X to stop the copy; it is cancelled and the exception reaches the caller of {@code copyOut}
          */
-        void accept(List<String> row) throws X;
+        void accept(List<@Nullable String> row) throws X;
     }
 
     /**
@@ -442,7 +443,8 @@ public final class BulkTransfer {
 
     private Connection borrow(String what) {
         try {
-            return dataSource.getConnection();
+            // of() sets the data source whenever on() did not set a connection.
+            return Objects.requireNonNull(dataSource, "dataSource").getConnection();
         } catch (SQLException e) {
             throw SqlFailures.connectFailure(e, "the data source for " + what);
         }
@@ -472,7 +474,7 @@ public final class BulkTransfer {
         }
     }
 
-    private static void giveBack(Connection c, String what, Throwable failure) {
+    private static void giveBack(Connection c, String what, @Nullable Throwable failure) {
         try {
             c.close();
         } catch (SQLException e) {
@@ -644,9 +646,10 @@ public final class BulkTransfer {
         while (!end) {
             end = in.read(chars) < 0;
             chars.flip();
-            CoderResult result;
-            while ((result = encoder.encode(chars, bytes, end)).isOverflow()) {
+            CoderResult result = encoder.encode(chars, bytes, end);
+            while (result.isOverflow()) {
                 send(bytes, op);
+                result = encoder.encode(chars, bytes, end);
             }
             if (result.isError()) {
                 result.throwException();
@@ -661,7 +664,7 @@ public final class BulkTransfer {
 
     private static void send(ByteBuffer bytes, CopyIn op) throws SQLException {
         if (bytes.position() > 0) {
-            op.writeToCopy(bytes.array(), 0, bytes.position());
+            op.writeToCopy(bytes.array(), bytes.arrayOffset(), bytes.position());
             bytes.clear();
         }
     }
@@ -694,9 +697,10 @@ public final class BulkTransfer {
 
         void finish() throws IOException {
             decode(ByteBuffer.wrap(carry), true);
-            CoderResult result;
-            while ((result = decoder.flush(chars)).isOverflow()) {
+            CoderResult result = decoder.flush(chars);
+            while (result.isOverflow()) {
                 drain();
+                result = decoder.flush(chars);
             }
             if (result.isError()) {
                 result.throwException();
@@ -706,9 +710,10 @@ public final class BulkTransfer {
         }
 
         private void decode(ByteBuffer bytes, boolean end) throws IOException {
-            CoderResult result;
-            while ((result = decoder.decode(bytes, chars, end)).isOverflow()) {
+            CoderResult result = decoder.decode(bytes, chars, end);
+            while (result.isOverflow()) {
                 drain();
+                result = decoder.decode(bytes, chars, end);
             }
             if (result.isError()) {
                 result.throwException();

@@ -3,6 +3,7 @@ package io.pgdock.core.copy;
 import io.pgdock.core.internal.Shown;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The data format of a raw COPY: PostgreSQL's {@linkplain #TEXT text} format or {@linkplain #CSV CSV}, with an optional
@@ -35,9 +36,9 @@ public final class CopyFormat {
     private final Kind kind;
     private final boolean header;
     private final char delimiter;
-    private final String nullString;
+    private final @Nullable String nullString;
 
-    private CopyFormat(Kind kind, boolean header, char delimiter, String nullString) {
+    private CopyFormat(Kind kind, boolean header, char delimiter, @Nullable String nullString) {
         this.kind = kind;
         this.header = header;
         this.delimiter = delimiter;
@@ -97,7 +98,7 @@ public final class CopyFormat {
         return new CopyFormat(kind, header, delimiter, nullString);
     }
 
-    private static void checkDelimiterNotInNull(char delimiter, String nullString) {
+    private static void checkDelimiterNotInNull(char delimiter, @Nullable String nullString) {
         if (nullString != null && nullString.indexOf(delimiter) >= 0) {
             throw new IllegalArgumentException("nullString must not contain the delimiter "
                     + Shown.show(String.valueOf(delimiter)) + ", but was " + Shown.show(nullString));

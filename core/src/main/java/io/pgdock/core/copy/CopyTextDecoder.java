@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decodes PostgreSQL's COPY text format (UTF-8) into rows of strings, SQL NULL becoming {@code null}. Not API.
@@ -109,7 +110,7 @@ final class CopyTextDecoder<X extends Exception> {
             ended = true;
             return;
         }
-        List<String> row = new ArrayList<>(width);
+        List<@Nullable String> row = new ArrayList<>(width);
         int fieldStart = from;
         while (true) {
             int i = fieldStart;
@@ -138,7 +139,7 @@ final class CopyTextDecoder<X extends Exception> {
     }
 
     /** A field with at least one backslash: NULL if it is exactly {@code \N}, otherwise its escapes undone. */
-    private String unescape(byte[] data, int from, int to) {
+    private @Nullable String unescape(byte[] data, int from, int to) {
         if (to - from == 2 && data[from + 1] == 'N') {
             return null;
         }

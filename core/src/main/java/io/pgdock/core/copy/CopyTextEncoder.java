@@ -16,6 +16,7 @@ import java.time.ZonedDateTime;
 import java.util.Iterator;
 import java.util.List;
 import java.util.RandomAccess;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Encodes rows of Java values as PostgreSQL's COPY text format, in UTF-8, into a reusable buffer that is handed to a
@@ -247,10 +248,9 @@ final class CopyTextEncoder {
                     b[p++] = (byte) (0xc0 | (c >> 6));
                     b[p++] = (byte) (0x80 | (c & 0x3f));
                 } else if (Character.isSurrogate(c)) {
-                    char low;
-                    if (Character.isHighSurrogate(c) && i < length && Character.isLowSurrogate(low = s.charAt(i))) {
+                    if (Character.isHighSurrogate(c) && i < length && Character.isLowSurrogate(s.charAt(i))) {
+                        int cp = Character.toCodePoint(c, s.charAt(i));
                         i++;
-                        int cp = Character.toCodePoint(c, low);
                         b[p++] = (byte) (0xf0 | (cp >> 18));
                         b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
                         b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
@@ -330,7 +330,7 @@ final class CopyTextEncoder {
      * before 1 are written the way PostgreSQL reads them, with an era suffix ({@code 0044-03-15 12:00:00+00:00 BC} for
      * ISO year -43); years after 9999 without the {@code +} sign Java would add.
      */
-    private void writeDateTime(LocalDateTime t, ZoneOffset offset) throws SQLException {
+    private void writeDateTime(LocalDateTime t, @Nullable ZoneOffset offset) throws SQLException {
         ensure(MAX_FIXED_ITEM_BYTES);
         boolean bc = writeDate(t.toLocalDate());
         buf[pos++] = ' ';

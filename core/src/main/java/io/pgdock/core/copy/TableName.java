@@ -3,6 +3,7 @@ package io.pgdock.core.copy;
 import io.pgdock.core.internal.Identifiers;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The name of a table, optionally qualified by its schema, as used in generated SQL.
@@ -22,10 +23,10 @@ import java.util.Optional;
  * <p>Instances are immutable and thread-safe.
  */
 public final class TableName {
-    private final String schema;
+    private final @Nullable String schema;
     private final String table;
 
-    private TableName(String schema, String table) {
+    private TableName(@Nullable String schema, String table) {
         this.schema = schema;
         this.table = table;
     }

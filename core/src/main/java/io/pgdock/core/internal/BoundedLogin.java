@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,7 +176,7 @@ public final class BoundedLogin {
         return c;
     }
 
-    private static void factoryUnusable(SQLException e) {
+    private static void factoryUnusable(@Nullable SQLException e) {
         if (factoryUsable) {
             factoryUsable = false;
             LOG.warn("pgjdbc cannot load {} (it loads classes through its own class loader and the thread's context "

@@ -2,6 +2,7 @@ package io.pgdock.core.internal;
 
 import java.sql.SQLException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.util.GT;
 
 /**
@@ -40,6 +41,7 @@ enum DriverRejection {
     /** Stands for a placeholder's argument; no driver message contains it. */
     private static final String MARK = "\u0000pgdock\u0000";
 
+    @SuppressWarnings("ImmutableEnumChecker") // filled by the constructor, then only read (never handed out)
     private final List<String[]> templates;   // prefix and suffix of each rendered template
 
     DriverRejection(String... patterns) {
@@ -69,7 +71,7 @@ enum DriverRejection {
      *
      * @return the refusal, or null when {@code e} is not an {@code 08004} of a known template
      */
-    static DriverRejection of(SQLException e) {
+    static @Nullable DriverRejection of(SQLException e) {
         if (!"08004".equals(e.getSQLState()) || e.getMessage() == null) {
             return null;
         }

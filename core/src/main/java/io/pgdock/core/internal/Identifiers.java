@@ -1,6 +1,7 @@
 package io.pgdock.core.internal;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks and quotes the names the server stores as identifiers (databases, roles, schemas, tables, columns). Not API:
@@ -17,7 +18,7 @@ public final class Identifiers {
      * What is wrong with a name the server stores as an identifier, or null if nothing: empty, a NUL character, an
      * unpaired surrogate, or more than 63 bytes in UTF-8 (the server would silently truncate it). Callers word the exception.
      */
-    public static String problem(String value) {
+    public static @Nullable String problem(String value) {
         if (value.isEmpty()) {
             return "must not be empty";
         }

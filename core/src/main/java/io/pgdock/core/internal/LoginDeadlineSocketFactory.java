@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.SocketFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The socket factory {@link BoundedLogin} gives pgjdbc (its {@code socketFactory} property, with the attempt's id as
@@ -34,7 +35,7 @@ import javax.net.SocketFactory;
  */
 public final class LoginDeadlineSocketFactory extends SocketFactory {
 
-    private final Attempt attempt;
+    private final @Nullable Attempt attempt;
 
     /**
      * Called by pgjdbc.
@@ -42,7 +43,7 @@ public final class LoginDeadlineSocketFactory extends SocketFactory {
      * @param attemptId the {@code socketFactoryArg} {@link BoundedLogin} set; an unknown id (an attempt that ended)
      *     gives plain sockets
      */
-    public LoginDeadlineSocketFactory(String attemptId) {
+    public LoginDeadlineSocketFactory(@Nullable String attemptId) {
         this.attempt = attemptId == null ? null : Attempt.ACTIVE.get(attemptId);
         if (attempt != null) {
             attempt.engaged = true;
@@ -129,7 +130,7 @@ public final class LoginDeadlineSocketFactory extends SocketFactory {
          * when it has no read timeout of its own, and falls back to another connection after one for
          * {@code sslmode=prefer}; a passed deadline must end the login instead.
          */
-        DeadlineExpired expire(SocketTimeoutException cause) {
+        DeadlineExpired expire(@Nullable SocketTimeoutException cause) {
             expired = true;
             DeadlineExpired e = new DeadlineExpired();
             if (cause != null) {
@@ -154,7 +155,7 @@ public final class LoginDeadlineSocketFactory extends SocketFactory {
         private volatile int applied;     // the one set on the socket now
         /** Whether the last read was given the time left until the deadline rather than pgjdbc's timeout. */
         private volatile boolean capped;
-        private InputStream in;           // guarded by this
+        private @Nullable InputStream in;   // guarded by this
 
         DeadlineSocket(Attempt attempt) {
             this.attempt = attempt;
@@ -185,14 +186,14 @@ public final class LoginDeadlineSocketFactory extends SocketFactory {
         }
 
         @Override
-        public void setSoTimeout(int timeout) throws SocketException {
+        public synchronized void setSoTimeout(int timeout) throws SocketException {
             super.setSoTimeout(timeout);
             requested = timeout;
             applied = timeout;
         }
 
         @Override
-        public int getSoTimeout() {
+        public synchronized int getSoTimeout() {
             return requested;
         }
 

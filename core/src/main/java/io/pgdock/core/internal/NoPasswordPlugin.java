@@ -1,5 +1,6 @@
 package io.pgdock.core.internal;
 
+import org.jspecify.annotations.Nullable;
 import org.postgresql.plugin.AuthenticationPlugin;
 import org.postgresql.plugin.AuthenticationRequestType;
 
@@ -19,7 +20,7 @@ public final class NoPasswordPlugin implements AuthenticationPlugin {
     }
 
     @Override
-    public char[] getPassword(AuthenticationRequestType type) {
+    public char @Nullable [] getPassword(AuthenticationRequestType type) {
         return null;
     }
 }

@@ -3,6 +3,7 @@ package io.pgdock.core.internal;
 import io.pgdock.core.ConnectionFailedException.Reason;
 import java.sql.SQLException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -31,7 +32,9 @@ enum PoolerError {
             "pgbouncer cannot connect to server"), List.of("server login failed: "));
 
     private final Reason reason;
+    @SuppressWarnings("ImmutableEnumChecker") // List.of lists, never handed out
     private final List<String> exact;
+    @SuppressWarnings("ImmutableEnumChecker") // List.of lists, never handed out
     private final List<String> prefixes;
 
     PoolerError(Reason reason, List<String> exact, List<String> prefixes) {
@@ -50,7 +53,7 @@ enum PoolerError {
      *
      * @return the error, or null when {@code e} is not an {@code 08P01} server message of PgBouncer's
      */
-    static PoolerError of(SQLException e) {
+    static @Nullable PoolerError of(SQLException e) {
         if (!"08P01".equals(e.getSQLState()) || !(e instanceof PSQLException p)) {
             return null;
         }

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The check that a role's own settings give every session what a spec asks for, for connections behind a
@@ -90,7 +91,8 @@ public final class RoleSettingsCheck {
         return "ALTER ROLE " + quote(spec.user()) + " IN DATABASE " + quote(spec.database()) + " SET " + setting + ";";
     }
 
-    private static void compare(List<String> wrong, List<String> fixes, String setting, Duration wanted, String actual) {
+    private static void compare(List<String> wrong, List<String> fixes, String setting, @Nullable Duration wanted,
+            @Nullable String actual) {
         if (wanted != null && !Long.toString(wanted.toMillis()).equals(actual)) {
             wrong.add(setting + " is " + actual + " ms, the spec asks for " + wanted.toMillis() + " ms");
             fixes.add(setting + " = " + wanted.toMillis());

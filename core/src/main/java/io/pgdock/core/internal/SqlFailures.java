@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.security.auth.callback.UnsupportedCallbackException;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.util.PSQLException;
 
 /**
@@ -68,34 +69,23 @@ public final class SqlFailures {
         if (pooler != null) {
             return pooler.reason();
         }
-        switch (state) {
-            case "28P01", "28000":
-                return Reason.AUTHENTICATION;
-            case "08004":
-                // The server or the driver rejected setting the connection up: authentication or encryption, never an
-                // unreachable server.
-                return Reason.AUTHENTICATION;
-            case "08P01":
-                return Reason.PROTOCOL;
-            case "26000", "42P05":
-                if (isDriverStatement(e)) {
-                    return Reason.PROTOCOL;
-                }
-                return Reason.OTHER;
-            case "25006":
-                return Reason.READ_ONLY;
-            case "57P01", "57P02", "57P03":
-                return Reason.SERVER_UNAVAILABLE;
-            case "3D000":
-                return Reason.DATABASE_MISSING;
-            case "3F000":
-                return Reason.SCHEMA_MISSING;
-            case "42501":
-                return Reason.PRIVILEGE_MISSING;
-            case "53300":
-                return Reason.TOO_MANY_CONNECTIONS;
-            default:
-                break;
+        Reason byState = switch (state) {
+            case "28P01", "28000" -> Reason.AUTHENTICATION;
+            // The server or the driver rejected setting the connection up: authentication or encryption, never an
+            // unreachable server.
+            case "08004" -> Reason.AUTHENTICATION;
+            case "08P01" -> Reason.PROTOCOL;
+            case "26000", "42P05" -> isDriverStatement(e) ? Reason.PROTOCOL : Reason.OTHER;
+            case "25006" -> Reason.READ_ONLY;
+            case "57P01", "57P02", "57P03" -> Reason.SERVER_UNAVAILABLE;
+            case "3D000" -> Reason.DATABASE_MISSING;
+            case "3F000" -> Reason.SCHEMA_MISSING;
+            case "42501" -> Reason.PRIVILEGE_MISSING;
+            case "53300" -> Reason.TOO_MANY_CONNECTIONS;
+            default -> null;
+        };
+        if (byState != null) {
+            return byState;
         }
         if (state.startsWith("08")) {
             return Reason.UNREACHABLE;
@@ -117,7 +107,8 @@ public final class SqlFailures {
      * @param spec the spec connected with, or null when not known
      * @return the exception to throw, or null when the failure is the statement's own
      */
-    public static ConnectionFailedException deploymentFailure(SQLException e, String target, ConnectionSpec spec) {
+    public static @Nullable ConnectionFailedException deploymentFailure(SQLException e, String target,
+            @Nullable ConnectionSpec spec) {
         return switch (classify(e)) {
             case UNREACHABLE, TLS, AUTHENTICATION, TOO_MANY_CONNECTIONS, PROTOCOL, READ_ONLY, SERVER_UNAVAILABLE ->
                     connectFailure(e, target, spec);
@@ -185,7 +176,8 @@ public final class SqlFailures {
      * @param spec the spec connected with, or null when not known
      * @return the exception to throw
      */
-    public static ConnectionFailedException connectFailure(SQLException e, String target, ConnectionSpec spec) {
+    public static ConnectionFailedException connectFailure(SQLException e, String target,
+            @Nullable ConnectionSpec spec) {
         if (isBusyPool(e)) {
             return new ConnectionFailedException(Reason.TOO_MANY_CONNECTIONS, "no pooled connection for " + target
                     + " came free within the pool's connection timeout: all open connections were lent and no new one"
@@ -245,7 +237,7 @@ public final class SqlFailures {
     }
 
     /** What to do about a refusal of pgjdbc's, with what the spec says. */
-    private static String advice(DriverRejection rejection, ConnectionSpec spec) {
+    private static String advice(DriverRejection rejection, @Nullable ConnectionSpec spec) {
         String role = spec == null ? "the role" : "role " + Shown.show(spec.user());
         String sslmode = spec == null || spec.sslMode().isEmpty() ? "the sslmode in use"
                 : "sslmode=" + spec.sslMode().get().value();
@@ -274,7 +266,7 @@ public final class SqlFailures {
     }
 
     /** The known refusal of pgjdbc's in {@code e} or its causes, or null. */
-    private static DriverRejection rejection(Throwable e) {
+    private static @Nullable DriverRejection rejection(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s) {
                 DriverRejection r = DriverRejection.of(s);
@@ -287,7 +279,7 @@ public final class SqlFailures {
     }
 
     /** The login timeout in {@code e}'s cause chain, or null. */
-    public static LoginTimeoutException loginTimeout(Throwable e) {
+    public static @Nullable LoginTimeoutException loginTimeout(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof LoginTimeoutException l) {
                 return l;
@@ -318,7 +310,7 @@ public final class SqlFailures {
         return counts != null && Integer.parseInt(counts.group(1)) == 0;
     }
 
-    private static Matcher poolTimeoutCounts(SQLException e) {
+    private static @Nullable Matcher poolTimeoutCounts(SQLException e) {
         if (!(e instanceof SQLTransientConnectionException) || e.getCause() != null || e.getSQLState() != null
                 || e.getMessage() == null) {
             return null;
@@ -349,7 +341,7 @@ public final class SqlFailures {
      * pgjdbc's TLS code (where it reads certificate and key files, or checks the host name), known by where it was made
      * (its first stack frame), not by what it says.
      */
-    private static TlsFailure tlsFailure(SQLException e) {
+    private static @Nullable TlsFailure tlsFailure(SQLException e) {
         boolean inTlsCode = false;
         boolean ssl = false;
         boolean security = false;
@@ -389,7 +381,7 @@ public final class SqlFailures {
     }
 
     /** What to do about a TLS failure. */
-    private static String tlsAdvice(SQLException e, ConnectionSpec spec) {
+    private static String tlsAdvice(SQLException e, @Nullable ConnectionSpec spec) {
         String sslmode = spec == null || spec.sslMode().isEmpty() ? "the sslmode in use"
                 : "sslmode=" + spec.sslMode().get().value();
         TlsFailure failure = tlsFailure(e);
@@ -411,7 +403,7 @@ public final class SqlFailures {
     }
 
     /** The first line of a server message, so multi-line details do not flood logs. */
-    public static String firstLine(String message) {
+    public static String firstLine(@Nullable String message) {
         if (message == null) {
             return "no message";
         }

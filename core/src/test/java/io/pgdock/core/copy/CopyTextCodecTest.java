@@ -140,6 +140,7 @@ class CopyTextCodecTest {
         }
 
         @Test
+        @SuppressWarnings("JdkObsolete") // LinkedList on purpose: a row list that is not RandomAccess
         void nonRandomAccessRowsWork() throws SQLException {
             assertThat(encode(List.of("a", "b"), 64, new LinkedList<>(List.of("x", 2)))).isEqualTo("x\t2\n");
         }
@@ -227,6 +228,7 @@ class CopyTextCodecTest {
         }
 
         @Test
+        @SuppressWarnings("UnnecessaryStringBuilder") // on purpose: a CharSequence that is not a String
         void otherObjectsUseToString() throws SQLException {
             assertThat(encodeValue(new StringBuilder("a\tb"))).isEqualTo("a\\tb");
             assertThat(encodeValue(java.time.Duration.ofMinutes(90))).isEqualTo("PT1H30M");

@@ -43,6 +43,7 @@ class DriverRejectionTest {
     }
 
     /** What the scripted server answers: to a TLS request, to a GSS request, and to the start-up message. */
+    @SuppressWarnings("ArrayRecordComponent") // never compared or hashed; the record only names the parts
     private record Script(int sslAnswer, int gssAnswer, byte[] startupAnswer) {
         static Script authRequest(int code, byte... extra) {
             return new Script('N', 'N', authentication(code, extra));

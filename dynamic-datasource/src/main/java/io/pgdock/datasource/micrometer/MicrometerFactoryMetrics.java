@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes a pooled {@link io.pgdock.datasource.DataSourceFactory}'s pools to a Micrometer {@link MeterRegistry}.
@@ -106,7 +107,7 @@ public final class MicrometerFactoryMetrics implements FactoryListener {
         final TreeMap<Long, Supplier<Health.PoolStats>> pools = new TreeMap<>();
         List<Meter> meters = List.of();
         /** The newest live pool's stats, read by the gauges; null once the label has no live pool. */
-        volatile Supplier<Health.PoolStats> current;
+        volatile @Nullable Supplier<Health.PoolStats> current;
 
         Target(String label) {
             this.label = label;
@@ -173,7 +174,7 @@ public final class MicrometerFactoryMetrics implements FactoryListener {
      */
     @Override
     public void onEvent(FactoryEvent event) {
-        events.get(event.type()).increment();
+        Objects.requireNonNull(events.get(event.type()), "a counter for every type").increment();
         switch (event.type()) {
             case CREATED -> created(event.target(), event.pool(), event.stats());
             case ROTATED, EVICTED -> retired(event.target(), event.pool());

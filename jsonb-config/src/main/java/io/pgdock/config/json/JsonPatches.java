@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JSON Pointer reads (RFC 6901) and JSON Merge Patch (RFC 7386), shared by both stores. Not API.
@@ -35,7 +36,7 @@ public final class JsonPatches {
     }
 
     /** An object a merge patch merges into, or with: an object that is not a secret envelope. */
-    public static boolean mergeable(JsonNode node) {
+    public static boolean mergeable(@Nullable JsonNode node) {
         return node != null && node.isObject() && !isSecret(node);
     }
 
@@ -46,11 +47,12 @@ public final class JsonPatches {
      * @param patch the patch
      * @return the patched value, a new tree (member order as the merge leaves it: normalise before storing)
      */
-    public static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    public static JsonNode mergePatch(@Nullable JsonNode target, JsonNode patch) {
         if (!mergeable(patch)) {
             return patch.deepCopy();
         }
-        ObjectNode root = mergeable(target) ? (ObjectNode) target.deepCopy() : JsonValues.NODES.objectNode();
+        ObjectNode root = target != null && mergeable(target) ? (ObjectNode) target.deepCopy()
+                : JsonValues.NODES.objectNode();
         // Iterative, not recursive: a patch may nest JsonValues.MAX_DEPTH levels and runs on the caller's thread.
         Deque<Map.Entry<ObjectNode, JsonNode>> work = new ArrayDeque<>();
         work.push(Map.entry(root, patch));
@@ -117,7 +119,7 @@ public final class JsonPatches {
      * an index past the end or not written as RFC 6901 array indexes are ({@code 0} or digits without a leading zero;
      * {@code -} names no element), or a token applied to a number, string, boolean or null.
      */
-    public static JsonNode at(JsonNode value, List<String> tokens) {
+    public static @Nullable JsonNode at(JsonNode value, List<String> tokens) {
         JsonNode node = value;
         for (String token : tokens) {
             if (node.isObject()) {

@@ -45,6 +45,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JSON handling shared by both stores: one strict mapper, and normalisation of every value to exactly what PostgreSQL's
@@ -204,7 +205,8 @@ public final class JsonValues {
      * failure names the key and the value's class, and keeps Jackson's message, which names types and properties (the
      * value is being written, not parsed, so there is no input text to quote).
      */
-    public static JsonNode toTree(String scope, String key, Object value, Function<Object, JsonNode> mapping) {
+    public static JsonNode toTree(String scope, String key, @Nullable Object value,
+            Function<Object, JsonNode> mapping) {
         if (value instanceof JsonNode node) {
             return node;
         }
@@ -212,7 +214,8 @@ public final class JsonValues {
             return value == null ? NODES.nullNode() : mapping.apply(value);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
-                    + value.getClass().getName() + " cannot be mapped to JSON: " + e.getMessage(), e);
+                    + (value == null ? "null" : value.getClass().getName()) + " cannot be mapped to JSON: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -292,22 +295,18 @@ public final class JsonValues {
     }
 
     private static JsonNode scalar(String scope, String key, JsonNode node, String path) {
-        switch (node.getNodeType()) {
-            case STRING:
+        return switch (node.getNodeType()) {
+            case STRING -> {
                 checkText(scope, key, node.textValue(), path);
-                return node;
-            case BINARY:
-                // jsonb has no binary type: Jackson writes byte[] as base64 text, which is what reads back.
-                return NODES.textNode(node.asText());
-            case NUMBER:
-                return number(scope, key, node, path);
-            case BOOLEAN:
-            case NULL:
-                return node;
-            default:
-                throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": "
-                        + node.getNodeType() + " at " + pointer(path) + " is not JSON", null);
-        }
+                yield node;
+            }
+            // jsonb has no binary type: Jackson writes byte[] as base64 text, which is what reads back.
+            case BINARY -> NODES.textNode(node.asText());
+            case NUMBER -> number(scope, key, node, path);
+            case BOOLEAN, NULL -> node;
+            default -> throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": "
+                    + node.getNodeType() + " at " + pointer(path) + " is not JSON", null);
+        };
     }
 
     private static JsonNode number(String scope, String key, JsonNode node, String path) {
@@ -432,24 +431,16 @@ public final class JsonValues {
         } catch (IllegalArgumentException e) {
             return "the value there";
         }
-        switch (there.getNodeType()) {
-            case NUMBER:
-                return there.isIntegralNumber() ? "a JSON integer" : "a JSON number with a fraction";
-            case STRING:
-                return there.textValue().isEmpty() ? "an empty JSON string" : "a JSON string";
-            case BOOLEAN:
-                return "a JSON boolean";
-            case NULL:
-                return "JSON null";
-            case ARRAY:
-                return "a JSON array";
-            case OBJECT:
-                return "a JSON object";
-            case MISSING:
-                return "a missing member";
-            default:
-                return "the value there";
-        }
+        return switch (there.getNodeType()) {
+            case NUMBER -> there.isIntegralNumber() ? "a JSON integer" : "a JSON number with a fraction";
+            case STRING -> there.textValue().isEmpty() ? "an empty JSON string" : "a JSON string";
+            case BOOLEAN -> "a JSON boolean";
+            case NULL -> "JSON null";
+            case ARRAY -> "a JSON array";
+            case OBJECT -> "a JSON object";
+            case MISSING -> "a missing member";
+            default -> "the value there";
+        };
     }
 
     /** The JSON Pointer of the part of a value where binding failed. */

@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory fake's storage: maps guarded by one lock, which is all a test needs and makes every operation atomic,
@@ -46,9 +47,9 @@ public final class MemoryConfigBackend implements ConfigBackend {
     /** (scope, key) -> changes, newest first. */
     private final Map<List<String>, Deque<ConfigChange>> history = new HashMap<>();
     /** Each change still in {@link #history} -> its position, for watches that replay. */
-    private final Map<ConfigChange, Long> positions = new java.util.IdentityHashMap<>();
+    private final java.util.IdentityHashMap<ConfigChange, Long> positions = new java.util.IdentityHashMap<>();
     /** Each change still in {@link #history} -> {previous hash, its hash}: the chain the PostgreSQL store keeps. */
-    private final Map<ConfigChange, byte[][]> chain = new java.util.IdentityHashMap<>();
+    private final java.util.IdentityHashMap<ConfigChange, byte[][]> chain = new java.util.IdentityHashMap<>();
     /** (scope, key) -> where retention stopped. */
     private final Map<List<String>, HistoryChain.Anchor> anchors = new HashMap<>();
     private long lastPosition;
@@ -69,7 +70,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigEntry write(String scope, String key, JsonNode value, String json, long expectedVersion,
+    public ConfigEntry write(String scope, String key, JsonNode value, @Nullable String json, long expectedVersion,
             WriteContext context) {
         synchronized (lock) {
             TreeMap<String, ConfigEntry> inScope = entries.computeIfAbsent(scope, s -> new TreeMap<>());
@@ -100,7 +101,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
             if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
                 throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
             }
-            if (current == null) {
+            if (inScope == null || current == null) {
                 return false;
             }
             inScope.remove(key);
@@ -115,7 +116,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
         List<String> id = List.of(change.scope(), change.key());
         Deque<ConfigChange> changes = history.computeIfAbsent(id, k -> new ArrayDeque<>());
         HistoryChain.Anchor anchor = anchors.get(id);
-        byte[] prev = !changes.isEmpty() ? chain.get(changes.peekFirst())[1] : anchor != null ? anchor.hash() : null;
+        byte[] prev = !changes.isEmpty() ? link(changes.peekFirst())[1] : anchor != null ? anchor.hash() : null;
         chain.put(change, new byte[][] {prev, HistoryChain.digest(prev, change.scope(), change.key(), change.version(),
                 change.kind(), HistoryChain.canon(change.oldValue()), HistoryChain.canon(change.newValue()),
                 change.actor(), change.reason(), change.changedAt())});
@@ -149,7 +150,13 @@ public final class MemoryConfigBackend implements ConfigBackend {
     private void trimOldest(List<String> id, Deque<ConfigChange> changes) {
         ConfigChange removed = changes.removeLast();
         positions.remove(removed);
-        anchors.put(id, new HistoryChain.Anchor(removed.version(), chain.remove(removed)[1]));
+        anchors.put(id, new HistoryChain.Anchor(removed.version(),
+                Objects.requireNonNull(chain.remove(removed), "chain")[1]));
+    }
+
+    /** A recorded change's {previous hash, its hash}: every change in {@link #history} has one. */
+    private byte[][] link(ConfigChange change) {
+        return Objects.requireNonNull(chain.get(change), "chain");
     }
 
     /** The chain checked as the PostgreSQL store checks it; under the lock, so one snapshot. */
@@ -162,7 +169,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
                 if (inRange(id, scope, prefix)) {
                     List<HistoryChain.Row> oldestFirst = new ArrayList<>(changes.size());
                     changes.descendingIterator().forEachRemaining(c -> {
-                        byte[][] link = chain.get(c);
+                        byte[][] link = link(c);
                         oldestFirst.add(new HistoryChain.Row(c.scope(), c.key(), c.version(), c.kind(),
                                 HistoryChain.canon(c.oldValue()), HistoryChain.canon(c.newValue()), c.actor(),
                                 c.reason(), c.changedAt(), link[0], link[1]));
@@ -197,7 +204,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
+    public List<ConfigEntry> list(List<String> scopes, String prefix, @Nullable String afterKey, int limit) {
         synchronized (lock) {
             return ScopeFallback.page(scopes, entries::get, prefix, afterKey, limit);
         }
@@ -218,7 +225,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
                     .thenComparing(id -> id.get(1)));
             long rewritten = 0;
             for (List<String> id : ids) {
-                Deque<ConfigChange> changes = history.get(id);
+                Deque<ConfigChange> changes = Objects.requireNonNull(history.get(id), "history");
                 // Oldest first, as the PostgreSQL store visits rows (by id); the deque is newest first.
                 List<ConfigChange> oldestFirst = new ArrayList<>(changes);
                 java.util.Collections.reverse(oldestFirst);
@@ -246,7 +253,8 @@ public final class MemoryConfigBackend implements ConfigBackend {
         }
     }
 
-    private static JsonNode rewrapped(HistoryRewrap rewrap, ConfigChange c, String column, JsonNode value) {
+    private static @Nullable JsonNode rewrapped(HistoryRewrap rewrap, ConfigChange c, String column,
+            @Nullable JsonNode value) {
         if (value == null || !SecretCodec.containsSecret(value)) {
             return null;
         }
@@ -283,7 +291,8 @@ public final class MemoryConfigBackend implements ConfigBackend {
      * Never has a gap: there is no connection to lose.
      */
     @Override
-    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(@Nullable List<String> scopes, String prefix, long afterPosition,
+            ConfigListener listener) {
         synchronized (lock) {
             WatchSubscription[] self = new WatchSubscription[1];
             self[0] = new WatchSubscription(scopes, prefix, afterPosition, listener, delivery,
@@ -386,7 +395,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
             TreeMap<String, ConfigEntry> savedEntries = inScope == null ? null : new TreeMap<>(inScope);
             Map<List<String>, Deque<ConfigChange>> savedHistory = new HashMap<>();
             Map<List<String>, HistoryChain.Anchor> savedAnchors = new HashMap<>();
-            Map<ConfigChange, byte[][]> savedChain = new java.util.IdentityHashMap<>();
+            java.util.IdentityHashMap<ConfigChange, byte[][]> savedChain = new java.util.IdentityHashMap<>();
             for (BatchWrite w : writes) {
                 Deque<ConfigChange> changes = history.get(List.of(scope, w.key()));
                 savedHistory.put(List.of(scope, w.key()), changes == null ? null : new ArrayDeque<>(changes));

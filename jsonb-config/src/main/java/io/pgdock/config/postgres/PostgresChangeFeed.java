@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -85,7 +87,7 @@ public final class PostgresChangeFeed {
     private final ThreadFactory listenThreads;
     private final ExecutorService delivery;
     private final List<WatchSubscription> watches = new CopyOnWriteArrayList<>();
-    private Runner runner;   // guarded by this
+    private @Nullable Runner runner;   // guarded by this
 
     public PostgresChangeFeed(Storage storage, PostgresConfigBackend backend, ConfigOptions options) {
         this.storage = storage;
@@ -96,7 +98,8 @@ public final class PostgresChangeFeed {
                 WatchSubscription.threads(options, "pgdock-config-watch-" + storage.schema()));
     }
 
-    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(@Nullable List<String> scopes, String prefix, long afterPosition,
+            ConfigListener listener) {
         while (true) {
             Runner r;
             synchronized (this) {
@@ -130,7 +133,10 @@ public final class PostgresChangeFeed {
             }
             List<ConfigEvent> replay;
             try {
-                replay = afterPosition >= 0 ? backend.changesAfter(scopes, prefix, afterPosition) : List.of();
+                // Only the read cache watches every scope (null), and it replays nothing.
+                replay = afterPosition >= 0
+                        ? backend.changesAfter(Objects.requireNonNull(scopes, "scopes"), prefix, afterPosition)
+                        : List.of();
             } catch (RuntimeException e) {
                 self[0].close();
                 throw e;
@@ -150,8 +156,8 @@ public final class PostgresChangeFeed {
                 }
             }
             Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
             }
             throw new DataAccessException("config store in schema \"" + storage.schema() + "\": cannot start watching: "
                     + cause, null, null);
@@ -202,12 +208,12 @@ public final class PostgresChangeFeed {
     private final class Runner implements Runnable {
         final CompletableFuture<Void> connected = new CompletableFuture<>();
         volatile boolean stopped;
-        volatile Thread thread;
+        volatile @Nullable Thread thread;
         volatile int pid;
-        private Connection connection;
+        private @Nullable Connection connection;
         /** The listening connection's network timeout as it came, put back when it is given back. */
         private int readTimeout;
-        private String channel;
+        private @Nullable String channel;
         private long xmin = -1;
         private volatile boolean inGap;
         private long nextHeartbeat;
@@ -229,7 +235,7 @@ public final class PostgresChangeFeed {
                         connect();
                         backoff = 50;
                     }
-                    PGNotification[] notes = connection.unwrap(PGConnection.class).getNotifications(HEARTBEAT_MILLIS);
+                    PGNotification[] notes = connection().unwrap(PGConnection.class).getNotifications(HEARTBEAT_MILLIS);
                     handle(notes);
                     if (ticker.read() - nextHeartbeat >= 0) {
                         heartbeat();
@@ -245,8 +251,8 @@ public final class PostgresChangeFeed {
                     }
                     // A driver failure is shown by its first line only; a login that ran out of time is kept whole,
                     // so its reason and the timeout it names survive.
-                    Exception safe = e instanceof SQLException && SqlFailures.loginTimeout(e) == null
-                            ? new SQLException(SqlFailures.firstLine(e.getMessage()), ((SQLException) e).getSQLState())
+                    Exception safe = e instanceof SQLException sql && SqlFailures.loginTimeout(e) == null
+                            ? new SQLException(SqlFailures.firstLine(e.getMessage()), sql.getSQLState())
                             : e;
                     if (!connected.isDone()) {
                         connected.completeExceptionally(e instanceof SQLException
@@ -268,6 +274,11 @@ public final class PostgresChangeFeed {
                 }
             }
             closeConnection(null);
+        }
+
+        /** The listening connection: the loop connects before anything reads from it. */
+        private Connection connection() {
+            return Objects.requireNonNull(connection, "connection");
         }
 
         private void connect() throws SQLException {
@@ -318,7 +329,7 @@ public final class PostgresChangeFeed {
         }
 
         private long readXmin() throws SQLException {
-            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(XMIN)) {
+            try (Statement s = connection().createStatement(); ResultSet rs = s.executeQuery(XMIN)) {
                 rs.next();
                 return rs.getLong(1);
             }
@@ -331,7 +342,7 @@ public final class PostgresChangeFeed {
                 return;
             }
             long now = readXmin();
-            handle(connection.unwrap(PGConnection.class).getNotifications());
+            handle(connection().unwrap(PGConnection.class).getNotifications());
             xmin = now;
             nextHeartbeat = ticker.read() + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
         }
@@ -368,10 +379,10 @@ public final class PostgresChangeFeed {
                 return;
             }
             List<ConfigEvent> events;
-            try (PreparedStatement s = connection.prepareStatement(BY_ID)) {
-                s.setArray(1, connection.createArrayOf("text", scopes.toArray()));
-                s.setArray(2, connection.createArrayOf("text", keys.toArray()));
-                s.setArray(3, connection.createArrayOf("bigint", ids.toArray()));
+            try (PreparedStatement s = connection().prepareStatement(BY_ID)) {
+                s.setArray(1, connection().createArrayOf("text", scopes.toArray()));
+                s.setArray(2, connection().createArrayOf("text", keys.toArray()));
+                s.setArray(3, connection().createArrayOf("bigint", ids.toArray()));
                 try (ResultSet rs = s.executeQuery()) {
                     events = events(rs);
                 }
@@ -403,7 +414,7 @@ public final class PostgresChangeFeed {
         }
 
         /** Closes the listening connection; {@code failure} is why, or null when the feed stops. */
-        private void closeConnection(Throwable failure) {
+        private void closeConnection(@Nullable Throwable failure) {
             pid = 0;
             if (connection != null) {
                 release(connection, failure);
@@ -416,7 +427,7 @@ public final class PostgresChangeFeed {
          * to that pool, so, unless it broke, it stops listening and gets its network timeout back first (a connection
          * of pgdock's own is closed for good, and that costs one round trip).
          */
-        private void release(Connection c, Throwable failure) {
+        private void release(Connection c, @Nullable Throwable failure) {
             boolean broken = failure instanceof SQLException e && SqlFailures.isBroken(e);
             try {
                 if (!broken) {

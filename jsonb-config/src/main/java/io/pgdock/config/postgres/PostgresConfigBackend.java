@@ -41,6 +41,7 @@ import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The PostgreSQL store's storage: tables {@code config_entry} and {@code config_history} in the storage schema, created
@@ -198,7 +199,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
     public static ConfigBackend create(Storage storage, ConfigOptions options) {
         Objects.requireNonNull(storage, "storage");
         storage.migrator().apply(List.of(CONFIG_MIGRATIONS));
-        PostgresConfigBackend probe = new PostgresConfigBackend(storage, null, options);
+        PostgresConfigBackend probe = new PostgresConfigBackend(storage, "", options);   // only reads the default actor
         String actor = probe.run("reading the default actor", null, null, c -> {
             try (PreparedStatement s = c.prepareStatement(DEFAULT_ACTOR); ResultSet rs = s.executeQuery()) {
                 rs.next();
@@ -255,7 +256,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
         });
     }
 
-    private ConfigEntry insert(Connection c, String sql, String scope, String key, JsonNode value, String json,
+    private @Nullable ConfigEntry insert(Connection c, String sql, String scope, String key, JsonNode value, String json,
             WriteContext context) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, scope);
@@ -266,7 +267,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
         }
     }
 
-    private ConfigEntry replace(Connection c, String scope, String key, JsonNode value, String json, long expected,
+    private @Nullable ConfigEntry replace(Connection c, String scope, String key, JsonNode value, String json, long expected,
             WriteContext context) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(REPLACE)) {
             s.setString(1, json);
@@ -282,7 +283,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
      * The new entry, or null if the statement changed no row. Its value is the normalised value that was sent, which
      * is what jsonb stored (see {@link JsonValues#normalize}); reading it back would only cost time.
      */
-    private static ConfigEntry written(PreparedStatement s, String scope, String key, JsonNode value)
+    private static @Nullable ConfigEntry written(PreparedStatement s, String scope, String key, JsonNode value)
             throws SQLException {
         try (ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {
@@ -370,7 +371,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
+    public List<ConfigEntry> list(List<String> scopes, String prefix, @Nullable String afterKey, int limit) {
         return run("listing", null, null, c -> {
             try (PreparedStatement s = c.prepareStatement(LIST)) {
                 Array layers = c.createArrayOf("text", scopes.toArray());
@@ -473,7 +474,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
                 }
                 more[0] = rows.size() == batchSize;
                 if (rows.isEmpty()) {
-                    return null;
+                    return 0L;
                 }
                 Object[] last = rows.get(rows.size() - 1);
                 cursor[0] = (String) last[0];
@@ -503,7 +504,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
                     }
                 }
                 total[0] += done;
-                return null;
+                return done;
             }));
         }
         return total[0];
@@ -585,7 +586,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
 
     /** The keys with an entry but no history row, sorting before {@code id} (null: all that are left). */
     private static void endKeysBefore(HistoryChain.Verifier verifier,
-            java.util.TreeMap<List<String>, HistoryChain.Current> entries, List<String> id) {
+            java.util.NavigableMap<List<String>, HistoryChain.Current> entries, @Nullable List<String> id) {
         while (!entries.isEmpty() && (id == null || BY_SCOPE_AND_KEY.compare(entries.firstKey(), id) < 0)) {
             Map.Entry<List<String>, HistoryChain.Current> e = entries.pollFirstEntry();
             verifier.endKey(e.getKey().get(0), e.getKey().get(1), e.getValue());
@@ -604,8 +605,8 @@ public final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** The replacement's JSON text, or null to keep the stored text. */
-    private static String rewrapped(HistoryRewrap rewrap, String scope, String key, long version, String column,
-            String text) {
+    private static @Nullable String rewrapped(HistoryRewrap rewrap, String scope, String key, long version,
+            String column, @Nullable String text) {
         JsonNode value = json(text, scope, key);
         if (value == null || !SecretCodec.containsSecret(value)) {
             return null;
@@ -620,7 +621,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** Started by the first watch; one per backend, so one listening connection per store however many views. */
-    private PostgresChangeFeed feed;   // guarded by this
+    private @Nullable PostgresChangeFeed feed;   // guarded by this
 
     private synchronized PostgresChangeFeed feed() {
         if (feed == null) {
@@ -630,7 +631,8 @@ public final class PostgresConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(@Nullable List<String> scopes, String prefix, long afterPosition,
+            ConfigListener listener) {
         requireSessions(storage, "watch() LISTENs for changes");
         return feed().watch(scopes, prefix, afterPosition, listener);
     }
@@ -704,7 +706,8 @@ public final class PostgresConfigBackend implements ConfigBackend {
     private static ConfigEntry entry(ResultSet rs) throws SQLException {
         String scope = rs.getString(1);
         String key = rs.getString(2);
-        return new ConfigEntry(scope, key, json(rs.getString(3), scope, key), rs.getLong(4), instant(rs, 5),
+        return new ConfigEntry(scope, key, Objects.requireNonNull(json(rs.getString(3), scope, key), "value"),
+                rs.getLong(4), instant(rs, 5),
                 rs.getString(6));
     }
 
@@ -713,7 +716,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** Parses stored JSON; null stays null. A failure names the key but not the value, nor Jackson's message. */
-    public static JsonNode json(String text, String scope, String key) {
+    public static @Nullable JsonNode json(@Nullable String text, String scope, String key) {
         if (text == null) {
             return null;
         }
@@ -732,7 +735,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
         T run(Connection c) throws SQLException;
     }
 
-    private <T> T run(String what, String scope, String key, SqlWork<T> work) {
+    private <T> T run(String what, @Nullable String scope, @Nullable String key, SqlWork<T> work) {
         Connection c;
         try {
             c = dataSource.getConnection();
@@ -825,7 +828,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
     }
 
     /** The patched entry, its value read back and passed through {@code check}; null if no row changed. */
-    private static ConfigEntry patched(PreparedStatement s, String scope, String key, UnaryOperator<JsonNode> check)
+    private static @Nullable ConfigEntry patched(PreparedStatement s, String scope, String key, UnaryOperator<JsonNode> check)
             throws SQLException {
         try (ResultSet rs = s.executeQuery()) {
             if (!rs.next()) {

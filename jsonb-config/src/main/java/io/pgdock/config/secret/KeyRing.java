@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link KeyProvider} made from a fixed set of keys (given, or parsed from an environment variable or file).
@@ -49,7 +50,7 @@ public final class KeyRing implements KeyProvider {
 
     private static final String KEY_ID_RULE = "must be 1 to " + MAX_KEY_ID + " characters from A-Z a-z 0-9 . _ -";
 
-    public static boolean validKeyId(String id) {
+    public static boolean validKeyId(@Nullable String id) {
         if (id == null || id.isEmpty() || id.length() > MAX_KEY_ID) {
             return false;
         }
@@ -64,7 +65,7 @@ public final class KeyRing implements KeyProvider {
     }
 
     /** Why {@code key} is not a usable 256-bit AES key, or null. Keys that do not reveal their bytes are trusted. */
-    public static String problem(SecretKey key) {
+    public static @Nullable String problem(SecretKey key) {
         if (!"AES".equalsIgnoreCase(key.getAlgorithm())) {
             return "not an AES key (algorithm " + key.getAlgorithm() + ")";
         }

@@ -28,6 +28,7 @@ import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiFunction;
@@ -36,6 +37,7 @@ import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Envelope encryption of secrets inside JSON values. Not API.
@@ -95,7 +97,7 @@ public final class SecretCodec {
          * The value to map: a JSON tree holding Java objects in POJO nodes ({@code Secret}s among them) is mapped again
          * by the store's mapper, so that the objects become JSON and the secrets are seen.
          */
-        public Object prepare(Object value) {
+        public @Nullable Object prepare(@Nullable Object value) {
             if (value instanceof Secret) {
                 return value;
             }
@@ -122,7 +124,7 @@ public final class SecretCodec {
     }
 
     /** {@code value} mapped to JSON as the content of a secret, which cannot hold another {@code Secret}. */
-    public static JsonNode toTreeInside(ObjectMapper mapper, Object value) {
+    public static JsonNode toTreeInside(ObjectMapper mapper, @Nullable Object value) {
         return toTree(mapper, value, NESTED);
     }
 
@@ -130,7 +132,7 @@ public final class SecretCodec {
      * What {@link ObjectMapper#valueToTree} does (a {@link TokenBuffer} read back as a tree, BigDecimal floats when the
      * mapper reads them so), with {@code purpose} as the {@link #CAPTURE} attribute of this one call.
      */
-    private static JsonNode toTree(ObjectMapper mapper, Object value, Object purpose) {
+    private static JsonNode toTree(ObjectMapper mapper, @Nullable Object value, Object purpose) {
         if (value == null) {
             return JsonValues.NODES.nullNode();
         }
@@ -293,8 +295,8 @@ public final class SecretCodec {
         return found.get();
     }
 
-    public static KeyProvider require(Optional<KeyProvider> keys, String scope, String key, String pointer, String kid,
-            String doing) {
+    public static KeyProvider require(Optional<KeyProvider> keys, String scope, String key, String pointer,
+            @Nullable String kid, String doing) {
         if (keys.isEmpty()) {
             throw new ConfigSecretException(key, kid, ConfigSecretException.Problem.NO_KEY_PROVIDER,
                     where(scope, key, pointer) + (kid == null ? "" : " (key id \"" + kid + "\")") + " cannot be "
@@ -350,7 +352,7 @@ public final class SecretCodec {
     }
 
     /** The key id of an envelope, or null if it has none readable. */
-    public static String keyId(JsonNode envelope) {
+    public static @Nullable String keyId(JsonNode envelope) {
         JsonNode kid = envelope.get(FIELD).get("kid");
         return kid != null && kid.isTextual() && KeyRing.validKeyId(kid.textValue()) ? kid.textValue() : null;
     }
@@ -417,7 +419,8 @@ public final class SecretCodec {
         }
     }
 
-    private static ConfigSecretException malformed(String scope, String key, String pointer, String kid, String why) {
+    private static ConfigSecretException malformed(String scope, String key, String pointer, @Nullable String kid,
+            String why) {
         return new ConfigSecretException(key, kid, ConfigSecretException.Problem.MALFORMED,
                 where(scope, key, pointer) + (kid == null ? "" : " (key id \"" + kid + "\")")
                         + " is not a secret this version can read: " + why, null);
@@ -446,7 +449,7 @@ public final class SecretCodec {
      * {@code value} with each stored secret not under the current key re-encrypted under it, or null if every secret
      * already is (or there is none).
      */
-    public static JsonNode reseal(KeyProvider keys, String scope, String key, JsonNode value) {
+    public static @Nullable JsonNode reseal(KeyProvider keys, String scope, String key, JsonNode value) {
         String current = keys.currentKeyId();
         boolean[] changed = {false};
         JsonNode out = map(value, "", SecretCodec::isEnvelope, (pointer, envelope) -> {

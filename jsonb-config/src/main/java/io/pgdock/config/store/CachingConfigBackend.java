@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,10 +69,10 @@ public final class CachingConfigBackend implements ConfigBackend {
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder readsThrough = new LongAdder();
     private final Object evicting = new Object();
-    private Iterator<Map.Entry<String, Slot>> hand;   // guarded by evicting
+    private @Nullable Iterator<Map.Entry<String, Slot>> hand;   // guarded by evicting
     /** Whether notifications are flowing, so the cache may answer. */
     private volatile boolean live;
-    private volatile ConfigSubscription subscription;
+    private volatile @Nullable ConfigSubscription subscription;
     private volatile long nextWatchAttempt;
 
     /** One key's entries by scope, null meaning "not in that scope". Immutable but for the CLOCK mark. */
@@ -299,7 +300,7 @@ public final class CachingConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit) {
+    public List<ConfigEntry> list(List<String> scopes, String prefix, @Nullable String afterKey, int limit) {
         return delegate.list(scopes, prefix, afterKey, limit);
     }
 
@@ -326,7 +327,8 @@ public final class CachingConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(@Nullable List<String> scopes, String prefix, long afterPosition,
+            ConfigListener listener) {
         return delegate.watch(scopes, prefix, afterPosition, listener);
     }
 

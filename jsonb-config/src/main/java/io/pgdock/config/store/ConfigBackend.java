@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a {@link DefaultConfigStore} keeps its data: PostgreSQL or memory. Everything above this line (validation,
@@ -51,7 +52,7 @@ public interface ConfigBackend {
      * PostgreSQL's {@code COLLATE "C"}). For each key, the entry of the first scope in {@code scopes} that has it
      * ({@link ScopeFallback}).
      */
-    List<ConfigEntry> list(List<String> scopes, String prefix, String afterKey, int limit);
+    List<ConfigEntry> list(List<String> scopes, String prefix, @Nullable String afterKey, int limit);
 
     /** The recorded changes of {@code key} in {@code scope}, newest first. */
     List<ConfigChange> history(String scope, String key);
@@ -108,7 +109,7 @@ public interface ConfigBackend {
      * after {@code afterPosition} (none when it is negative), then live ones. Returns once changes committed from now on
      * are sure to be delivered.
      */
-    ConfigSubscription watch(List<String> scopes, String prefix, long afterPosition, ConfigListener listener);
+    ConfigSubscription watch(@Nullable List<String> scopes, String prefix, long afterPosition, ConfigListener listener);
 
     /**
      * Every entry of {@code scopes} whose key starts with {@code prefix}, all read at one moment (one statement), in no
@@ -142,6 +143,6 @@ public interface ConfigBackend {
          * @param column {@code "old_value"} or {@code "new_value"}
          * @return the replacement, or null to keep the value
          */
-        JsonNode apply(String scope, String key, long version, String column, JsonNode value);
+        @Nullable JsonNode apply(String scope, String key, long version, String column, JsonNode value);
     }
 }

@@ -3,6 +3,8 @@ package io.pgdock.config.store;
 import io.pgdock.config.InvalidConfigException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** Validation of keys, prefixes and scopes, and how they appear in messages. Not API. */
 public final class ConfigKeys {
@@ -22,11 +24,11 @@ public final class ConfigKeys {
         return checkChars("config key", key, 1);
     }
 
-    public static String checkPrefix(String prefix) {
+    public static String checkPrefix(@Nullable String prefix) {
         return checkChars("key prefix", prefix, 0);
     }
 
-    private static String checkChars(String what, String text, int minLength) {
+    private static String checkChars(String what, @Nullable String text, int minLength) {
         if (text == null) {
             throw new NullPointerException(what.substring(what.indexOf(' ') + 1));
         }
@@ -43,7 +45,7 @@ public final class ConfigKeys {
         return text;
     }
 
-    public static String checkScope(String scope) {
+    public static String checkScope(@Nullable String scope) {
         if (scope == null) {
             throw new NullPointerException("scope");
         }
@@ -83,7 +85,7 @@ public final class ConfigKeys {
     }
 
     /** How a key appears in messages: quoted, with its scope unless it is the root. */
-    public static String describe(String scope, String key) {
+    public static String describe(@Nullable String scope, String key) {
         return show(key) + (scope == null || scope.isEmpty() ? "" : " in scope " + show(scope));
     }
 

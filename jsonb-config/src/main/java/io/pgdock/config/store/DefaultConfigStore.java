@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one {@link ConfigStore} implementation: validation, normalisation, size and schema checks, binding and views are
@@ -54,8 +55,8 @@ public final class DefaultConfigStore implements ConfigStore {
     private final Map<String, JsonSchema> schemas;   // by prefix, longest first
     final String scope;
     final List<String> layers;
-    private final String actor;
-    final String reason;
+    private final @Nullable String actor;
+    final @Nullable String reason;
 
     /**
      * A store over {@code backend}, in the root scope.
@@ -70,7 +71,7 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper,
-            Map<String, JsonSchema> schemas, String scope, String actor, String reason) {
+            Map<String, JsonSchema> schemas, String scope, @Nullable String actor, @Nullable String reason) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
         this.mapper = Objects.requireNonNull(mapper, "mapper");
@@ -110,6 +111,7 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     /** The entry with its secrets decrypted; the same entry if it holds none. */
+    @SuppressWarnings("ReferenceEquality") // identity: SecretCodec.open returns its argument when nothing is sealed
     private ConfigEntry open(ConfigEntry e) {
         JsonNode plain = SecretCodec.open(options.keys(), e.scope(), e.key(), e.value());
         return plain == e.value() ? e : Entries.withValue(e, plain);
@@ -143,6 +145,7 @@ public final class DefaultConfigStore implements ConfigStore {
      * own exception: the error describes the failure without the value, and keeps Jackson's exception out of the chain
      * for the same reason.
      */
+    @SuppressWarnings("TypeParameterUnusedInFormals") // T is the caller's, as for Jackson's readValue
     <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
         try {
             return mapper.readerFor(type).readValue(value);
@@ -160,7 +163,7 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public ConfigEntry put(String key, Object value, long expectedVersion) {
+    public ConfigEntry put(String key, @Nullable Object value, long expectedVersion) {
         ConfigKeys.checkKey(key);
         Mapped mapped = map(key, value);
         return write(key, mapped.tree(), expectedVersion, mapped.secrets());
@@ -170,14 +173,14 @@ public final class DefaultConfigStore implements ConfigStore {
     record Mapped(JsonNode tree, SecretCodec.Capture secrets) {
     }
 
-    Mapped map(String key, Object value) {
+    Mapped map(String key, @Nullable Object value) {
         SecretCodec.Capture capture = SecretCodec.capture(mapper);
         return new Mapped(JsonValues.toTree(scope, key, capture.prepare(value), capture::toTree), capture);
     }
 
     /** As the interface's, but the value is mapped by the store's mapper, not by {@link Secret#of(Object)}'s. */
     @Override
-    public ConfigEntry putSecret(String key, Object value) {
+    public ConfigEntry putSecret(String key, @Nullable Object value) {
         ConfigKeys.checkKey(key);
         if (value instanceof Secret) {
             return put(key, value);
@@ -190,7 +193,8 @@ public final class DefaultConfigStore implements ConfigStore {
             tree = SecretCodec.toTreeInside(mapper, value);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(key, "config key " + ConfigKeys.describe(scope, key) + ": a "
-                    + value.getClass().getName() + " cannot be mapped to JSON as a secret: " + e.getMessage(), e);
+                    + (value == null ? "null" : value.getClass().getName()) + " cannot be mapped to JSON as a secret: "
+                    + e.getMessage(), e);
         }
         return put(key, Secret.of(tree));
     }
@@ -211,7 +215,8 @@ public final class DefaultConfigStore implements ConfigStore {
      * from the history). Secrets are encrypted after normalising, the schema sees their plain values, the size limit
      * applies to what is stored, and the entry returned holds the plain value, as a read with the key would give.
      */
-    private ConfigEntry write(String key, JsonNode raw, long expectedVersion, SecretCodec.Capture secrets) {
+    private ConfigEntry write(String key, JsonNode raw, long expectedVersion,
+            SecretCodec.@Nullable Capture secrets) {
         checkExpected(expectedVersion);
         JsonNode value = JsonValues.normalize(scope, key, raw);
         JsonNode plain = value;
@@ -226,6 +231,7 @@ public final class DefaultConfigStore implements ConfigStore {
         return written(key, plain, value, expectedVersion);
     }
 
+    @SuppressWarnings("ReferenceEquality") // identity: SecretCodec.open returns its argument when nothing is sealed
     private ConfigEntry written(String key, JsonNode plain, JsonNode value, long expectedVersion) {
         ConfigEntry e = store(key, value, plain, expectedVersion);
         return plain == value ? e : Entries.withValue(e, plain);
@@ -288,7 +294,7 @@ public final class DefaultConfigStore implements ConfigStore {
     }
 
     @Override
-    public ConfigPage list(String prefix, String afterKey, int limit) {
+    public ConfigPage list(String prefix, @Nullable String afterKey, int limit) {
         ConfigKeys.checkPrefix(prefix);
         if (afterKey != null) {
             ConfigKeys.checkKey(afterKey);
@@ -428,8 +434,8 @@ public final class DefaultConfigStore implements ConfigStore {
      * listener that reads the key gets the new value.
      */
     private void cacheFirst() {
-        if (backend instanceof CachingConfigBackend) {
-            ((CachingConfigBackend) backend).ensureWatching();
+        if (backend instanceof CachingConfigBackend caching) {
+            caching.ensureWatching();
         }
     }
 

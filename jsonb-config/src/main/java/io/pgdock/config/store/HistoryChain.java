@@ -18,6 +18,8 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The hash chain over history rows, computed here independently of the database's functions (migration V6), so that
@@ -42,13 +44,16 @@ public final class HistoryChain {
     }
 
     /** One history row as stored, with its value texts already in hashed form ({@link #canon}). */
-    public record Row(String scope, String key, long version, ConfigChange.Kind kind, String oldCanon, String newCanon,
-            String actor, String reason, Instant changedAt, byte[] prevHash, byte[] hash) {
+    @SuppressWarnings("ArrayRecordComponent") // carries hashes to the verifier; never compared or hashed itself
+    public record Row(String scope, String key, long version, ConfigChange.Kind kind, @Nullable String oldCanon,
+            @Nullable String newCanon, String actor, @Nullable String reason, Instant changedAt,
+            byte @Nullable [] prevHash, byte[] hash) {
     }
 
     /** The hash of a row whose previous hash is {@code prev} (null for none). */
-    public static byte[] digest(byte[] prev, String scope, String key, long version, ConfigChange.Kind kind, String oldCanon,
-            String newCanon, String actor, String reason, Instant changedAt) {
+    public static byte[] digest(byte @Nullable [] prev, String scope, String key, long version,
+            ConfigChange.Kind kind, @Nullable String oldCanon, @Nullable String newCanon, String actor,
+            @Nullable String reason, Instant changedAt) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.writeBytes(DOMAIN);
         field(out, prev);
@@ -68,11 +73,11 @@ public final class HistoryChain {
         }
     }
 
-    private static void field(ByteArrayOutputStream out, String text) {
+    private static void field(ByteArrayOutputStream out, @Nullable String text) {
         field(out, text == null ? null : text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void field(ByteArrayOutputStream out, byte[] bytes) {
+    private static void field(ByteArrayOutputStream out, byte @Nullable [] bytes) {
         int n = bytes == null ? -1 : bytes.length;
         out.write(n >>> 24);
         out.write(n >>> 16);
@@ -84,7 +89,7 @@ public final class HistoryChain {
     }
 
     /** A value as hashed: jsonb's text of it, each secret envelope as {@code {"$pgdock_secret": null}}; null stays. */
-    public static String canon(JsonNode value) {
+    public static @Nullable String canon(@Nullable JsonNode value) {
         if (value == null) {
             return null;
         }
@@ -159,11 +164,12 @@ public final class HistoryChain {
     }
 
     /** Where retention stopped for a key: the version and hash of the newest row it removed. */
+    @SuppressWarnings("ArrayRecordComponent") // carries a hash to the verifier; never compared or hashed itself
     public record Anchor(long version, byte[] hash) {
     }
 
     /** The current entry of a key: its version and value in hashed form. */
-    public record Current(long version, String canon) {
+    public record Current(long version, @Nullable String canon) {
     }
 
     /**
@@ -177,12 +183,12 @@ public final class HistoryChain {
         private long rows;
         private long keys;
         private long brokenKeys;
-        private Row previous;
+        private @Nullable Row previous;
         private boolean broken;
         private boolean started;
 
         /** The next row of the current key ({@code anchor}: where retention stopped for it, or null). */
-        public void row(Row row, Anchor anchor) {
+        public void row(Row row, @Nullable Anchor anchor) {
             rows++;
             if (!started) {
                 started = true;
@@ -221,12 +227,12 @@ public final class HistoryChain {
         }
 
         /** Why {@code row} cannot follow {@code before}, or null if it can. */
-        private static String step(Row before, Anchor anchor, Row row) {
+        private static @Nullable String step(@Nullable Row before, @Nullable Anchor anchor, Row row) {
             if (before == null) {
                 // A deletion records the version it deleted, which may be the one retention stopped at.
                 long least = anchor == null ? Long.MIN_VALUE
                         : row.kind() == ConfigChange.Kind.DELETE ? anchor.version() : anchor.version() + 1;
-                return row.version() < least
+                return anchor != null && row.version() < least
                         ? "its version is before the version retention stopped at (" + anchor.version() + ")" : null;
             }
             boolean live = before.kind() != ConfigChange.Kind.DELETE;
@@ -262,7 +268,7 @@ public final class HistoryChain {
          * The end of a key's rows: {@code current} is its entry now, or null if it has none. A key with an entry but
          * no rows is passed with {@code last} unset (no {@link #row} call).
          */
-        public void endKey(String scope, String key, Current current) {
+        public void endKey(String scope, String key, @Nullable Current current) {
             if (!started) {
                 keys++;
             }

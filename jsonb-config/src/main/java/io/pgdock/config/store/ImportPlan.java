@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -72,7 +73,7 @@ final class ImportPlan implements Function<Map<String, ConfigEntry>, List<Config
                     after = store.prepare(key, JsonPatches.mergePatch(existing.value(), imported.value()),
                             "the merged value");
                 } catch (InvalidConfigException | ConfigSecretException ex) {
-                    refused.add(byKey.get(key).label() + ": " + ex.getMessage());
+                    refused.add(Objects.requireNonNull(byKey.get(key), key).label() + ": " + ex.getMessage());
                     continue;
                 }
                 action = store.samePlain(key, after.value(), existing.value())
@@ -89,7 +90,8 @@ final class ImportPlan implements Function<Map<String, ConfigEntry>, List<Config
             if (action == ImportResult.Action.CONFLICT) {
                 conflicts.add(key);
             }
-            JsonNode kept = action == ImportResult.Action.SKIPPED || action == ImportResult.Action.CONFLICT
+            JsonNode kept = existing != null
+                    && (action == ImportResult.Action.SKIPPED || action == ImportResult.Action.CONFLICT)
                     ? existing.value() : after.value();
             items.add(new ImportResult.Item(key, action, existing == null ? null : existing.value(),
                     imported.value(), kept, existing == null ? 0 : existing.version()));

@@ -6,9 +6,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The scope fallback rule, in one place: a read in a scope consults its {@link ConfigKeys#layers layers}, most specific
@@ -48,8 +50,8 @@ public final class ScopeFallback {
      * @param layer a layer's entries by key, or null for a layer that holds none
      */
     public static List<ConfigEntry> page(List<String> layers,
-            Function<String, ? extends NavigableMap<String, ConfigEntry>> layer, String prefix, String afterKey,
-            int limit) {
+            Function<String, ? extends NavigableMap<String, ConfigEntry>> layer, String prefix,
+            @Nullable String afterKey, int limit) {
         // Keys start with the prefix and sort after afterKey.
         String from = afterKey != null && afterKey.compareTo(prefix) > 0 ? afterKey : prefix;
         boolean inclusive = afterKey == null || afterKey.compareTo(prefix) < 0;
@@ -76,10 +78,11 @@ public final class ScopeFallback {
         }
         List<ConfigEntry> page = new ArrayList<>(keys.size());
         for (String key : keys) {
-            page.add(Entries.detached(winner(layers, scope -> {
+            // Every key listed was found in some layer.
+            page.add(Entries.detached(Objects.requireNonNull(winner(layers, scope -> {
                 NavigableMap<String, ConfigEntry> inScope = layer.apply(scope);
                 return inScope == null ? null : inScope.get(key);
-            })));
+            }), key)));
         }
         return page;
     }
@@ -104,7 +107,7 @@ public final class ScopeFallback {
     }
 
     /** The rule itself: the entry of the first layer, in order, that has one; null if none has. */
-    private static ConfigEntry winner(List<String> layers, Function<String, ConfigEntry> inLayer) {
+    private static @Nullable ConfigEntry winner(List<String> layers, Function<String, ConfigEntry> inLayer) {
         for (String layer : layers) {
             ConfigEntry e = inLayer.apply(layer);
             if (e != null) {

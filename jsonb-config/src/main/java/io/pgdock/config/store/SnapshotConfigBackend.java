@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The storage of a {@link ConfigPolicy#snapshot(String) snapshot}: the entries of some scopes under one key prefix,
@@ -37,8 +39,13 @@ public final class SnapshotConfigBackend implements ConfigBackend {
             entries.put(scope, new TreeMap<>());
         }
         for (ConfigEntry e : taken) {
-            entries.get(e.scope()).put(e.key(), e);
+            in(e.scope()).put(e.key(), e);
         }
+    }
+
+    /** The entries of one of the snapshot's scopes (after checkScopes, every scope asked is one). */
+    private java.util.SortedMap<String, ConfigEntry> in(String scope) {
+        return Objects.requireNonNull(entries.get(scope), scope);
     }
 
     private void checkScopes(List<String> asked) {
@@ -90,7 +97,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
         }
         checkScopes(List.of(scope));
         List<ConfigEntry> found = new ArrayList<>();
-        for (ConfigEntry e : entries.get(scope).values()) {
+        for (ConfigEntry e : in(scope).values()) {
             if (e.key().startsWith(scanned)) {
                 found.add(Entries.detached(e));
             }
@@ -111,7 +118,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> list(List<String> asked, String listed, String afterKey, int limit) {
+    public List<ConfigEntry> list(List<String> asked, String listed, @Nullable String afterKey, int limit) {
         if (!listed.startsWith(prefix) && !prefix.startsWith(listed)) {
             throw new IllegalArgumentException("config prefix " + ConfigKeys.show(listed) + " is outside this "
                     + "snapshot, which holds the keys starting with " + ConfigKeys.show(prefix));
@@ -144,7 +151,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public ConfigSubscription watch(List<String> asked, String watched, long afterPosition, ConfigListener listener) {
+    public ConfigSubscription watch(@Nullable List<String> asked, String watched, long afterPosition, ConfigListener listener) {
         throw new UnsupportedOperationException("config snapshot of prefix " + ConfigKeys.show(prefix) + ": a snapshot "
                 + "never changes; watch the store it was taken from");
     }
@@ -158,7 +165,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
         checkScopes(asked);
         List<ConfigEntry> all = new ArrayList<>();
         for (String scope : asked) {
-            for (ConfigEntry e : entries.get(scope).values()) {
+            for (ConfigEntry e : in(scope).values()) {
                 if (e.key().startsWith(inner)) {
                     all.add(Entries.detached(e));
                 }

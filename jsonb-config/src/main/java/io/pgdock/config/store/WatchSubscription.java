@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class WatchSubscription implements ConfigSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
 
-    private final Set<String> scopes;
+    private final @Nullable Set<String> scopes;
     private final String prefix;
     private final ConfigListener listener;
     private final Executor delivery;
@@ -38,13 +40,13 @@ public final class WatchSubscription implements ConfigSubscription {
     private final ReentrantLock calling = new ReentrantLock();
     /** (scope, key) -> 2 * version + (1 if deleted): the last change delivered of that key. */
     private final Map<List<String>, Long> delivered = new HashMap<>();
-    private List<ConfigEvent> buffer = new ArrayList<>();   // guarded by this; null once active
+    private @Nullable List<ConfigEvent> buffer = new ArrayList<>();   // guarded by this; null once active
     private volatile boolean open = true;
     private volatile long position;
 
     /** @param scopes the scopes watched, or null for all */
-    public WatchSubscription(List<String> scopes, String prefix, long afterPosition, ConfigListener listener, Executor delivery,
-            Runnable onClose) {
+    public WatchSubscription(@Nullable List<String> scopes, String prefix, long afterPosition, ConfigListener listener,
+            Executor delivery, Runnable onClose) {
         this.scopes = scopes == null ? null : Set.copyOf(scopes);
         this.prefix = prefix;
         this.listener = listener;
@@ -75,13 +77,14 @@ public final class WatchSubscription implements ConfigSubscription {
     /** Delivers {@code replay} (in position order), then what was offered meanwhile, then live changes. */
     public void activate(List<ConfigEvent> replay) {
         synchronized (this) {
-            List<ConfigEvent> all = new ArrayList<>(replay.size() + buffer.size());
+            List<ConfigEvent> offered = Objects.requireNonNull(buffer, "buffer");   // activated only once
+            List<ConfigEvent> all = new ArrayList<>(replay.size() + offered.size());
             for (ConfigEvent e : replay) {
                 if (wants(e.scope(), e.key())) {
                     all.add(e);
                 }
             }
-            all.addAll(buffer);
+            all.addAll(offered);
             buffer = null;
             if (!all.isEmpty()) {
                 delivery.execute(() -> all.forEach(this::deliver));
@@ -169,6 +172,7 @@ public final class WatchSubscription implements ConfigSubscription {
     }
 
     @Override
+    @SuppressWarnings("LockNotBeforeTry") // a barrier: unlocked at once, nothing between the two can throw
     public void close() {
         if (!open) {
             return;

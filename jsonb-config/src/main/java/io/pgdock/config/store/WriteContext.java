@@ -3,6 +3,8 @@ package io.pgdock.config.store;
 import io.pgdock.config.HistoryRetention;
 
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Who writes and why, and how much history to keep, passed to a {@link ConfigBackend} with each write.
  *
@@ -10,5 +12,5 @@ import io.pgdock.config.HistoryRetention;
  * @param reason why, or null
  * @param retention how much history to keep
  */
-public record WriteContext(String actor, String reason, HistoryRetention retention) {
+public record WriteContext(@Nullable String actor, @Nullable String reason, HistoryRetention retention) {
 }

@@ -6,4 +6,7 @@
  * that wrap another; {@link io.pgdock.config.store.ConfigKeys} holds the key, scope and fallback rules; the history
  * chain's verifier is {@link io.pgdock.config.store.HistoryChain}.
  */
+@NullMarked
 package io.pgdock.config.store;
+
+import org.jspecify.annotations.NullMarked;

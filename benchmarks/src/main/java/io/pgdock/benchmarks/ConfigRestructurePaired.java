@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Two builds of the configuration store compared in one JVM, paired as {@code ../shared/PERF-NOTES.md} describes: an
@@ -230,7 +231,7 @@ public final class ConfigRestructurePaired {
     private static URL[] classpath(String file) throws IOException {
         String text = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
         List<URL> urls = new ArrayList<>();
-        for (String entry : text.split(java.io.File.pathSeparator)) {
+        for (String entry : text.split(java.io.File.pathSeparator, -1)) {
             if (entry.isBlank()) {
                 continue;
             }
@@ -270,7 +271,7 @@ public final class ConfigRestructurePaired {
         private final Method put;
         private final Method putSecret;
         private final Method patch;
-        private final Method parts;
+        private final @Nullable Method parts;
         private final boolean facets;
         private final String synchronousCommit;
         private long counter;
@@ -404,7 +405,7 @@ public final class ConfigRestructurePaired {
                         case 1 -> invoke(get, cached, KEY_INT, Integer.class);
                         case 2 -> invoke(put, plain, KEY_COUNTER, ++counter);
                         case 3 -> invoke(putSecret, secrets, KEY_SECRET, secret(++counter));
-                        default -> invoke(patch, facets ? invoke(parts, plain) : plain, KEY_DOC,
+                        default -> invoke(patch, facets ? invoke(java.util.Objects.requireNonNull(parts), plain) : plain, KEY_DOC,
                                 Map.of("pool", Map.of("max", ++counter)));
                     }
                 }
@@ -444,7 +445,7 @@ public final class ConfigRestructurePaired {
             }
         }
 
-        private static Method find(Class<?> type, String name, Class<?>... parameters) {
+        private static @Nullable Method find(Class<?> type, String name, Class<?>... parameters) {
             try {
                 return type.getMethod(name, parameters);
             } catch (NoSuchMethodException e) {

@@ -47,7 +47,7 @@ class ConfigStoreOverDataSourceTest {
     @Test
     void aWatchHoldsOneConnectionOfTheApplicationsPoolAndGivesItBack() throws Exception {
         ConfigStore store = ConfigStore.postgres(storage);
-        ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+        ConfigStoreFixture.Recorder seen = new ConfigStoreFixture.Recorder();
         ConfigSubscription watch = store.watch("db.", seen);
         try {
             assertThat(active()).as("the listening connection, borrowed from the application's pool").isEqualTo(1);

@@ -76,7 +76,7 @@ class PostgresWatchTest {
             ConfigStore store = ConfigStore.postgres(storage);
             proxy.silence();
             assertTimeoutPreemptively(timeout.multipliedBy(3), () -> assertThatThrownBy(
-                    () -> store.watch("a.", new ConfigStoreContract.Recorder()))
+                    () -> store.watch("a.", new ConfigStoreFixture.Recorder()))
                     .isInstanceOfSatisfying(ConnectionFailedException.class,
                             e -> assertThat(e.reason()).isEqualTo(ConnectionFailedException.Reason.UNREACHABLE))
                     .hasMessageContaining("the server accepted the connection but sent nothing within the connect "
@@ -114,7 +114,7 @@ class PostgresWatchTest {
         Storage mine = open(schema);
         Storage theirs = open(schema);   // another pool on the same schema stands for another process
         ConfigStore store = ConfigStore.postgres(mine);
-        ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+        ConfigStoreFixture.Recorder seen = new ConfigStoreFixture.Recorder();
         try (ConfigSubscription sub = store.watch("db.", seen)) {
             ConfigStore.postgres(theirs).as("other-process").put("db.pool", 10);
             theirs.jdbi().useHandle(h -> {
@@ -133,7 +133,7 @@ class PostgresWatchTest {
     void aTerminatedListeningConnectionIsReopenedAndTheGapReplayed() {
         Storage storage = open("watch_" + SCHEMAS.incrementAndGet());
         ConfigStore store = ConfigStore.postgres(storage);
-        ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+        ConfigStoreFixture.Recorder seen = new ConfigStoreFixture.Recorder();
         try (ConfigSubscription sub = store.watch("k", seen)) {
             store.put("k", 1);
             seen.awaitChange("k", 1, false);
@@ -155,7 +155,7 @@ class PostgresWatchTest {
         try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
             Storage storage = open(server.adminSpec(), "watch_restart");
             ConfigStore store = ConfigStore.postgres(storage);
-            ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+            ConfigStoreFixture.Recorder seen = new ConfigStoreFixture.Recorder();
             try (ConfigSubscription sub = store.watch("", seen)) {
                 store.put("k", 1);
                 seen.awaitChange("k", 1, false);
@@ -178,11 +178,11 @@ class PostgresWatchTest {
         try (ThrowawayPostgres server = ThrowawayPostgres.start()) {
             Storage storage = open(server.adminSpec(), "watch_late");
             ConfigStore store = ConfigStore.postgres(storage);
-            ConfigStoreContract.Recorder first = new ConfigStoreContract.Recorder();
+            ConfigStoreFixture.Recorder first = new ConfigStoreFixture.Recorder();
             try (ConfigSubscription running = store.watch("", first)) {
                 server.stop();
                 first.await("a gap", r -> r.gaps() == 1);
-                ConfigStoreContract.Recorder late = new ConfigStoreContract.Recorder();
+                ConfigStoreFixture.Recorder late = new ConfigStoreFixture.Recorder();
                 try (ConfigSubscription sub = store.watch("", late)) {
                     late.await("the running gap, told to a watch that started in it", r -> r.gaps() == 1);
                     server.startAgain();
@@ -201,11 +201,11 @@ class PostgresWatchTest {
             Storage storage = open(server.adminSpec(), "watch_down");
             ConfigStore store = ConfigStore.postgres(storage);
             server.stop();
-            assertThatThrownBy(() -> store.watch("", new ConfigStoreContract.Recorder()))
+            assertThatThrownBy(() -> store.watch("", new ConfigStoreFixture.Recorder()))
                     .isInstanceOf(io.pgdock.core.ConnectionFailedException.class)
                     .hasMessageContaining(Integer.toString(server.port()));
             server.startAgain();
-            ConfigStoreContract.Recorder seen = new ConfigStoreContract.Recorder();
+            ConfigStoreFixture.Recorder seen = new ConfigStoreFixture.Recorder();
             try (ConfigSubscription sub = store.watch("", seen)) {   // a later watch starts afresh
                 putRetrying(store, "k", 1);
                 seen.awaitChange("k", 1, false);

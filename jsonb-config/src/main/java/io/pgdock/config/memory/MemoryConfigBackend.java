@@ -75,10 +75,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
         synchronized (lock) {
             TreeMap<String, ConfigEntry> inScope = entries.computeIfAbsent(scope, s -> new TreeMap<>());
             ConfigEntry current = inScope.get(key);
-            long currentVersion = current == null ? 0 : current.version();
-            if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
-                throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
-            }
+            long currentVersion = checkVersion(scope, key, expectedVersion, current);
             Instant now = now();
             String actor = context.actor() == null ? ACTOR : context.actor();
             long version = current != null ? currentVersion + 1 : lastRecordedVersion(scope, key) + 1;
@@ -92,15 +89,24 @@ public final class MemoryConfigBackend implements ConfigBackend {
         }
     }
 
+    /**
+     * The compare-and-set of every write: the key's current version (0 when absent), if it is {@code expectedVersion}
+     * or that is {@link ConfigStore#ANY_VERSION}.
+     */
+    private static long checkVersion(String scope, String key, long expectedVersion, @Nullable ConfigEntry current) {
+        long currentVersion = current == null ? 0 : current.version();
+        if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
+            throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
+        }
+        return currentVersion;
+    }
+
     @Override
     public boolean delete(String scope, String key, long expectedVersion, WriteContext context) {
         synchronized (lock) {
             TreeMap<String, ConfigEntry> inScope = entries.get(scope);
             ConfigEntry current = inScope == null ? null : inScope.get(key);
-            long currentVersion = current == null ? 0 : current.version();
-            if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
-                throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
-            }
+            checkVersion(scope, key, expectedVersion, current);
             if (inScope == null || current == null) {
                 return false;
             }
@@ -352,10 +358,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
         synchronized (lock) {
             TreeMap<String, ConfigEntry> inScope = entries.get(scope);
             ConfigEntry current = inScope == null ? null : inScope.get(key);
-            long currentVersion = current == null ? 0 : current.version();
-            if (expectedVersion != ConfigStore.ANY_VERSION && expectedVersion != currentVersion) {
-                throw new ConfigConflictException(scope, key, expectedVersion, currentVersion);
-            }
+            long currentVersion = checkVersion(scope, key, expectedVersion, current);
             JsonNode merged = check.apply(JsonPatches.mergePatch(current == null ? null : current.value(), patch));
             return write(scope, key, merged, null, currentVersion, context);
         }

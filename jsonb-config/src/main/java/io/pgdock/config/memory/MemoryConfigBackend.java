@@ -13,6 +13,7 @@ import io.pgdock.config.HistoryVerification;
 import io.pgdock.config.json.JsonPatches;
 import io.pgdock.config.secret.SecretCodec;
 import io.pgdock.config.store.ConfigBackend;
+import io.pgdock.config.store.ConfigKeys;
 import io.pgdock.config.store.Entries;
 import io.pgdock.config.store.HistoryChain;
 import io.pgdock.config.store.ScopeFallback;
@@ -195,7 +196,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
 
     private static boolean inRange(List<String> id, String scope, String prefix) {
         String s = id.get(0);
-        return (scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) && id.get(1).startsWith(prefix);
+        return ConfigKeys.atOrBelow(scope, s) && id.get(1).startsWith(prefix);
     }
 
     /** A key that lived before continues its numbering, as the PostgreSQL trigger does. Called with the lock held. */
@@ -223,7 +224,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
             List<List<String>> ids = new ArrayList<>();
             for (List<String> id : history.keySet()) {
                 String s = id.get(0);
-                if ((scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) && id.get(1).startsWith(prefix)) {
+                if (ConfigKeys.atOrBelow(scope, s) && id.get(1).startsWith(prefix)) {
                     ids.add(id);
                 }
             }

@@ -70,6 +70,14 @@ public final class ConfigKeys {
         }
         return scope;
     }
+    /**
+     * Whether {@code candidate} is {@code scope} or a scope below it ({@code "prod/ingest"} is below {@code "prod"},
+     * {@code "prodx"} is not); every scope is at or below the root scope {@code ""}.
+     */
+    public static boolean atOrBelow(String scope, String candidate) {
+        return scope.isEmpty() || candidate.equals(scope) || candidate.startsWith(scope + "/");
+    }
+
 
     /** The scopes a read in {@code scope} consults, most specific first: "a/b" gives "a/b", "a", "". */
     public static List<String> layers(String scope) {

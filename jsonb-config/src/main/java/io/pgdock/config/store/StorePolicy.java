@@ -50,7 +50,7 @@ final class StorePolicy implements ConfigPolicy {
                 + ConfigKeys.show(scope) + ": the store has no KeyProvider (ConfigOptions.builder().keys(...))", null));
         List<String> scopes = new ArrayList<>();
         for (String s : store.backend.scopes()) {
-            if (scope.isEmpty() || s.equals(scope) || s.startsWith(scope + "/")) {
+            if (ConfigKeys.atOrBelow(scope, s)) {
                 scopes.add(s);
             }
         }

@@ -194,10 +194,12 @@ final class ConfigCommand implements Runnable {
     }
 
     @Command(name = "patch", description = {
-            "Apply a JSON merge patch (RFC 7396) to KEY, atomically: from the argument, a file (--file), or stdin",
-            "(--file -). Members of the patch replace the value's members, objects merge recursively, a null member",
-            "removes the member, and a patch that is not an object replaces the whole value. A key that is not set is",
-            "patched as if it held nothing. A secret inside the value is replaced as a whole, never merged into."},
+            "Apply a JSON merge patch (RFC 7396) to KEY, atomically: from the argument,",
+            "a file (--file), or stdin (--file -). Members of the patch replace the",
+            "value's members, objects merge recursively, a null member removes the",
+            "member, and a patch that is not an object replaces the whole value. A key",
+            "that is not set is patched as if it held nothing. A secret inside the value",
+            "is replaced as a whole, never merged into."},
             footer = {"", "Examples:", "  pgdock config patch db.pool '{\"max\": 30, \"idle\": null}' --reason \"more load\"",
                     "  pgdock config patch db.pool --file pool-patch.json --expect-version 4",
                     "With --expect-version N, another version is a conflict: exit 1, naming the key and both versions."})

@@ -26,9 +26,11 @@ import picocli.CommandLine.Parameters;
  * {@code --verbose}).
  */
 @Command(name = "import", description = {"Import a pgdock-config document (from config export) into the scope, "
-        + "all entries or none.", "Existing keys with another value follow --mode. Prints a summary: how many keys "
-        + "were added, changed, unchanged and skipped, and (with --dry-run) the keys in conflict; -v/--verbose prints "
-        + "one line per key first, with its values (every secret as \"***\")."},
+        + "all entries or none.", "Existing keys with another value follow --mode.",
+        "Prints a summary: how many keys were added, changed, unchanged and skipped,",
+        "and (with --dry-run) the keys in conflict; -v/--verbose prints one line per",
+        "key first, with its values (every secret as \"***\"). On a terminal, a progress",
+        "bar shows the bytes read, then the keys written, with rate and time left."},
         footer = {"", "Examples:", "  pgdock config import backup.json --scope staging --dry-run",
                 "  pgdock config export ingest. | pgdock config import - --scope prod --mode merge --reason restore"})
 final class ImportCommand extends ConfigWriteCommand {

@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * A one-line progress bar on stderr, redrawn in place with {@code \r}, for long exports and imports: the bar, the
  * percentage and counts, and once a rate is known (after half a second) the rate and the time left, e.g.
- * {@code [#####.....]  50% 10000/20000 keys 2.5k/s 4s left}. It draws only on a terminal: when stderr is a file or a
+ * {@code [#####.....]  50% 10000/20000 keys 2.5k/s    4s left}; the bar keeps its width while the numbers change
+ * (columns are kept for them). It draws only on a terminal: when stderr is a file or a
  * pipe (scripts, CI, tests) it writes nothing at all, so the output stays clean. It redraws at most ten times a second
  * (and always for the last item), measuring time with the {@link Ticker} it is given, so a test can drive it without
  * sleeping. {@link #line(long, long)} renders a line without drawing it, for tests.
@@ -20,6 +21,10 @@ final class Progress implements AutoCloseable {
     static final long RATE_AFTER_NANOS = 500_000_000L;
     /** The shortest time between two redraws. */
     static final long REDRAW_NANOS = 100_000_000L;
+
+    /** The columns kept for the rate ({@code " 2.5k/s"}) and the time left ({@code " 2m05s left"}). */
+    private static final int SPEED_WIDTH = 7;
+    private static final int LEFT_WIDTH = 11;
 
     private final PrintStream err;
     private final boolean enabled;
@@ -96,23 +101,27 @@ final class Progress implements AutoCloseable {
         long clamped = total < 0 ? Math.max(done, 0) : Math.min(Math.max(done, 0), total);
         // Per second, from the start; none before RATE_AFTER_NANOS or before the first item.
         double rate = elapsed >= RATE_AFTER_NANOS && clamped > 0 ? clamped * 1e9 / elapsed : -1;
-        String speed = rate < 0 ? "" : " " + amount(rate) + "/s";
         if (total < 0) {
-            return fit(label + " " + clamped + speed);
+            return fit(label + " " + clamped + (rate < 0 ? "" : " " + amount(rate) + "/s"));
         }
         int percent = total == 0 ? 100 : (int) (clamped * 100 / total);
-        String counts = String.format(Locale.ROOT, " %3d%% %d/%d %s", percent, clamped, total, label);
-        String left = rate <= 0 || clamped >= total ? "" : " " + duration((long) Math.ceil((total - clamped) / rate))
-                + " left";
+        // The count padded to the total's width, the rate and the time left to theirs, so the bar keeps its width.
+        String counts = String.format(Locale.ROOT, " %3d%% %" + Long.toString(total).length() + "d/%d %s", percent,
+                clamped, total, label);
+        String speed = rate < 0 ? "" : String.format(Locale.ROOT, " %4s/s", amount(rate));
+        String left = rate <= 0 || clamped >= total ? ""
+                : String.format(Locale.ROOT, " %5s left", duration((long) Math.ceil((total - clamped) / rate)));
         // What fits, in order: everything; without the time left; without the rate too; the counts alone.
-        for (String tail : new String[] {counts + speed + left, counts + speed, counts}) {
-            int barWidth = width - 1 - tail.length() - 2;
+        int[] reserved = {SPEED_WIDTH + LEFT_WIDTH, SPEED_WIDTH, 0};
+        for (int level = 0; level < reserved.length; level++) {
+            int barWidth = width - 1 - counts.length() - reserved[level] - 2;
             if (barWidth >= 5) {
                 int filled = total == 0 ? barWidth : (int) (clamped * barWidth / total);
-                return "[" + "#".repeat(filled) + ".".repeat(barWidth - filled) + "]" + tail;
+                return "[" + "#".repeat(filled) + ".".repeat(barWidth - filled) + "]" + counts
+                        + (level <= 1 ? speed : "") + (level == 0 ? left : "");
             }
         }
-        return fit(counts.strip());
+        return fit(String.format(Locale.ROOT, "%d%% %d/%d %s", percent, clamped, total, label));
     }
 
     /** A count per second, short: {@code 950}, {@code 2.5k}, {@code 12k}, {@code 1.3M}. */

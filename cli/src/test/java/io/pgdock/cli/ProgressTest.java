@@ -28,9 +28,11 @@ class ProgressTest {
     @Test
     void rendersABarThatFitsTheWidth() {
         Progress p = new Progress(err, true, 40, "entries", STILL);
-        assertThat(p.line(0, 200)).isEqualTo("[" + ".".repeat(18) + "]   0% 0/200 entries");
-        assertThat(p.line(100, 200)).isEqualTo("[" + "#".repeat(8) + ".".repeat(8) + "]  50% 100/200 entries");
-        assertThat(p.line(200, 200)).isEqualTo("[" + "#".repeat(16) + "] 100% 200/200 entries");
+        // Columns are kept for the rate (none is known: the ticker stands still) and the count is padded, so the
+        // bar keeps its width of 9.
+        assertThat(p.line(0, 200)).isEqualTo("[" + ".".repeat(9) + "]   0%   0/200 entries");
+        assertThat(p.line(100, 200)).isEqualTo("[" + "#".repeat(4) + ".".repeat(5) + "]  50% 100/200 entries");
+        assertThat(p.line(200, 200)).isEqualTo("[" + "#".repeat(9) + "] 100% 200/200 entries");
         assertThat(p.line(250, 200)).isEqualTo(p.line(200, 200));
         assertThat(p.line(7, -1)).isEqualTo("entries 7");
         for (int done = 0; done <= 200; done += 7) {   // one column is left for the cursor
@@ -46,8 +48,8 @@ class ProgressTest {
             p.update(1, 2);   // the same line is not drawn again
             p.update(2, 2);
         }
-        String bar1 = "[" + "#".repeat(10) + ".".repeat(10) + "]  50% 1/2 entries";
-        String bar2 = "[" + "#".repeat(20) + "] 100% 2/2 entries";
+        String bar1 = "[" + "#".repeat(6) + ".".repeat(7) + "]  50% 1/2 entries";
+        String bar2 = "[" + "#".repeat(13) + "] 100% 2/2 entries";
         assertThat(written()).isEqualTo("\r" + bar1 + "\r" + bar2 + "\r" + " ".repeat(bar2.length()) + "\r");
     }
 
@@ -67,16 +69,17 @@ class ProgressTest {
     @Test
     void showsTheRateAndTheTimeLeftOnceHalfASecondHasPassed() {
         Progress p = new Progress(err, true, 80, "keys", nanos::get);
-        assertThat(p.line(0, 20_000)).as("the first line starts the clock").endsWith("   0% 0/20000 keys");
+        assertThat(p.line(0, 20_000)).as("the first line starts the clock").endsWith("   0%     0/20000 keys");
         advance(Duration.ofMillis(400));
-        assertThat(p.line(900, 20_000)).as("too early for a rate").endsWith("   4% 900/20000 keys");
+        assertThat(p.line(900, 20_000)).as("too early for a rate").endsWith("   4%   900/20000 keys");
         advance(Duration.ofMillis(3_600));   // 4 s since the start
         String line = p.line(10_000, 20_000);
         assertThat(line).as("10000 keys in 4 s: 2.5k/s, 10000 left: 4 s")
-                .endsWith("  50% 10000/20000 keys 2.5k/s 4s left").hasSize(79).startsWith("[#");
+                .endsWith("  50% 10000/20000 keys 2.5k/s    4s left").hasSize(79).startsWith("[" + "#".repeat(18) + ".");
         advance(Duration.ofSeconds(4));
         assertThat(p.line(20_000, 20_000)).as("done: no time left").endsWith(" 100% 20000/20000 keys 2.5k/s");
-        assertThat(p.line(20, 20_000)).as("slow: minutes left").endsWith(" 20/20000 keys 2.5/s 2h13m left");
+        assertThat(p.line(20, 20_000)).as("slow: minutes left").endsWith("    20/20000 keys  2.5/s 2h13m left");
+        assertThat(p.line(20, 20_000).indexOf(']')).as("the bar keeps its width").isEqualTo(line.indexOf(']'));
 
         Progress bytes = new Progress(err, true, 80, "bytes", nanos::get);
         bytes.line(0, -1);

@@ -13,6 +13,7 @@ import io.pgdock.config.ConfigSecretException;
 import io.pgdock.config.InvalidConfigException;
 import io.pgdock.core.ConnectionFailedException;
 import io.pgdock.core.InvalidConnectionSpecException;
+import io.pgdock.core.Ticker;
 import io.pgdock.datasource.UnknownTargetException;
 import java.io.BufferedWriter;
 import java.io.InputStream;
@@ -58,15 +59,51 @@ final class Cli {
     final boolean outTerminal;
     /** Whether standard error is a terminal (where a progress bar is drawn). */
     final boolean errTerminal;
+    /** What progress bars measure their rate and time left with. */
+    final Ticker ticker;
+    /**
+     * The JVM's {@code user.name}, the last source of the default actor (after the environment's user variables);
+     * null when it is not to be read ({@link PgdockCli#execute} reads only the environment it is given).
+     */
+    final @Nullable String systemUser;
 
+    /** A run with the system ticker, whose default actor comes from {@code env} alone. */
     Cli(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, boolean outTerminal,
             boolean errTerminal) {
+        this(env, in, out, err, outTerminal, errTerminal, Ticker.system(), null);
+    }
+
+    Cli(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, boolean outTerminal,
+            boolean errTerminal, Ticker ticker, @Nullable String systemUser) {
         this.env = env;
         this.in = in;
         this.out = out;
         this.err = err;
         this.outTerminal = outTerminal;
         this.errTerminal = errTerminal;
+        this.ticker = ticker;
+        this.systemUser = systemUser;
+    }
+
+    /** The variables naming the OS user, in the order they are read: POSIX shells, then Windows. */
+    static final List<String> USER_VARIABLES = List.of("USER", "LOGNAME", "USERNAME");
+
+    /**
+     * The OS user running the command: the first of {@code USER}, {@code LOGNAME} and {@code USERNAME} that is set
+     * and not blank, else the JVM's {@code user.name} when it was given (and is not {@code "?"}, what the JDK reports
+     * for a user id without a name), else empty.
+     */
+    java.util.Optional<String> osUser() {
+        for (String name : USER_VARIABLES) {
+            String value = env.get(name);
+            if (value != null && !value.isBlank()) {
+                return java.util.Optional.of(value.strip());
+            }
+        }
+        if (systemUser != null && !systemUser.isBlank() && !systemUser.strip().equals("?")) {
+            return java.util.Optional.of(systemUser.strip());
+        }
+        return java.util.Optional.empty();
     }
 
     /**
@@ -98,7 +135,6 @@ final class Cli {
     private int usageError(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         err.println("pgdock: " + UsageMessages.of(e, args));
-        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return PgdockCli.USAGE;

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
 /** {@code pgdock config}: the configuration store's commands. */
 @Command(name = "config", mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class,
         description = "Read and change the configuration store (secrets are shown as \"***\" unless --show-secrets).",
-        subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class, ConfigCommand.Delete.class,
+        subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class, ConfigCommand.Patch.class,
+                ConfigCommand.Delete.class,
                 ConfigCommand.ListKeys.class, ConfigCommand.History.class, ConfigCommand.Rollback.class,
                 ConfigCommand.Explain.class, ConfigCommand.Reencrypt.class, ConfigCommand.Verify.class,
                 ExportCommand.class, ImportCommand.class, WatchCommand.class})
@@ -48,7 +49,7 @@ final class ConfigCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "a config command is required (get, set, delete, list, history, rollback, explain, reencrypt, verify,"
+                "a config command is required (get, set, patch, delete, list, history, rollback, explain, reencrypt, verify,"
                         + " export, import, watch)");
     }
 
@@ -161,7 +162,7 @@ final class ConfigCommand implements Runnable {
         @Option(names = "--secret", description = "Store the value encrypted (needs PGDOCK_CONFIG_KEYS).")
         boolean secret;
 
-        @Option(names = "--expect-version", paramLabel = "N",
+        @Option(names = {"--expect-version", "--expected-version"}, paramLabel = "N",
                 description = "Compare-and-set: write only if the key is at version N (0: only if it is not set).")
         @Nullable Long expectVersion;
 
@@ -186,6 +187,53 @@ final class ConfigCommand implements Runnable {
                     cli.printJson(entryJson(e, null, false));
                 } else {
                     cli.out.println("set \"" + key + "\" in scope " + scopeName(e.scope()) + ": version " + e.version());
+                }
+            }
+            return PgdockCli.OK;
+        }
+    }
+
+    @Command(name = "patch", description = {
+            "Apply a JSON merge patch (RFC 7396) to KEY, atomically: from the argument,",
+            "a file (--file), or stdin (--file -). Members of the patch replace the",
+            "value's members, objects merge recursively, a null member removes the",
+            "member, and a patch that is not an object replaces the whole value. A key",
+            "that is not set is patched as if it held nothing. A secret inside the value",
+            "is replaced as a whole, never merged into."},
+            footer = {"", "Examples:", "  pgdock config patch db.pool '{\"max\": 30, \"idle\": null}' --reason \"more load\"",
+                    "  pgdock config patch db.pool --file pool-patch.json --expect-version 4",
+                    "With --expect-version N, another version is a conflict: exit 1, naming the key and both versions."})
+    static final class Patch extends ConfigWriteCommand {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The key, e.g. db.pool.")
+        String key;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "JSON", description = "The merge patch as JSON.")
+        @Nullable String patch;
+
+        @Option(names = "--file", paramLabel = "FILE", description = "Read the patch from FILE ('-' for stdin).")
+        @Nullable String file;
+
+        @Option(names = {"--expect-version", "--expected-version"}, paramLabel = "N",
+                description = "Compare-and-set: patch only if the key is at version N (0: only if it is not set).")
+        @Nullable Long expectVersion;
+
+        @Override
+        int run(Cli cli) {
+            if ((patch == null) == (file == null)) {
+                throw new ParameterException(spec.commandLine(), "give the patch either as JSON or with --file, not "
+                        + (patch == null ? "neither" : "both"));
+            }
+            JsonNode node = Cli.parseJson("config key \"" + key + "\": merge patch",
+                    patch != null ? patch : read(cli, file));
+            try (Storage storage = openStorage(cli)) {
+                ConfigStore store = writer(cli, store(cli, storage));
+                ConfigEntry e = store.parts().patch(key, node,
+                        expectVersion == null ? ConfigStore.ANY_VERSION : expectVersion);
+                if (json) {
+                    cli.printJson(entryJson(e, null, false));
+                } else {
+                    cli.out.println("patched \"" + key + "\" in scope " + scopeName(e.scope()) + ": version "
+                            + e.version());
                 }
             }
             return PgdockCli.OK;
@@ -224,7 +272,8 @@ final class ConfigCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 
-        @Option(names = "--expect-version", paramLabel = "N", description = "Delete only if the key is at version N.")
+        @Option(names = {"--expect-version", "--expected-version"}, paramLabel = "N",
+                description = "Delete only if the key is at version N.")
         @Nullable Long expectVersion;
 
         @Override

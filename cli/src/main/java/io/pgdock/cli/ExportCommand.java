@@ -47,7 +47,7 @@ final class ExportCommand extends ConfigSubcommand {
         }
         int count = document.get("entries").size();
         try (Progress progress = new Progress(cli.err, cli.progress(noProgress, output == null),
-                Progress.width(cli.env), "entries")) {
+                Progress.width(cli.env), "entries", cli.ticker)) {
             if (output == null) {
                 write(document, cli.out, progress);
                 cli.out.println();

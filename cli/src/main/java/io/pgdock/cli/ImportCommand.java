@@ -14,16 +14,25 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pgdock config import}: a pgdock-config document into the scope, in one transaction, with a progress bar (over
- * the bytes read) on a terminal.
+ * {@code pgdock config import}: a pgdock-config document into the scope, in one transaction, with a progress bar on a
+ * terminal (over the bytes read, then over the keys written), and a summary of what it did (one line per key with
+ * {@code --verbose}).
  */
 @Command(name = "import", description = {"Import a pgdock-config document (from config export) into the scope, "
-        + "all entries or none.", "Existing keys with another value follow --mode."})
+        + "all entries or none.", "Existing keys with another value follow --mode.",
+        "Prints a summary: how many keys were added, changed, unchanged and skipped,",
+        "and (with --dry-run) the keys in conflict; -v/--verbose prints one line per",
+        "key first, with its values (every secret as \"***\"). On a terminal, a progress",
+        "bar shows the bytes read, then the keys written, with rate and time left."},
+        footer = {"", "Examples:", "  pgdock config import backup.json --scope staging --dry-run",
+                "  pgdock config export ingest. | pgdock config import - --scope prod --mode merge --reason restore"})
 final class ImportCommand extends ConfigWriteCommand {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The document, or '-' for stdin.")
@@ -42,12 +51,19 @@ final class ImportCommand extends ConfigWriteCommand {
     @Override
     int run(Cli cli) throws IOException {
         JsonNode document = read(cli);
-        ImportOptions.Builder options = ImportOptions.builder().onConflict(mode);
-        if (dryRun) {
-            options.dryRun();
-        }
         ImportResult result;
-        try (Storage storage = openStorage(cli)) {
+        try (Storage storage = openStorage(cli);
+                Progress writes = new Progress(cli.err, cli.progress(noProgress, false), Progress.width(cli.env),
+                        "keys written", cli.ticker)) {
+            ImportOptions.Builder options = ImportOptions.builder().onConflict(mode)
+                    .progress((written, total) -> {
+                        if (total > 0) {
+                            writes.update(written, total);
+                        }
+                    });
+            if (dryRun) {
+                options.dryRun();
+            }
             result = writer(cli, store(cli, storage)).transfer().importFrom(document, options.build());
         }
         if (json) {
@@ -64,14 +80,40 @@ final class ImportCommand extends ConfigWriteCommand {
             }
             cli.printJson(o);
         } else {
-            cli.out.print(result.diff());
-            cli.out.println((result.dryRun() ? "dry run, nothing written: " : "imported into scope "
-                    + scopeName(result.scope()) + ": ") + result.count(Action.ADDED) + " added, "
-                    + result.count(Action.CHANGED) + " changed, " + result.count(Action.UNCHANGED) + " unchanged, "
-                    + result.count(Action.SKIPPED) + " skipped" + (result.dryRun() ? ", "
-                    + result.count(Action.CONFLICT) + " conflicts" : ""));
+            if (verbose) {
+                cli.out.print(result.diff());   // one line per key, every secret as "***"
+            }
+            for (String line : summary(result, verbose)) {
+                cli.out.println(line);
+            }
         }
         return PgdockCli.OK;
+    }
+
+    /** The most conflicting keys the summary names; --verbose and --json name them all. */
+    static final int CONFLICTS_NAMED = 20;
+
+    /**
+     * The summary: the counts of each action and, when there are conflicts (a dry run in mode fail), their keys (at
+     * most {@value #CONFLICTS_NAMED}, unless {@code all}); never a value.
+     */
+    static List<String> summary(ImportResult result, boolean all) {
+        List<String> lines = new ArrayList<>();
+        long conflicts = result.count(Action.CONFLICT);
+        lines.add((result.dryRun() ? "dry run, nothing written: " : "imported into scope "
+                + scopeName(result.scope()) + ": ") + result.count(Action.ADDED) + " added, "
+                + result.count(Action.CHANGED) + " changed, " + result.count(Action.UNCHANGED) + " unchanged, "
+                + result.count(Action.SKIPPED) + " skipped" + (result.dryRun() ? ", " + conflicts + " conflict"
+                + (conflicts == 1 ? "" : "s") : ""));
+        if (conflicts > 0) {
+            List<String> keys = result.keys(Action.CONFLICT);
+            List<String> named = all ? keys : keys.subList(0, Math.min(keys.size(), CONFLICTS_NAMED));
+            lines.add("conflicts (the key holds another value; --mode skip, overwrite or merge decides): "
+                    + String.join(", ", named.stream().map(ConfigSubcommand::show).toList())
+                    + (named.size() < keys.size() ? " and " + (keys.size() - named.size())
+                            + " more (--verbose or --json lists them all)" : ""));
+        }
+        return lines;
     }
 
     /** Parses the document, counting the bytes read for the progress bar; bad JSON is shown with its position. */
@@ -89,7 +131,8 @@ final class ImportCommand extends ConfigWriteCommand {
                 throw ConfigCommand.cannotRead(file, e);
             }
         }
-        try (Progress progress = new Progress(cli.err, cli.progress(noProgress, false), Progress.width(cli.env), "bytes");
+        try (Progress progress = new Progress(cli.err, cli.progress(noProgress, false), Progress.width(cli.env), "bytes",
+                cli.ticker);
                 InputStream counted = new Counting(raw, progress, size)) {
             JsonNode document = Cli.JSON.readTree(counted);
             if (document == null || document.isMissingNode()) {

@@ -1,5 +1,6 @@
 package io.pgdock.cli;
 
+import io.pgdock.core.Ticker;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,8 +43,8 @@ public final class PgdockCli {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(new Cli(System.getenv(), System.in, System.out, System.err, isTerminal(1), isTerminal(2))
-                .run(args));
+        System.exit(new Cli(System.getenv(), System.in, System.out, System.err, isTerminal(1), isTerminal(2),
+                Ticker.system(), System.getProperty("user.name")).run(args));
     }
 
     /**
@@ -60,7 +61,9 @@ public final class PgdockCli {
     }
 
     /**
-     * Runs one command in this process. No progress bar is drawn (the error stream is not taken for a terminal).
+     * Runs one command in this process. No progress bar is drawn (the error stream is not taken for a terminal), and
+     * the default actor of writes comes from {@code env} only ({@code cli:$USER}, {@code $LOGNAME} or
+     * {@code $USERNAME}; the JVM's {@code user.name} is read by {@link #main} alone).
      *
      * @param env the environment variables to read the connection, keys and targets from
      * @param in the standard input, read by {@code config set --file -} and {@code config import -}

@@ -26,6 +26,8 @@ final class UsageMessages {
     /** Values that are shown: numbers and durations, which name no secret. */
     private static final Pattern HARMLESS = Pattern.compile(
             "-?\\d{1,19}|\\d{1,19}(ms|s|m|h)|[Pp]([0-9]+[Dd])?([Tt]([0-9.]+[HhMmSs])+)?");
+    /** A mistyped command that may be shown: a short word, as command names are. */
+    private static final Pattern SHOWN_WORD = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,31}");
     private static final Pattern URL_PASSWORD = Pattern.compile("(://[^\\s/@:]*):[^\\s@]*@");
     /** The options every running command has, which go after the command's name. */
     private static final Set<String> COMMAND_OPTIONS = Set.of("--url", "--connect-timeout", "-v", "--verbose",
@@ -46,8 +48,31 @@ final class UsageMessages {
         return maskUrlPasswords(stillShowing(message, e.getValue(), spec, args) ? withNoValue(message) : message);
     }
 
+    /**
+     * A command group given a word that is none of its commands (the first argument it did not understand, where a
+     * command goes): the closest commands, by edit distance. The word is shown only when a command is that close to
+     * it (no secret is two typos away from a command name); otherwise it is numbered, as other arguments are.
+     */
+    private static String unknownCommand(String token, int at, CommandSpec spec) {
+        List<String> commands = new ArrayList<>(spec.subcommands().keySet());
+        List<String> closest = Suggestions.closest(token, commands);
+        String group = "'" + spec.qualifiedName() + "'";
+        if (!closest.isEmpty() && SHOWN_WORD.matcher(token).matches()) {
+            return "unknown command '" + token + "' for " + group + "; did you mean "
+                    + String.join(" or ", closest.stream().map(c -> "'" + c + "'").toList()) + "?";
+        }
+        return "unknown command" + (at < 0 ? "" : " at argument #" + (at + 1)) + " for " + group
+                + " (arguments that may be values are not shown); the commands are " + String.join(", ", commands);
+    }
+
     /** Unknown options by name (when they look like one), other arguments by their position, from 1. */
     private static String unmatched(UnmatchedArgumentException e, CommandSpec spec, String[] args) {
+        List<String> tokens = e.getUnmatched();
+        if (!spec.subcommands().isEmpty() && spec.positionalParameters().isEmpty() && !tokens.isEmpty()
+                && !tokens.get(0).startsWith("-")) {
+            return unknownCommand(tokens.get(0), indexOf(args, tokens.get(0), 0), spec);
+        }
+        List<String> suggestions = new ArrayList<>();
         List<String> parts = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
         boolean hidden = false;
@@ -61,6 +86,10 @@ final class UsageMessages {
                 String name = token.contains("=") ? token.substring(0, token.indexOf('=')) : token;
                 if (OPTION_NAME.matcher(name).matches()) {
                     parts.add("unknown option '" + name + "'");
+                    if (name.startsWith("--")) {
+                        Suggestions.closest(name.substring(2), longOptionNames(spec)).forEach(
+                                o -> suggestions.add("'--" + o + "'"));
+                    }
                     misplaced |= COMMAND_OPTIONS.contains(name) && !spec.subcommands().isEmpty();
                 } else {
                     parts.add("unknown option" + (where.isEmpty() ? "" : " at argument " + where));
@@ -82,7 +111,21 @@ final class UsageMessages {
         }
         return String.join(", ", parts) + (hidden ? " (arguments that may be values are not shown)" : "")
                 + (misplaced ? "; options such as --url go after the command, e.g. 'pgdock config get KEY --url URL'"
-                        : "");
+                        : "")
+                + (suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?");
+    }
+
+    /** The command's long option names, without their "--". */
+    private static List<String> longOptionNames(CommandSpec spec) {
+        List<String> names = new ArrayList<>();
+        for (OptionSpec o : spec.options()) {
+            for (String n : o.names()) {
+                if (n.startsWith("--")) {
+                    names.add(n.substring(2));
+                }
+            }
+        }
+        return names;
     }
 
     private static int indexOf(String[] args, String token, int from) {

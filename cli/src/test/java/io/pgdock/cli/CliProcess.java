@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the runnable jar ({@code pgdock.cli.jar}, set by the failsafe configuration) as a process: an environment with
- * no {@code PG*} or {@code PGDOCK*} variable but those given, stdin from a file, stdout and stderr captured.
+ * no {@code PG*}, {@code PGDOCK*}, {@code USER}, {@code LOGNAME} or {@code USERNAME} variable but those given, stdin from a file, stdout and stderr captured.
  */
 final class CliProcess {
 
@@ -106,7 +106,9 @@ final class CliProcess {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || k.equals("USER") || k.equals("COLUMNS"));
+        // Nothing of this JVM's user either (USER, LOGNAME, USERNAME): the default actor is what the test sets.
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG") || Cli.USER_VARIABLES.contains(k)
+                || k.equals("COLUMNS"));
         pb.environment().putAll(env);
         return new Running(pb.start(), in, out, err, String.join(" ", args));
     }

@@ -153,6 +153,130 @@ class ConfigCommandsIT {
     }
 
     @Test
+    void patchMergesMembersAndRefusesAnotherVersionNamingBoth() throws Exception {
+        okHere(env(), "config", "set", "patch.pool", "{\"pool\": {\"max\": 10, \"min\": 1}, \"mode\": \"fast\"}");
+
+        Result patched = ok(env(), "config", "patch", "patch.pool", "{\"pool\": {\"max\": 20}, \"mode\": null}",
+                "--reason", "more load");
+        assertThat(patched.out()).isEqualTo("patched \"patch.pool\" in scope (root): version 2\n");
+        assertThat(JSON.readTree(okHere(env(), "config", "get", "patch.pool").out()))
+                .as("max replaced, min kept, mode removed").isEqualTo(JSON.readTree("{\"pool\": {\"max\": 20, \"min\": 1}}"));
+        JsonNode history = json(CliProcess.inProcess(env(), "config", "history", "patch.pool", "--json"));
+        assertThat(history.get("changes").get(0).get("reason").asText()).isEqualTo("more load");
+        assertThat(history.get("changes").get(0).get("actor").asText()).isEqualTo("cli:tester");
+
+        Result conflict = CliProcess.run(env(), "config", "patch", "patch.pool", "{\"mode\": \"slow\"}",
+                "--expected-version", "1");
+        assertThat(conflict.exitCode()).as("a conflict is a runtime failure, as for set: %s", conflict).isEqualTo(1);
+        assertThat(conflict.err()).isEqualTo("pgdock: config key \"patch.pool\" is at version 2, but version 1 was "
+                + "expected; read it again and retry\n");
+        assertThat(okHere(env(), "config", "get", "patch.pool").out()).doesNotContain("slow");
+
+        Result fromStdin = CliProcess.runWithInput(env(), "{\"pool\": {\"min\": null}}", "config", "patch",
+                "patch.pool", "--file", "-", "--expect-version", "2", "--json", "--scope", "");
+        JsonNode entry = json(fromStdin);
+        assertThat(entry.get("version").asLong()).isEqualTo(3);
+        assertThat(entry.get("key").asText()).isEqualTo("patch.pool");
+        assertThat(JSON.readTree(okHere(env(), "config", "get", "patch.pool").out()))
+                .isEqualTo(JSON.readTree("{\"pool\": {\"max\": 20}}"));
+
+        Result created = CliProcess.run(env(), "config", "patch", "patch.new", "{\"a\": 1, \"b\": null}",
+                "--expect-version", "0");
+        assertThat(created.exitCode()).as("%s", created).isZero();
+        assertThat(okHere(env(), "config", "get", "patch.new").out().replaceAll("\\s", "")).isEqualTo("{\"a\":1}");
+
+        Result invalid = CliProcess.inProcess(env(), "config", "patch", "patch.pool", "{\"pool\": ");
+        assertThat(invalid.exitCode()).as("%s", invalid).isEqualTo(2);
+        assertThat(invalid.err()).startsWith("pgdock: config key \"patch.pool\": merge patch is not valid JSON at line 1");
+        Result neither = CliProcess.inProcess(env(), "config", "patch", "patch.pool");
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).startsWith("pgdock: give the patch either as JSON or with --file, not neither\n");
+    }
+
+    @Test
+    void theActorIsTheOsUserFromTheEnvironmentWhenUserIsNotSet() throws Exception {
+        Map<String, String> env = new HashMap<>(env());
+        env.remove("USER");
+        env.put("LOGNAME", "logged-in");
+        JsonNode set = json(CliProcess.run(env, "config", "set", "actor.k", "1", "--json"));
+        assertThat(set.get("updatedBy").asText()).isEqualTo("cli:logged-in");
+        env.put("PGDOCK_ACTOR", "ci:nightly");
+        JsonNode patched = json(CliProcess.run(env, "config", "patch", "actor.k", "2", "--json"));
+        assertThat(patched.get("updatedBy").asText()).isEqualTo("ci:nightly");
+    }
+
+    @Test
+    void importPrintsASummaryUnlessVerboseAndNeverASecret(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // From scope src, whose secret the import re-seals for the target scope.
+        StringBuilder doc = new StringBuilder("{\"format\": \"pgdock-config\", \"version\": 1, \"scope\": \"src\", "
+                + "\"entries\": [");
+        for (int i = 0; i < 25; i++) {
+            doc.append(String.format("{\"key\": \"sum.k%02d\", \"value\": %d},", i, i));
+        }
+        okHere(envWithKeys(), "config", "set", "sum.pw", "--secret", "--string", "hunter2-summary", "--scope", "src");
+        JsonNode exported = JSON.readTree(okHere(env(), "config", "export", "sum.", "--scope", "src").out());
+        doc.append(exported.get("entries").get(0)).append("]}");
+        Path file = Files.writeString(dir.resolve("summary.json"), doc);
+        for (int i = 0; i < 22; i++) {
+            okHere(env(), "config", "set", String.format("sum.k%02d", i), "\"other\"", "--scope", "target");
+        }
+        okHere(env(), "config", "set", "sum.k22", "22", "--scope", "target");
+
+        Result dry = ok(envWithKeys(), "config", "import", file.toString(), "--scope", "target", "--dry-run");
+        assertThat(dry.out().lines()).as("%s", dry).containsExactly(
+                "dry run, nothing written: 3 added, 0 changed, 1 unchanged, 0 skipped, 22 conflicts",
+                "conflicts (the key holds another value; --mode skip, overwrite or merge decides): \"sum.k00\", "
+                        + "\"sum.k01\", \"sum.k02\", \"sum.k03\", \"sum.k04\", \"sum.k05\", \"sum.k06\", \"sum.k07\", "
+                        + "\"sum.k08\", \"sum.k09\", \"sum.k10\", \"sum.k11\", \"sum.k12\", \"sum.k13\", \"sum.k14\", "
+                        + "\"sum.k15\", \"sum.k16\", \"sum.k17\", \"sum.k18\", \"sum.k19\" and 2 more (--verbose or "
+                        + "--json lists them all)");
+
+        Result verbose = ok(envWithKeys(), "config", "import", file.toString(), "--scope", "target", "--dry-run",
+                "--verbose");
+        assertThat(verbose.out().lines()).as("one line per key, then the summary").hasSize(26 + 2)
+                .contains("added     \"sum.pw\" = \"***\"", "conflict  \"sum.k21\": is \"other\", the document has 21",
+                        "unchanged \"sum.k22\" = 22");
+        assertThat(verbose.out()).contains("\"sum.k20\", \"sum.k21\"\n").doesNotContain("hunter2")
+                .doesNotContain("more (--verbose");
+
+        Result skipped = ok(envWithKeys(), "config", "import", file.toString(), "--scope", "target", "--mode", "skip");
+        assertThat(skipped.out()).isEqualTo("imported into scope target: 3 added, 0 changed, 1 unchanged, 22 skipped\n");
+        assertThat(skipped.err()).as("stderr is a file: no progress bar").isEmpty();
+        Result shown = ok(envWithKeys(), "config", "get", "sum.pw", "--scope", "target", "--show-secrets");
+        assertThat(shown.out()).as("the secret was re-sealed for the target scope").isEqualTo("\"hunter2-summary\"\n");
+    }
+
+    @Test
+    void importDrawsProgressForReadingAndWritingWithRateAndTimeLeft(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        StringBuilder doc = new StringBuilder("{\"format\": \"pgdock-config\", \"version\": 1, \"entries\": [");
+        for (int i = 0; i < 5; i++) {
+            doc.append(i == 0 ? "" : ",").append(String.format("{\"key\": \"bar.w%d\", \"value\": %d}", i, i));
+        }
+        Path file = Files.writeString(dir.resolve("bar.json"), doc.append("]}"));
+        // Every reading of the ticker is 300 ms after the one before: a rate from the third update on, no sleeping.
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        io.pgdock.core.Ticker ticker = () -> nanos.addAndGet(Duration.ofMillis(300).toNanos());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Map<String, String> env = new HashMap<>(env());
+        env.put("COLUMNS", "80");
+        int code = new Cli(env, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true, UTF_8),
+                new java.io.PrintStream(err, true, UTF_8), false, true, ticker, null)
+                .run("config", "import", file.toString(), "--scope", "bar");
+        assertThat(code).as(err.toString(UTF_8)).isZero();
+        String drawn = err.toString(UTF_8);
+        assertThat(drawn).as("the bytes read, then the keys written, cleared at the end")
+                .startsWith("\r[").contains("% " + Files.size(file) + "/" + Files.size(file) + " bytes")
+                .contains("0% 0/5 keys written").contains("100% 5/5 keys written").endsWith("\r");
+        assertThat(drawn).as("a rate and the time left once writes have run half a second")
+                .containsPattern("[0-9.]+/s +[0-9]+s left").doesNotContain("\n");
+        assertThat(drawn.indexOf("bytes")).isLessThan(drawn.indexOf("keys written"));
+        assertThat(out.toString(UTF_8)).isEqualTo("imported into scope bar: 5 added, 0 changed, 0 unchanged, 0 skipped\n");
+    }
+
+    @Test
     void valueFromStdinAndAsString() {
         Result r = CliProcess.runWithInput(env(), "[1, 2.50, \"x\"]", "config", "set", "stdin.k", "--file", "-");
         assertThat(r.exitCode()).as("%s", r).isZero();
@@ -304,7 +428,8 @@ class ConfigCommandsIT {
         assertThat(document.get("format").asText()).isEqualTo("pgdock-config");
         assertThat(document.get("entries")).hasSize(3);
 
-        Result dry = ok(envWithKeys(), "config", "import", file.toString(), "--scope", "restored", "--dry-run");
+        Result dry = ok(envWithKeys(), "config", "import", file.toString(), "--scope", "restored", "--dry-run",
+                "--verbose");
         assertThat(dry.out()).contains("added     \"trip.a\" = {\"n\":1}").contains("dry run, nothing written: 3 added");
         JsonNode imported = json(CliProcess.run(envWithKeys(), "config", "import", file.toString(), "--scope",
                 "restored", "--json"));

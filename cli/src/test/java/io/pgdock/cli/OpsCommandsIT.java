@@ -128,8 +128,14 @@ class OpsCommandsIT {
         Result unknown = CliProcess.run(env(), "frobnicate");
         assertThat(unknown.exitCode()).as("%s", unknown).isEqualTo(2);
         // Arguments are not echoed (one could be a secret): they are numbered, options named.
-        assertThat(unknown.err()).startsWith("pgdock: unexpected argument #1 (arguments that may be values are not "
-                + "shown)\n").contains("Try 'pgdock --help'").doesNotContain("frobnicate");
+        assertThat(unknown.err()).startsWith("pgdock: unknown command at argument #1 for 'pgdock' (arguments that may "
+                + "be values are not shown); the commands are config, health, provision, migrate\n")
+                .contains("Try 'pgdock --help'").doesNotContain("frobnicate");
+        Result typo = CliProcess.run(env(), "config", "gett", "a.b");
+        assertThat(typo.exitCode()).as("%s", typo).isEqualTo(2);
+        assertThat(typo.err().lines()).containsExactly(
+                "pgdock: unknown command 'gett' for 'pgdock config'; did you mean 'get'?",
+                "Try 'pgdock config --help' for more information.");
         Result option = CliProcess.run(env(), "config", "get", "a.b", "--frob");
         assertThat(option.exitCode()).as("%s", option).isEqualTo(2);
         assertThat(option.err()).startsWith("pgdock: unknown option '--frob'\n");

@@ -36,7 +36,7 @@ class PgdockCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "config", "config get", "config set", "config delete", "config list", "config history",
+    @ValueSource(strings = {"", "config", "config get", "config set", "config patch", "config delete", "config list", "config history",
             "config rollback", "config explain", "config reencrypt", "config export", "config import", "config watch", "health", "provision",
             "migrate"})
     void everyCommandHasHelp(String command) {
@@ -147,17 +147,19 @@ class PgdockCliTest {
             "--url|postgresql://app:S3cret-pw@db/app|config|get|k=>unknown option '--url', unexpected argument #2 "
                     + "(arguments that may be values are not shown); options such as --url go after the command",
             "config|get|k|--ulr|postgresql://app:S3cret-pw@db/app=>unknown option '--ulr', unexpected argument #5 (",
-            "config|get|k|--ulr=postgresql://app:S3cret-pw@db/app=>unknown option '--ulr'\n",
+            "config|get|k|--ulr=postgresql://app:S3cret-pw@db/app=>unknown option '--ulr'; did you mean '--url'?\n",
             "config|set|k|--secret|--string|-S3cret-pw=>unknown option at argument #6 (",
             "config|set|k|--secret|--string|S3cret-pw|S3cret-pw2=>unexpected argument #7 (",
-            "config|set|k|--secret|--expect-version|S3cret-pw|1=>Invalid value for option '--expect-version': "
+            "config|set|k|--secret|--expect-version|S3cret-pw|1=>Invalid value for option '--expected-version': "
                     + "'(not shown)' is not a long",
             "config|set|k|--expect-version=S3cret-pw|1=>'(not shown)' is not a long",
             "config|import|f|--mode|S3cret-pw=>but was '(not shown)'",
             "config|watch|--timeout|S3cret-pw=>Invalid value for option '--timeout': '(not shown)' is not a duration",
-            "config|S3cret-pw|k=>unexpected arguments #2, #3 (",
+            "config|S3cret-pw|k=>unknown command at argument #2 for 'pgdock config' (arguments that may be values "
+                    + "are not shown); the commands are get, set, patch,",
+            "S3cret-pw=>unknown command at argument #1 for 'pgdock' (",
             // A value with a line break (a PEM, a multi-line secret) must not show its first line.
-            "config|set|k|--secret|--expect-version|S3cret\nS3cret-pw|1=>Invalid value for option '--expect-version'",
+            "config|set|k|--secret|--expect-version|S3cret\nS3cret-pw|1=>Invalid value for option '--expected-version'",
             "config|watch|--timeout|S3cret\nS3cret-pw=>Invalid value for option '--timeout'"})
     void usageErrorsShowNoArgumentValues(String testCase) {
         String[] args = testCase.substring(0, testCase.indexOf("=>")).split("\\|");
@@ -284,5 +286,76 @@ class PgdockCliTest {
     void layersGoFromTheScopeToTheRoot() {
         assertThat(ConfigSubcommand.layers("prod/ingest")).containsExactly("prod/ingest", "prod", "");
         assertThat(ConfigSubcommand.layers("")).containsExactly("");
+    }
+
+    /** A mistyped command or option gets the closest names, at every level; the exit code stays that of usage. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "confg|get|x=>pgdock: unknown command 'confg' for 'pgdock'; did you mean 'config'?\n",
+            "config|lsit=>unknown command 'lsit' for 'pgdock config'; did you mean 'list'?",
+            "config|hist|k=>unknown command 'hist' for 'pgdock config'; did you mean 'history'?",
+            "config|pach|k|{}=>unknown command 'pach' for 'pgdock config'; did you mean 'patch'?",
+            "config|xet|k=>unknown command 'xet' for 'pgdock config'; did you mean 'get' or 'set'?",
+            "helth=>unknown command 'helth' for 'pgdock'; did you mean 'health'?",
+            "config|get|k|--scoep|a=>unknown option '--scoep', unexpected argument #5 (arguments that may be values "
+                    + "are not shown); did you mean '--scope'?",
+            "config|set|k|1|--expected-versoin=3=>unknown option '--expected-versoin'; did you mean "
+                    + "'--expected-version'?",
+            "config|frobnicate=>unknown command at argument #2 for 'pgdock config' (arguments that may be values are "
+                    + "not shown); the commands are get, set, patch, delete, list, history, rollback, explain, reencrypt,"
+                    + " verify, export, import, watch\n"})
+    void aTypoSuggestsTheClosestName(String testCase) {
+        String[] args = testCase.substring(0, testCase.indexOf("=>")).split("\\|");
+        String expected = testCase.substring(testCase.indexOf("=>") + 2);
+        assertThat(run(Map.of(), args)).as(err()).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).contains(expected).doesNotContain("Did you mean").doesNotContain("Possible solutions");
+        assertThat(err().lines()).as("one line and the hint").hasSize(2);
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void aMistypedConfigCommandIsNamedWithTheClosestOne() {
+        assertThat(run(Map.of(), "config", "gett", "x")).isEqualTo(PgdockCli.USAGE);
+        assertThat(err()).isEqualTo("pgdock: unknown command 'gett' for 'pgdock config'; did you mean 'get'?"
+                + System.lineSeparator() + "Try 'pgdock config --help' for more information." + System.lineSeparator());
+    }
+
+    @Test
+    void suggestionsAreByEditDistance() {
+        assertThat(Suggestions.distance("gett", "get")).isEqualTo(1);
+        assertThat(Suggestions.distance("lsit", "list")).as("a swap is one edit").isEqualTo(1);
+        assertThat(Suggestions.distance("", "get")).isEqualTo(3);
+        assertThat(Suggestions.closest("GET", java.util.List.of("get", "set"))).containsExactly("get");
+        assertThat(Suggestions.closest("sett", java.util.List.of("get", "set", "delete"))).containsExactly("set");
+        assertThat(Suggestions.closest("xyz", java.util.List.of("get", "set"))).isEmpty();
+        assertThat(Suggestions.closest("exp", java.util.List.of("export", "explain"))).as("an ambiguous prefix")
+                .isEmpty();
+        assertThat(Suggestions.closest("S3cret-pw", java.util.List.of("set", "reencrypt", "verify"))).isEmpty();
+    }
+
+    /** The actor of writes: --actor, PGDOCK_ACTOR, the OS user (environment, then user.name), "unknown". */
+    @Test
+    void theActorFallsBackToTheOsUserThenUnknown() {
+        assertThat(actor(Map.of("USER", "ops", "LOGNAME", "other", "PGDOCK_ACTOR", "ci:deploy"), "sys", "--actor", "me"))
+                .isEqualTo("me");
+        assertThat(actor(Map.of("USER", "ops", "PGDOCK_ACTOR", "ci:deploy"), "sys")).isEqualTo("ci:deploy");
+        assertThat(actor(Map.of("USER", "ops", "LOGNAME", "other", "PGDOCK_ACTOR", " "), "sys")).isEqualTo("cli:ops");
+        assertThat(actor(Map.of("USER", "", "LOGNAME", "lognamed", "USERNAME", "win"), "sys")).isEqualTo("cli:lognamed");
+        assertThat(actor(Map.of("USERNAME", "win"), "sys")).as("Windows").isEqualTo("cli:win");
+        assertThat(actor(Map.of(), "sys")).as("the JVM's user.name").isEqualTo("cli:sys");
+        assertThat(actor(Map.of(), "?")).as("the JDK's name for a user id without a name").isEqualTo("cli:unknown");
+        assertThat(actor(Map.of(), null)).as("execute() reads no user.name").isEqualTo("cli:unknown");
+    }
+
+    private static String actor(Map<String, String> env, @org.jspecify.annotations.Nullable String systemUser,
+            String... options) {
+        Cli cli = new Cli(env, InputStream.nullInputStream(), System.out, System.err, false, false,
+                io.pgdock.core.Ticker.system(), systemUser);
+        String[] args = new String[3 + options.length];
+        args[0] = "config";
+        args[1] = "delete";
+        args[2] = "k";
+        System.arraycopy(options, 0, args, 3, options.length);
+        return ((ConfigWriteCommand) command(cli.commandLine(new RootCommand(cli)), args)).actor(cli);
     }
 }

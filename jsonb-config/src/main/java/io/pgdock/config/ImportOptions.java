@@ -31,12 +31,36 @@ public final class ImportOptions {
         MERGE
     }
 
+    /**
+     * Told how far an import's writes have come, for a progress bar: the import checks the document, plans against the
+     * store and then writes the keys it adds or changes one by one, in one transaction. Called on the importing
+     * thread, inside that transaction (with the imported keys locked, in PostgreSQL): it should return quickly, and
+     * what it throws aborts the import, writing nothing.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        /** Tells nothing. */
+        Progress NONE = (done, total) -> { };
+
+        /**
+         * Called with {@code written} 0 once the writes are planned (with {@code total} 0 when there is nothing to
+         * write, as in a dry run), then after each write; should the store retry the transaction, it starts again
+         * from 0.
+         *
+         * @param written the keys written so far
+         * @param total the keys the import writes (added and changed ones)
+         */
+        void written(int written, int total);
+    }
+
     private final ConflictMode onConflict;
     private final boolean dryRun;
+    private final Progress progress;
 
     private ImportOptions(Builder b) {
         this.onConflict = b.onConflict;
         this.dryRun = b.dryRun;
+        this.progress = b.progress;
     }
 
     /** @return conflict mode {@link ConflictMode#FAIL}, not a dry run */
@@ -59,6 +83,11 @@ public final class ImportOptions {
         return dryRun;
     }
 
+    /** @return what is told how far the writes have come; {@link Progress#NONE} by default */
+    public Progress progress() {
+        return progress;
+    }
+
     @Override
     public String toString() {
         return "ImportOptions[onConflict=" + onConflict + ", dryRun=" + dryRun + "]";
@@ -68,6 +97,7 @@ public final class ImportOptions {
     public static final class Builder {
         private ConflictMode onConflict = ConflictMode.FAIL;
         private boolean dryRun;
+        private Progress progress = Progress.NONE;
 
         private Builder() {
         }
@@ -89,6 +119,15 @@ public final class ImportOptions {
          */
         public Builder dryRun() {
             this.dryRun = true;
+            return this;
+        }
+
+        /**
+         * @param progress told how far the writes have come (see {@link Progress}); default {@link Progress#NONE}
+         * @return this builder
+         */
+        public Builder progress(Progress progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
             return this;
         }
 

@@ -113,6 +113,17 @@ public record ImportResult(String scope, boolean dryRun, List<Item> items) {
     }
 
     /**
+     * The keys that had {@code action}, in key order: for a summary that names, say, the conflicts without their
+     * values.
+     *
+     * @param action the action
+     * @return the keys
+     */
+    public List<String> keys(Action action) {
+        return items.stream().filter(i -> i.action() == action).map(Item::key).toList();
+    }
+
+    /**
      * The diff, one line per key in key order, values as compact JSON with every secret shown as {@code "***"} and
      * values longer than 1000 characters cut:
      * <pre>

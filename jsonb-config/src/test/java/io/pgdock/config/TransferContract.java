@@ -202,6 +202,38 @@ public abstract class TransferContract extends ConfigStoreTester {
     }
 
     @Test
+    void theProgressIsToldOfEachWriteAndWhatItThrowsImportsNothing() {
+        ConfigStore store = conflictTarget(newStore());
+        List<String> calls = new java.util.ArrayList<>();
+        ImportResult r = store.transfer().importFrom(conflictDocument(), ImportOptions.builder()
+                .onConflict(ImportOptions.ConflictMode.OVERWRITE)
+                .progress((written, total) -> calls.add(written + "/" + total)).build());
+
+        assertThat(calls).as("0 once planned, then one call per write: k.added, k.merge and k.other (k.same is unchanged)")
+                .containsExactly("0/3", "1/3", "2/3", "3/3");
+        assertThat(r.keys(ImportResult.Action.CHANGED)).containsExactly("k.merge", "k.other");
+        assertThat(r.keys(ImportResult.Action.UNCHANGED)).containsExactly("k.same");
+        assertThat(r.keys(ImportResult.Action.CONFLICT)).isEmpty();
+
+        calls.clear();
+        ImportResult dry = conflictTarget(newStore()).transfer().importFrom(conflictDocument(), ImportOptions.builder()
+                .dryRun().progress((written, total) -> calls.add(written + "/" + total)).build());
+        assertThat(calls).as("a dry run writes nothing").containsExactly("0/0");
+        assertThat(dry.keys(ImportResult.Action.CONFLICT)).containsExactly("k.merge", "k.other");
+
+        ConfigStore aborted = conflictTarget(newStore());
+        assertThatThrownBy(() -> aborted.transfer().importFrom(conflictDocument(), ImportOptions.builder()
+                .onConflict(ImportOptions.ConflictMode.OVERWRITE).progress((written, total) -> {
+                    if (written == 2) {
+                        throw new IllegalStateException("stopped by the progress listener at 2 of " + total);
+                    }
+                }).build())).isInstanceOf(IllegalStateException.class).hasMessageContaining("at 2 of 3");
+        assertThat(aborted.entry("k.added")).as("the first write is rolled back too").isEmpty();
+        assertUnchanged(aborted, "k.merge", 1, "{\"a\":1,\"b\":2}");
+        assertThat(aborted.history("k.merge")).as("no history row of the aborted write").hasSize(1);
+    }
+
+    @Test
     void aDryRunPrintsTheDiffWithSecretsRedactedAndWritesNothing() {
         ConfigStore store = conflictTarget(newStore());
         store.putJson("k.secret", SECRET);

@@ -456,7 +456,9 @@ class LeakScanTest {
                     List.of("config", "set", "smtp.password", "--secret", "--string", SECRET, OTHER_SECRET),
                     List.of("config", "set", "smtp.password", "--secret", "--expect-version", SECRET, "2"),
                     List.of("config", "import", exported.toString(), "--mode", PASSWORD),
-                    List.of("config", "watch", "smtp.", "--timeout", SECRET));
+                    List.of("config", "watch", "smtp.", "--timeout", SECRET),
+                    // A mistyped command before a secret: the typo is named ("did you mean 'set'"), the secret is not.
+                    List.of("config", "sett", "smtp.password", "--secret", "--string", SECRET));
             Map<String, Integer> exitCodes = new HashMap<>();
             for (List<String> command : commands) {
                 // provision sets the role's password, so it is not run with the wrong one.

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -384,8 +383,7 @@ public final class MemoryConfigBackend implements ConfigBackend {
      * entries and the keys' histories are put back as they were.
      */
     @Override
-    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
-            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys, BatchPlan plan, WriteContext context) {
         synchronized (lock) {
             TreeMap<String, ConfigEntry> inScope = entries.get(scope);
             Map<String, ConfigEntry> current = new HashMap<>();
@@ -410,8 +408,10 @@ public final class MemoryConfigBackend implements ConfigBackend {
             }
             try {
                 List<ConfigEntry> written = new ArrayList<>(writes.size());
+                plan.written(0, writes.size());
                 for (BatchWrite w : writes) {
                     written.add(write(scope, w.key(), w.value(), w.json(), w.expectedVersion(), context));
+                    plan.written(written.size(), writes.size());
                 }
                 return written;
             } catch (RuntimeException | Error e) {

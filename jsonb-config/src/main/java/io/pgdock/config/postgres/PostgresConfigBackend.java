@@ -38,7 +38,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -862,8 +861,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
      * compare-and-set UPDATE per write; any failure rolls everything back.
      */
     @Override
-    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
-            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys, BatchPlan plan, WriteContext context) {
         return run("importing", null, null, c -> transaction(c, () -> {
             Map<String, ConfigEntry> current = new HashMap<>();
             try (PreparedStatement s = c.prepareStatement(LOCK)) {
@@ -878,6 +876,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
             }
             List<BatchWrite> writes = plan.apply(current);
             List<ConfigEntry> written = new ArrayList<>(writes.size());
+            plan.written(0, writes.size());
             for (BatchWrite w : writes) {
                 ConfigEntry e = w.expectedVersion() == 0
                         ? insert(c, CREATE, scope, w.key(), w.value(), w.json(), context)
@@ -887,6 +886,7 @@ public final class PostgresConfigBackend implements ConfigBackend {
                             currentVersion(c, scope, w.key()));
                 }
                 written.add(e);
+                plan.written(written.size(), writes.size());
             }
             return written;
         }));

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -280,8 +279,7 @@ public final class CachingConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
-            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys, BatchPlan plan, WriteContext context) {
         try {
             return delegate.writeBatch(scope, keys, plan, context);
         } finally {

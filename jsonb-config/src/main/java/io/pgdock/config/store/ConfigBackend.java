@@ -86,12 +86,28 @@ public interface ConfigBackend {
     /**
      * Writes several keys of one scope in one transaction: reads the current entries of {@code keys} (locking them
      * until the end), passes them to {@code plan} (key to entry; absent keys are missing from the map), and makes the
-     * writes it returns, each a compare-and-set. If {@code plan} throws, or any write fails, nothing is written.
+     * writes it returns, each a compare-and-set, telling the plan how far they are ({@link BatchPlan#written}: once
+     * with 0 before the first, then after each). If {@code plan} throws, or any write fails, nothing is written.
      *
      * @return the entries written, in the order of the plan's writes
      */
-    List<ConfigEntry> writeBatch(String scope, List<String> keys,
-            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context);
+    List<ConfigEntry> writeBatch(String scope, List<String> keys, BatchPlan plan, WriteContext context);
+
+    /**
+     * What {@link #writeBatch} writes: a function from the current entries to the writes, told how far the writes
+     * have come. Called on the writing thread, inside the batch's transaction.
+     */
+    interface BatchPlan extends Function<Map<String, ConfigEntry>, List<BatchWrite>> {
+        /**
+         * Called with {@code done} 0 once the writes are planned, then after each write; if the batch is retried,
+         * it starts again from 0. What it throws aborts the batch.
+         *
+         * @param done the writes made so far
+         * @param total the writes the plan returned
+         */
+        default void written(int done, int total) {
+        }
+    }
 
     /**
      * One write of {@link #writeBatch}.

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * What an import does to each key, decided against the keys' current entries: add, leave, merge, skip, overwrite or
@@ -21,7 +20,7 @@ import java.util.function.Function;
  * batch, with the current entries locked, so what the plan compares and merges is what it overwrites; it may call it
  * again on a retry, and the plan starts over. Not thread-safe: one plan per import.
  */
-final class ImportPlan implements Function<Map<String, ConfigEntry>, List<ConfigBackend.BatchWrite>> {
+final class ImportPlan implements ConfigBackend.BatchPlan {
     private final DefaultConfigStore store;
     private final ImportOptions options;
     private final Map<String, DefaultConfigStore.Prepared> values;   // in key order
@@ -107,6 +106,12 @@ final class ImportPlan implements Function<Map<String, ConfigEntry>, List<Config
             throw new ConfigImportConflictException(store.scope, conflicts);
         }
         return options.dryRun() ? List.of() : writes;
+    }
+
+    /** Tells the import's {@link ImportOptions#progress()}. */
+    @Override
+    public void written(int done, int total) {
+        options.progress().written(done, total);
     }
 
     /**

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
@@ -83,8 +82,7 @@ public final class SnapshotConfigBackend implements ConfigBackend {
     }
 
     @Override
-    public List<ConfigEntry> writeBatch(String scope, List<String> keys,
-            Function<Map<String, ConfigEntry>, List<BatchWrite>> plan, WriteContext context) {
+    public List<ConfigEntry> writeBatch(String scope, List<String> keys, BatchPlan plan, WriteContext context) {
         throw readOnly("import", scope, keys.isEmpty() ? "(none)" : keys.get(0));
     }
 

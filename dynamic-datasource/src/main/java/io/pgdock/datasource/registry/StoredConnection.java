@@ -2,6 +2,8 @@ package io.pgdock.datasource.registry;
 
 import io.pgdock.core.ConnectionSpec;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -67,6 +69,28 @@ public record StoredConnection(String name, String scope, ConnectionSpec spec, P
         if (version < 1) {
             throw new IllegalArgumentException("version: must be positive, but was " + version);
         }
+    }
+
+    /**
+     * The stored object's fields, as {@link ConnectionRegistry} documents them and in that order, for showing: each
+     * password that is set ({@code password}, {@code sslpassword}) is {@value io.pgdock.config.Secret#REDACTED},
+     * whether it is stored as a secret or not ({@link #password()} says which); the others are their values (text,
+     * numbers, booleans, a list of {@code host}/{@code port} maps for {@code hosts}, a map for {@code options}).
+     *
+     * @return a new, modifiable map
+     */
+    public Map<String, Object> fields() {
+        Map<String, Object> written = ConnectionJson.write(spec);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (String field : ConnectionJson.FIELDS) {
+            if ((field.equals("password") && password != Password.NONE)
+                    || (field.equals("sslpassword") && sslPassword != Password.NONE)) {
+                fields.put(field, io.pgdock.config.Secret.REDACTED);
+            } else if (written.containsKey(field)) {
+                fields.put(field, written.get(field));
+            }
+        }
+        return fields;
     }
 
     /**

@@ -121,6 +121,11 @@ abstract class ConnectionRegistryContract {
         assertThat(got.scope()).isEmpty();
         assertThat(got.key()).isEqualTo("pgdock.connections.warehouse");
         assertThat(got.toString()).doesNotContain("s3cret-pw").doesNotContain("key-pw");
+        assertThat(got.fields()).containsEntry("password", "***").containsEntry("sslpassword", "***")
+                .containsEntry("host", "db.internal").containsEntry("port", 6432)
+                .containsEntry("sslrootcert", "/etc/pgdock/ca.crt").containsEntry("readOnly", true);
+        assertThat(got.fields().keySet()).startsWith("host", "port", "database", "user", "password", "schema");
+        assertThat(got.fields().toString()).doesNotContain("s3cret-pw").doesNotContain("key-pw");
         assertThat(registry.list()).extracting(StoredConnection::name, StoredConnection::password)
                 .containsExactly(tuple("plain", StoredConnection.Password.NONE),
                         tuple("warehouse", StoredConnection.Password.SECRET));

@@ -12,8 +12,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code pgdock}: the command groups. Holds the run's {@link Cli} for the commands below it. */
 @Command(name = "pgdock", mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class,
-        description = "Operate a pgdock deployment: configuration, health, provisioning and migrations.",
-        subcommands = {ConfigCommand.class, HealthCommand.class, ProvisionCommand.class, MigrateCommand.class},
+        description = "Operate a pgdock deployment: configuration, connections, health, provisioning and migrations.",
+        subcommands = {ConfigCommand.class, ConnectionsCommand.class, HealthCommand.class, ProvisionCommand.class, MigrateCommand.class},
         footer = {"", "Connection: --url, else PGDOCK_URL, PGDOCK_HOST/PGHOST, ... (see the README).",
                 "Exit codes: 0 ok, 1 runtime failure, 2 usage error."})
 final class RootCommand implements Callable<Integer> {
@@ -29,7 +29,8 @@ final class RootCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "a command is required (config, health, provision, migrate)");
+        throw new ParameterException(spec.commandLine(), "a command is required (config, connections, health, provision, "
+                + "migrate)");
     }
 
     /** The version from the jar's {@code pgdock-cli.properties}, written by the build. */

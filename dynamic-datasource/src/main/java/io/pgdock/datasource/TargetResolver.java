@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Turns a target name into a {@link ConnectionSpec}, for {@link DataSourceFactory#get(String)}. One abstract method, so a
- * lambda or method reference will do; the examples module has one backed by the configuration store.
+ * lambda or method reference will do. {@link io.pgdock.datasource.registry.ConnectionRegistry} is the one backed by the
+ * configuration store (named connections, their passwords as secrets, overridable from the environment).
  *
  * <p>A resolver answers {@link Optional#empty()} for a name it does not know; the factory then throws
  * {@link UnknownTargetException}. A resolver that finds a target but cannot read its settings throws

@@ -7,7 +7,8 @@
  * a bounded set of HikariCP pools (idle TTL, pool limit, global connection limit, least-recently-used eviction, one
  * shared housekeeping thread), isolates failing targets with a typed error and a back-off, and follows password
  * rotation. {@link io.pgdock.datasource.FixedDataSourceFactory} is the fake for tests. Both pass
- * {@code DataSourceFactoryContract}.
+ * {@code DataSourceFactoryContract}. Named connections kept in the configuration store are in
+ * {@code io.pgdock.datasource.registry}.
  *
  * <p>Every type here is thread-safe unless its documentation says otherwise (builders are not).
  *

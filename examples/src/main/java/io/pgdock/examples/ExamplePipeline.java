@@ -7,7 +7,6 @@ import io.pgdock.config.ConfigOptions;
 import io.pgdock.config.ConfigStore;
 import io.pgdock.config.ConfigSubscription;
 import io.pgdock.config.KeyProvider;
-import io.pgdock.config.Secret;
 import io.pgdock.core.ConnectionSpec;
 import io.pgdock.core.Health;
 import io.pgdock.core.Provisioning;
@@ -15,7 +14,7 @@ import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.datasource.DataSourceFactory;
 import io.pgdock.datasource.FactoryOptions;
-import io.pgdock.examples.ConfigStoreTargetResolver.Target;
+import io.pgdock.datasource.registry.ConnectionRegistry;
 import io.pgdock.testing.TestPostgres;
 import java.io.PrintStream;
 import java.security.NoSuchAlgorithmException;
@@ -40,12 +39,13 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>Provision a dedicated role and schema through an admin connection, open {@link Storage} as that role, and
  *       migrate ({@link CardTransactionsPipeline#MIGRATIONS}).</li>
  *   <li>Seed the configuration ({@link ConfigStore#postgres}): the batch size, the sources' names and each source's
- *       connection, its password stored as a secret under a master key from {@code PGDOCK_CONFIG_KEYS}, or an
- *       ephemeral one.</li>
+ *       connection in the {@link ConnectionRegistry} (its password stored as a secret under a master key from
+ *       {@code PGDOCK_CONFIG_KEYS}, or an ephemeral one).</li>
  *   <li>Create two source databases of 100,000 card transactions each, and the merchant look-up in the main storage
  *       ({@link SampleSources}).</li>
  *   <li>Run the pipeline ({@link CardTransactionsPipeline}) with a {@link DataSourceFactory} that resolves source names
- *       through the config store ({@link ConfigStoreTargetResolver}).</li>
+ *       through the connection registry ({@link ConnectionRegistry}, which lets {@code PGDOCK_TARGET_<NAME>_*}
+ *       variables override a stored connection).</li>
  *   <li>Change the batch size while a watcher prints the change; print its history and how a scoped read is
  *       answered.</li>
  *   <li>Print a summary: rows and time per stage, health of the storage and of each source; fail if any is down.</li>
@@ -123,10 +123,11 @@ public final class ExamplePipeline {
             seeding.put(CardTransactionsPipeline.SOURCES, SampleSources.REGIONS);
             out.println("  " + CardTransactionsPipeline.BATCH_SIZE + " = " + SEEDED_BATCH_SIZE);
             out.println("  " + CardTransactionsPipeline.SOURCES + " = " + SampleSources.REGIONS);
+            ConnectionRegistry connections = ConnectionRegistry.of(seeding);
             for (String region : SampleSources.REGIONS) {
-                Target target = Target.of(samples.readerSpec(region), Secret.of(readerPassword));
-                seeding.put("targets." + region, target);
-                out.println("  targets." + region + " = " + target);   // the password prints as ***
+                ConnectionSpec source = samples.readerSpec(region).toBuilder().password(readerPassword).build();
+                connections.put(region, source);                         // the password is stored as a secret
+                out.println("  " + ConnectionRegistry.key(region) + " = " + source);   // it prints as ***
             }
 
             out.println("\n3. Sample data: two source databases and the merchant look-up");
@@ -136,7 +137,7 @@ public final class ExamplePipeline {
 
             out.println("\n4. The pipeline");
             FactoryOptions factoryOptions = FactoryOptions.builder().maximumPoolSize(2)
-                    .resolver(new ConfigStoreTargetResolver(configs, "targets.")).build();
+                    .resolver(ConnectionRegistry.of(configs).withEnvironment(env)).build();
             try (DataSourceFactory sources = DataSourceFactory.pooled(factoryOptions)) {
                 CardTransactionsPipeline pipeline = new CardTransactionsPipeline(storage, configs, sources, out);
                 long runId = pipeline.run();

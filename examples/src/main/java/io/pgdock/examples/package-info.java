@@ -6,10 +6,10 @@
  *       (provisioning, Storage and migrations, configuration with secrets, dynamic connections, a pipeline with a run
  *       log, live configuration, health). It calls {@link io.pgdock.examples.SampleSources} (sample databases and
  *       reference data), {@link io.pgdock.examples.CardTransactionsPipeline} (the pipeline proper, which takes its
- *       three resources and so can be tested with fakes), {@link io.pgdock.examples.RunLog} (runs and stages) and
- *       {@link io.pgdock.examples.ConfigStoreTargetResolver} (source names resolved through the config store).</li>
- *   <li>{@link io.pgdock.examples.ReadmeExample}, {@link io.pgdock.examples.DynamicConnectionsExample} and
- *       {@link io.pgdock.examples.ConfigPatchExportExample}: the code shown in the READMEs, compiled here and kept
+ *       three resources and so can be tested with fakes) and {@link io.pgdock.examples.RunLog} (runs and stages),
+ *       and resolves source names through the connection registry.</li>
+ *   <li>{@link io.pgdock.examples.ReadmeExample}, {@link io.pgdock.examples.DynamicConnectionsExample},
+ *       {@link io.pgdock.examples.ConnectionRegistryExample} and {@link io.pgdock.examples.ConfigPatchExportExample}: the code shown in the READMEs, compiled here and kept
  *       identical to the READMEs by a test.</li>
  * </ul>
  *

@@ -72,8 +72,8 @@ class ExamplePipelineTest {
                 .contains("role " + role + ": created;")
                 .contains("role " + role + "_reader: created; login, read-only, new password set")
                 .contains("EPHEMERAL (PGDOCK_CONFIG_KEYS is not set)")
-                .contains("targets.eu = Target[host=", "database=" + role + "_eu, user=" + role + "_reader, "
-                        + "schema=cards, password=***]")
+                .containsPattern("\n  pgdock\\.connections\\.eu = postgresql://" + role + "_reader:\\*\\*\\*@[^/]+/"
+                        + role + "_eu\\?currentSchema=cards[&\\w=-]*\n")
                 .contains("database " + role + "_eu: created, 100,000 card transactions in cards.card_transactions "
                         + "(generated now)")
                 .contains("merchant look-up: 495 merchants")
@@ -98,11 +98,11 @@ class ExamplePipelineTest {
 
         // The secret: stored encrypted, readable with the key, never printed.
         String readerPassword = withStoreAsAdmin(KeyProvider.fromEnvironment(env), configs ->
-                configs.parts().get("targets.us", "/password", String.class).orElseThrow());
+                configs.parts().get("pgdock.connections.us", "/password", String.class).orElseThrow());
         assertThat(readerPassword).hasSizeGreaterThan(20);
         assertThat(first + second).doesNotContain(readerPassword);
         String stored = admin.withHandle(h -> h.createQuery("select value::text from " + role
-                + ".config_entry where key = 'targets.us'").mapTo(String.class).one());
+                + ".config_entry where key = 'pgdock.connections.us'").mapTo(String.class).one());
         assertThat(stored).contains("\"$pgdock_secret\"").doesNotContain(readerPassword);
 
         // 200,000 enriched rows, merchants joined correctly.

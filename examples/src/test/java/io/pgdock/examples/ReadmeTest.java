@@ -60,6 +60,12 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledConnectionRegistryExample() throws IOException {
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/ConnectionRegistryExample.java",
+                "connections-example");
+    }
+
+    @Test
     void readmeShowsExactlyTheCompiledPgBouncerExample() throws IOException {
         assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/PgBouncerExample.java",
                 "pgbouncer-example");

@@ -58,7 +58,8 @@ class ApiBoundaryTest {
             new Published("io.pgdock.core", Storage.class, Set.of("io.pgdock.core", "io.pgdock.core.copy")),
             new Published("io.pgdock.config", ConfigStore.class, Set.of("io.pgdock.config")),
             new Published("io.pgdock.datasource", DataSourceFactory.class,
-                    Set.of("io.pgdock.datasource", "io.pgdock.datasource.micrometer")),
+                    Set.of("io.pgdock.datasource", "io.pgdock.datasource.micrometer",
+                            "io.pgdock.datasource.registry")),
             new Published("io.pgdock.testing", PgdockExtension.class, Set.of("io.pgdock.testing")),
             new Published("io.pgdock.cli", PgdockCli.class, Set.of("io.pgdock.cli")));
 

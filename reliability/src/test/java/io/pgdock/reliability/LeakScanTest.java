@@ -447,6 +447,14 @@ class LeakScanTest {
                     List.of("config", "get", "smtp.password", "--url", passwordInUrl + "&bogus=1"),
                     List.of("health", "--url", "postgresql://leak_app:" + java.net.URLEncoder.encode(PASSWORD,
                             StandardCharsets.UTF_8) + "@localhost:1/postgres?currentSchema=leak", "--verbose"),
+                    // Named connections: a password stored from a variable, shown, listed and tested (through the
+                    // environment's PGDOCK_TARGET_SMTP_*), and a URL holding one refused.
+                    List.of("connections", "add", "smtp", url, "--password-env", "PGDOCK_PASSWORD", "--replace"),
+                    List.of("connections", "get", "smtp"),
+                    List.of("connections", "get", "smtp", "--json"),
+                    List.of("connections", "list", "--json"),
+                    List.of("connections", "test", "smtp", "--json"),
+                    List.of("connections", "add", "leaky", passwordInUrl),
                     // Command lines picocli refuses, which it would quote: a URL before the command, a mistyped
                     // option, a secret taken for an option, one too many, and values of typed options.
                     List.of("--url", passwordInUrl, "config", "get", "smtp.password"),
@@ -489,7 +497,11 @@ class LeakScanTest {
                     .containsEntry("pgdock " + String.join(" ", commands.get(6)), PgdockCli.USAGE)
                     .containsEntry("pgdock " + String.join(" ", commands.get(24)), PgdockCli.USAGE)
                     .containsEntry("pgdock " + String.join(" ", commands.get(25)), PgdockCli.FAILURE);
-            for (List<String> refused : commands.subList(26, commands.size())) {
+            assertThat(exitCodes).containsEntry("pgdock " + String.join(" ", commands.get(26)), PgdockCli.OK)
+                    .containsEntry("pgdock " + String.join(" ", commands.get(27)), PgdockCli.OK)
+                    .containsEntry("pgdock " + String.join(" ", commands.get(30)), PgdockCli.OK)
+                    .containsEntry("pgdock " + String.join(" ", commands.get(31)), PgdockCli.USAGE);
+            for (List<String> refused : commands.subList(32, commands.size())) {
                 assertThat(exitCodes).containsEntry("pgdock " + String.join(" ", refused), PgdockCli.USAGE);
             }
         } finally {

@@ -50,6 +50,8 @@ class ModulePathTest {
         assertEquals("io.pgdock.core", Storage.class.getModule().getName());
         assertEquals("io.pgdock.config", io.pgdock.config.ConfigStore.class.getModule().getName());
         assertEquals("io.pgdock.datasource", io.pgdock.datasource.DataSourceFactory.class.getModule().getName());
+        assertEquals("io.pgdock.datasource",
+                io.pgdock.datasource.registry.ConnectionRegistry.class.getModule().getName());
     }
 
     /** pgdock's bounded login works on the module path: pgjdbc can make pgdock's socket factory there. */
@@ -67,7 +69,8 @@ class ModulePathTest {
 
     @Test
     void thePipelineRunsInThisModule() {
-        assertEquals("module io.pgdock.core: loaded 100 rows, note ok, config version 1, storage UP",
+        assertEquals("module io.pgdock.core: loaded 100 rows, note ok, config version 1, storage UP, source from ENVIRONMENT, "
+                + "stored [archive]",
                 Main.run(env("inside")));
     }
 
@@ -92,7 +95,8 @@ class ModulePathTest {
         assertTrue(ended, "the child JVM ended; it printed: " + printed);
         assertEquals(0, p.exitValue(), "exit status; it printed: " + printed);
         List<String> lines = printed.lines().filter(l -> l.startsWith("module ")).toList();
-        assertEquals(List.of("module io.pgdock.core: loaded 100 rows, note ok, config version 1, storage UP"), lines,
+        assertEquals(List.of("module io.pgdock.core: loaded 100 rows, note ok, config version 1, storage UP, source from ENVIRONMENT, "
+                + "stored [archive]"), lines,
                 "what it printed: " + printed);
     }
 

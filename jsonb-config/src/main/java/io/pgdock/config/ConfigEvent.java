@@ -16,7 +16,6 @@ import org.jspecify.annotations.Nullable;
  * another order than their positions. See {@link ConfigStore#watch(String, long, ConfigListener)} for what that means
  * when resuming.
  *
- * @param position the change's position in the store's change log, positive
  * <p><b>Environment overrides.</b> In a store with
  * {@linkplain ConfigOptions.Builder#environmentOverrides(java.util.Map, String) environment overrides}, a change of a
  * key that an environment variable overrides is still delivered (it is a change of the store, which other processes

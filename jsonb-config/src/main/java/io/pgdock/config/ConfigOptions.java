@@ -489,8 +489,8 @@ public final class ConfigOptions {
          * <p><b>Values.</b> Text that is one JSON value (RFC 8259) is that value: {@code 500}, {@code true},
          * {@code null}, <code>{"max": 20}</code>, {@code "1.10"}. Text starting with <code>{</code>, <code>[</code> or <code>"</code>
          * (after blanks) must be valid JSON, or it is refused here. Any other text is a JSON string, exactly as
-         * given: {@code fast}, {@code 1.2.3}, {@code 007}, the empty string. So {@code 1.10} is the number 1.1, and
-         * the string "1.10" is written {@code "1.10"}. Values follow the store's rules ({@code jsonb}'s, the size limit
+         * given: {@code fast}, {@code 1.2.3}, {@code 007}, the empty string. So {@code 1.10} is a number, which a
+         * typed read as {@code String} refuses; the text "1.10" is written with its quotes, {@code "1.10"}. Values follow the store's rules ({@code jsonb}'s, the size limit
          * and the JSON Schemas, checked in {@link #build()}), and are bound by typed reads like stored values. No
          * error shows a value.
          *

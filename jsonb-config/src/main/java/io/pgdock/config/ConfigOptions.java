@@ -46,10 +46,10 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code environmentOverrides(env[, prefix])}</td><td>off</td><td>a layer above every scope read from the
  *     variables {@value #DEFAULT_ENVIRONMENT_PREFIX}{@code <KEY>} of {@code env}; see
  *     {@link Builder#environmentOverrides(Map, String)}</td></tr>
+ * <tr><td>{@code fromEnvironment(env)}</td><td>not applied</td><td>sets {@code keys} and
+ *     {@code environmentOverrides} from pgdock's variables ({@value #KEYS_VARIABLE}, {@value #ENV_OVERRIDES_VARIABLE},
+ *     {@value #ENV_PREFIX_VARIABLE}), as the CLI does</td></tr>
  * </table>
- *
- * <p>{@link Builder#fromEnvironment(Map)} sets {@code keys} and {@code environmentOverrides} from pgdock's variables
- * ({@value #KEYS_VARIABLE}, {@value #ENV_OVERRIDES_VARIABLE}, {@value #ENV_PREFIX_VARIABLE}), as the CLI does.
  *
  * <p>Immutable and thread-safe; the builder is not.
  */

@@ -422,7 +422,9 @@ final class ConfigCommand implements Runnable {
         }
     }
 
-    @Command(name = "explain", description = "Show which scopes a read of KEY consults and which one answers.")
+    @Command(name = "explain", description = {"Show which scopes a read of KEY consults and which one answers.",
+            "With PGDOCK_CONFIG_ENV_OVERRIDES=true, a variable PGDOCK_VAR_<KEY> answers above every scope; explain",
+            "names it and the stored entry it hides (a secret's value is shown as \"***\")."})
     static final class Explain extends ConfigSubcommand {
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
@@ -437,14 +439,21 @@ final class ConfigCommand implements Runnable {
                 ObjectNode o = Cli.JSON.createObjectNode().put("key", key);
                 x.consulted().forEach(o.putArray("consulted")::add);
                 o.put("answeredBy", x.answeredBy().orElse(null));
+                o.put("environmentVariable", x.environmentVariable().orElse(null));
                 o.set("entry", x.entry().map(e -> (JsonNode) entryJson(e, e.value(), true)).orElse(Cli.JSON.nullNode()));
+                o.set("shadowed", x.shadowed().map(e -> (JsonNode) entryJson(e, e.value(), true))
+                        .orElse(Cli.JSON.nullNode()));
                 cli.printJson(o);
             } else {
                 cli.out.println("key        \"" + key + "\"");
-                cli.out.println("consulted  " + String.join(", ", x.consulted().stream().map(ConfigSubcommand::scopeName)
-                        .toList()));
-                cli.out.println("answer     " + x.entry().map(e -> "scope " + scopeName(e.scope()) + ", version "
-                        + e.version() + ": " + compact(e.value())).orElse("none: the key is not set"));
+                cli.out.println("consulted  " + (x.environmentVariable().isPresent() ? "the environment, " : "")
+                        + String.join(", ", x.consulted().stream().map(ConfigSubcommand::scopeName).toList()));
+                cli.out.println("answer     " + x.entry().map(e -> e.environmentVariable()
+                        .map(v -> "environment variable " + v + ": " + compact(e.value()))
+                        .orElse("scope " + scopeName(e.scope()) + ", version " + e.version() + ": " + compact(e.value())))
+                        .orElse("none: the key is not set"));
+                x.shadowed().ifPresent(h -> cli.out.println("hides      scope " + scopeName(h.scope()) + ", version "
+                        + h.version() + ": " + compact(h.value())));
             }
             return PgdockCli.OK;
         }

@@ -49,12 +49,13 @@ abstract class ConfigSubcommand extends CliCommand {
         return ConfigStore.postgres(storage, options(cli)).inScope(scope);
     }
 
+    /**
+     * The store's options from the environment ({@link ConfigOptions.Builder#fromEnvironment(Map)}): the master keys
+     * in PGDOCK_CONFIG_KEYS, and environment overrides (PGDOCK_VAR_&lt;KEY&gt;) when PGDOCK_CONFIG_ENV_OVERRIDES=true.
+     */
     static ConfigOptions options(Cli cli) {
-        if (cli.env.get(KEYS_VARIABLE) == null) {
-            return ConfigOptions.defaults();
-        }
         try {
-            return ConfigOptions.builder().keys(KeyProvider.fromEnvironment(cli.env)).build();
+            return ConfigOptions.builder().fromEnvironment(cli.env).build();
         } catch (IllegalArgumentException e) {
             // A malformed variable is bad input, like a bad connection variable; the message never shows key material.
             throw new UsageException(Cli.firstLine(e.getMessage()));
@@ -85,7 +86,9 @@ abstract class ConfigSubcommand extends CliCommand {
             throw new CliFailure("config key \"" + key + "\" holds a secret and " + KEYS_VARIABLE
                     + " is not set; --show-secrets needs the master keys");
         }
-        ConfigStore decrypting = ConfigStore.inMemory(options).inScope(scope);
+        // The keys alone: an environment override of the key must not answer for the stored value.
+        ConfigStore decrypting = ConfigStore.inMemory(ConfigOptions.builder().keys(options.keys().orElseThrow())
+                .build()).inScope(scope);
         decrypting.put(key, stored);
         return decrypting.get(key).orElseThrow();
     }

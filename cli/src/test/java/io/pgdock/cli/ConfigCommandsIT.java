@@ -128,6 +128,43 @@ class ConfigCommandsIT {
     }
 
     @Test
+    void explainAndGetShowTheEnvironmentLayerWhenOverridesAreOn() throws Exception {
+        okHere(envWithKeys(), "config", "set", "envo.batch_size", "1000");
+        okHere(envWithKeys(), "config", "set", "envo.token", "--secret", "--string", "stored-token");
+        Map<String, String> on = new HashMap<>(envWithKeys());
+        on.put("PGDOCK_CONFIG_ENV_OVERRIDES", "true");
+        on.put("PGDOCK_VAR_ENVO__BATCH_SIZE", "500");
+        on.put("PGDOCK_VAR_ENVO__TOKEN", "env-token-value");
+
+        assertThat(ok(on, "config", "explain", "envo.batch_size").out()).isEqualTo("""
+                key        "envo.batch_size"
+                consulted  the environment, (root)
+                answer     environment variable PGDOCK_VAR_ENVO__BATCH_SIZE: 500
+                hides      scope (root), version 1: 1000
+                """);
+        JsonNode x = json(CliProcess.inProcess(on, "config", "explain", "envo.batch_size", "--json"));
+        assertThat(x.get("environmentVariable").asText()).isEqualTo("PGDOCK_VAR_ENVO__BATCH_SIZE");
+        assertThat(x.get("answeredBy").isNull()).as("no scope answered: %s", x).isTrue();
+        assertThat(x.get("entry").get("value").asInt()).isEqualTo(500);
+        assertThat(x.get("shadowed").get("version").asLong()).isEqualTo(1);
+        assertThat(okHere(on, "config", "get", "envo.batch_size").out()).isEqualTo("500\n");
+        assertThat(okHere(env(), "config", "explain", "envo.batch_size").out())
+                .as("off unless PGDOCK_CONFIG_ENV_OVERRIDES=true").contains("answer     scope (root), version 1: 1000");
+
+        Result secret = okHere(on, "config", "explain", "envo.token");
+        assertThat(secret.out()).contains("answer     environment variable PGDOCK_VAR_ENVO__TOKEN: \"***\"")
+                .doesNotContain("env-token-value").doesNotContain("stored-token");
+        assertThat(okHere(on, "config", "get", "envo.token").out()).isEqualTo("\"***\"\n");
+        assertThat(okHere(on, "config", "get", "envo.token", "--show-secrets").out())
+                .isEqualTo("\"env-token-value\"\n");
+
+        on.put("PGDOCK_CONFIG_ENV_OVERRIDES", "yes");
+        Result bad = CliProcess.inProcess(on, "config", "explain", "envo.batch_size");
+        assertThat(bad.exitCode()).as("%s", bad).isEqualTo(2);
+        assertThat(bad.err()).contains("PGDOCK_CONFIG_ENV_OVERRIDES: must be true or false, but was \"yes\"");
+    }
+
+    @Test
     void invalidJsonIsAUsageErrorWithItsPosition() {
         Result r = CliProcess.run(env(), "config", "set", "bad.json", "{\"a\": 1,\n \"b\": }");
         assertThat(r.exitCode()).as("%s", r).isEqualTo(2);

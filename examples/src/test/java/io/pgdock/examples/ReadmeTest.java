@@ -66,6 +66,12 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledEnvironmentOverridesExample() throws IOException {
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/EnvironmentOverridesExample.java",
+                "env-overrides-example");
+    }
+
+    @Test
     void readmeShowsExactlyTheCompiledPgBouncerExample() throws IOException {
         assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/PgBouncerExample.java",
                 "pgbouncer-example");

@@ -3,6 +3,7 @@ package io.pgdock.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One change delivered to a {@link ConfigListener}: the recorded {@link ConfigChange} and its position in the store's
@@ -15,17 +16,25 @@ import java.util.Optional;
  * another order than their positions. See {@link ConfigStore#watch(String, long, ConfigListener)} for what that means
  * when resuming.
  *
+ * <p><b>Environment overrides.</b> In a store with
+ * {@linkplain ConfigOptions.Builder#environmentOverrides(java.util.Map, String) environment overrides}, a change of a
+ * key that an environment variable overrides is still delivered (it is a change of the store, which other processes
+ * read), with {@link #overriddenBy()} naming the variable: reads through this store keep returning the variable's
+ * value, not the event's.
+ *
  * @param position the change's position in the store's change log, positive
  * @param change the change, with its new value ({@link ConfigChange#newValue()} is null for a deletion); do not modify
  *     its values
+ * @param variable the environment variable that overrides the key in the watching store, or null
  */
-public record ConfigEvent(long position, ConfigChange change) {
+public record ConfigEvent(long position, ConfigChange change, @Nullable String variable) {
     /**
      * Checks the parts.
      *
      * @param position the change's position in the store's change log, positive
      * @param change the change, with its new value ({@link ConfigChange#newValue()} is null for a deletion); do not
      *     modify its values
+     * @param variable the environment variable that overrides the key in the watching store, or null
      * @throws NullPointerException if change is null
      * @throws IllegalArgumentException if the position is not positive
      */
@@ -34,6 +43,38 @@ public record ConfigEvent(long position, ConfigChange change) {
         if (position < 1) {
             throw new IllegalArgumentException("position: must be positive, but was " + position);
         }
+    }
+
+    /**
+     * An event of a key no environment variable overrides.
+     *
+     * @param position the change's position in the store's change log, positive
+     * @param change the change; do not modify its values
+     * @throws NullPointerException if change is null
+     * @throws IllegalArgumentException if the position is not positive
+     */
+    public ConfigEvent(long position, ConfigChange change) {
+        this(position, change, null);
+    }
+
+    /**
+     * The environment variable that overrides the changed key in the store that delivered this event: if present, the
+     * change is stored, but reads through that store return the variable's value.
+     *
+     * @return the variable's name, or empty when reads see this change
+     */
+    public Optional<String> overriddenBy() {
+        return Optional.ofNullable(variable);
+    }
+
+    /**
+     * This event, marked as overridden by {@code variable}.
+     *
+     * @param variable the variable's name
+     * @return the marked event
+     */
+    public ConfigEvent overriddenBy(String variable) {
+        return new ConfigEvent(position, change, Objects.requireNonNull(variable, "variable"));
     }
 
     /** @return the scope of the changed key */
@@ -64,6 +105,7 @@ public record ConfigEvent(long position, ConfigChange change) {
     /** Names the event without its values, which may be secrets. */
     @Override
     public String toString() {
-        return "ConfigEvent[position=" + position + ", " + change + "]";
+        return "ConfigEvent[position=" + position + ", " + change + (variable == null ? "" : ", overriddenBy=" + variable)
+                + "]";
     }
 }

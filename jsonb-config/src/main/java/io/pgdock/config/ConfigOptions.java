@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pgdock.config.json.JsonValues;
 import io.pgdock.config.store.ConfigKeys;
 import io.pgdock.config.store.DefaultConfigStore;
+import io.pgdock.config.store.EnvironmentOverrides;
 import io.pgdock.core.Ticker;
 import java.time.Clock;
 import java.util.Collections;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,6 +43,12 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code objectMapper}</td><td>{@link #defaultObjectMapper()}</td><td>the Jackson mapper that turns your Java
  *     values into JSON ({@code put}, {@code patch}, {@code putSecret}) and JSON into your types (typed {@code get});
  *     see {@link Builder#objectMapper(ObjectMapper)} for what pgdock still checks on top of it</td></tr>
+ * <tr><td>{@code environmentOverrides(env[, prefix])}</td><td>off</td><td>a layer above every scope read from the
+ *     variables {@value #DEFAULT_ENVIRONMENT_PREFIX}{@code <KEY>} of {@code env}; see
+ *     {@link Builder#environmentOverrides(Map, String)}</td></tr>
+ * <tr><td>{@code fromEnvironment(env)}</td><td>not applied</td><td>sets {@code keys} and
+ *     {@code environmentOverrides} from pgdock's variables ({@value #KEYS_VARIABLE}, {@value #ENV_OVERRIDES_VARIABLE},
+ *     {@value #ENV_PREFIX_VARIABLE}), as the CLI does</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe; the builder is not.
@@ -48,6 +56,21 @@ import org.jspecify.annotations.Nullable;
 public final class ConfigOptions {
     /** The default largest value: 1 MiB. */
     public static final int DEFAULT_MAX_VALUE_BYTES = 1 << 20;
+
+    /** The default prefix of {@link Builder#environmentOverrides(Map) environment overrides}. */
+    public static final String DEFAULT_ENVIRONMENT_PREFIX = EnvironmentOverrides.DEFAULT_PREFIX;
+
+    /** The variable {@link Builder#fromEnvironment(Map)} reads the master keys of secrets from. */
+    public static final String KEYS_VARIABLE = KeyProvider.ENVIRONMENT_VARIABLE;
+
+    /**
+     * The variable that turns {@link Builder#environmentOverrides(Map) environment overrides} on in
+     * {@link Builder#fromEnvironment(Map)}: {@code true} or {@code false}.
+     */
+    public static final String ENV_OVERRIDES_VARIABLE = "PGDOCK_CONFIG_ENV_OVERRIDES";
+
+    /** The variable that changes the prefix of environment overrides in {@link Builder#fromEnvironment(Map)}. */
+    public static final String ENV_PREFIX_VARIABLE = "PGDOCK_CONFIG_ENV_PREFIX";
 
     private static final ConfigOptions DEFAULTS = builder().build();
 
@@ -60,6 +83,7 @@ public final class ConfigOptions {
     private final @Nullable KeyProvider keys;
     private final int cacheMaxEntries;
     private final @Nullable ObjectMapper objectMapper;   // the store's own copy, or null for the default
+    private final @Nullable EnvironmentOverrides overrides;
 
     private ConfigOptions(Builder b) {
         this.maxValueBytes = b.maxValueBytes;
@@ -71,6 +95,7 @@ public final class ConfigOptions {
         this.keys = b.keys;
         this.cacheMaxEntries = b.cacheMaxEntries;
         this.objectMapper = b.objectMapper;
+        this.overrides = b.overrides;
     }
 
     /** @return the defaults in the table above */
@@ -133,6 +158,47 @@ public final class ConfigOptions {
         return Optional.ofNullable(objectMapper).map(ObjectMapper::copy);
     }
 
+    /**
+     * The prefix of the environment overrides.
+     *
+     * @return the prefix, or empty when the options have no environment overrides
+     */
+    public Optional<String> environmentPrefix() {
+        return Optional.ofNullable(overrides).map(EnvironmentOverrides::prefix);
+    }
+
+    /**
+     * The variables the environment overrides were read from, as given: name to text, sorted by name (values may be
+     * secrets: do not print them). Only those under the prefix are kept.
+     *
+     * @return the variables; empty when the options have no environment overrides, or none is set
+     */
+    public Map<String, String> environmentOverrides() {
+        return overrides == null ? Map.of() : overrides.texts();
+    }
+
+    /**
+     * The variable that overrides {@code key} under {@code prefix}: the prefix, then the key with letters upper-cased,
+     * digits kept and each of {@code _ . - / :} written as 1, 2, 3, 4 or 5 underscores; for example
+     * {@code ingest.batch_size} is {@code PGDOCK_VAR_INGEST__BATCH_SIZE}. Such a variable decodes back to
+     * {@code key} only if the key has no upper-case letter and no two of those characters side by side; otherwise it
+     * names another key, and reads of {@code key} are refused while it is set (see
+     * {@link Builder#environmentOverrides(Map, String)}).
+     *
+     * @param prefix the prefix, such as {@value #DEFAULT_ENVIRONMENT_PREFIX}
+     * @param key a valid key
+     * @return the variable's name
+     * @throws IllegalArgumentException if the prefix or key is not valid
+     */
+    public static String environmentVariable(String prefix, String key) {
+        return EnvironmentOverrides.variable(EnvironmentOverrides.checkPrefix(prefix), ConfigKeys.checkKey(key));
+    }
+
+    /** The environment layer, if any; for the store. */
+    @Nullable EnvironmentOverrides overrides() {
+        return overrides;
+    }
+
     /** The mapper stores with these options bind with; never handed out, never changed. */
     ObjectMapper mapper() {
         return objectMapper != null ? objectMapper : JsonValues.DEFAULT_MAPPER;
@@ -182,6 +248,7 @@ public final class ConfigOptions {
         private @Nullable KeyProvider keys;
         private int cacheMaxEntries;
         private @Nullable ObjectMapper objectMapper;
+        private @Nullable EnvironmentOverrides overrides;
 
         private Builder() {
         }
@@ -391,8 +458,124 @@ public final class ConfigOptions {
             return this;
         }
 
-        /** @return the options */
+        /**
+         * Environment overrides with the prefix {@value ConfigOptions#DEFAULT_ENVIRONMENT_PREFIX}.
+         *
+         * @param env the environment, usually {@code System.getenv()}
+         * @return this builder
+         * @throws IllegalArgumentException as for {@link #environmentOverrides(Map, String)}
+         * @see #environmentOverrides(Map, String)
+         */
+        public Builder environmentOverrides(Map<String, String> env) {
+            return environmentOverrides(env, DEFAULT_ENVIRONMENT_PREFIX);
+        }
+
+        /**
+         * Puts a layer above every scope that answers reads from the variables of {@code env} starting with
+         * {@code prefix}, as Airflow's {@code AIRFLOW_VAR_<KEY>} do: with the default prefix,
+         * {@code PGDOCK_VAR_INGEST__BATCH_SIZE=500} makes {@code get("ingest.batch_size", Integer.class)} 500,
+         * whatever the store holds, in every scope. Opt-in; off by default.
+         *
+         * <p><b>Names.</b> After the prefix, a variable's name decodes to one key: letters lower-cased, digits kept,
+         * and each run of 1, 2, 3, 4 or 5 underscores one of {@code _ . - / :} ({@link #environmentVariable}
+         * encodes). {@code PGDOCK_VAR_BATCH_SIZE} is {@code batch_size}, {@code PGDOCK_VAR_DB__POOL___MAX} is
+         * {@code db.pool-max}. A variable under the prefix that decodes to no key (a lower-case letter, another
+         * character, six underscores in a row, nothing after the prefix) is refused here, naming it: nothing is
+         * ignored silently. A key with an upper-case letter, or two of {@code _ . - / :} side by side, has no variable
+         * of its own: its encoded name decodes to another key ({@code "batchSize"} to {@code "batchsize"}). Reads of
+         * such a key are refused with {@link InvalidConfigException}, naming both keys and the variable, while that
+         * variable is set; they read the store when it is not.
+         *
+         * <p><b>Values.</b> Text that is one JSON value (RFC 8259) is that value: {@code 500}, {@code true},
+         * {@code null}, <code>{"max": 20}</code>, {@code "1.10"}. Text starting with <code>{</code>, <code>[</code> or <code>"</code>
+         * (after blanks) must be valid JSON, or it is refused here. Any other text is a JSON string, exactly as
+         * given: {@code fast}, {@code 1.2.3}, {@code 007}, the empty string. So {@code 1.10} is a number, which a
+         * typed read as {@code String} refuses; the text "1.10" is written with its quotes, {@code "1.10"}. Values follow the store's rules ({@code jsonb}'s, the size limit
+         * and the JSON Schemas, checked in {@link #build()}), and are bound by typed reads like stored values. No
+         * error shows a value.
+         *
+         * <p><b>What sees them.</b> {@link ConfigStore#entry}, {@link ConfigStore#get} (typed too),
+         * {@link ConfigParts#get(String, String) pointer reads}, {@link ConfigStore#list} (a key set only in the
+         * environment is listed too), {@link ConfigPolicy#snapshot snapshots} and {@link ConfigPolicy#explain} (which
+         * names the variable and the stored entry it hides), in every scope and view, cached or not. An entry from
+         * the environment has {@link ConfigEntry#environmentVariable()} set, the view's scope, the version the key has
+         * in that scope (0 if none, so that a compare-and-set from it is checked against what is stored),
+         * {@code updatedAt} the time the environment was read (by the {@link #clock(Clock) clock} set before) and {@code updatedBy} {@code "environment"}. Not:
+         * {@link ConfigStore#history}, export, and writes.
+         *
+         * <p><b>Writes</b> of an overridden key (put, patch, delete, rollback, import) are stored as usual, since the
+         * store is shared and other processes read it; reads through this store keep returning the variable's value.
+         * The first such write of each key is logged at WARN, naming the key and the variable, never a value.
+         * <b>Watches</b> deliver every stored change; a change of an overridden key has
+         * {@link ConfigEvent#overriddenBy()} set: it is not what this store's reads return.
+         *
+         * <p><b>Secrets.</b> When the store holds a secret at an overridden key (in any scope a read consults),
+         * {@link ConfigPolicy#explain} shows the variable's value as {@value Secret#REDACTED}; reads return it plain,
+         * as they return secrets.
+         *
+         * <p>The environment is read now, once: later changes to {@code env} do not reach the store.
+         *
+         * @param env the environment, usually {@code System.getenv()}
+         * @param prefix the prefix: 2 to 64 characters from {@code A-Z 0-9 _}, starting with a letter and ending with
+         *     {@code _}, not one that takes pgdock's own variables ({@code PGDOCK_}, {@code PGDOCK_CONFIG_...})
+         * @return this builder
+         * @throws IllegalArgumentException naming the variable, if the prefix is not valid, or a variable under it
+         *     names no key or holds a value that is refused; never showing a value
+         */
+        public Builder environmentOverrides(Map<String, String> env, String prefix) {
+            this.overrides = EnvironmentOverrides.read(Objects.requireNonNull(env, "env"),
+                    Objects.requireNonNull(prefix, "prefix"), clock.instant());
+            return this;
+        }
+
+        /**
+         * Applies what pgdock reads from the environment for a config store, as its CLI does:
+         * <ul>
+         *   <li>{@value ConfigOptions#KEYS_VARIABLE}, when set: {@link #keys(KeyProvider)} from
+         *       {@link KeyProvider#fromEnvironment(Map)};</li>
+         *   <li>{@value ConfigOptions#ENV_OVERRIDES_VARIABLE}{@code =true}:
+         *       {@link #environmentOverrides(Map, String)} with the prefix in
+         *       {@value ConfigOptions#ENV_PREFIX_VARIABLE}, else {@value ConfigOptions#DEFAULT_ENVIRONMENT_PREFIX};
+         *       {@code false} or unset: none.</li>
+         * </ul>
+         *
+         * @param env the environment, usually {@code System.getenv()}
+         * @return this builder
+         * @throws IllegalArgumentException naming the variable, if one is malformed: {@value
+         *     ConfigOptions#ENV_OVERRIDES_VARIABLE} other than {@code true} or {@code false},
+         *     {@value ConfigOptions#ENV_PREFIX_VARIABLE} set without overrides on, or as the methods above say
+         */
+        public Builder fromEnvironment(Map<String, String> env) {
+            Objects.requireNonNull(env, "env");
+            if (env.get(KEYS_VARIABLE) != null) {
+                keys(KeyProvider.fromEnvironment(env));
+            }
+            String on = env.getOrDefault(ENV_OVERRIDES_VARIABLE, "false");
+            String prefix = env.get(ENV_PREFIX_VARIABLE);
+            boolean enabled = switch (on.strip().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(ENV_OVERRIDES_VARIABLE + ": must be true or false,"
+                        + " but was " + ConfigKeys.show(on));
+            };
+            if (enabled) {
+                environmentOverrides(env, prefix == null ? DEFAULT_ENVIRONMENT_PREFIX : prefix);
+            } else if (prefix != null) {
+                throw new IllegalArgumentException(ENV_PREFIX_VARIABLE + " is set but environment overrides are off;"
+                        + " set " + ENV_OVERRIDES_VARIABLE + "=true to read them, or unset " + ENV_PREFIX_VARIABLE);
+            }
+            return this;
+        }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException naming the variable, if an environment override's value is over
+         *     {@link #maxValueBytes(int)} or fails the JSON Schema of its key's prefix
+         */
         public ConfigOptions build() {
+            if (overrides != null) {
+                overrides.check(maxValueBytes, schemas);
+            }
             return new ConfigOptions(this);
         }
     }

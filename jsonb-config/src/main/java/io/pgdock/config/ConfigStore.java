@@ -104,7 +104,8 @@ public interface ConfigStore {
             java.util.Objects.requireNonNull(storage, "storage");
             PostgresConfigBackend.requireSessions(storage, "the read cache is kept coherent by LISTEN");
         }
-        return new DefaultConfigStore(PostgresConfigBackend.create(storage, options), options, options.mapper());
+        return new DefaultConfigStore(PostgresConfigBackend.create(storage, options), options, options.mapper(),
+                options.overrides());
     }
 
     /**
@@ -124,7 +125,8 @@ public interface ConfigStore {
      */
     static ConfigStore inMemory(ConfigOptions options) {
         return new DefaultConfigStore(new MemoryConfigBackend(options.clock(),
-                WatchSubscription.threads(options, "pgdock-config-watch-memory")), options, options.mapper());
+                WatchSubscription.threads(options, "pgdock-config-watch-memory")), options, options.mapper(),
+                options.overrides());
     }
 
     /**

@@ -16,6 +16,7 @@ final class CachedConfigStores {
         options.schemas().forEach(b::schema);
         options.keys().ifPresent(b::keys);
         options.objectMapper().ifPresent(b::objectMapper);
+        options.environmentPrefix().ifPresent(prefix -> b.environmentOverrides(options.environmentOverrides(), prefix));
         return b.build();
     }
 

@@ -48,7 +48,8 @@ import org.junit.jupiter.api.Nested;
  * ({@link ReadsContract}, {@link WritesContract}, {@link CompareAndSetContract}, {@link ListsContract},
  * {@link HistoryContract}, {@link SecretsContract}, {@link TamperEvidenceContract}, {@link RetentionContract},
  * {@link ScopesContract}, {@link KeysContract}, {@link ValuesContract}, {@link PartsContract},
- * {@link TransferContract}, {@link JsonTestSuiteContract}, {@link MappingContract} and {@link WatchContract}), and
+ * {@link TransferContract}, {@link JsonTestSuiteContract}, {@link MappingContract}, {@link WatchContract} and
+ * {@link EnvironmentOverridesContract}), and
  * this class runs each as a {@code @Nested} class ({@code Reads}, {@code Writes}, ...) whose stores come from your
  * {@code newStore}: your subclass's {@code @BeforeEach} and {@code @AfterEach} methods, tags and extensions apply to
  * every test of every tester. Maven Surefire counts them in your class's report ({@code TEST-<your class>.xml}),
@@ -62,7 +63,9 @@ import org.junit.jupiter.api.Nested;
  *   <li>A store that is <b>empty</b> and shares nothing with stores returned before: a test may call it several times
  *       (with different options) and expects each store to start blank.</li>
  *   <li>A store that honours <b>every option</b>: {@link ConfigOptions#maxValueBytes()},
- *       {@link ConfigOptions#retention()}, {@link ConfigOptions#schemas()} and, if the store uses it,
+ *       {@link ConfigOptions#retention()}, {@link ConfigOptions#schemas()},
+ *       {@link ConfigOptions#environmentOverrides()} (with {@link ConfigOptions#environmentPrefix()}) and, if the store
+ *       uses it,
  *       {@link ConfigOptions#clock()}. Tests that need time to pass inject {@link #clock()} (which starts at the real
  *       current time) and call {@link #elapse(Duration)}; a store that keeps its own time, as the PostgreSQL store
  *       stamps its history with the server's {@code now()}, overrides {@code elapse} to move its recorded times back
@@ -236,6 +239,15 @@ public abstract class ConfigStoreContract extends ConfigStoreFixture {
     /** {@link WatchContract} on this contract's stores. */
     @Nested
     class Watch extends WatchContract {
+        @Override
+        protected ConfigStoreFixture fixture() {
+            return ConfigStoreContract.this;
+        }
+    }
+
+    /** {@link EnvironmentOverridesContract} on this contract's stores. */
+    @Nested
+    class EnvironmentOverrides extends EnvironmentOverridesContract {
         @Override
         protected ConfigStoreFixture fixture() {
             return ConfigStoreContract.this;

@@ -3,6 +3,7 @@ package io.pgdock.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.pgdock.config.ConfigBindingException;
 import io.pgdock.config.ConfigEntry;
 import io.pgdock.config.ConfigEvent;
 import io.pgdock.config.ConfigOptions;
@@ -398,6 +399,60 @@ class LeakScanTest {
             }
         }
         capture.assertClean("watched events", seen.toString());
+    }
+
+    /**
+     * Environment overrides ({@code PGDOCK_VAR_<KEY>}) of keys stored as secrets: explain, toString, binding and
+     * ambiguity errors, refused variables, and the WARN a write of an overridden key logs, which names the key and the
+     * variable once and never a value.
+     */
+    @Test
+    void environmentOverridesOfSecrets() {
+        KeyProvider keys = KeyProvider.of("k1", Map.of("k1", new SecretKeySpec(KEY, "AES")));
+        Map<String, String> env = Map.of("PGDOCK_VAR_ENV__SMTP__PASSWORD", SECRET,
+                "PGDOCK_VAR_ENV__DB", "{\"password\": \"" + OTHER_SECRET + "\"}", "PGDOCK_VAR_ENV__TOKEN", SECRET);
+        ConfigStore store = ConfigStore.postgres(storage(), ConfigOptions.builder().keys(keys)
+                .environmentOverrides(env).build()).inScope("env-leak");
+        store.putSecret("env.smtp.password", "stored-" + SECRET.length());
+        store.put("env.db", Map.of("password", Secret.of("stored-" + OTHER_SECRET.length())));
+        store.putSecret("env.Token", "x");
+        for (int i = 0; i < 3; i++) {
+            store.putSecret("env.smtp.password", "again-" + i);   // warned about once
+        }
+        store.parts().patch("env.db", Map.of("user", "app"));
+        assertThat(store.delete("env.smtp.password")).isTrue();
+        store.putSecret("env.smtp.password", "back");
+        assertThat(store.get("env.smtp.password", String.class)).contains(SECRET);
+        for (Object shown : List.of(store.policy().explain("env.smtp.password"), store.policy().explain("env.db"),
+                store.entry("env.smtp.password").orElseThrow(), store.list("env.d"), store.list("env.s"), store)) {
+            capture.assertClean("toString of " + shown.getClass().getSimpleName(), shown.toString());
+        }
+        assertThat(store.policy().explain("env.smtp.password").entry().orElseThrow().value().asText())
+                .isEqualTo(Secret.REDACTED);
+        assertThat(store.policy().explain("env.db").entry().orElseThrow().value().toString()).doesNotContain(OTHER_SECRET);
+        Throwable binding = catchThrowable(() -> store.get("env.smtp.password", Integer.class));
+        assertThat(binding).isInstanceOf(ConfigBindingException.class)
+                .hasMessageContaining("PGDOCK_VAR_ENV__SMTP__PASSWORD");
+        capture.assertClean(binding);
+        Throwable ambiguous = catchThrowable(() -> store.get("env.Token"));
+        assertThat(ambiguous).isInstanceOf(InvalidConfigException.class).hasMessageContaining("PGDOCK_VAR_ENV__TOKEN");
+        capture.assertClean(ambiguous);
+        Throwable refused = catchThrowable(() -> ConfigOptions.builder()
+                .environmentOverrides(Map.of("PGDOCK_VAR_X", "{\"password\": \"" + SECRET + "\"")));
+        assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PGDOCK_VAR_X");
+        capture.assertClean(refused);
+        Throwable tooLong = catchThrowable(() -> ConfigOptions.builder().maxValueBytes(16)
+                .environmentOverrides(Map.of("PGDOCK_VAR_X", SECRET + SECRET)).build());
+        assertThat(tooLong).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PGDOCK_VAR_X");
+        capture.assertClean(tooLong);
+
+        List<String> warnings = capture.lines().stream().filter(l -> l.contains(" WARN ")
+                && l.contains("the environment variable")).toList();
+        assertThat(warnings).as("one WARN per overridden key written: %s", warnings).hasSize(2);
+        assertThat(warnings).anySatisfy(l -> assertThat(l).contains("\"env.smtp.password\" was written in scope"
+                + " \"env-leak\"").contains("PGDOCK_VAR_ENV__SMTP__PASSWORD"));
+        assertThat(warnings).anySatisfy(l -> assertThat(l).contains("\"env.db\" was written")
+                .contains("PGDOCK_VAR_ENV__DB"));
     }
 
     /**

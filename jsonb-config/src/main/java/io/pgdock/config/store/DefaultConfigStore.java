@@ -57,6 +57,19 @@ public final class DefaultConfigStore implements ConfigStore {
     final List<String> layers;
     private final @Nullable String actor;
     final @Nullable String reason;
+    /** The environment layer above every scope, or null when the options have none (or no variable is set). */
+    final @Nullable EnvironmentOverrides overrides;
+
+    /**
+     * A store over {@code backend}, in the root scope, without environment overrides.
+     *
+     * @param backend where entries are kept
+     * @param options the store's options
+     * @param mapper the mapper the options bind with (the store's own, never handed out)
+     */
+    public DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper) {
+        this(backend, options, mapper, null);
+    }
 
     /**
      * A store over {@code backend}, in the root scope.
@@ -64,14 +77,18 @@ public final class DefaultConfigStore implements ConfigStore {
      * @param backend where entries are kept
      * @param options the store's options
      * @param mapper the mapper the options bind with (the store's own, never handed out)
+     * @param overrides the options' environment layer, or null
      */
-    public DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper) {
+    public DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper,
+            @Nullable EnvironmentOverrides overrides) {
         this(options.cacheMaxEntries() > 0 ? new CachingConfigBackend(backend, options.cacheMaxEntries(),
-                options.ticker()) : backend, options, mapper, compileAll(options), "", null, null);
+                options.ticker()) : backend, options, mapper, compileAll(options), "", null, null,
+                overrides == null || overrides.isEmpty() ? null : overrides);
     }
 
     private DefaultConfigStore(ConfigBackend backend, ConfigOptions options, ObjectMapper mapper,
-            Map<String, JsonSchema> schemas, String scope, @Nullable String actor, @Nullable String reason) {
+            Map<String, JsonSchema> schemas, String scope, @Nullable String actor, @Nullable String reason,
+            @Nullable EnvironmentOverrides overrides) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
         this.mapper = Objects.requireNonNull(mapper, "mapper");
@@ -80,6 +97,7 @@ public final class DefaultConfigStore implements ConfigStore {
         this.layers = ConfigKeys.layers(scope);
         this.actor = actor;
         this.reason = reason;
+        this.overrides = overrides;
     }
 
     private static Map<String, JsonSchema> compileAll(ConfigOptions options) {
@@ -107,7 +125,45 @@ public final class DefaultConfigStore implements ConfigStore {
     @Override
     public Optional<ConfigEntry> entry(String key) {
         ConfigKeys.checkKey(key);
-        return ScopeFallback.first(layers, backend.read(layers, key)).map(this::open);
+        List<ConfigEntry> held = backend.read(layers, key);
+        EnvironmentOverrides.Variable variable = override(key);
+        if (variable != null) {
+            return Optional.of(fromEnvironment(variable, held));
+        }
+        return ScopeFallback.first(layers, held).map(this::open);
+    }
+
+    /**
+     * The environment variable that answers for {@code key}, if any.
+     *
+     * @throws InvalidConfigException naming both keys and the variable, if the key's variable names another key
+     */
+    EnvironmentOverrides.@Nullable Variable override(String key) {
+        return overrides == null ? null : overrides.lookup(key);
+    }
+
+    /**
+     * The entry of an environment variable, seen from this view: its scope, and the version the key has in it among
+     * {@code held} (the key's stored entries in this view's layers), 0 if none, so a compare-and-set from it is
+     * checked against what is stored.
+     */
+    ConfigEntry fromEnvironment(EnvironmentOverrides.Variable variable, List<ConfigEntry> held) {
+        long version = 0;
+        for (ConfigEntry e : held) {
+            if (e.scope().equals(scope)) {
+                version = e.version();
+            }
+        }
+        EnvironmentOverrides layer = Objects.requireNonNull(overrides, "overrides");
+        return Entries.detached(new ConfigEntry(scope, variable.key(), variable.value(), version, layer.readAt(),
+                EnvironmentOverrides.ACTOR, variable.name()));
+    }
+
+    /** Logs, once per key, a write of {@code key} that this store's reads will not see. */
+    void warnIfOverridden(String key, String what) {
+        if (overrides != null) {
+            overrides.warnWrite(scope, key, what);
+        }
     }
 
     /** The entry with its secrets decrypted; the same entry if it holds none. */
@@ -125,7 +181,7 @@ public final class DefaultConfigStore implements ConfigStore {
             return Optional.empty();
         }
         ConfigEntry e = found.get();
-        return Optional.ofNullable(bind(e.scope(), key, "", e.value(), type));
+        return Optional.ofNullable(bind(e, "", e.value(), type));
     }
 
     /** Classes and type references are resolved by the store's mapper, whose modules may modify types. */
@@ -146,19 +202,24 @@ public final class DefaultConfigStore implements ConfigStore {
      * for the same reason.
      */
     @SuppressWarnings("TypeParameterUnusedInFormals") // T is the caller's, as for Jackson's readValue
-    <T> T bind(String scope, String key, String pointer, JsonNode value, JavaType type) {
+    <T> T bind(ConfigEntry from, String pointer, JsonNode value, JavaType type) {
+        String scope = from.scope();
+        String key = from.key();
+        // A value from the environment is named by its variable, so that the reader knows where to fix it.
+        String source = from.variable() == null ? "" : " (the value of the environment variable " + from.variable() + ")";
         try {
             return mapper.readerFor(type).readValue(value);
         } catch (JsonMappingException ex) {
             String at = JsonValues.pointer(ex);
-            throw new ConfigBindingException(scope, key, type, pointer + at, JsonValues.describe(ex, value, at), null);
+            throw new ConfigBindingException(scope, key, type, pointer + at, JsonValues.describe(ex, value, at) + source,
+                    null);
         } catch (IOException ex) {
             // A number out of the target's range at the root, or another failure of the parser over the tree.
-            throw new ConfigBindingException(scope, key, type, pointer, JsonValues.describe(ex, value), null);
+            throw new ConfigBindingException(scope, key, type, pointer, JsonValues.describe(ex, value) + source, null);
         } catch (RuntimeException ex) {
             // Only a mapper configured not to wrap exceptions (WRAP_EXCEPTIONS off) lets a deserializer's through.
             throw new ConfigBindingException(scope, key, type, pointer, "the mapper failed with "
-                    + ex.getClass().getName(), null);
+                    + ex.getClass().getName() + source, null);
         }
     }
 
@@ -218,6 +279,7 @@ public final class DefaultConfigStore implements ConfigStore {
     private ConfigEntry write(String key, JsonNode raw, long expectedVersion,
             SecretCodec.@Nullable Capture secrets) {
         checkExpected(expectedVersion);
+        warnIfOverridden(key, "written");
         JsonNode value = JsonValues.normalize(scope, key, raw);
         JsonNode plain = value;
         if (secrets != null && !secrets.secrets.isEmpty()) {
@@ -290,6 +352,7 @@ public final class DefaultConfigStore implements ConfigStore {
         if (expectedVersion == 0) {
             throw new IllegalArgumentException("expectedVersion: 0 (must not exist) makes no sense for a delete");
         }
+        warnIfOverridden(key, "deleted");
         return backend.delete(scope, key, expectedVersion, context());
     }
 
@@ -304,11 +367,45 @@ public final class DefaultConfigStore implements ConfigStore {
         }
         // One more than asked tells whether another page follows.
         List<ConfigEntry> found = backend.list(layers, prefix, afterKey, limit + 1).stream().map(this::open).toList();
+        if (overrides != null) {
+            found = withEnvironment(found, prefix, afterKey, limit + 1);
+        }
         if (found.size() <= limit) {
             return new ConfigPage(found, null);
         }
         List<ConfigEntry> page = found.subList(0, limit);
         return new ConfigPage(page, page.get(limit - 1).key());
+    }
+
+    /**
+     * {@code stored} (the first {@code max} stored entries after {@code afterKey}) with the environment layer laid over
+     * it: an overridden key's entry replaced by its variable's, keys set only in the environment added, in key order,
+     * cut to {@code max}. Every key of the environment in the range is merged before cutting, so none is lost between
+     * pages. A stored key whose variable names another key is refused, as a read of it is.
+     */
+    private List<ConfigEntry> withEnvironment(List<ConfigEntry> stored, String prefix, @Nullable String afterKey,
+            int max) {
+        EnvironmentOverrides layer = Objects.requireNonNull(overrides, "overrides");
+        TreeMap<String, ConfigEntry> merged = new TreeMap<>();
+        for (ConfigEntry e : stored) {
+            EnvironmentOverrides.Variable v = layer.lookup(e.key());
+            // Its version in this view's scope: the listed entry's if it is from this scope, else it has none here.
+            merged.put(e.key(), v == null ? e : fromEnvironment(v, List.of(e)));
+        }
+        java.util.SortedMap<String, EnvironmentOverrides.Variable> range = afterKey == null ? layer.byKey()
+                : layer.byKey().tailMap(afterKey + Character.MIN_VALUE);
+        for (EnvironmentOverrides.Variable v : range.values()) {
+            if (!v.key().startsWith(prefix)) {
+                continue;
+            }
+            if (!merged.containsKey(v.key())) {
+                // Not among the stored page: either stored beyond it (then it sorts after the page's last key and
+                // is cut below, or read on the next page), or stored nowhere. Its stored entries decide the version.
+                merged.put(v.key(), fromEnvironment(v, backend.read(layers, v.key())));
+            }
+        }
+        List<ConfigEntry> all = new ArrayList<>(merged.values());
+        return all.size() <= max ? all : all.subList(0, max);
     }
 
     @Override
@@ -347,7 +444,7 @@ public final class DefaultConfigStore implements ConfigStore {
             throw new IllegalArgumentException("actor: must be 1 to " + MAX_ACTOR + " printable characters, but was "
                     + ConfigKeys.show(actor));
         }
-        return new DefaultConfigStore(backend, options, mapper, schemas, scope, actor, reason);
+        return new DefaultConfigStore(backend, options, mapper, schemas, scope, actor, reason, overrides);
     }
 
     @Override
@@ -358,7 +455,7 @@ public final class DefaultConfigStore implements ConfigStore {
                     + "without NUL, but was "
                     + ConfigKeys.show(reason));
         }
-        return new DefaultConfigStore(backend, options, mapper, schemas, scope, actor, reason);
+        return new DefaultConfigStore(backend, options, mapper, schemas, scope, actor, reason, overrides);
     }
 
     /** No unpaired surrogates: the driver would send them as '?', and the stores would record different text. */
@@ -376,7 +473,8 @@ public final class DefaultConfigStore implements ConfigStore {
 
     @Override
     public ConfigStore inScope(String scope) {
-        return new DefaultConfigStore(backend, options, mapper, schemas, ConfigKeys.checkScope(scope), actor, reason);
+        return new DefaultConfigStore(backend, options, mapper, schemas, ConfigKeys.checkScope(scope), actor, reason,
+                overrides);
     }
 
     /** A value ready to store: normalised, its JSON text, within the size limit and its schema. */
@@ -413,7 +511,7 @@ public final class DefaultConfigStore implements ConfigStore {
         ConfigKeys.checkPrefix(prefix);
         Objects.requireNonNull(listener, "listener");
         cacheFirst();
-        return backend.watch(layers, prefix, -1, listener);
+        return backend.watch(layers, prefix, -1, marking(listener));
     }
 
     @Override
@@ -425,7 +523,40 @@ public final class DefaultConfigStore implements ConfigStore {
                     + afterPosition);
         }
         cacheFirst();
-        return backend.watch(layers, prefix, afterPosition, listener);
+        return backend.watch(layers, prefix, afterPosition, marking(listener));
+    }
+
+    /**
+     * {@code listener}, told of each change of a key an environment variable overrides with
+     * {@link io.pgdock.config.ConfigEvent#overriddenBy()} set, since reads through this store do not return it.
+     */
+    private ConfigListener marking(ConfigListener listener) {
+        EnvironmentOverrides layer = overrides;
+        if (layer == null) {
+            return listener;
+        }
+        return new ConfigListener() {
+            @Override
+            public void onChange(io.pgdock.config.ConfigEvent event) {
+                EnvironmentOverrides.Variable v = layer.exact(event.key());
+                listener.onChange(v == null ? event : event.overriddenBy(v.name()));
+            }
+
+            @Override
+            public void onGap(Exception cause) {
+                listener.onGap(cause);
+            }
+
+            @Override
+            public void onCaughtUp() {
+                listener.onCaughtUp();
+            }
+
+            @Override
+            public String toString() {
+                return listener.toString();
+            }
+        };
     }
 
     /**
@@ -456,7 +587,7 @@ public final class DefaultConfigStore implements ConfigStore {
 
     /** This view over another backend (a snapshot of this one). */
     DefaultConfigStore over(ConfigBackend other) {
-        return new DefaultConfigStore(other, options, mapper, schemas, scope, actor, reason);
+        return new DefaultConfigStore(other, options, mapper, schemas, scope, actor, reason, overrides);
     }
 
     /** The backend, for tests of this package. */
@@ -471,6 +602,9 @@ public final class DefaultConfigStore implements ConfigStore {
         parts.add("scope=\"" + scope + "\"");
         if (actor != null) {
             parts.add("actor=\"" + actor + "\"");
+        }
+        if (overrides != null) {
+            parts.add("environmentOverrides=" + overrides.prefix());
         }
         return "ConfigStore[" + backend + ", " + String.join(", ", parts) + "]";
     }

@@ -13,10 +13,11 @@ public final class Entries {
      *
      * @param entry the entry
      * @param value the value it holds instead
-     * @return a new entry with the same scope, key, version and audit fields
+     * @return a new entry with the same scope, key, version, audit fields and variable
      */
     public static ConfigEntry withValue(ConfigEntry entry, JsonNode value) {
-        return new ConfigEntry(entry.scope(), entry.key(), value, entry.version(), entry.updatedAt(), entry.updatedBy());
+        return new ConfigEntry(entry.scope(), entry.key(), value, entry.version(), entry.updatedAt(), entry.updatedBy(),
+                entry.variable());
     }
 
     /**

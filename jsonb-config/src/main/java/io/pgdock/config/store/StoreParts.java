@@ -51,7 +51,7 @@ final class StoreParts implements ConfigParts {
         if (part == null || part.isNull()) {
             return Optional.empty();
         }
-        return Optional.ofNullable(store.bind(found.get().scope(), key, pointer, part, type));
+        return Optional.ofNullable(store.bind(found.get(), pointer, part, type));
     }
 
     @Override
@@ -83,6 +83,7 @@ final class StoreParts implements ConfigParts {
      */
     private ConfigEntry patchWith(String key, JsonNode raw, long expectedVersion) {
         DefaultConfigStore.checkExpected(expectedVersion);
+        store.warnIfOverridden(key, "patched");
         String scope = store.scope;
         JsonNode patch = JsonValues.normalize(scope, key, raw);
         String json = store.withinLimit(key, patch, "the merge patch");

@@ -1,6 +1,7 @@
 package io.pgdock.config.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.pgdock.config.ConfigCacheStats;
 import io.pgdock.config.ConfigConflictException;
 import io.pgdock.config.ConfigEntry;
@@ -11,6 +12,7 @@ import io.pgdock.config.ConfigStore;
 import io.pgdock.config.HistoryVerification;
 import io.pgdock.config.KeyProvider;
 import io.pgdock.config.ReencryptResult;
+import io.pgdock.config.Secret;
 import io.pgdock.config.secret.SecretCodec;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,11 +36,22 @@ final class StorePolicy implements ConfigPolicy {
     @Override
     public ConfigExplanation explain(String key) {
         ConfigKeys.checkKey(key);
-        ConfigEntry answer = ScopeFallback.first(store.layers, store.backend.read(store.layers, key)).orElse(null);
-        if (answer != null && SecretCodec.containsSecret(answer.value())) {
-            answer = Entries.withValue(answer, SecretCodec.redact(answer.value()));
+        List<ConfigEntry> held = store.backend.read(store.layers, key);
+        ConfigEntry answer = ScopeFallback.first(store.layers, held).map(StorePolicy::redacted).orElse(null);
+        EnvironmentOverrides.Variable variable = store.override(key);
+        if (variable == null) {
+            return new ConfigExplanation(key, store.layers, answer);
         }
-        return new ConfigExplanation(key, store.layers, answer);
+        // The environment's value is as secret as what it overrides: shown as "***" if any layer holds a secret there.
+        ConfigEntry fromEnvironment = store.fromEnvironment(variable, held);
+        if (held.stream().anyMatch(e -> SecretCodec.containsSecret(e.value()))) {
+            fromEnvironment = Entries.withValue(fromEnvironment, TextNode.valueOf(Secret.REDACTED));
+        }
+        return new ConfigExplanation(key, store.layers, fromEnvironment, answer);
+    }
+
+    private static ConfigEntry redacted(ConfigEntry e) {
+        return SecretCodec.containsSecret(e.value()) ? Entries.withValue(e, SecretCodec.redact(e.value())) : e;
     }
 
     @Override

@@ -90,6 +90,8 @@ final class StoreTransfer implements ConfigTransfer {
         }
         DefaultConfigStore writer = store.reason != null ? store : (DefaultConfigStore) store.because("import");
         ImportPlan plan = new ImportPlan(store, options, values, byKey);
-        return plan.result(store.backend.writeBatch(scope, plan.keys(), plan, writer.context()));
+        List<ConfigEntry> written = store.backend.writeBatch(scope, plan.keys(), plan, writer.context());
+        written.forEach(e -> store.warnIfOverridden(e.key(), "imported"));
+        return plan.result(written);
     }
 }

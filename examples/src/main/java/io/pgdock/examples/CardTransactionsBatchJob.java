@@ -62,8 +62,14 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
  * resumed by running it again. The settings a run used are recorded with it as non-identifying parameters (in
  * {@code BATCH_JOB_EXECUTION_PARAMS}): a changed setting applies to the next run, and does not make a day new.
  *
- * <p>Thread-safe as Spring Batch's repository is: runs of different days may start at once; a second start of a day
- * that is running is refused with {@link org.springframework.batch.core.launch.JobExecutionAlreadyRunningException}.
+ * <p>It needs of the storage's role what the runtime role of a two-role deployment has: DML on the tables and USAGE on
+ * the sequences that the owner's migrations created (tested).
+ *
+ * <p>Thread-safe: its fields are set at construction, and Spring Batch's repository and operator are thread-safe.
+ * Spring Batch allows one running execution per job instance (day): a second start of a day that is running fails
+ * (with {@link org.springframework.batch.core.launch.JobExecutionAlreadyRunningException}, or, when both starts race,
+ * possibly with a serialization failure of the repository's SERIALIZABLE create transaction). Concurrent runs are not
+ * tested here.
  */
 public final class CardTransactionsBatchJob {
     /** The job's name in Spring Batch's repository. */

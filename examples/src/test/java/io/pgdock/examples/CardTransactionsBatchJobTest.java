@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgdock.config.ConfigStore;
+import io.pgdock.core.ConnectionSpec;
+import io.pgdock.core.Provisioning;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.datasource.DataSourceFactory;
@@ -19,6 +21,8 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.generic.GenericType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -238,6 +242,48 @@ class CardTransactionsBatchJobTest {
         long instances = storage.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM batch_job_instance")
                 .mapTo(Long.class).one());
         assertThat(instances).as("no run recorded").isZero();
+    }
+
+    /** Spring Batch needs DML on its tables and USAGE on its sequences: what the runtime role of two roles has. */
+    @Test
+    void theRuntimeRoleOfATwoRoleDeploymentRunsTheJobOnTablesTheOwnerCreated() throws Exception {
+        String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+        ConnectionSpec runtime = PG.spec().toBuilder().user("pgdock_br_" + suffix).password("batch-test-pw-4Tz")
+                .schema("batch_rw").build();
+        ConnectionSpec owner = runtime.toBuilder().user("pgdock_bo_" + suffix).build();
+        try {
+            Provisioning.forRuntime(runtime).withOwner(owner).apply(PG.adminDataSource());
+            try (Storage twoRoles = Storage.open(runtime, StorageOptions.builder().migrationSpec(owner)
+                    .addMigrations(SpringBatchTables.MIGRATIONS).addMigrations(CardTransactionsBatchJob.MIGRATIONS)
+                    .build())) {
+                ConfigStore settings = ConfigStore.postgres(twoRoles);
+                settings.put("batch.source", "eu");
+                settings.put("batch.chunk_size", 1_000);
+                settings.put("batch.target_table", "card_transaction_copy");
+                CardTransactionsBatchJob asRuntime = new CardTransactionsBatchJob(twoRoles, settings,
+                        DataSourceFactory.fixed(Map.of("eu", eu.dataSource())));
+
+                JobExecution run = asRuntime.run(NOV_2);
+
+                assertThat(run.getStatus()).as("%s", run.getAllFailureExceptions()).isEqualTo(BatchStatus.COMPLETED);
+                assertThat(step(run).getWriteCount()).as("all of Nov 2").isEqualTo(SOURCE_ROWS - 6_646);
+                List<String> owners = twoRoles.jdbi().withHandle(h -> h.createQuery("SELECT DISTINCT tableowner "
+                        + "FROM pg_tables WHERE schemaname = 'batch_rw' AND tablename LIKE 'batch\\_%'")
+                        .mapTo(String.class).list());
+                assertThat(owners).as("Spring Batch's tables, created by the migrations run as the owner")
+                        .containsExactly(owner.user());
+            }
+        } finally {
+            Jdbi.create(PG.adminDataSource()).useHandle(h -> {
+                for (String role : List.of(runtime.user(), owner.user())) {
+                    if (h.createQuery("SELECT count(*) FROM pg_roles WHERE rolname = ?").bind(0, role)
+                            .mapTo(Integer.class).one() > 0) {
+                        h.execute("DROP OWNED BY \"" + role + "\" CASCADE");
+                        h.execute("DROP ROLE \"" + role + "\"");
+                    }
+                }
+            });
+        }
     }
 
     @Test

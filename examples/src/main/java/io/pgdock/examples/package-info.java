@@ -8,6 +8,9 @@
  *       reference data), {@link io.pgdock.examples.CardTransactionsPipeline} (the pipeline proper, which takes its
  *       three resources and so can be tested with fakes), {@link io.pgdock.examples.RunLog} (runs and stages) and
  *       {@link io.pgdock.examples.ConfigStoreTargetResolver} (source names resolved through the config store).</li>
+ *   <li>{@link io.pgdock.examples.CardTransactionsBatchJob}: a Spring Batch job (no Spring Boot) whose job repository
+ *       lives in the storage schema, created by the migration {@link io.pgdock.examples.SpringBatchTables}, and whose
+ *       step reads its settings from the config store and its source from the factory.</li>
  *   <li>{@link io.pgdock.examples.ReadmeExample}, {@link io.pgdock.examples.DynamicConnectionsExample} and
  *       {@link io.pgdock.examples.ConfigPatchExportExample}: the code shown in the READMEs, compiled here and kept
  *       identical to the READMEs by a test.</li>

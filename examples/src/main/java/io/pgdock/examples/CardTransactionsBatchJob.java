@@ -176,6 +176,8 @@ public final class CardTransactionsBatchJob {
      *     already
      * @throws IllegalArgumentException if a setting is missing or invalid, or the target table is not in the storage
      *     schema (the message names the key and shows the value); no run is recorded then
+     * @throws io.pgdock.datasource.UnknownTargetException if the factory has no source of that name (or the factory's
+     *     other failures to resolve it); no run is recorded then
      */
     public JobExecution run(LocalDate day) throws JobExecutionException {
         Settings settings = Settings.read(configs);

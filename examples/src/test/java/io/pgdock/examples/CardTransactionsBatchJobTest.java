@@ -9,6 +9,7 @@ import io.pgdock.core.Provisioning;
 import io.pgdock.core.Storage;
 import io.pgdock.core.StorageOptions;
 import io.pgdock.datasource.DataSourceFactory;
+import io.pgdock.datasource.UnknownTargetException;
 import io.pgdock.testing.PgdockExtension;
 import io.pgdock.testing.TestDatabase;
 import io.pgdock.testing.TestPostgres;
@@ -222,7 +223,8 @@ class CardTransactionsBatchJobTest {
         assertThatThrownBy(() -> job.run(NOV_1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("config key \"batch.source\": is not set; expected text");
         configs.put("batch.source", "us");
-        assertThatThrownBy(() -> job.run(NOV_1)).hasMessageContaining("us");   // the fixed factory has only "eu"
+        assertThatThrownBy(() -> job.run(NOV_1)).isInstanceOf(UnknownTargetException.class)   // the factory: "eu" only
+                .hasMessageContaining("no target is named 'us'");
         configs.put("batch.source", "eu");
         configs.put("batch.chunk_size", "lots");
         assertThatThrownBy(() -> job.run(NOV_1)).isInstanceOf(IllegalArgumentException.class)

@@ -86,6 +86,16 @@ class ReadmeTest {
     }
 
     @Test
+    void readmeShowsExactlyTheCompiledSpringBatchExample() throws IOException {
+        assertShowsCompiled("README.md", "examples/src/test/java/io/pgdock/examples/CardTransactionsBatchJobTest.java",
+                "spring-batch-open");
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/CardTransactionsBatchJob.java",
+                "spring-batch-repository");
+        assertShowsCompiled("README.md", "examples/src/main/java/io/pgdock/examples/CardTransactionsBatchJob.java",
+                "spring-batch-step");
+    }
+
+    @Test
     void readmeShowsExactlyTheCompiledWaitExample() throws IOException {
         assertShowsCompiled("README.md", "testing/src/test/java/io/pgdock/testing/WaitTest.java", "wait-example");
     }

@@ -129,7 +129,7 @@ class OpsCommandsIT {
         assertThat(unknown.exitCode()).as("%s", unknown).isEqualTo(2);
         // Arguments are not echoed (one could be a secret): they are numbered, options named.
         assertThat(unknown.err()).startsWith("pgdock: unknown command at argument #1 for 'pgdock' (arguments that may "
-                + "be values are not shown); the commands are config, health, provision, migrate\n")
+                + "be values are not shown); the commands are config, connections, health, provision, migrate\n")
                 .contains("Try 'pgdock --help'").doesNotContain("frobnicate");
         Result typo = CliProcess.run(env(), "config", "gett", "a.b");
         assertThat(typo.exitCode()).as("%s", typo).isEqualTo(2);

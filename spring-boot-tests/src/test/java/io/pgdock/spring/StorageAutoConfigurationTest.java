@@ -160,6 +160,22 @@ class StorageAutoConfigurationTest {
     }
 
     @Test
+    void aServerThatDoesNotAnswerFailsStartupWithTheReason() throws java.io.IOException {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Contexts.application().withPropertyValues("pgdock.url=jdbc:postgresql://127.0.0.1:" + closed + "/app",
+                "pgdock.user=app", "pgdock.password=never-shown", "pgdock.schema=app").run(context -> {
+                    assertThat(context).hasFailed();
+                    Analysis a = Analysis.of(context.getStartupFailure());
+                    assertThat(a.description()).contains("could not be opened (UNREACHABLE)")
+                            .doesNotContain("never-shown");
+                    assertThat(a.action()).contains("pgdock.url");
+                });
+    }
+
+    @Test
     void shutsDownTheFactoryAndConfigStoreBeforeTheStorageAndTheStorageBeforeTheApplicationsDataSource() {
         List<String> destroyed = Collections.synchronizedList(new ArrayList<>());
         DestructionAwareBeanPostProcessor recorder = (bean, name) -> destroyed.add(name);

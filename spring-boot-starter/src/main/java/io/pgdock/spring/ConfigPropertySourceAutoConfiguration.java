@@ -49,7 +49,10 @@ public class ConfigPropertySourceAutoConfiguration {
         details.put("watch", source.isWatchLive() ? "live" : "interrupted");
         source.watchProblem().ifPresent(p -> details.put("problem", p));
         source.watchInterruptedAt().ifPresent(t -> details.put("interruptedAt", t.toString()));
-        return Map.entry(source.isWatchLive() ? "UP" : "DOWN", details);
+        if (!source.unreadKeys().isEmpty()) {
+            details.put("unreadKeys", source.unreadKeys());
+        }
+        return Map.entry(source.isWatchLive() && source.unreadKeys().isEmpty() ? "UP" : "DOWN", details);
     }
 
     /** Masks the secrets of the config store in the actuator's {@code env} and {@code configprops} endpoints. */

@@ -21,9 +21,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -93,7 +93,8 @@ final class ConfigPropertySourceRefresher implements ConfigListener, Application
     private final Clock clock;
     private final Object lock = new Object();
     private final Object updating = new Object();
-    private final ExecutorService refreshThread;
+    private final ScheduledExecutorService refreshThread;
+    private int failures;                                           // refresh thread only: retries in a row
     private final Map<String, Refreshable> refreshables = new ConcurrentHashMap<>();
     private final Set<String> constructorBoundWarned = ConcurrentHashMap.newKeySet();
     private @Nullable ConfigStorePropertySource source;            // set once by start
@@ -110,7 +111,7 @@ final class ConfigPropertySourceRefresher implements ConfigListener, Application
         this.context = context;
         this.reader = reader;
         this.clock = clock;
-        this.refreshThread = Executors.newSingleThreadExecutor(r -> {
+        this.refreshThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pgdock-property-source");
             t.setDaemon(true);
             refreshing = t;
@@ -253,25 +254,37 @@ final class ConfigPropertySourceRefresher implements ConfigListener, Application
             return;
         }
         Change change;
+        Map<String, ConfigEvent> failed = new LinkedHashMap<>();
         synchronized (updating) {
             ConfigStorePropertySource s = source();
             if (batch.size() > READ_ALL_ABOVE) {
-                Map<String, @Nullable KeyProperties> all = new LinkedHashMap<>(reader.readAll());
-                change = s.update(all, true);
+                Map<String, @Nullable KeyProperties> all;
+                try {
+                    all = new LinkedHashMap<>(reader.readAll());
+                } catch (RuntimeException e) {
+                    LOG.error("pgdock.property-source: {} changed keys could not be read ({}); their properties keep "
+                            + "their previous values until a retry succeeds", batch.size(), describe(e));
+                    all = null;
+                    failed.putAll(batch);
+                }
+                change = all == null ? new Change(Set.of(), Set.of()) : s.update(all, true);
             } else {
                 Map<String, @Nullable KeyProperties> updates = new LinkedHashMap<>();
                 batch.forEach((key, event) -> {
                     try {
                         updates.put(key, reader.read(key, event).orElse(null));
                     } catch (RuntimeException e) {
-                        // A secret without its key, say: the key keeps its properties; the message names no value.
+                        // A lost connection, or a secret without its key: the message names no value.
                         LOG.error("pgdock.property-source: key {} changed but could not be read ({}); its properties "
-                                + "keep their previous values", key, describe(e));
+                                + "keep their previous values until a retry succeeds", key, describe(e));
+                        failed.put(key, event);
                     }
                 });
                 change = s.update(updates, false);
             }
+            s.unread(failed.keySet(), batch.keySet());
         }
+        retry(failed);
         if (change.isEmpty()) {
             return;
         }
@@ -282,6 +295,34 @@ final class ConfigPropertySourceRefresher implements ConfigListener, Application
             return;
         }
         refresh(change);
+    }
+
+    /**
+     * Reads keys that failed again later, 1 s after the first failure, doubling up to 30 s while they keep failing. A
+     * newer change of a key that arrived meanwhile is kept.
+     */
+    private void retry(Map<String, ConfigEvent> failed) {
+        if (failed.isEmpty()) {
+            failures = 0;
+            return;
+        }
+        long delayMillis = Math.min(30_000L, 1_000L << Math.min(failures, 5));
+        failures++;
+        synchronized (lock) {
+            failed.forEach(pending::putIfAbsent);
+            if (drainScheduled || closed) {
+                return;
+            }
+            drainScheduled = true;
+        }
+        try {
+            // The task logs its own failures (submit), so the future has nothing to tell.
+            var unused = refreshThread.schedule(() -> submit(this::drain), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
     }
 
     private void refresh(Change change) {

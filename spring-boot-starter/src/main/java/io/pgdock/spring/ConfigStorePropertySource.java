@@ -64,8 +64,10 @@ import org.springframework.core.env.EnumerablePropertySource;
  * {@code ******} whatever {@code management.endpoint.env.show-values} says (the starter's {@code SanitizingFunction}),
  * and no {@code toString}, log line or event of this source shows a value.
  *
- * <p><b>Watch state.</b> {@link #isWatchLive()} says whether changes still arrive; see
- * {@link ConfigStoreWatchEvent}.
+ * <p><b>Nothing stale in silence.</b> {@link #isWatchLive()} says whether changes still arrive (see
+ * {@link ConfigStoreWatchEvent}), and {@link #unreadKeys()} which changed keys could not be read yet (they are read
+ * again, with a back-off, until it works); either makes the {@code pgdockPropertySource} health contributor DOWN, with
+ * the reason in its details, and is logged.
  *
  * <p>Thread-safe: reads see one consistent state of all keys, replaced whole by each change.
  */
@@ -77,6 +79,7 @@ public final class ConfigStorePropertySource extends EnumerablePropertySource<Co
     private volatile State state;
     private volatile @Nullable String watchProblem;
     private volatile @Nullable Instant watchInterruptedAt;
+    private volatile Set<String> unreadKeys = Set.of();
 
     ConfigStorePropertySource(ConfigStore view, String prefix, Map<String, KeyProperties> keys) {
         super(NAME, view);
@@ -167,6 +170,24 @@ public final class ConfigStorePropertySource extends EnumerablePropertySource<Co
         return Optional.ofNullable(watchInterruptedAt);
     }
 
+    /**
+     * Keys whose change arrived but could not be read yet (the database was unreachable, or a secret's master key is
+     * missing): their properties hold the values from before that change, and they are read again until it works.
+     *
+     * @return the keys, in key order; empty when every change has been applied
+     */
+    public Set<String> unreadKeys() {
+        return unreadKeys;
+    }
+
+    /** Records the keys of a batch that could not be read ({@code failed}) among those tried ({@code tried}). */
+    void unread(Set<String> failed, Set<String> tried) {
+        Set<String> next = new TreeSet<>(unreadKeys);
+        next.removeAll(tried);
+        next.addAll(failed);
+        unreadKeys = Collections.unmodifiableSet(next);
+    }
+
     void watchInterrupted(String problem, Instant at) {
         if (watchProblem == null) {
             watchInterruptedAt = at;
@@ -254,7 +275,7 @@ public final class ConfigStorePropertySource extends EnumerablePropertySource<Co
         State s = state;
         return "ConfigStorePropertySource[prefix=\"" + prefix + "\", scope=\"" + scope() + "\", keys=" + s.keys.size()
                 + ", properties=" + s.properties.size() + ", secrets=" + s.secretNames.size() + ", watch="
-                + (isWatchLive() ? "live" : "interrupted") + "]";
+                + (isWatchLive() ? "live" : "interrupted") + (unreadKeys.isEmpty() ? "" : ", unread=" + unreadKeys) + "]";
     }
 
     /** One immutable state of all keys. */

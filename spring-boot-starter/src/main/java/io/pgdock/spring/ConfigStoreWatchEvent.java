@@ -18,7 +18,9 @@ import org.springframework.context.ApplicationEvent;
 public final class ConfigStoreWatchEvent extends ApplicationEvent {
     private static final long serialVersionUID = 1L;
 
+    /** Whether changes are delivered again (true) or have stopped (false). */
     private final boolean live;
+    /** Why changes stopped, without values; null when live. */
     private final @Nullable String problem;
 
     /**

@@ -67,6 +67,8 @@ class ConfigPropertySourceTest {
         read.put("ingest.labels", Map.of("team.name", "data"));
         read.putJson("ingest.note", "null");
         read.put("other.value", 7);
+        read.put("ingest.over", Map.of("x", 1, "y", 1));
+        read.put("ingest.over.x", 2);
         runner("read").run(context -> {
             assertThat(context).hasNotFailed();
             ConfigurableEnvironment env = context.getEnvironment();
@@ -78,6 +80,8 @@ class ConfigPropertySourceTest {
             assertThat(env.getProperty("ingest.labels[team.name]")).isEqualTo("data");
             assertThat(env.getProperty("ingest.note")).as("JSON null, as YAML's ~").isEqualTo("");
             assertThat(env.getProperty("other.value")).as("a key outside the prefix").isNull();
+            assertThat(env.getProperty("ingest.over.x")).as("the longer key wins a shared name").isEqualTo("2");
+            assertThat(env.getProperty("ingest.over.y")).isEqualTo("1");
 
             IngestProperties ingest = context.getBean(IngestProperties.class);
             assertThat(ingest.getBatchSize()).isEqualTo(5000);
